@@ -1,0 +1,613 @@
+//! The executor: carries out a [`Plan`] in dependency order (creates forward, deletes in
+//! reverse), independent steps concurrently up to a bound. It does only what the plan says.
+//!
+//! Guarantees: every step is idempotent (it looks for what an earlier, interrupted run made
+//! before creating anything, and treats "already exists" / "not found" as success when the
+//! result is what the step wants), so re-running after a failure at any point converges. When a
+//! step fails, its dependants are skipped and the root cause is reported once.
+
+use crate::aws::{self, secrets::Password, AwsError, Clients};
+use crate::model::{Address, Kind, Live, Resource, Value};
+use crate::plan::{Action, Change, Plan};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use tokio::task::JoinSet;
+
+pub struct Options {
+    pub parallelism: usize,
+    pub timeout: Duration,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Part {
+    Delete,
+    Apply,
+}
+
+struct Step {
+    change: usize,
+    part: Part,
+    deps: Vec<usize>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum State {
+    Pending,
+    Running,
+    Done,
+    Failed,
+    Skipped,
+}
+
+pub struct Outcome {
+    pub done: usize,
+    pub failed: Vec<String>,
+    pub skipped: Vec<String>,
+}
+
+/// Builds the step graph of a plan: a replacement is a delete step then a create step; a
+/// resource is deleted after everything that depends on it is deleted or updated away from it.
+fn steps(plan: &Plan) -> Vec<Step> {
+    let mut out: Vec<Step> = Vec::new();
+    let mut del: HashMap<&Address, usize> = HashMap::new();
+    let mut app: HashMap<&Address, usize> = HashMap::new();
+    for (i, c) in plan.changes.iter().enumerate() {
+        if matches!(c.action, Action::Delete | Action::Replace) {
+            del.insert(&c.address, out.len());
+            out.push(Step {
+                change: i,
+                part: Part::Delete,
+                deps: vec![],
+            });
+        }
+        if matches!(c.action, Action::Create | Action::Update | Action::Replace) {
+            app.insert(&c.address, out.len());
+            out.push(Step {
+                change: i,
+                part: Part::Apply,
+                deps: vec![],
+            });
+        }
+    }
+    for s in 0..out.len() {
+        let c = &plan.changes[out[s].change];
+        let mut deps = Vec::new();
+        match out[s].part {
+            Part::Apply => {
+                for d in c.after.as_ref().map(Resource::deps).unwrap_or_default() {
+                    deps.extend(app.get(&d));
+                }
+                deps.extend(del.get(&c.address));
+            }
+            Part::Delete => {
+                // Everything whose live state references this resource goes (or moves) first.
+                for (j, other) in out.iter().enumerate() {
+                    let oc = &plan.changes[other.change];
+                    let refs = oc
+                        .before
+                        .as_ref()
+                        .is_some_and(|b| b.deps().contains(&c.address));
+                    let moves_away = other.part == Part::Apply && oc.action == Action::Update;
+                    if refs && (other.part == Part::Delete || moves_away) {
+                        deps.push(j);
+                    }
+                }
+            }
+        }
+        deps.sort();
+        deps.dedup();
+        out[s].deps = deps;
+    }
+    out
+}
+
+/// Known AWS ids and names by address, seeded from live state and filled in as steps create.
+#[derive(Default)]
+struct Ids {
+    id: HashMap<String, String>,
+    name: HashMap<String, String>,
+}
+
+struct Ctx {
+    clients: Clients,
+    env: String,
+    timeout: Duration,
+    ids: Mutex<Ids>,
+}
+
+impl Ctx {
+    fn id(&self, addr: &str) -> Result<String, AwsError> {
+        self.ids
+            .lock()
+            .expect("ids lock")
+            .id
+            .get(addr)
+            .cloned()
+            .ok_or_else(|| {
+                AwsError::new(
+                    addr,
+                    "resolve",
+                    "not created yet (a step it depends on did not run)",
+                )
+            })
+    }
+    fn name(&self, addr: &str) -> Option<String> {
+        self.ids.lock().expect("ids lock").name.get(addr).cloned()
+    }
+    fn record(&self, addr: &Address, id: &str, name: &str) {
+        let mut ids = self.ids.lock().expect("ids lock");
+        ids.id.insert(addr.0.clone(), id.to_string());
+        ids.name.insert(addr.0.clone(), name.to_string());
+    }
+    fn ids_of(&self, addrs: &[String]) -> Result<Vec<String>, AwsError> {
+        addrs.iter().map(|a| self.id(a)).collect()
+    }
+    /// AWS id → address, for reading rules back.
+    fn reverse(&self) -> HashMap<String, String> {
+        self.ids
+            .lock()
+            .expect("ids lock")
+            .id
+            .iter()
+            .map(|(a, i)| (i.clone(), a.clone()))
+            .collect()
+    }
+}
+
+fn tags_of(r: &Resource) -> BTreeMap<String, String> {
+    r.get("tags")
+        .and_then(Value::as_map)
+        .cloned()
+        .unwrap_or_default()
+}
+
+/// Runs every step of `plan`, printing one line when a step starts and one when it ends.
+pub async fn apply(clients: &Clients, plan: &Plan, live: &Live, opts: &Options) -> Outcome {
+    let mut ids = Ids::default();
+    for r in &live.resources {
+        if let Some(id) = &r.id {
+            // EC2 objects are referenced by id; RDS and Secrets Manager ones by name.
+            let key = match r.kind {
+                Kind::DbSubnetGroup | Kind::Instance | Kind::Secret => r.name.clone(),
+                _ => id.clone(),
+            };
+            ids.id.insert(r.address.0.clone(), key);
+            ids.name.insert(r.address.0.clone(), r.name.clone());
+        }
+    }
+    let ctx = Arc::new(Ctx {
+        clients: clients.clone(),
+        env: plan.environment.clone(),
+        timeout: opts.timeout,
+        ids: Mutex::new(ids),
+    });
+    let steps = steps(plan);
+    let conflicts: Vec<&Address> = plan
+        .changes
+        .iter()
+        .filter(|c| c.action == Action::Conflict)
+        .map(|c| &c.address)
+        .collect();
+    let mut state = vec![State::Pending; steps.len()];
+    let mut cause: Vec<Option<String>> = vec![None; steps.len()];
+    let mut running = JoinSet::new();
+    let mut outcome = Outcome {
+        done: 0,
+        failed: vec![],
+        skipped: vec![],
+    };
+    loop {
+        // Skip what can no longer run; start what is ready, up to the bound.
+        for s in 0..steps.len() {
+            if state[s] != State::Pending {
+                continue;
+            }
+            let c = &plan.changes[steps[s].change];
+            let blocked_by_conflict = steps[s].part == Part::Apply
+                && c.after
+                    .as_ref()
+                    .is_some_and(|a| a.deps().iter().any(|d| conflicts.contains(&d)));
+            let bad = steps[s]
+                .deps
+                .iter()
+                .find(|&&d| matches!(state[d], State::Failed | State::Skipped));
+            if blocked_by_conflict || bad.is_some() {
+                let why = match bad {
+                    Some(&d) => cause[d]
+                        .clone()
+                        .unwrap_or_else(|| plan.changes[steps[d].change].address.0.clone()),
+                    None => "a resource it needs has a name conflict".to_string(),
+                };
+                println!("  skipped {}: {why}", c.address);
+                outcome.skipped.push(c.address.0.clone());
+                cause[s] = Some(why);
+                state[s] = State::Skipped;
+                continue;
+            }
+            let ready = steps[s].deps.iter().all(|&d| state[d] == State::Done);
+            if ready && running.len() < opts.parallelism.max(1) {
+                state[s] = State::Running;
+                let verb = verb(c.action, steps[s].part);
+                println!("  {}: {}...", c.address, verb.0);
+                let change = c.clone();
+                let part = steps[s].part;
+                let ctx = ctx.clone();
+                running.spawn(async move {
+                    let t = Instant::now();
+                    let r = run_step(&ctx, &change, part).await;
+                    (s, r, t.elapsed())
+                });
+            }
+        }
+        let Some(joined) = running.join_next().await else {
+            break;
+        };
+        let (s, result, elapsed) = match joined {
+            Ok(v) => v,
+            Err(e) => {
+                outcome
+                    .failed
+                    .push(format!("internal error: a step panicked: {e}"));
+                continue;
+            }
+        };
+        let c = &plan.changes[steps[s].change];
+        let verb = verb(c.action, steps[s].part);
+        match result {
+            Ok(detail) => {
+                state[s] = State::Done;
+                outcome.done += 1;
+                println!(
+                    "  {}: {}{} [{:.1}s]",
+                    c.address,
+                    verb.1,
+                    detail.map(|d| format!(" ({d})")).unwrap_or_default(),
+                    elapsed.as_secs_f64()
+                );
+            }
+            Err(e) => {
+                state[s] = State::Failed;
+                cause[s] = Some(format!("{} failed", c.address));
+                println!(
+                    "  {}: FAILED after {:.1}s: {e}",
+                    c.address,
+                    elapsed.as_secs_f64()
+                );
+                outcome.failed.push(e.to_string());
+            }
+        }
+    }
+    outcome
+}
+
+fn verb(a: Action, p: Part) -> (&'static str, &'static str) {
+    match (a, p) {
+        (Action::Replace, Part::Delete) => ("deleting (replace)", "deleted (replace)"),
+        (_, Part::Delete) => ("deleting", "deleted"),
+        (Action::Update, _) => ("updating", "updated"),
+        _ => ("creating", "created"),
+    }
+}
+
+async fn run_step(ctx: &Ctx, c: &Change, part: Part) -> Result<Option<String>, AwsError> {
+    match part {
+        Part::Delete => delete(ctx, c.before.as_ref().expect("deletes have a live side"), c).await,
+        Part::Apply => {
+            let d = c
+                .after
+                .as_ref()
+                .expect("creates and updates have a desired side");
+            // A replacement's create starts from nothing.
+            let before = if c.action == Action::Update {
+                c.before.as_ref()
+            } else {
+                None
+            };
+            upsert(ctx, d, before, c).await
+        }
+    }
+}
+
+async fn upsert(
+    ctx: &Ctx,
+    d: &Resource,
+    before: Option<&Resource>,
+    c: &Change,
+) -> Result<Option<String>, AwsError> {
+    let ec2 = &ctx.clients.ec2;
+    let addr = d.address.as_str();
+    let env = ctx.env.as_str();
+    let tags = tags_of(d);
+    let changed: Vec<String> = c.diffs.iter().map(|x| x.name.clone()).collect();
+    let retag = before.is_some() && changed.iter().any(|x| x == "tags");
+    let old_tags = before.map(tags_of).unwrap_or_default();
+    let live_id = before.and_then(|b| b.id.clone());
+    let id = match d.kind {
+        Kind::Vpc => {
+            let id = aws::ec2::create_vpc(ec2, env, addr, d.str("cidr").unwrap_or_default(), &tags)
+                .await?;
+            if retag {
+                aws::ec2::set_tags(ec2, addr, &id, &old_tags, &tags).await?;
+            }
+            id
+        }
+        Kind::Subnet => {
+            let vpc = ctx.id(d.str("vpc").unwrap_or_default())?;
+            let id = aws::ec2::create_subnet(
+                ec2,
+                env,
+                addr,
+                &vpc,
+                d.str("availability_zone").unwrap_or_default(),
+                d.str("cidr").unwrap_or_default(),
+                &tags,
+            )
+            .await?;
+            if retag {
+                aws::ec2::set_tags(ec2, addr, &id, &old_tags, &tags).await?;
+            }
+            id
+        }
+        Kind::InternetGateway => {
+            let vpc = ctx.id(d.str("vpc").unwrap_or_default())?;
+            let id = aws::ec2::ensure_internet_gateway(ec2, env, addr, &vpc, &tags).await?;
+            if retag {
+                aws::ec2::set_tags(ec2, addr, &id, &old_tags, &tags).await?;
+            }
+            id
+        }
+        Kind::RouteTable => {
+            let vpc = ctx.id(d.str("vpc").unwrap_or_default())?;
+            let igw = ctx.id(d.str("internet_gateway").unwrap_or_default())?;
+            let subnets = ctx.ids_of(d.list("subnets"))?;
+            let id =
+                aws::ec2::ensure_route_table(ec2, env, addr, &vpc, &igw, &subnets, &tags).await?;
+            if retag {
+                aws::ec2::set_tags(ec2, addr, &id, &old_tags, &tags).await?;
+            }
+            id
+        }
+        Kind::SecurityGroup => {
+            let vpc = ctx.id(d.str("vpc").unwrap_or_default())?;
+            let id = aws::ec2::create_security_group(
+                ec2,
+                env,
+                addr,
+                &d.name,
+                d.str("description").unwrap_or_default(),
+                &vpc,
+                &tags,
+            )
+            .await?;
+            ctx.record(&d.address, &id, &d.name);
+            converge_rules(ctx, d, &id).await?;
+            if retag {
+                aws::ec2::set_tags(ec2, addr, &id, &old_tags, &tags).await?;
+            }
+            id
+        }
+        Kind::DbSubnetGroup => {
+            let subnets = ctx.ids_of(d.list("subnets"))?;
+            aws::rds::ensure_subnet_group(&ctx.clients.rds, env, d, subnets).await?;
+            if let (true, Some(arn)) = (retag, &live_id) {
+                aws::rds::set_tags(&ctx.clients.rds, addr, arn, &old_tags, &tags).await?;
+            }
+            d.name.clone()
+        }
+        Kind::Secret => {
+            let sm = &ctx.clients.secrets;
+            match before {
+                None => {
+                    aws::secrets::ensure(sm, env, addr, &d.name, &known_fields(d), &tags).await?
+                }
+                Some(_) => {
+                    let fields_changed = changed.iter().any(|x| x != "tags");
+                    if fields_changed {
+                        aws::secrets::update_fields(sm, addr, &d.name, &known_fields(d)).await?;
+                    }
+                    if let (true, Some(arn)) = (retag, &live_id) {
+                        aws::secrets::set_tags(sm, addr, arn, &old_tags, &tags).await?;
+                    }
+                }
+            }
+            d.name.clone()
+        }
+        Kind::Instance => return instance(ctx, d, before, &changed).await,
+    };
+    ctx.record(&d.address, &id, &d.name);
+    Ok((d.kind != Kind::Secret && id != d.name).then_some(id))
+}
+
+fn known_fields(d: &Resource) -> BTreeMap<String, Value> {
+    d.attrs
+        .iter()
+        .filter(|(k, v)| k.as_str() != "tags" && !v.is_unknown())
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
+}
+
+/// Authorizes missing and revokes extra rules, comparing with the group's rules read now.
+async fn converge_rules(ctx: &Ctx, d: &Resource, id: &str) -> Result<(), AwsError> {
+    let ec2 = &ctx.clients.ec2;
+    let addr = d.address.as_str();
+    let rev = ctx.reverse();
+    let map = |i: &str| rev.get(i).cloned().unwrap_or_else(|| i.to_string());
+    let (ingress, egress) = aws::ec2::group_rules(ec2, addr, id, &map).await?;
+    let lookup = |a: &str| {
+        ctx.id(a)
+            .ok()
+            .or_else(|| a.starts_with("sg-").then(|| a.to_string()))
+    };
+    for (egress_dir, have, key) in [(false, ingress, "ingress"), (true, egress, "egress")] {
+        let want = d.get(key).map(Value::as_rules).unwrap_or_default();
+        let perm = |r: &crate::model::Rule| {
+            aws::ec2::permission(r, &lookup).map_err(|m| AwsError::new(addr, "resolve rule", m))
+        };
+        let add = want
+            .iter()
+            .filter(|r| !have.contains(r))
+            .map(perm)
+            .collect::<Result<Vec<_>, _>>()?;
+        let remove = have
+            .iter()
+            .filter(|r| !want.contains(r))
+            .map(perm)
+            .collect::<Result<Vec<_>, _>>()?;
+        aws::ec2::change_rules(ec2, addr, id, egress_dir, &add, &remove).await?;
+    }
+    Ok(())
+}
+
+async fn instance(
+    ctx: &Ctx,
+    d: &Resource,
+    before: Option<&Resource>,
+    changed: &[String],
+) -> Result<Option<String>, AwsError> {
+    let rds = &ctx.clients.rds;
+    let addr = d.address.as_str();
+    let sg_ids = ctx.ids_of(d.list("security_groups"))?;
+    let secret = d.str("secret").map(|s| ctx.name(s).unwrap_or_default());
+    let password = |secret: Option<String>| async move {
+        match secret {
+            Some(name) => aws::secrets::password(&ctx.clients.secrets, addr, &name)
+                .await
+                .map(Some),
+            None => Ok::<Option<Password>, AwsError>(None),
+        }
+    };
+    match before {
+        None => {
+            let subnet_group = ctx
+                .name(d.str("db_subnet_group").unwrap_or_default())
+                .ok_or_else(|| {
+                    AwsError::new(addr, "resolve", "its DB subnet group was not created")
+                })?;
+            let password = password(secret.clone()).await?;
+            aws::rds::create_instance(
+                rds,
+                aws::rds::NewInstance {
+                    env: &ctx.env,
+                    desired: d,
+                    subnet_group,
+                    security_group_ids: sg_ids,
+                    password,
+                },
+            )
+            .await?;
+        }
+        Some(b) => {
+            aws::rds::modify_instance(rds, d, changed, sg_ids).await?;
+            if changed.iter().any(|c| c == "credentials")
+                && d.str("credentials") == Some("generated")
+            {
+                if let Some(p) = password(secret.clone()).await? {
+                    aws::rds::set_master_password(rds, addr, &d.name, &p).await?;
+                }
+            }
+            if changed
+                .iter()
+                .any(|c| c == "tags" || c == "skip_final_snapshot")
+            {
+                if let Some(arn) = &b.id {
+                    let with_skip = |r: &Resource| {
+                        let mut t = tags_of(r);
+                        if r.bool("skip_final_snapshot") == Some(true) {
+                            t.insert(aws::rds::TAG_SKIP_FINAL_SNAPSHOT.into(), "true".into());
+                        }
+                        t
+                    };
+                    aws::rds::set_tags(rds, addr, arn, &with_skip(b), &with_skip(d)).await?;
+                }
+            }
+        }
+    }
+    let live = aws::rds::wait_available(rds, addr, &d.name, ctx.timeout).await?;
+    // The generated secret records where to connect once the endpoint exists.
+    if let Some(name) = secret {
+        let mut fields = known_secret_fields(d);
+        if let Some(e) = live.endpoint() {
+            if let Some(h) = e.address() {
+                fields.insert("host".into(), Value::str(h));
+            }
+            if let Some(p) = e.port() {
+                fields.insert("port".into(), Value::Int(p as i64));
+            }
+        }
+        aws::secrets::update_fields(&ctx.clients.secrets, addr, &name, &fields).await?;
+    }
+    ctx.record(&d.address, &d.name, &d.name);
+    Ok(Some(
+        live.db_instance_status().unwrap_or("available").to_string(),
+    ))
+}
+
+fn known_secret_fields(d: &Resource) -> BTreeMap<String, Value> {
+    let mut f = BTreeMap::new();
+    f.insert(
+        "engine".into(),
+        d.get("engine").cloned().unwrap_or(Value::str("")),
+    );
+    f.insert(
+        "username".into(),
+        d.get("master_username").cloned().unwrap_or(Value::str("")),
+    );
+    f.insert("db_instance_identifier".into(), Value::str(&d.name));
+    if let Some(db) = d.get("db_name") {
+        f.insert("dbname".into(), db.clone());
+    }
+    if let Some(p) = d.get("port") {
+        f.insert("port".into(), p.clone());
+    }
+    f
+}
+
+async fn delete(ctx: &Ctx, l: &Resource, c: &Change) -> Result<Option<String>, AwsError> {
+    let ec2 = &ctx.clients.ec2;
+    let addr = l.address.as_str();
+    let id = l.id.clone().unwrap_or_default();
+    match l.kind {
+        Kind::Vpc => aws::ec2::delete_vpc(ec2, addr, &id).await?,
+        Kind::Subnet => aws::ec2::delete_subnet(ec2, addr, &id).await?,
+        Kind::InternetGateway => {
+            let vpc = l.str("vpc").and_then(|v| {
+                ctx.id(v)
+                    .ok()
+                    .or_else(|| v.starts_with("vpc-").then(|| v.to_string()))
+            });
+            aws::ec2::delete_internet_gateway(ec2, addr, &id, vpc.as_deref()).await?
+        }
+        Kind::RouteTable => aws::ec2::delete_route_table(ec2, addr, &id).await?,
+        Kind::SecurityGroup => aws::ec2::delete_security_group(ec2, addr, &id).await?,
+        Kind::DbSubnetGroup => {
+            aws::rds::delete_subnet_group(&ctx.clients.rds, addr, &l.name).await?
+        }
+        Kind::Secret => {
+            aws::secrets::schedule_deletion(&ctx.clients.secrets, addr, &l.name).await?;
+            return Ok(Some("scheduled for deletion in 30 days".into()));
+        }
+        Kind::Instance => {
+            let snapshot = (c.final_snapshot != Some(false)).then(|| {
+                let secs = SystemTime::now()
+                    .duration_since(UNIX_EPOCH)
+                    .map(|d| d.as_secs())
+                    .unwrap_or(0);
+                format!("{}-final-{secs}", l.name)
+            });
+            aws::rds::delete_instance(
+                &ctx.clients.rds,
+                addr,
+                &l.name,
+                snapshot.as_deref(),
+                ctx.timeout,
+            )
+            .await?;
+            return Ok(Some(match snapshot {
+                Some(s) => format!("final snapshot {s}"),
+                None => "no final snapshot".into(),
+            }));
+        }
+    }
+    Ok(None)
+}

@@ -1,0 +1,71 @@
+//! AWS errors as users see them: the resource, the operation, and AWS's own message; never a
+//! debug dump of the SDK's types.
+
+use aws_sdk_rds::error::{DisplayErrorContext, ProvideErrorMetadata};
+use std::fmt;
+
+#[derive(Debug, Clone)]
+pub struct AwsError {
+    pub resource: String,
+    pub operation: String,
+    pub code: Option<String>,
+    pub message: String,
+}
+
+impl fmt::Display for AwsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}: {} failed: {}",
+            self.resource, self.operation, self.message
+        )?;
+        if let Some(c) = &self.code {
+            write!(f, " ({c})")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for AwsError {}
+
+impl AwsError {
+    pub fn new(resource: impl Into<String>, operation: &str, message: impl Into<String>) -> Self {
+        AwsError {
+            resource: resource.into(),
+            operation: operation.into(),
+            code: None,
+            message: message.into(),
+        }
+    }
+
+    /// From any SDK error: service errors keep AWS's code and message; transport errors (no
+    /// endpoint, no credentials, timeouts) keep their full cause chain.
+    pub fn from_sdk<E>(resource: impl Into<String>, operation: &str, e: E) -> Self
+    where
+        E: ProvideErrorMetadata + std::error::Error + 'static,
+    {
+        let code = e.code().map(str::to_string);
+        let message = match e.message() {
+            Some(m) => m.to_string(),
+            None => DisplayErrorContext(&e).to_string(),
+        };
+        AwsError {
+            resource: resource.into(),
+            operation: operation.into(),
+            code,
+            message,
+        }
+    }
+
+    pub fn is_code(&self, codes: &[&str]) -> bool {
+        self.code.as_deref().is_some_and(|c| codes.contains(&c))
+    }
+}
+
+/// `.map_err(sdk("vpc.main", "CreateVpc"))`
+pub fn sdk<'a, E>(resource: &'a str, operation: &'static str) -> impl FnOnce(E) -> AwsError + 'a
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+{
+    move |e| AwsError::from_sdk(resource, operation, e)
+}

@@ -1,0 +1,67 @@
+//! The only part of rdsplan that knows the AWS SDK: clients, readers, mutations and errors.
+
+pub mod ec2;
+pub mod error;
+pub mod rds;
+pub mod read;
+pub mod secrets;
+pub mod wait;
+
+pub use error::AwsError;
+
+use aws_config::retry::RetryConfig;
+use aws_config::{BehaviorVersion, Region};
+use std::collections::BTreeMap;
+
+/// One client per service, configured once from the standard chain (env vars, profiles, SSO),
+/// the environment's region, `AWS_ENDPOINT_URL` if set, and the standard retry mode.
+#[derive(Clone)]
+pub struct Clients {
+    pub ec2: aws_sdk_ec2::Client,
+    pub rds: aws_sdk_rds::Client,
+    pub secrets: aws_sdk_secretsmanager::Client,
+}
+
+impl Clients {
+    pub async fn connect(region: &str, profile: Option<&str>) -> Clients {
+        let mut loader = aws_config::defaults(BehaviorVersion::latest())
+            .region(Region::new(region.to_string()))
+            .retry_config(RetryConfig::standard().with_max_attempts(5));
+        if let Some(p) = profile {
+            loader = loader.profile_name(p);
+        }
+        let conf = loader.load().await;
+        Clients {
+            ec2: aws_sdk_ec2::Client::new(&conf),
+            rds: aws_sdk_rds::Client::new(&conf),
+            secrets: aws_sdk_secretsmanager::Client::new(&conf),
+        }
+    }
+}
+
+/// The ownership tags plus the user's tags for one resource.
+pub fn all_tags(
+    env: &str,
+    address: &str,
+    user: &BTreeMap<String, String>,
+) -> Vec<(String, String)> {
+    let mut t: Vec<(String, String)> = user.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+    t.push((crate::model::TAG_ENV.into(), env.into()));
+    t.push((crate::model::TAG_ADDRESS.into(), address.into()));
+    t.push((
+        crate::model::TAG_MANAGED_BY.into(),
+        crate::model::MANAGED_BY.into(),
+    ));
+    t
+}
+
+/// Tags a user manages: everything but rdsplan's own and AWS's `aws:*`.
+pub fn user_tags(tags: impl IntoIterator<Item = (String, String)>) -> BTreeMap<String, String> {
+    tags.into_iter()
+        .filter(|(k, _)| {
+            !k.starts_with("rdsplan:")
+                && !k.starts_with("aws:")
+                && k != crate::model::TAG_MANAGED_BY
+        })
+        .collect()
+}

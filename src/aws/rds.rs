@@ -1,0 +1,507 @@
+//! RDS: DB instances and the DB subnet groups rdsplan keeps per VPC. Tags go in the create
+//! call; creates first look for the identifier, so a re-run after a crash adopts what the crashed
+//! run created.
+
+use super::error::sdk;
+use super::secrets::Password;
+use super::{all_tags, user_tags, wait, AwsError};
+use crate::model::{Address, Kind, Resource, Value};
+use aws_sdk_rds::types::{DbInstance, Tag};
+use aws_sdk_rds::Client;
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+/// The tag that keeps `skip_final_snapshot` on the instance itself, so that an instance removed
+/// from the files is still deleted the way its files last said.
+pub const TAG_SKIP_FINAL_SNAPSHOT: &str = "rdsplan:skip-final-snapshot";
+
+fn rds_tags(env: &str, address: &str, user: &BTreeMap<String, String>) -> Vec<Tag> {
+    all_tags(env, address, user)
+        .into_iter()
+        .map(|(k, v)| Tag::builder().key(k).value(v).build())
+        .collect()
+}
+
+/// A live instance in the model's terms. `map` turns AWS ids into addresses.
+pub fn instance_resource(
+    addr: Address,
+    i: &DbInstance,
+    tags: Vec<(String, String)>,
+    map: &(dyn Fn(&str) -> String + Sync),
+) -> Resource {
+    let skip = tags
+        .iter()
+        .any(|(k, v)| k == TAG_SKIP_FINAL_SNAPSHOT && v == "true");
+    let mut r = Resource::new(
+        addr,
+        Kind::Instance,
+        i.db_instance_identifier().unwrap_or_default(),
+    )
+    .with("engine", Value::str(i.engine().unwrap_or_default()))
+    .with(
+        "engine_version",
+        Value::str(i.engine_version().unwrap_or_default()),
+    )
+    .with(
+        "instance_class",
+        Value::str(i.db_instance_class().unwrap_or_default()),
+    )
+    .with(
+        "allocated_storage",
+        Value::Int(i.allocated_storage().unwrap_or(0) as i64),
+    )
+    .with("multi_az", Value::Bool(i.multi_az().unwrap_or(false)))
+    .with(
+        "storage_encrypted",
+        Value::Bool(i.storage_encrypted().unwrap_or(false)),
+    )
+    .with(
+        "security_groups",
+        Value::set(
+            i.vpc_security_groups()
+                .iter()
+                .filter_map(|g| g.vpc_security_group_id())
+                .map(map),
+        ),
+    )
+    .with(
+        "publicly_accessible",
+        Value::Bool(i.publicly_accessible().unwrap_or(false)),
+    )
+    .with(
+        "master_username",
+        Value::str(i.master_username().unwrap_or_default()),
+    )
+    .with(
+        "credentials",
+        Value::str(if i.master_user_secret().is_some() {
+            "managed"
+        } else {
+            "generated"
+        }),
+    )
+    .with(
+        "iam_database_authentication",
+        Value::Bool(i.iam_database_authentication_enabled().unwrap_or(false)),
+    )
+    .with(
+        "deletion_protection",
+        Value::Bool(i.deletion_protection().unwrap_or(false)),
+    )
+    .with(
+        "auto_minor_version_upgrade",
+        Value::Bool(i.auto_minor_version_upgrade().unwrap_or(false)),
+    )
+    .with("skip_final_snapshot", Value::Bool(skip))
+    .with(
+        "status",
+        Value::str(i.db_instance_status().unwrap_or_default()),
+    )
+    .with("tags", Value::Map(user_tags(tags)));
+    let port = i
+        .endpoint()
+        .and_then(|e| e.port())
+        .or(i.db_instance_port().filter(|p| *p > 0));
+    if let Some(p) = port {
+        r.set("port", Value::Int(p as i64));
+    }
+    if let Some(host) = i.endpoint().and_then(|e| e.address()) {
+        r.set("endpoint", Value::str(host));
+    }
+    if let Some(g) = i.db_subnet_group().and_then(|g| g.db_subnet_group_name()) {
+        r.set("db_subnet_group", Value::str(map(g)));
+    }
+    let optional = [
+        (
+            "max_allocated_storage",
+            i.max_allocated_storage().map(|v| Value::Int(v as i64)),
+        ),
+        ("storage_type", i.storage_type().map(Value::str)),
+        ("kms_key", i.kms_key_id().map(Value::str)),
+        ("db_name", i.db_name().map(Value::str)),
+        (
+            "backup_retention_days",
+            i.backup_retention_period().map(|v| Value::Int(v as i64)),
+        ),
+        (
+            "preferred_maintenance_window",
+            i.preferred_maintenance_window().map(Value::str),
+        ),
+        (
+            "preferred_backup_window",
+            i.preferred_backup_window().map(Value::str),
+        ),
+    ];
+    for (k, v) in optional {
+        if let Some(v) = v {
+            r.set(k, v);
+        }
+    }
+    r.id = i.db_instance_arn().map(str::to_string);
+    r
+}
+
+pub async fn describe_instance(c: &Client, ident: &str) -> Result<Option<DbInstance>, AwsError> {
+    match c
+        .describe_db_instances()
+        .db_instance_identifier(ident)
+        .send()
+        .await
+    {
+        Ok(out) => Ok(out.db_instances().first().cloned()),
+        Err(e) => {
+            let e = e.into_service_error();
+            if e.is_db_instance_not_found_fault() {
+                Ok(None)
+            } else {
+                Err(AwsError::from_sdk(ident, "DescribeDBInstances", e))
+            }
+        }
+    }
+}
+
+/// Everything CreateDBInstance needs, resolved to AWS ids.
+pub struct NewInstance<'a> {
+    pub env: &'a str,
+    pub desired: &'a Resource,
+    pub subnet_group: String,
+    pub security_group_ids: Vec<String>,
+    /// `None` for RDS-managed credentials.
+    pub password: Option<Password>,
+}
+
+pub async fn create_instance(c: &Client, n: NewInstance<'_>) -> Result<(), AwsError> {
+    let d = n.desired;
+    let addr = d.address.as_str();
+    if describe_instance(c, &d.name).await?.is_some() {
+        return Ok(());
+    }
+    let mut tags = d
+        .get("tags")
+        .and_then(Value::as_map)
+        .cloned()
+        .unwrap_or_default();
+    if d.bool("skip_final_snapshot") == Some(true) {
+        tags.insert(TAG_SKIP_FINAL_SNAPSHOT.into(), "true".into());
+    }
+    let mut req = c
+        .create_db_instance()
+        .db_instance_identifier(&d.name)
+        .engine(d.str("engine").unwrap_or_default())
+        .set_engine_version(d.str("engine_version").map(str::to_string))
+        .db_instance_class(d.str("instance_class").unwrap_or_default())
+        .allocated_storage(d.int("allocated_storage").unwrap_or(20) as i32)
+        .set_max_allocated_storage(d.int("max_allocated_storage").map(|v| v as i32))
+        .set_storage_type(d.str("storage_type").map(str::to_string))
+        .multi_az(d.bool("multi_az").unwrap_or(false))
+        .storage_encrypted(d.bool("storage_encrypted").unwrap_or(true))
+        .set_kms_key_id(d.str("kms_key").map(str::to_string))
+        .db_subnet_group_name(&n.subnet_group)
+        .set_vpc_security_group_ids(Some(n.security_group_ids.clone()))
+        .publicly_accessible(d.bool("publicly_accessible").unwrap_or(false))
+        .set_port(d.int("port").map(|p| p as i32))
+        .set_db_name(d.str("db_name").map(str::to_string))
+        .master_username(d.str("master_username").unwrap_or("admin"))
+        .enable_iam_database_authentication(d.bool("iam_database_authentication").unwrap_or(false))
+        .deletion_protection(d.bool("deletion_protection").unwrap_or(false))
+        .set_backup_retention_period(d.int("backup_retention_days").map(|v| v as i32))
+        .set_preferred_maintenance_window(d.str("preferred_maintenance_window").map(str::to_string))
+        .set_preferred_backup_window(d.str("preferred_backup_window").map(str::to_string))
+        .auto_minor_version_upgrade(d.bool("auto_minor_version_upgrade").unwrap_or(true))
+        .set_tags(Some(rds_tags(n.env, addr, &tags)));
+    req = match &n.password {
+        Some(p) => req.master_user_password(p.expose()),
+        None => req.manage_master_user_password(true),
+    };
+    match req.send().await {
+        Ok(_) => Ok(()),
+        Err(e) => {
+            let e = e.into_service_error();
+            // Created by a concurrent or interrupted run between our check and our call.
+            if e.is_db_instance_already_exists_fault() {
+                Ok(())
+            } else {
+                Err(AwsError::from_sdk(addr, "CreateDBInstance", e))
+            }
+        }
+    }
+}
+
+/// Modifies the attributes named in `changed` to their desired values.
+pub async fn modify_instance(
+    c: &Client,
+    d: &Resource,
+    changed: &[String],
+    security_group_ids: Vec<String>,
+) -> Result<(), AwsError> {
+    let has = |k: &str| changed.iter().any(|c| c == k);
+    let mut req = c
+        .modify_db_instance()
+        .db_instance_identifier(&d.name)
+        .apply_immediately(d.bool("apply_immediately").unwrap_or(false));
+    let mut any = false;
+    macro_rules! set {
+        ($attr:literal, $call:ident, $val:expr) => {
+            if has($attr) {
+                if let Some(v) = $val {
+                    req = req.$call(v);
+                    any = true;
+                }
+            }
+        };
+    }
+    set!("instance_class", db_instance_class, d.str("instance_class"));
+    set!("engine_version", engine_version, d.str("engine_version"));
+    set!(
+        "allocated_storage",
+        allocated_storage,
+        d.int("allocated_storage").map(|v| v as i32)
+    );
+    set!(
+        "max_allocated_storage",
+        max_allocated_storage,
+        d.int("max_allocated_storage").map(|v| v as i32)
+    );
+    set!("storage_type", storage_type, d.str("storage_type"));
+    set!("multi_az", multi_az, d.bool("multi_az"));
+    set!(
+        "publicly_accessible",
+        publicly_accessible,
+        d.bool("publicly_accessible")
+    );
+    set!("port", db_port_number, d.int("port").map(|v| v as i32));
+    set!(
+        "iam_database_authentication",
+        enable_iam_database_authentication,
+        d.bool("iam_database_authentication")
+    );
+    set!(
+        "deletion_protection",
+        deletion_protection,
+        d.bool("deletion_protection")
+    );
+    set!(
+        "backup_retention_days",
+        backup_retention_period,
+        d.int("backup_retention_days").map(|v| v as i32)
+    );
+    set!(
+        "preferred_maintenance_window",
+        preferred_maintenance_window,
+        d.str("preferred_maintenance_window")
+    );
+    set!(
+        "preferred_backup_window",
+        preferred_backup_window,
+        d.str("preferred_backup_window")
+    );
+    set!(
+        "auto_minor_version_upgrade",
+        auto_minor_version_upgrade,
+        d.bool("auto_minor_version_upgrade")
+    );
+    if has("engine_version") {
+        req = req.allow_major_version_upgrade(true);
+    }
+    if has("security_groups") {
+        req = req.set_vpc_security_group_ids(Some(security_group_ids));
+        any = true;
+    }
+    if has("credentials") {
+        req = req.manage_master_user_password(d.str("credentials") == Some("managed"));
+        any = true;
+    }
+    if !any {
+        return Ok(());
+    }
+    req.send()
+        .await
+        .map_err(sdk(d.address.as_str(), "ModifyDBInstance"))?;
+    Ok(())
+}
+
+pub async fn set_master_password(
+    c: &Client,
+    address: &str,
+    ident: &str,
+    p: &Password,
+) -> Result<(), AwsError> {
+    c.modify_db_instance()
+        .db_instance_identifier(ident)
+        .master_user_password(p.expose())
+        .apply_immediately(true)
+        .send()
+        .await
+        .map_err(sdk(address, "ModifyDBInstance"))?;
+    Ok(())
+}
+
+/// Converges the user tags (and the skip-final-snapshot tag) of any RDS resource.
+pub async fn set_tags(
+    c: &Client,
+    address: &str,
+    arn: &str,
+    old: &BTreeMap<String, String>,
+    new: &BTreeMap<String, String>,
+) -> Result<(), AwsError> {
+    let gone: Vec<String> = old
+        .keys()
+        .filter(|k| !new.contains_key(*k))
+        .cloned()
+        .collect();
+    if !gone.is_empty() {
+        c.remove_tags_from_resource()
+            .resource_name(arn)
+            .set_tag_keys(Some(gone))
+            .send()
+            .await
+            .map_err(sdk(address, "RemoveTagsFromResource"))?;
+    }
+    let set: Vec<Tag> = new
+        .iter()
+        .filter(|(k, v)| old.get(*k) != Some(v))
+        .map(|(k, v)| Tag::builder().key(k).value(v).build())
+        .collect();
+    if !set.is_empty() {
+        c.add_tags_to_resource()
+            .resource_name(arn)
+            .set_tags(Some(set))
+            .send()
+            .await
+            .map_err(sdk(address, "AddTagsToResource"))?;
+    }
+    Ok(())
+}
+
+/// Waits until the instance is `available`; returns it.
+pub async fn wait_available(
+    c: &Client,
+    address: &str,
+    ident: &str,
+    timeout: Duration,
+) -> Result<DbInstance, AwsError> {
+    wait::until(address, timeout, || async {
+        match describe_instance(c, ident).await? {
+            Some(i) if i.db_instance_status() == Some("available") => Ok(Some(i)),
+            Some(i)
+                if matches!(
+                    i.db_instance_status(),
+                    Some(
+                        "failed"
+                            | "incompatible-parameters"
+                            | "incompatible-network"
+                            | "storage-full"
+                    )
+                ) =>
+            {
+                Err(AwsError::new(
+                    address,
+                    "wait for available",
+                    format!("instance is {}", i.db_instance_status().unwrap_or_default()),
+                ))
+            }
+            _ => Ok(None),
+        }
+    })
+    .await
+}
+
+/// Deletes the instance (with a final snapshot unless `snapshot` is None) and waits until it
+/// is gone. Already gone is success.
+pub async fn delete_instance(
+    c: &Client,
+    address: &str,
+    ident: &str,
+    snapshot: Option<&str>,
+    timeout: Duration,
+) -> Result<(), AwsError> {
+    let req = c
+        .delete_db_instance()
+        .db_instance_identifier(ident)
+        .delete_automated_backups(false);
+    let req = match snapshot {
+        Some(s) => req
+            .final_db_snapshot_identifier(s)
+            .skip_final_snapshot(false),
+        None => req.skip_final_snapshot(true),
+    };
+    if let Err(e) = req.send().await {
+        let e = e.into_service_error();
+        if !e.is_db_instance_not_found_fault() {
+            return Err(AwsError::from_sdk(address, "DeleteDBInstance", e));
+        }
+    }
+    wait::until(address, timeout, || async {
+        Ok(describe_instance(c, ident).await?.is_none().then_some(()))
+    })
+    .await
+}
+
+pub async fn ensure_subnet_group(
+    c: &Client,
+    env: &str,
+    d: &Resource,
+    subnet_ids: Vec<String>,
+) -> Result<(), AwsError> {
+    let addr = d.address.as_str();
+    let tags = d
+        .get("tags")
+        .and_then(Value::as_map)
+        .cloned()
+        .unwrap_or_default();
+    let existing = c
+        .describe_db_subnet_groups()
+        .db_subnet_group_name(&d.name)
+        .send()
+        .await;
+    let exists = match existing {
+        Ok(o) => !o.db_subnet_groups().is_empty(),
+        Err(e) => {
+            let e = e.into_service_error();
+            if e.is_db_subnet_group_not_found_fault() {
+                false
+            } else {
+                return Err(AwsError::from_sdk(addr, "DescribeDBSubnetGroups", e));
+            }
+        }
+    };
+    let description = d.str("description").unwrap_or("rdsplan");
+    if exists {
+        c.modify_db_subnet_group()
+            .db_subnet_group_name(&d.name)
+            .db_subnet_group_description(description)
+            .set_subnet_ids(Some(subnet_ids))
+            .send()
+            .await
+            .map_err(sdk(addr, "ModifyDBSubnetGroup"))?;
+    } else {
+        c.create_db_subnet_group()
+            .db_subnet_group_name(&d.name)
+            .db_subnet_group_description(description)
+            .set_subnet_ids(Some(subnet_ids))
+            .set_tags(Some(rds_tags(env, addr, &tags)))
+            .send()
+            .await
+            .map_err(sdk(addr, "CreateDBSubnetGroup"))?;
+    }
+    Ok(())
+}
+
+pub async fn delete_subnet_group(c: &Client, address: &str, name: &str) -> Result<(), AwsError> {
+    match c
+        .delete_db_subnet_group()
+        .db_subnet_group_name(name)
+        .send()
+        .await
+    {
+        Ok(_) => Ok(()),
+        Err(e) => {
+            let e = e.into_service_error();
+            if e.is_db_subnet_group_not_found_fault() {
+                Ok(())
+            } else {
+                Err(AwsError::from_sdk(address, "DeleteDBSubnetGroup", e))
+            }
+        }
+    }
+}

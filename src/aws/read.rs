@@ -1,0 +1,437 @@
+//! Reading live state: everything one environment owns, found by its ownership tags, with one
+//! paginated describe per kind and all kinds read concurrently. Never one call per resource,
+//! with one documented exception: DescribeDBSubnetGroups returns no tags, so the (at most one
+//! per VPC) groups whose names carry the environment's prefix have their tags listed.
+
+use super::error::sdk;
+use super::{user_tags, AwsError, Clients};
+use crate::model::*;
+use aws_sdk_ec2::types::Filter;
+use std::collections::{BTreeMap, HashMap};
+
+/// What the reader needs to know of the files: the environment and the AWS names they want
+/// (to spot look-alikes that are not ours).
+pub struct Wanted<'a> {
+    pub env: &'a str,
+    pub group_names: Vec<String>,
+}
+
+fn tag_filter(env: &str) -> Filter {
+    Filter::builder()
+        .name(format!("tag:{TAG_ENV}"))
+        .values(env)
+        .build()
+}
+
+fn ec2_tags(tags: &[aws_sdk_ec2::types::Tag]) -> Vec<(String, String)> {
+    tags.iter()
+        .map(|t| {
+            (
+                t.key().unwrap_or_default().to_string(),
+                t.value().unwrap_or_default().to_string(),
+            )
+        })
+        .collect()
+}
+
+fn rds_tags(tags: &[aws_sdk_rds::types::Tag]) -> Vec<(String, String)> {
+    tags.iter()
+        .map(|t| {
+            (
+                t.key().unwrap_or_default().to_string(),
+                t.value().unwrap_or_default().to_string(),
+            )
+        })
+        .collect()
+}
+
+fn tag<'a>(tags: &'a [(String, String)], key: &str) -> Option<&'a str> {
+    tags.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+}
+
+/// Ours when tagged for this environment and with an address.
+fn owned(tags: &[(String, String)], env: &str) -> Option<Address> {
+    (tag(tags, TAG_ENV) == Some(env))
+        .then(|| tag(tags, TAG_ADDRESS).map(|a| Address(a.to_string())))
+        .flatten()
+}
+
+fn tags_value(tags: Vec<(String, String)>) -> Value {
+    Value::Map(user_tags(tags))
+}
+
+pub async fn read(c: &Clients, w: &Wanted<'_>) -> Result<Live, AwsError> {
+    let env = w.env;
+    let azs = async {
+        let out = c
+            .ec2
+            .describe_availability_zones()
+            .filters(Filter::builder().name("state").values("available").build())
+            .send()
+            .await
+            .map_err(sdk("region", "DescribeAvailabilityZones"))?;
+        let mut z: Vec<String> = out
+            .availability_zones()
+            .iter()
+            .filter_map(|a| a.zone_name().map(str::to_string))
+            .collect();
+        z.sort();
+        Ok::<_, AwsError>(z)
+    };
+    let vpcs = async {
+        c.ec2
+            .describe_vpcs()
+            .filters(tag_filter(env))
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(sdk("vpcs", "DescribeVpcs"))
+    };
+    let subnets = async {
+        c.ec2
+            .describe_subnets()
+            .filters(tag_filter(env))
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(sdk("subnets", "DescribeSubnets"))
+    };
+    let igws = async {
+        c.ec2
+            .describe_internet_gateways()
+            .filters(tag_filter(env))
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(sdk("internet gateways", "DescribeInternetGateways"))
+    };
+    let rts = async {
+        c.ec2
+            .describe_route_tables()
+            .filters(tag_filter(env))
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(sdk("route tables", "DescribeRouteTables"))
+    };
+    let sgs = async {
+        c.ec2
+            .describe_security_groups()
+            .filters(tag_filter(env))
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(sdk("security groups", "DescribeSecurityGroups"))
+    };
+    let sg_lookalikes = async {
+        if w.group_names.is_empty() {
+            return Ok(vec![]);
+        }
+        c.ec2
+            .describe_security_groups()
+            .filters(
+                Filter::builder()
+                    .name("group-name")
+                    .set_values(Some(w.group_names.clone()))
+                    .build(),
+            )
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(sdk("security groups", "DescribeSecurityGroups"))
+    };
+    let instances = async {
+        c.rds
+            .describe_db_instances()
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(sdk("db instances", "DescribeDBInstances"))
+    };
+    let subnet_groups = read_subnet_groups(c, env);
+    let secrets = super::secrets::read_env_secrets(c, env);
+    let (azs, vpcs, subnets, igws, rts, sgs, sg_lookalikes, instances, subnet_groups, secrets) = tokio::try_join!(
+        azs,
+        vpcs,
+        subnets,
+        igws,
+        rts,
+        sgs,
+        sg_lookalikes,
+        instances,
+        subnet_groups,
+        secrets
+    )?;
+
+    let mut live = Live {
+        azs,
+        ..Default::default()
+    };
+    // AWS id → address, for every owned resource, so that references read back as addresses.
+    let mut by_id: HashMap<String, Address> = HashMap::new();
+    let mut note = |id: Option<&str>, tags: &[(String, String)]| {
+        if let (Some(id), Some(a)) = (id, owned(tags, env)) {
+            by_id.insert(id.to_string(), a);
+        }
+    };
+    for v in &vpcs {
+        note(v.vpc_id(), &ec2_tags(v.tags()));
+    }
+    for s in &subnets {
+        note(s.subnet_id(), &ec2_tags(s.tags()));
+    }
+    for g in &igws {
+        note(g.internet_gateway_id(), &ec2_tags(g.tags()));
+    }
+    for g in &sgs {
+        note(g.group_id(), &ec2_tags(g.tags()));
+    }
+    for (name, _, tags, _) in &subnet_groups {
+        note(Some(name), tags);
+    }
+    let map = |id: &str| -> String {
+        by_id
+            .get(id)
+            .map(|a| a.0.clone())
+            .unwrap_or_else(|| id.to_string())
+    };
+
+    for v in &vpcs {
+        let tags = ec2_tags(v.tags());
+        let Some(addr) = owned(&tags, env) else {
+            continue;
+        };
+        let name = tag(&tags, "Name")
+            .unwrap_or(v.vpc_id().unwrap_or_default())
+            .to_string();
+        let mut r = Resource::new(addr, Kind::Vpc, name)
+            .with("cidr", Value::str(v.cidr_block().unwrap_or_default()))
+            .with("tags", tags_value(tags));
+        r.id = v.vpc_id().map(str::to_string);
+        live.resources.push(r);
+    }
+    for s in &subnets {
+        let tags = ec2_tags(s.tags());
+        let Some(addr) = owned(&tags, env) else {
+            continue;
+        };
+        let name = tag(&tags, "Name")
+            .unwrap_or(s.subnet_id().unwrap_or_default())
+            .to_string();
+        let mut r = Resource::new(addr, Kind::Subnet, name)
+            .with("vpc", Value::str(map(s.vpc_id().unwrap_or_default())))
+            .with(
+                "availability_zone",
+                Value::str(s.availability_zone().unwrap_or_default()),
+            )
+            .with("cidr", Value::str(s.cidr_block().unwrap_or_default()))
+            .with("tags", tags_value(tags));
+        r.id = s.subnet_id().map(str::to_string);
+        live.resources.push(r);
+    }
+    for g in &igws {
+        let tags = ec2_tags(g.tags());
+        let Some(addr) = owned(&tags, env) else {
+            continue;
+        };
+        let name = tag(&tags, "Name").unwrap_or_default().to_string();
+        let mut r = Resource::new(addr, Kind::InternetGateway, name).with("tags", tags_value(tags));
+        if let Some(vpc) = g.attachments().iter().find_map(|a| a.vpc_id()) {
+            r.set("vpc", Value::str(map(vpc)));
+        }
+        r.id = g.internet_gateway_id().map(str::to_string);
+        live.resources.push(r);
+    }
+    for t in &rts {
+        let tags = ec2_tags(t.tags());
+        let Some(addr) = owned(&tags, env) else {
+            continue;
+        };
+        let name = tag(&tags, "Name").unwrap_or_default().to_string();
+        let mut r = Resource::new(addr, Kind::RouteTable, name)
+            .with("vpc", Value::str(map(t.vpc_id().unwrap_or_default())))
+            .with(
+                "subnets",
+                Value::set(
+                    t.associations()
+                        .iter()
+                        .filter_map(|a| a.subnet_id())
+                        .map(map),
+                ),
+            )
+            .with("tags", tags_value(tags));
+        if let Some(gw) = t
+            .routes()
+            .iter()
+            .find(|x| x.destination_cidr_block() == Some("0.0.0.0/0"))
+            .and_then(|x| x.gateway_id())
+        {
+            r.set("internet_gateway", Value::str(map(gw)));
+        }
+        r.id = t.route_table_id().map(str::to_string);
+        live.resources.push(r);
+    }
+    for g in &sgs {
+        let tags = ec2_tags(g.tags());
+        let Some(addr) = owned(&tags, env) else {
+            continue;
+        };
+        let mut r = Resource::new(
+            addr,
+            Kind::SecurityGroup,
+            g.group_name().unwrap_or_default(),
+        )
+        .with("vpc", Value::str(map(g.vpc_id().unwrap_or_default())))
+        .with(
+            "description",
+            Value::str(g.description().unwrap_or_default()),
+        )
+        .with(
+            "ingress",
+            Value::Rules(super::ec2::rules_from(g.ip_permissions(), &map)),
+        )
+        .with(
+            "egress",
+            Value::Rules(super::ec2::rules_from(g.ip_permissions_egress(), &map)),
+        )
+        .with("tags", tags_value(tags));
+        r.id = g.group_id().map(str::to_string);
+        live.resources.push(r);
+    }
+    let our_vpcs: Vec<&str> = vpcs.iter().filter_map(|v| v.vpc_id()).collect();
+    for g in &sg_lookalikes {
+        let tags = ec2_tags(g.tags());
+        if owned(&tags, env).is_none() && g.vpc_id().is_some_and(|v| our_vpcs.contains(&v)) {
+            live.foreign.push(Foreign {
+                kind: Kind::SecurityGroup,
+                name: g.group_name().unwrap_or_default().to_string(),
+                id: g.group_id().unwrap_or_default().to_string(),
+            });
+        }
+    }
+    for (name, arn, tags, g) in subnet_groups {
+        match owned(&tags, env) {
+            Some(addr) => {
+                let mut r = Resource::new(addr, Kind::DbSubnetGroup, name.clone())
+                    .with(
+                        "description",
+                        Value::str(g.db_subnet_group_description().unwrap_or_default()),
+                    )
+                    .with(
+                        "subnets",
+                        Value::set(
+                            g.subnets()
+                                .iter()
+                                .filter_map(|s| s.subnet_identifier())
+                                .map(map),
+                        ),
+                    )
+                    .with("tags", tags_value(tags));
+                r.id = Some(arn);
+                live.resources.push(r);
+            }
+            None => live.foreign.push(Foreign {
+                kind: Kind::DbSubnetGroup,
+                name,
+                id: arn,
+            }),
+        }
+    }
+    for s in secrets {
+        match owned(&s.tags, env) {
+            Some(addr) => {
+                let mut r = Resource::new(addr, Kind::Secret, s.name.clone())
+                    .with("tags", tags_value(s.tags.clone()));
+                for (k, v) in s.fields {
+                    r.set(&k, v);
+                }
+                r.id = Some(s.arn);
+                live.resources.push(r);
+            }
+            None => live.foreign.push(Foreign {
+                kind: Kind::Secret,
+                name: s.name,
+                id: s.arn,
+            }),
+        }
+    }
+    for i in &instances {
+        let tags = rds_tags(i.tag_list());
+        let ident = i.db_instance_identifier().unwrap_or_default().to_string();
+        match owned(&tags, env) {
+            Some(addr) => live
+                .resources
+                .push(super::rds::instance_resource(addr, i, tags, &map)),
+            None => live.foreign.push(Foreign {
+                kind: Kind::Instance,
+                name: ident,
+                id: i.db_instance_arn().unwrap_or_default().to_string(),
+            }),
+        }
+    }
+    live.resources.sort_by(|a, b| a.address.cmp(&b.address));
+    Ok(live)
+}
+
+type SubnetGroupRow = (
+    String,
+    String,
+    Vec<(String, String)>,
+    aws_sdk_rds::types::DbSubnetGroup,
+);
+
+async fn read_subnet_groups(c: &Clients, env: &str) -> Result<Vec<SubnetGroupRow>, AwsError> {
+    let groups: Vec<_> = c
+        .rds
+        .describe_db_subnet_groups()
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .map_err(sdk("db subnet groups", "DescribeDBSubnetGroups"))?;
+    let prefix = format!("{env}-");
+    let candidates: Vec<_> = groups
+        .into_iter()
+        .filter(|g| {
+            g.db_subnet_group_name()
+                .is_some_and(|n| n.starts_with(&prefix))
+        })
+        .collect();
+    let tag_reads = candidates.iter().map(|g| async move {
+        let arn = g.db_subnet_group_arn().unwrap_or_default().to_string();
+        let name = g.db_subnet_group_name().unwrap_or_default().to_string();
+        let out = c
+            .rds
+            .list_tags_for_resource()
+            .resource_name(&arn)
+            .send()
+            .await
+            .map_err(sdk(&name, "ListTagsForResource"))?;
+        Ok::<_, AwsError>((name, arn, rds_tags(out.tag_list()), g.clone()))
+    });
+    futures::future::try_join_all(tag_reads).await
+}
+
+/// Groups every owned resource by kind, for tests and the apply's convergence report.
+pub fn count_by_kind(live: &Live) -> BTreeMap<Kind, usize> {
+    let mut m = BTreeMap::new();
+    for r in &live.resources {
+        *m.entry(r.kind).or_default() += 1;
+    }
+    m
+}

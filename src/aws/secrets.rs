@@ -1,0 +1,331 @@
+//! Secrets Manager: the generated credentials of instances. The password exists only inside a
+//! [`Password`], whose Debug and Display never show it; it leaves this module only as the
+//! argument of the RDS call that sets it.
+
+use super::error::sdk;
+use super::{all_tags, AwsError, Clients};
+use crate::model::{Value, TAG_ENV};
+use aws_sdk_secretsmanager::types::{Filter, FilterNameStringType, Tag};
+use aws_sdk_secretsmanager::Client;
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// A password. Redacted in Debug and Display, so no log line or error can carry it.
+#[derive(Clone)]
+pub struct Password(String);
+
+impl Password {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Password {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Password(********)")
+    }
+}
+
+impl fmt::Display for Password {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("********")
+    }
+}
+
+/// Characters RDS refuses in master passwords (`/`, `@`, `"`, space) plus the quote and
+/// backslash, which break shells and connection strings.
+const EXCLUDE: &str = "/@\" '\\";
+
+/// The secret's JSON fields rdsplan compares (everything but the password), with their names
+/// in the model.
+const FIELDS: &[(&str, &str)] = &[
+    ("engine", "engine"),
+    ("host", "host"),
+    ("port", "port"),
+    ("dbname", "dbname"),
+    ("username", "username"),
+    ("dbInstanceIdentifier", "db_instance_identifier"),
+];
+
+pub struct LiveSecret {
+    pub name: String,
+    pub arn: String,
+    pub tags: Vec<(String, String)>,
+    /// Model fields read from the JSON; never the password.
+    pub fields: Vec<(String, Value)>,
+}
+
+/// The environment's secrets: one paginated ListSecrets by name prefix (which also shows
+/// look-alikes that are not ours), and one BatchGetSecretValue per 20 of ours.
+pub async fn read_env_secrets(c: &Clients, env: &str) -> Result<Vec<LiveSecret>, AwsError> {
+    let prefix = format!("rdsplan/{env}/");
+    let list: Vec<_> = c
+        .secrets
+        .list_secrets()
+        .filters(
+            Filter::builder()
+                .key(FilterNameStringType::Name)
+                .values(&prefix)
+                .build(),
+        )
+        .into_paginator()
+        .send()
+        .try_collect()
+        .await
+        .map_err(sdk("secrets", "ListSecrets"))?;
+    let mut out: Vec<LiveSecret> = list
+        .iter()
+        .flat_map(|p| p.secret_list().iter())
+        .filter(|s| s.name().is_some_and(|n| n.starts_with(&prefix)))
+        .map(|s| LiveSecret {
+            name: s.name().unwrap_or_default().to_string(),
+            arn: s.arn().unwrap_or_default().to_string(),
+            tags: s
+                .tags()
+                .iter()
+                .map(|t| {
+                    (
+                        t.key().unwrap_or_default().to_string(),
+                        t.value().unwrap_or_default().to_string(),
+                    )
+                })
+                .collect(),
+            fields: vec![],
+        })
+        .collect();
+    let ours: Vec<String> = out
+        .iter()
+        .filter(|s| s.tags.iter().any(|(k, v)| k == TAG_ENV && v == env))
+        .map(|s| s.arn.clone())
+        .collect();
+    let mut values: BTreeMap<String, String> = BTreeMap::new();
+    for chunk in ours.chunks(20) {
+        let got = c
+            .secrets
+            .batch_get_secret_value()
+            .set_secret_id_list(Some(chunk.to_vec()))
+            .send()
+            .await
+            .map_err(sdk("secrets", "BatchGetSecretValue"))?;
+        for v in got.secret_values() {
+            if let (Some(arn), Some(s)) = (v.arn(), v.secret_string()) {
+                values.insert(arn.to_string(), s.to_string());
+            }
+        }
+    }
+    for s in &mut out {
+        if let Some(json) = values.get(&s.arn) {
+            s.fields = fields_of(json);
+        }
+    }
+    Ok(out)
+}
+
+fn fields_of(json: &str) -> Vec<(String, Value)> {
+    let Ok(serde_json::Value::Object(m)) = serde_json::from_str::<serde_json::Value>(json) else {
+        return vec![];
+    };
+    FIELDS
+        .iter()
+        .filter_map(|(json_key, model_key)| {
+            let v = match m.get(*json_key)? {
+                serde_json::Value::String(s) if s.is_empty() => return None,
+                serde_json::Value::String(s) => Value::str(s),
+                serde_json::Value::Number(n) => Value::Int(n.as_i64()?),
+                _ => return None,
+            };
+            Some((model_key.to_string(), v))
+        })
+        .collect()
+}
+
+/// The secret's JSON document from the model fields plus the password.
+fn document(fields: &BTreeMap<String, Value>, password: &Password) -> String {
+    let mut m = serde_json::Map::new();
+    for (json_key, model_key) in FIELDS {
+        match fields.get(*model_key) {
+            Some(Value::Str(s)) => {
+                m.insert(json_key.to_string(), s.clone().into());
+            }
+            Some(Value::Int(i)) => {
+                m.insert(json_key.to_string(), (*i).into());
+            }
+            _ => {
+                if *json_key == "host" {
+                    m.insert("host".into(), "".into());
+                }
+            }
+        }
+    }
+    m.insert("password".into(), password.expose().into());
+    serde_json::Value::Object(m).to_string()
+}
+
+pub async fn find(c: &Client, name: &str) -> Result<Option<(String, bool)>, AwsError> {
+    match c.describe_secret().secret_id(name).send().await {
+        Ok(d) => Ok(Some((
+            d.arn().unwrap_or_default().to_string(),
+            d.deleted_date().is_some(),
+        ))),
+        Err(e) => {
+            let e = e.into_service_error();
+            if e.is_resource_not_found_exception() {
+                Ok(None)
+            } else {
+                Err(AwsError::from_sdk(name, "DescribeSecret", e))
+            }
+        }
+    }
+}
+
+/// Creates the secret with a fresh random password unless it exists; a secret of ours that
+/// was scheduled for deletion is restored (its password still matches the final snapshot).
+pub async fn ensure(
+    c: &Client,
+    env: &str,
+    address: &str,
+    name: &str,
+    fields: &BTreeMap<String, Value>,
+    tags: &BTreeMap<String, String>,
+) -> Result<(), AwsError> {
+    if let Some((_, deleted)) = find(c, name).await? {
+        if deleted {
+            c.restore_secret()
+                .secret_id(name)
+                .send()
+                .await
+                .map_err(sdk(address, "RestoreSecret"))?;
+        }
+        return Ok(());
+    }
+    let password = random_password(c, address).await?;
+    let req = c
+        .create_secret()
+        .name(name)
+        .description(format!("rdsplan: master credentials of {address} in {env}"))
+        .secret_string(document(fields, &password))
+        .set_tags(Some(
+            all_tags(env, address, tags)
+                .into_iter()
+                .map(|(k, v)| Tag::builder().key(k).value(v).build())
+                .collect(),
+        ));
+    match req.send().await {
+        Ok(_) => Ok(()),
+        Err(e) => {
+            let e = e.into_service_error();
+            if e.is_resource_exists_exception() {
+                Ok(())
+            } else {
+                Err(AwsError::from_sdk(address, "CreateSecret", e))
+            }
+        }
+    }
+}
+
+pub async fn random_password(c: &Client, address: &str) -> Result<Password, AwsError> {
+    let out = c
+        .get_random_password()
+        .password_length(32)
+        .exclude_characters(EXCLUDE)
+        .send()
+        .await
+        .map_err(sdk(address, "GetRandomPassword"))?;
+    out.random_password()
+        .map(|p| Password(p.to_string()))
+        .ok_or_else(|| AwsError::new(address, "GetRandomPassword", "no password in the response"))
+}
+
+/// The current password of a secret.
+pub async fn password(c: &Client, address: &str, name: &str) -> Result<Password, AwsError> {
+    let out = c
+        .get_secret_value()
+        .secret_id(name)
+        .send()
+        .await
+        .map_err(sdk(address, "GetSecretValue"))?;
+    let json: serde_json::Value = out
+        .secret_string()
+        .and_then(|s| serde_json::from_str(s).ok())
+        .unwrap_or_default();
+    json.get("password")
+        .and_then(|p| p.as_str())
+        .map(|p| Password(p.to_string()))
+        .ok_or_else(|| {
+            AwsError::new(
+                address,
+                "GetSecretValue",
+                format!("secret {name} has no password field"),
+            )
+        })
+}
+
+/// Rewrites the non-password fields (host, port, ...) keeping the current password.
+pub async fn update_fields(
+    c: &Client,
+    address: &str,
+    name: &str,
+    fields: &BTreeMap<String, Value>,
+) -> Result<(), AwsError> {
+    let p = password(c, address, name).await?;
+    c.put_secret_value()
+        .secret_id(name)
+        .secret_string(document(fields, &p))
+        .send()
+        .await
+        .map_err(sdk(address, "PutSecretValue"))?;
+    Ok(())
+}
+
+/// Schedules deletion with the longest recovery window (30 days); never force-deletes, since a
+/// final snapshot is useless without its password.
+pub async fn schedule_deletion(c: &Client, address: &str, name: &str) -> Result<(), AwsError> {
+    match find(c, name).await? {
+        None | Some((_, true)) => Ok(()),
+        Some(_) => {
+            c.delete_secret()
+                .secret_id(name)
+                .recovery_window_in_days(30)
+                .send()
+                .await
+                .map_err(sdk(address, "DeleteSecret"))?;
+            Ok(())
+        }
+    }
+}
+
+pub async fn set_tags(
+    c: &Client,
+    address: &str,
+    arn: &str,
+    old: &BTreeMap<String, String>,
+    new: &BTreeMap<String, String>,
+) -> Result<(), AwsError> {
+    let gone: Vec<String> = old
+        .keys()
+        .filter(|k| !new.contains_key(*k))
+        .cloned()
+        .collect();
+    if !gone.is_empty() {
+        c.untag_resource()
+            .secret_id(arn)
+            .set_tag_keys(Some(gone))
+            .send()
+            .await
+            .map_err(sdk(address, "UntagResource"))?;
+    }
+    let set: Vec<Tag> = new
+        .iter()
+        .filter(|(k, v)| old.get(*k) != Some(v))
+        .map(|(k, v)| Tag::builder().key(k).value(v).build())
+        .collect();
+    if !set.is_empty() {
+        c.tag_resource()
+            .secret_id(arn)
+            .set_tags(Some(set))
+            .send()
+            .await
+            .map_err(sdk(address, "TagResource"))?;
+    }
+    Ok(())
+}

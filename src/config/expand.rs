@@ -1,0 +1,326 @@
+//! From a validated config to the desired resources, with every default made explicit so that
+//! an environment that was just applied compares equal to what AWS reports.
+
+use super::engines;
+use super::load::Config;
+use super::types::*;
+use crate::model::{Address, Kind, Live, Resource, Rule, Value};
+use ipnet::Ipv4Net;
+use std::collections::BTreeMap;
+
+/// Problems that need live context (the region's AZs) to be found.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExpandError {
+    pub address: Address,
+    pub message: String,
+}
+
+pub fn subnet_address(vpc: &Address, public: bool, az: &str) -> Address {
+    vpc.child(&format!(
+        "{}.{az}",
+        if public { "public_subnet" } else { "subnet" }
+    ))
+}
+pub fn db_subnet_group_address(vpc: &Address) -> Address {
+    vpc.child("db_subnet_group")
+}
+pub fn secret_address(instance: &Address) -> Address {
+    instance.child("secret")
+}
+pub fn secret_name(env: &str, name: &str) -> String {
+    format!("rdsplan/{env}/{name}")
+}
+
+/// The desired resources of an environment. `live` supplies the region's AZs and the endpoints
+/// of existing instances (which the generated secrets record).
+pub fn expand(cfg: &Config, live: &Live) -> Result<Vec<Resource>, Vec<ExpandError>> {
+    let env = cfg.env_name.as_str();
+    let env_tags = &cfg.environment().tags;
+    let tags = |own: &BTreeMap<String, String>, name: Option<String>| {
+        let mut t = env_tags.clone();
+        t.extend(own.clone());
+        if let Some(n) = name {
+            t.insert("Name".into(), n);
+        }
+        Value::Map(t)
+    };
+    let mut out = Vec::new();
+    let mut errors = Vec::new();
+    for v in &cfg.vpcs {
+        let addr = Address::new("vpc", &v.name);
+        let vname = format!("{env}-{}", v.name);
+        let azs: Vec<String> = match &v.spec.azs {
+            Azs::Count(n) => {
+                let n = *n as usize;
+                if live.azs.len() < n {
+                    errors.push(ExpandError {
+                        address: addr.clone(),
+                        message: format!(
+                            "azs = {n}, but region {} has {} available AZs ({})",
+                            cfg.region(),
+                            live.azs.len(),
+                            live.azs.join(", ")
+                        ),
+                    });
+                    continue;
+                }
+                live.azs[..n].to_vec()
+            }
+            Azs::List(l) => {
+                let missing: Vec<&String> = l.iter().filter(|a| !live.azs.contains(a)).collect();
+                if !missing.is_empty() {
+                    errors.push(ExpandError {
+                        address: addr.clone(),
+                        message: format!(
+                            "AZs {missing:?} are not available in {} (available: {})",
+                            cfg.region(),
+                            live.azs.join(", ")
+                        ),
+                    });
+                    continue;
+                }
+                l.clone()
+            }
+        };
+        let net: Ipv4Net = v.spec.cidr.parse().expect("validated");
+        let blocks: Vec<Ipv4Net> = net
+            .subnets(v.spec.subnet_prefix as u8)
+            .expect("validated")
+            .take(azs.len() * 2)
+            .collect();
+        out.push(
+            Resource::new(addr.clone(), Kind::Vpc, vname.clone())
+                .with("cidr", Value::str(&v.spec.cidr))
+                .with("tags", tags(&v.spec.tags, Some(vname.clone()))),
+        );
+        let mut private = Vec::new();
+        let mut public = Vec::new();
+        for (i, az) in azs.iter().enumerate() {
+            let mut layers = vec![(false, blocks[i])];
+            if v.spec.public {
+                layers.push((true, blocks[azs.len() + i]));
+            }
+            for (is_public, block) in layers {
+                let a = subnet_address(&addr, is_public, az);
+                let label = if is_public { "public" } else { "private" };
+                let name = format!("{vname}-{label}-{az}");
+                out.push(
+                    Resource::new(a.clone(), Kind::Subnet, name.clone())
+                        .with("vpc", Value::str(addr.as_str()))
+                        .with("availability_zone", Value::str(az))
+                        .with("cidr", Value::str(block.to_string()))
+                        .with("tags", tags(&v.spec.tags, Some(name))),
+                );
+                if is_public {
+                    public.push(a.0);
+                } else {
+                    private.push(a.0);
+                }
+            }
+        }
+        if v.spec.public {
+            let igw = addr.child("internet_gateway");
+            out.push(
+                Resource::new(igw.clone(), Kind::InternetGateway, format!("{vname}-igw"))
+                    .with("vpc", Value::str(addr.as_str()))
+                    .with("tags", tags(&v.spec.tags, Some(format!("{vname}-igw")))),
+            );
+            out.push(
+                Resource::new(
+                    addr.child("route_table"),
+                    Kind::RouteTable,
+                    format!("{vname}-public"),
+                )
+                .with("vpc", Value::str(addr.as_str()))
+                .with("internet_gateway", Value::str(igw.as_str()))
+                .with("subnets", Value::set(public))
+                .with("tags", tags(&v.spec.tags, Some(format!("{vname}-public")))),
+            );
+        }
+        if azs.len() >= 2 {
+            out.push(
+                Resource::new(
+                    db_subnet_group_address(&addr),
+                    Kind::DbSubnetGroup,
+                    vname.clone(),
+                )
+                .with(
+                    "description",
+                    Value::str(format!("rdsplan: private subnets of {vname}")),
+                )
+                .with("subnets", Value::set(private))
+                .with("tags", tags(&v.spec.tags, None)),
+            );
+        }
+    }
+    for g in &cfg.security_groups {
+        let addr = Address::new("security_group", &g.name);
+        let name = format!("{env}-{}", g.name);
+        let ingress = rules(&g.spec.ingress);
+        let egress = match &g.spec.egress {
+            Some(e) => rules(e),
+            None => vec![Rule::allow_all_egress()],
+        };
+        out.push(
+            Resource::new(addr, Kind::SecurityGroup, name.clone())
+                .with("vpc", Value::str(Address::new("vpc", &g.spec.vpc).as_str()))
+                .with("description", Value::str(&g.spec.description))
+                .with("ingress", Value::Rules(ingress))
+                .with("egress", Value::Rules(egress))
+                .with("tags", tags(&g.spec.tags, Some(name))),
+        );
+    }
+    for i in &cfg.instances {
+        out.extend(instance(
+            cfg,
+            &i.name,
+            &i.spec,
+            live,
+            &tags(&i.spec.tags, None),
+        ));
+    }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(errors)
+    }
+}
+
+/// One rule per source, sorted, so that rule sets compare as sets.
+fn rules(cfgs: &[RuleConfig]) -> Vec<Rule> {
+    let mut out = Vec::new();
+    for r in cfgs {
+        let (from, to) = match (r.protocol, r.port, r.from_port, r.to_port) {
+            (Protocol::All, ..) => (-1, -1),
+            (_, Some(p), ..) => (p, p),
+            (_, None, Some(a), Some(b)) => (a, b),
+            _ => (-1, -1),
+        };
+        let mut sources: Vec<String> = r.cidrs.clone().unwrap_or_default();
+        sources.extend(r.cidr.clone());
+        sources.extend(
+            r.security_group
+                .as_ref()
+                .map(|g| Address::new("security_group", g).0),
+        );
+        for source in sources {
+            out.push(Rule {
+                protocol: r.protocol.as_str().into(),
+                from_port: from as i32,
+                to_port: to as i32,
+                source,
+                description: r.description.clone(),
+            });
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+fn instance(
+    cfg: &Config,
+    name: &str,
+    s: &InstanceConfig,
+    live: &Live,
+    tags: &Value,
+) -> Vec<Resource> {
+    let env = cfg.env_name.as_str();
+    let addr = Address::new("instance", name);
+    let ident = s
+        .identifier
+        .clone()
+        .unwrap_or_else(|| format!("{env}-{name}"));
+    let engine = engines::engine(&s.engine).expect("validated");
+    let port = s.port.unwrap_or(engine.port);
+    let username = s
+        .master_username
+        .clone()
+        .unwrap_or_else(|| engine.default_username.to_string());
+    let vpc = Address::new("vpc", &s.vpc);
+    let mut r = Resource::new(addr.clone(), Kind::Instance, ident.clone())
+        .with("engine", Value::str(&s.engine))
+        .with("instance_class", Value::str(&s.instance_class))
+        .with("allocated_storage", Value::Int(s.allocated_storage))
+        .with("multi_az", Value::Bool(s.multi_az))
+        .with("storage_encrypted", Value::Bool(s.storage_encrypted))
+        .with(
+            "db_subnet_group",
+            Value::str(db_subnet_group_address(&vpc).as_str()),
+        )
+        .with(
+            "security_groups",
+            Value::set(
+                s.security_groups
+                    .iter()
+                    .map(|g| Address::new("security_group", g).0),
+            ),
+        )
+        .with("publicly_accessible", Value::Bool(s.publicly_accessible))
+        .with("port", Value::Int(port))
+        .with("master_username", Value::str(&username))
+        .with("credentials", Value::str(s.credentials.as_str()))
+        .with(
+            "iam_database_authentication",
+            Value::Bool(s.iam_database_authentication),
+        )
+        .with("deletion_protection", Value::Bool(s.deletion_protection))
+        .with(
+            "auto_minor_version_upgrade",
+            Value::Bool(s.auto_minor_version_upgrade),
+        )
+        .with("apply_immediately", Value::Bool(s.apply_immediately))
+        .with("skip_final_snapshot", Value::Bool(s.skip_final_snapshot))
+        .with("tags", tags.clone());
+    let optional = [
+        ("engine_version", s.engine_version.clone().map(Value::Str)),
+        (
+            "max_allocated_storage",
+            s.max_allocated_storage.map(Value::Int),
+        ),
+        ("storage_type", s.storage_type.clone().map(Value::Str)),
+        ("kms_key", s.kms_key.clone().map(Value::Str)),
+        ("db_name", s.db_name.clone().map(Value::Str)),
+        (
+            "backup_retention_days",
+            s.backup_retention_days.map(Value::Int),
+        ),
+        (
+            "preferred_maintenance_window",
+            s.preferred_maintenance_window.clone().map(Value::Str),
+        ),
+        (
+            "preferred_backup_window",
+            s.preferred_backup_window.clone().map(Value::Str),
+        ),
+    ];
+    for (k, v) in optional {
+        if let Some(v) = v {
+            r.set(k, v);
+        }
+    }
+    let mut out = Vec::new();
+    if s.credentials == Credentials::Generated {
+        let secret = secret_address(&addr);
+        r.set("secret", Value::str(secret.as_str()));
+        // The endpoint is known once the instance exists; the instance step records it in the
+        // secret after the instance is available.
+        let host = live
+            .find(&addr)
+            .and_then(|l| l.get("endpoint").cloned())
+            .unwrap_or_else(Value::unknown);
+        let mut sec = Resource::new(secret, Kind::Secret, secret_name(env, name))
+            .with("engine", Value::str(&s.engine))
+            .with("host", host)
+            .with("port", Value::Int(port))
+            .with("username", Value::str(&username))
+            .with("db_instance_identifier", Value::str(&ident))
+            .with("tags", tags.clone());
+        if let Some(db) = &s.db_name {
+            sec.set("dbname", Value::str(db));
+        }
+        out.push(sec);
+    }
+    out.push(r);
+    out
+}

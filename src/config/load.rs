@@ -1,0 +1,439 @@
+//! Reading an environment folder: every `*.toml` in it, parsed with spans, each resource
+//! deserialized on its own so that one bad resource does not hide the problems of the others.
+
+use super::diag::{Diagnostic, Diagnostics, Place, SourceFile};
+use super::types::*;
+use schemars::JsonSchema;
+use serde::de::{DeserializeOwned, IntoDeserializer};
+use std::collections::BTreeMap;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use toml::de::{DeTable, DeValue};
+use toml::Spanned;
+
+/// Spans of a parsed value and, for tables and arrays, of everything inside it, so that
+/// validation can point at any field after deserialization has dropped the spans.
+#[derive(Debug, Clone, Default)]
+pub struct SpanTree {
+    pub span: Range<usize>,
+    /// For a table: key → (span of the key, tree of the value).
+    pub fields: BTreeMap<String, (Range<usize>, SpanTree)>,
+    pub items: Vec<SpanTree>,
+}
+
+impl SpanTree {
+    fn build(v: &Spanned<DeValue<'_>>) -> SpanTree {
+        let mut t = SpanTree {
+            span: v.span(),
+            ..Default::default()
+        };
+        match v.get_ref() {
+            DeValue::Table(tab) => {
+                for (k, val) in tab.iter() {
+                    t.fields
+                        .insert(k.get_ref().to_string(), (k.span(), SpanTree::build(val)));
+                }
+            }
+            DeValue::Array(arr) => t.items = arr.iter().map(SpanTree::build).collect(),
+            _ => {}
+        }
+        t
+    }
+
+    /// The span of the value at `path` (field names, or indexes into arrays), falling back to the
+    /// nearest enclosing value that exists.
+    pub fn span_of(&self, path: &[&str]) -> Range<usize> {
+        let mut cur = self;
+        for seg in path {
+            let next = match seg.parse::<usize>() {
+                Ok(i) => cur.items.get(i),
+                Err(_) => cur.fields.get(*seg).map(|(_, t)| t),
+            };
+            match next {
+                Some(n) => cur = n,
+                None => break,
+            }
+        }
+        cur.span.clone()
+    }
+}
+
+/// Where a declaration is: its file, the span of its name, and the spans inside it.
+#[derive(Debug, Clone)]
+pub struct Origin {
+    pub file: usize,
+    pub name_span: Range<usize>,
+    pub tree: SpanTree,
+}
+
+impl Origin {
+    pub fn place(&self, path: &[&str]) -> Place {
+        Place {
+            file: self.file,
+            span: if path.is_empty() {
+                self.name_span.clone()
+            } else {
+                self.tree.span_of(path)
+            },
+        }
+    }
+    pub fn name_place(&self) -> Place {
+        Place {
+            file: self.file,
+            span: self.name_span.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Decl<T> {
+    pub name: String,
+    pub spec: T,
+    pub origin: Origin,
+}
+
+/// The environment after loading, before validation.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub env_name: String,
+    pub environment: Option<Decl<EnvironmentConfig>>,
+    pub vpcs: Vec<Decl<VpcConfig>>,
+    pub security_groups: Vec<Decl<SecurityGroupConfig>>,
+    pub instances: Vec<Decl<InstanceConfig>>,
+    pub files: Vec<SourceFile>,
+}
+
+impl Config {
+    pub fn environment(&self) -> &EnvironmentConfig {
+        &self
+            .environment
+            .as_ref()
+            .expect("validated configs have an [environment]")
+            .spec
+    }
+    pub fn region(&self) -> &str {
+        &self.environment().region
+    }
+}
+
+const KINDS: &[&str] = &["environment", "vpc", "security_group", "instance"];
+const LATER_KINDS: &[&str] = &["cluster", "replica", "iam_role"];
+/// Fields that would put a password in a file; refused with a pointer to `credentials`.
+const PASSWORD_FIELDS: &[&str] = &["password", "master_password", "master_user_password"];
+
+/// The `*.toml` files of a folder, sorted, not descending into subfolders.
+pub fn toml_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
+/// Loads one environment folder. The returned diagnostics hold every problem of every file;
+/// the config is usable only when they are empty.
+pub fn load_dir(dir: &Path) -> (Config, Diagnostics) {
+    let env_name = dir
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default();
+    let mut cfg = Config {
+        env_name,
+        environment: None,
+        vpcs: vec![],
+        security_groups: vec![],
+        instances: vec![],
+        files: vec![],
+    };
+    let mut diags = Vec::new();
+    let paths = match toml_files(dir) {
+        Ok(p) if !p.is_empty() => p,
+        Ok(_) => {
+            diags.push(Diagnostic::nowhere(format!(
+                "no *.toml files in {}",
+                dir.display()
+            )).help("an environment is a folder of TOML files, one of which has an [environment] table"));
+            return (
+                cfg,
+                Diagnostics {
+                    files: vec![],
+                    items: diags,
+                },
+            );
+        }
+        Err(e) => {
+            diags.push(Diagnostic::nowhere(format!(
+                "cannot read {}: {e}",
+                dir.display()
+            )));
+            return (
+                cfg,
+                Diagnostics {
+                    files: vec![],
+                    items: diags,
+                },
+            );
+        }
+    };
+    for path in paths {
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) => {
+                diags.push(Diagnostic::nowhere(format!(
+                    "cannot read {}: {e}",
+                    path.display()
+                )));
+                continue;
+            }
+        };
+        let file = cfg.files.len();
+        cfg.files.push(SourceFile {
+            path: path.clone(),
+            text: Arc::new(text),
+        });
+        let text = cfg.files[file].text.clone();
+        load_file(&mut cfg, file, &text, &mut diags);
+    }
+    if let Some(env) = &cfg.environment {
+        if let Some(n) = &env.spec.name {
+            cfg.env_name = n.clone();
+        }
+    }
+    let files = cfg.files.clone();
+    (
+        cfg,
+        Diagnostics {
+            files,
+            items: diags,
+        },
+    )
+}
+
+fn load_file(cfg: &mut Config, file: usize, text: &str, diags: &mut Vec<Diagnostic>) {
+    let (root, errors) = DeTable::parse_recoverable(text);
+    if !errors.is_empty() {
+        for e in errors {
+            diags.push(
+                Diagnostic::at(
+                    Place {
+                        file,
+                        span: e.span().unwrap_or(0..0),
+                    },
+                    format!("TOML syntax: {}", e.message().trim()),
+                )
+                .help("see https://toml.io for the syntax"),
+            );
+        }
+        return;
+    }
+    for (key, value) in root.get_ref().iter() {
+        let kind = key.get_ref().as_ref();
+        let key_place = Place {
+            file,
+            span: key.span(),
+        };
+        match kind {
+            "environment" => {
+                let origin = Origin {
+                    file,
+                    name_span: key.span(),
+                    tree: SpanTree::build(value),
+                };
+                if let Some(spec) = decode::<EnvironmentConfig>(value, file, diags) {
+                    if let Some(prev) = &cfg.environment {
+                        diags.push(
+                            Diagnostic::at(key_place, "[environment] is defined twice")
+                                .label("second definition")
+                                .also(prev.origin.name_place(), "first defined here")
+                                .help("keep one [environment] table per environment folder"),
+                        );
+                    } else {
+                        cfg.environment = Some(Decl {
+                            name: "environment".into(),
+                            spec,
+                            origin,
+                        });
+                    }
+                }
+            }
+            "vpc" => load_kind(&mut cfg.vpcs, value, file, diags),
+            "security_group" => load_kind(&mut cfg.security_groups, value, file, diags),
+            "instance" => load_kind(&mut cfg.instances, value, file, diags),
+            other => {
+                let help = if LATER_KINDS.contains(&other) {
+                    format!("`{other}` is part of the format but not supported by this version of rdsplan yet")
+                } else {
+                    format!("known kinds: {}{}", KINDS.join(", "), suggest(other, KINDS))
+                };
+                diags.push(
+                    Diagnostic::at(key_place, format!("unknown kind `{other}`"))
+                        .label("not a kind rdsplan knows")
+                        .help(help),
+                );
+            }
+        }
+    }
+}
+
+fn load_kind<T: DeserializeOwned + JsonSchema>(
+    out: &mut Vec<Decl<T>>,
+    value: &Spanned<DeValue<'_>>,
+    file: usize,
+    diags: &mut Vec<Diagnostic>,
+) {
+    let DeValue::Table(table) = value.get_ref() else {
+        diags.push(
+            Diagnostic::at(
+                Place {
+                    file,
+                    span: value.span(),
+                },
+                "expected a table of named resources",
+            )
+            .help("write `[KIND.NAME]` tables, e.g. `[vpc.main]`"),
+        );
+        return;
+    };
+    for (name, body) in table.iter() {
+        let name_place = Place {
+            file,
+            span: name.span(),
+        };
+        let name_str = name.get_ref().to_string();
+        if !valid_name(&name_str) {
+            diags.push(
+                Diagnostic::at(name_place.clone(), format!("invalid resource name `{name_str}`"))
+                    .label("bad name")
+                    .help("names are lowercase letters, digits and `-`, start with a letter, and are at most 40 characters"),
+            );
+            continue;
+        }
+        if !matches!(body.get_ref(), DeValue::Table(_)) {
+            diags.push(
+                Diagnostic::at(
+                    Place {
+                        file,
+                        span: body.span(),
+                    },
+                    format!("`{name_str}` must be a table"),
+                )
+                .help("write it as a `[KIND.NAME]` table"),
+            );
+            continue;
+        }
+        let before = diags.len();
+        check_fields::<T>(body, file, diags);
+        if diags.len() > before {
+            continue;
+        }
+        if let Some(spec) = decode::<T>(body, file, diags) {
+            out.push(Decl {
+                name: name_str,
+                spec,
+                origin: Origin {
+                    file,
+                    name_span: name.span(),
+                    tree: SpanTree::build(body),
+                },
+            });
+        }
+    }
+}
+
+/// Reports every unknown field of a resource at once (serde stops at the first), and refuses
+/// plaintext passwords with a pointer to `credentials`.
+fn check_fields<T: JsonSchema>(
+    body: &Spanned<DeValue<'_>>,
+    file: usize,
+    diags: &mut Vec<Diagnostic>,
+) {
+    let known = field_names::<T>();
+    let DeValue::Table(table) = body.get_ref() else {
+        return;
+    };
+    for (k, v) in table.iter() {
+        let key = k.get_ref().as_ref();
+        let place = Place {
+            file,
+            span: k.span(),
+        };
+        if PASSWORD_FIELDS.contains(&key) {
+            diags.push(
+                Diagnostic::at(place, format!("`{key}` is not allowed: passwords never go in configuration files"))
+                    .label("plaintext password")
+                    .help("remove it and set `credentials = \"generated\"` (rdsplan keeps a random password in Secrets Manager) or `credentials = \"managed\"` (RDS keeps it)"),
+            );
+        } else if !known.iter().any(|f| f == key) {
+            let names: Vec<&str> = known.iter().map(String::as_str).collect();
+            diags.push(
+                Diagnostic::at(place, format!("unknown field `{key}`"))
+                    .label("unknown field")
+                    .help(format!(
+                        "expected one of: {}{}",
+                        names.join(", "),
+                        suggest(key, &names)
+                    )),
+            );
+        } else if key == "ingress" || key == "egress" {
+            if let DeValue::Array(rules) = v.get_ref() {
+                for rule in rules.iter() {
+                    check_fields::<RuleConfig>(rule, file, diags);
+                }
+            }
+        }
+    }
+}
+
+fn decode<T: DeserializeOwned>(
+    value: &Spanned<DeValue<'_>>,
+    file: usize,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<T> {
+    match T::deserialize(value.clone().into_deserializer()) {
+        Ok(v) => Some(v),
+        Err(e) => {
+            diags.push(
+                Diagnostic::at(
+                    Place {
+                        file,
+                        span: e.span().unwrap_or_else(|| value.span()),
+                    },
+                    e.message().trim().to_string(),
+                )
+                .help("see CONFIG.md or schema/rdsplan.schema.json for the expected types"),
+            );
+            None
+        }
+    }
+}
+
+/// The field names of a config type, taken from its JSON Schema so that they cannot drift.
+pub fn field_names<T: JsonSchema>() -> Vec<String> {
+    let schema = schemars::schema_for!(T);
+    schema
+        .get("properties")
+        .and_then(|p| p.as_object())
+        .map(|p| p.keys().cloned().collect())
+        .unwrap_or_default()
+}
+
+/// `NAME` of an address: lowercase letters, digits and `-`, starting with a letter, ≤ 40.
+pub fn valid_name(s: &str) -> bool {
+    let mut chars = s.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_lowercase())
+        && s.len() <= 40
+        && s.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+}
+
+pub fn suggest(word: &str, candidates: &[&str]) -> String {
+    candidates
+        .iter()
+        .map(|c| (strsim::levenshtein(word, c), c))
+        .filter(|(d, _)| *d <= 3)
+        .min()
+        .map(|(_, c)| format!(" (did you mean `{c}`?)"))
+        .unwrap_or_default()
+}

@@ -1,0 +1,74 @@
+//! Configuration: TOML files → a validated [`Config`], and from it the desired resources.
+
+pub mod diag;
+pub mod engines;
+pub mod expand;
+pub mod load;
+pub mod types;
+pub mod validate;
+
+pub use diag::Diagnostics;
+pub use load::Config;
+
+use std::path::{Path, PathBuf};
+
+/// Loads and validates one environment folder; `Err` holds every problem found.
+pub fn load(dir: &Path) -> Result<Config, Diagnostics> {
+    let (cfg, mut diags) = load::load_dir(dir);
+    if diags.is_empty() {
+        diags.items.extend(validate::validate(&cfg));
+    }
+    if diags.is_empty() {
+        Ok(cfg)
+    } else {
+        Err(diags)
+    }
+}
+
+/// The environment folders to act on. `dir` is either an environment folder itself (it holds
+/// `*.toml` files) or a folder of environment folders; `env` picks one of the latter.
+pub fn env_dirs(dir: &Path, env: Option<&str>) -> Result<Vec<PathBuf>, String> {
+    if let Some(name) = env {
+        let d = dir.join(name);
+        if d.is_dir() {
+            return Ok(vec![d]);
+        }
+        if dir.file_name().is_some_and(|n| n == name) && dir.is_dir() {
+            return Ok(vec![dir.to_path_buf()]);
+        }
+        let known = list_envs(dir);
+        return Err(format!(
+            "no environment `{name}` in {}{}",
+            dir.display(),
+            if known.is_empty() {
+                String::new()
+            } else {
+                format!(" (found: {})", known.join(", "))
+            }
+        ));
+    }
+    if load::toml_files(dir).is_ok_and(|f| !f.is_empty()) {
+        return Ok(vec![dir.to_path_buf()]);
+    }
+    let envs = list_envs(dir);
+    if envs.is_empty() {
+        return Err(format!(
+            "no environments in {}: expected folders of *.toml files",
+            dir.display()
+        ));
+    }
+    Ok(envs.iter().map(|e| dir.join(e)).collect())
+}
+
+fn list_envs(dir: &Path) -> Vec<String> {
+    let mut out: Vec<String> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.path().is_dir())
+        .filter(|e| load::toml_files(&e.path()).is_ok_and(|f| !f.is_empty()))
+        .map(|e| e.file_name().to_string_lossy().to_string())
+        .collect();
+    out.sort();
+    out
+}

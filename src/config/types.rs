@@ -1,0 +1,247 @@
+//! The TOML shape users write (see CONFIG.md). These types are the source of the JSON Schema
+//! (`rdsplan schema`), so every field carries the doc comment editors show.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// One `*.toml` file of an environment folder. All files of a folder are merged.
+#[derive(Debug, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(title = "rdsplan environment file")]
+pub struct ConfigFile {
+    /// Region, guards and default tags. Exactly one file of the folder has it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub environment: Option<EnvironmentConfig>,
+    /// VPCs with one private subnet per AZ.
+    #[serde(default)]
+    pub vpc: BTreeMap<String, VpcConfig>,
+    /// Security groups with their ingress and egress rules.
+    #[serde(default)]
+    pub security_group: BTreeMap<String, SecurityGroupConfig>,
+    /// Standalone RDS DB instances.
+    #[serde(default)]
+    pub instance: BTreeMap<String, InstanceConfig>,
+}
+
+/// `[environment]`: where and how this environment lives.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EnvironmentConfig {
+    /// The environment name; defaults to the folder name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The AWS region, e.g. `us-west-2`.
+    pub region: String,
+    /// Refuse to run against any other AWS account.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_id: Option<String>,
+    /// AWS profile; otherwise the standard credential chain.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile: Option<String>,
+    /// Tags added to every resource rdsplan creates.
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
+}
+
+/// Number of AZs, or an explicit list of AZ names.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema, PartialEq)]
+#[serde(untagged)]
+pub enum Azs {
+    Count(i64),
+    List(Vec<String>),
+}
+
+/// `[vpc.NAME]`
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VpcConfig {
+    /// The VPC's IPv4 block. Changing it forces replacement.
+    pub cidr: String,
+    /// Number of AZs (the first N of the region, sorted), or a list of AZ names. Default 3.
+    #[serde(default = "default_azs")]
+    pub azs: Azs,
+    /// Prefix length of each subnet carved from `cidr`. Default 24.
+    #[serde(default = "default_subnet_prefix")]
+    pub subnet_prefix: i64,
+    /// Adds public subnets, an internet gateway and a route table.
+    #[serde(default)]
+    pub public: bool,
+    /// Tags for the VPC and its subnets.
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
+}
+
+fn default_azs() -> Azs {
+    Azs::Count(3)
+}
+fn default_subnet_prefix() -> i64 {
+    24
+}
+
+/// `[security_group.NAME]`
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SecurityGroupConfig {
+    /// The `vpc` of this environment the group belongs to.
+    pub vpc: String,
+    /// Changing it forces replacement (AWS cannot edit it).
+    #[serde(default = "default_sg_description")]
+    pub description: String,
+    /// Inbound rules.
+    #[serde(default)]
+    pub ingress: Vec<RuleConfig>,
+    /// Outbound rules; when absent, all outbound traffic is allowed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub egress: Option<Vec<RuleConfig>>,
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
+}
+
+fn default_sg_description() -> String {
+    "managed by rdsplan".into()
+}
+
+/// `tcp | udp | icmp | all`
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Protocol {
+    Tcp,
+    Udp,
+    Icmp,
+    All,
+}
+
+impl Protocol {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Protocol::Tcp => "tcp",
+            Protocol::Udp => "udp",
+            Protocol::Icmp => "icmp",
+            Protocol::All => "all",
+        }
+    }
+}
+
+/// One ingress or egress rule. Give `port` or `from_port`/`to_port` (not for `all`), and exactly
+/// one of `cidr`, `cidrs` or `security_group`.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RuleConfig {
+    #[serde(default = "default_protocol")]
+    pub protocol: Protocol,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub port: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from_port: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to_port: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cidr: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cidrs: Option<Vec<String>>,
+    /// A `security_group` of this environment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub security_group: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+}
+
+fn default_protocol() -> Protocol {
+    Protocol::Tcp
+}
+
+/// `generated` (rdsplan keeps the password in Secrets Manager) or `managed` (RDS does).
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, JsonSchema, PartialEq, Eq, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Credentials {
+    #[default]
+    Generated,
+    Managed,
+}
+
+impl Credentials {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Credentials::Generated => "generated",
+            Credentials::Managed => "managed",
+        }
+    }
+}
+
+/// `[instance.NAME]`: a standalone DB instance.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InstanceConfig {
+    /// The RDS identifier; defaults to `<environment>-<name>`. Changing it forces replacement.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identifier: Option<String>,
+    /// mysql | postgres | mariadb | oracle-* | sqlserver-*. Changing it forces replacement.
+    pub engine: String,
+    /// A version prefix: "8.0" is met by any 8.0.x.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub engine_version: Option<String>,
+    /// `db.<family>.<size>`, e.g. `db.t3.micro`.
+    pub instance_class: String,
+    /// GiB; a minimum when `max_allocated_storage` is set.
+    pub allocated_storage: i64,
+    /// Upper limit for storage autoscaling, GiB.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_allocated_storage: Option<i64>,
+    /// gp2 | gp3 | io1 | io2 | standard.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub storage_type: Option<String>,
+    #[serde(default)]
+    pub multi_az: bool,
+    /// Default true. Changing it forces replacement.
+    #[serde(default = "yes")]
+    pub storage_encrypted: bool,
+    /// KMS key id, ARN or alias. Changing it forces replacement.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kms_key: Option<String>,
+    /// The `vpc` of this environment; the instance goes into its private subnets.
+    pub vpc: String,
+    /// `security_group`s of this environment.
+    #[serde(default)]
+    pub security_groups: Vec<String>,
+    #[serde(default)]
+    pub publicly_accessible: bool,
+    /// Defaults to the engine's port.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub port: Option<i64>,
+    /// The database created with the instance. Changing it forces replacement.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub db_name: Option<String>,
+    /// Defaults to `admin` (`postgres` for PostgreSQL). Changing it forces replacement.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub master_username: Option<String>,
+    #[serde(default)]
+    pub credentials: Credentials,
+    #[serde(default)]
+    pub iam_database_authentication: bool,
+    #[serde(default)]
+    pub deletion_protection: bool,
+    /// Days of automated backups (0 to 35).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub backup_retention_days: Option<i64>,
+    /// e.g. `sun:05:00-sun:06:00` (UTC).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preferred_maintenance_window: Option<String>,
+    /// e.g. `03:00-04:00` (UTC).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preferred_backup_window: Option<String>,
+    #[serde(default = "yes")]
+    pub auto_minor_version_upgrade: bool,
+    /// false: modifications wait for the maintenance window.
+    #[serde(default)]
+    pub apply_immediately: bool,
+    /// false: deleting the instance always takes a final snapshot first.
+    #[serde(default)]
+    pub skip_final_snapshot: bool,
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
+}
+
+fn yes() -> bool {
+    true
+}

@@ -1,0 +1,337 @@
+//! The resource model shared by the desired state (from TOML) and the live state (from AWS).
+//!
+//! Both sides are expressed as [`Resource`]s with the same attribute names, so that the planner
+//! can compare them generically; the per-kind rules (what forces replacement, how values are
+//! compared) live in `plan::rules`.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// Tag keys that mark ownership. Everything rdsplan creates carries all three, set in the create
+/// call itself.
+pub const TAG_ENV: &str = "rdsplan:environment";
+pub const TAG_ADDRESS: &str = "rdsplan:address";
+pub const TAG_MANAGED_BY: &str = "managed-by";
+pub const MANAGED_BY: &str = "rdsplan";
+
+/// The kinds of AWS object rdsplan manages. Sub-resources of a `vpc` (subnets, gateway, route
+/// table, DB subnet group) and of an `instance` (its generated secret) are kinds of their own so
+/// that the plan shows and orders each of them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    Vpc,
+    Subnet,
+    InternetGateway,
+    RouteTable,
+    SecurityGroup,
+    DbSubnetGroup,
+    Secret,
+    Instance,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Vpc => "vpc",
+            Kind::Subnet => "subnet",
+            Kind::InternetGateway => "internet_gateway",
+            Kind::RouteTable => "route_table",
+            Kind::SecurityGroup => "security_group",
+            Kind::DbSubnetGroup => "db_subnet_group",
+            Kind::Secret => "secret",
+            Kind::Instance => "instance",
+        }
+    }
+
+    /// Whether deleting this kind destroys data (and so deserves a `DATA LOSS` warning).
+    pub fn holds_data(self) -> bool {
+        matches!(self, Kind::Instance | Kind::Secret)
+    }
+}
+
+impl fmt::Display for Kind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A resource address: `KIND.NAME` for what the files declare (`instance.orders`), with a
+/// suffix for derived resources (`vpc.main.subnet.us-west-2a`, `instance.orders.secret`).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Address(pub String);
+
+impl Address {
+    pub fn new(kind: &str, name: &str) -> Self {
+        Address(format!("{kind}.{name}"))
+    }
+    pub fn child(&self, suffix: &str) -> Self {
+        Address(format!("{}.{suffix}", self.0))
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Address {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A security group rule, flattened to one source per rule so that sets compare exactly.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Rule {
+    /// `tcp`, `udp`, `icmp` or `all`.
+    pub protocol: String,
+    pub from_port: i32,
+    pub to_port: i32,
+    /// A CIDR block, or a security group: an address of this environment
+    /// (`security_group.app`) or a foreign group id (`sg-...`).
+    pub source: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+}
+
+impl Rule {
+    pub fn allow_all_egress() -> Rule {
+        Rule {
+            protocol: "all".into(),
+            from_port: -1,
+            to_port: -1,
+            source: "0.0.0.0/0".into(),
+            description: None,
+        }
+    }
+    pub fn source_is_group(&self) -> bool {
+        !self.source.contains('/')
+    }
+}
+
+impl fmt::Display for Rule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let ports = if self.protocol == "all" {
+            "all ports".to_string()
+        } else if self.from_port == self.to_port {
+            format!("{}", self.from_port)
+        } else {
+            format!("{}-{}", self.from_port, self.to_port)
+        };
+        write!(f, "{} {} from {}", self.protocol, ports, self.source)?;
+        if let Some(d) = &self.description {
+            write!(f, " ({d})")?;
+        }
+        Ok(())
+    }
+}
+
+/// An attribute value. Lists are kept sorted where order carries no meaning, so that equal sets
+/// compare equal.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Value {
+    Bool(bool),
+    Int(i64),
+    Str(String),
+    List(Vec<String>),
+    Rules(Vec<Rule>),
+    Map(BTreeMap<String, String>),
+    /// Known only once an earlier step of the apply has run (an endpoint, say).
+    Unknown(UnknownMarker),
+}
+
+/// Serialises as `{"unknown": true}` so that JSON consumers can tell it from a real value.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnknownMarker {
+    pub unknown: bool,
+}
+
+impl Value {
+    pub fn unknown() -> Value {
+        Value::Unknown(UnknownMarker { unknown: true })
+    }
+    pub fn str(s: impl Into<String>) -> Value {
+        Value::Str(s.into())
+    }
+    pub fn set(items: impl IntoIterator<Item = String>) -> Value {
+        let mut v: Vec<String> = items.into_iter().collect();
+        v.sort();
+        v.dedup();
+        Value::List(v)
+    }
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Value::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+    pub fn as_int(&self) -> Option<i64> {
+        match self {
+            Value::Int(i) => Some(*i),
+            _ => None,
+        }
+    }
+    pub fn as_bool(&self) -> Option<bool> {
+        match self {
+            Value::Bool(b) => Some(*b),
+            _ => None,
+        }
+    }
+    pub fn as_list(&self) -> &[String] {
+        match self {
+            Value::List(l) => l,
+            _ => &[],
+        }
+    }
+    pub fn as_rules(&self) -> &[Rule] {
+        match self {
+            Value::Rules(r) => r,
+            _ => &[],
+        }
+    }
+    pub fn as_map(&self) -> Option<&BTreeMap<String, String>> {
+        match self {
+            Value::Map(m) => Some(m),
+            _ => None,
+        }
+    }
+    pub fn is_unknown(&self) -> bool {
+        matches!(self, Value::Unknown(_))
+    }
+}
+
+impl fmt::Display for Value {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Value::Bool(b) => write!(f, "{b}"),
+            Value::Int(i) => write!(f, "{i}"),
+            Value::Str(s) => write!(f, "{s:?}"),
+            Value::List(l) => {
+                let items: Vec<String> = l.iter().map(|s| format!("{s:?}")).collect();
+                write!(f, "[{}]", items.join(", "))
+            }
+            Value::Rules(r) => {
+                let items: Vec<String> = r.iter().map(|s| format!("{:?}", s.to_string())).collect();
+                write!(f, "[{}]", items.join(", "))
+            }
+            Value::Map(m) => {
+                let items: Vec<String> = m.iter().map(|(k, v)| format!("{k} = {v:?}")).collect();
+                write!(f, "{{ {} }}", items.join(", "))
+            }
+            Value::Unknown(_) => f.write_str("(known after apply)"),
+        }
+    }
+}
+
+pub type Attrs = BTreeMap<String, Value>;
+
+/// One resource, desired or live.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Resource {
+    pub address: Address,
+    pub kind: Kind,
+    /// The name AWS knows it by where it has one the user controls (RDS identifier, subnet group
+    /// name, secret name, security group name); for VPC-level objects, their `Name` tag.
+    pub name: String,
+    /// The AWS id or ARN; live resources only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    pub attrs: Attrs,
+}
+
+impl Resource {
+    pub fn new(address: Address, kind: Kind, name: impl Into<String>) -> Self {
+        Resource {
+            address,
+            kind,
+            name: name.into(),
+            id: None,
+            attrs: Attrs::new(),
+        }
+    }
+    pub fn with(mut self, key: &str, value: Value) -> Self {
+        self.attrs.insert(key.to_string(), value);
+        self
+    }
+    pub fn set(&mut self, key: &str, value: Value) {
+        self.attrs.insert(key.to_string(), value);
+    }
+    pub fn get(&self, key: &str) -> Option<&Value> {
+        self.attrs.get(key)
+    }
+    pub fn str(&self, key: &str) -> Option<&str> {
+        self.get(key).and_then(Value::as_str)
+    }
+    pub fn int(&self, key: &str) -> Option<i64> {
+        self.get(key).and_then(Value::as_int)
+    }
+    pub fn bool(&self, key: &str) -> Option<bool> {
+        self.get(key).and_then(Value::as_bool)
+    }
+    pub fn list(&self, key: &str) -> &[String] {
+        self.get(key).map(Value::as_list).unwrap_or(&[])
+    }
+
+    /// Addresses this resource needs to exist first, derived from its reference attributes so
+    /// that desired and live resources agree on them.
+    pub fn deps(&self) -> Vec<Address> {
+        let mut out = Vec::new();
+        for key in REFERENCE_ATTRS {
+            match self.get(key) {
+                Some(Value::Str(s)) if is_address(s) => out.push(Address(s.clone())),
+                Some(Value::List(l)) => out.extend(
+                    l.iter()
+                        .filter(|s| is_address(s))
+                        .map(|s| Address(s.clone())),
+                ),
+                _ => {}
+            }
+        }
+        out.sort();
+        out.dedup();
+        out
+    }
+}
+
+/// Attributes whose values are addresses of other resources of the environment.
+pub const REFERENCE_ATTRS: &[&str] = &[
+    "vpc",
+    "subnets",
+    "internet_gateway",
+    "security_groups",
+    "db_subnet_group",
+    "secret",
+];
+
+/// Whether a reference value names a resource of this environment (rather than a raw AWS id).
+pub fn is_address(s: &str) -> bool {
+    ["vpc.", "security_group.", "instance."]
+        .iter()
+        .any(|p| s.starts_with(p))
+}
+
+/// A resource whose AWS name is one the files want but which does not carry this environment's
+/// tags: rdsplan never touches it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Foreign {
+    pub kind: Kind,
+    pub name: String,
+    pub id: String,
+}
+
+/// Everything AWS holds for one environment, plus the context the plan needs.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Live {
+    pub resources: Vec<Resource>,
+    /// Available AZs of the region, sorted.
+    pub azs: Vec<String>,
+    pub foreign: Vec<Foreign>,
+}
+
+impl Live {
+    pub fn find(&self, address: &Address) -> Option<&Resource> {
+        self.resources.iter().find(|r| &r.address == address)
+    }
+}

@@ -1,0 +1,141 @@
+//! The plan: what would change, resource by resource and attribute by attribute.
+
+pub mod planner;
+pub mod rules;
+
+pub use planner::plan;
+
+use crate::model::{Address, Kind, Resource, Value};
+use serde::{Deserialize, Serialize};
+
+/// The version of the JSON plan document (`docs/plan-json.md`). Bumped on any change that is not
+/// a pure addition.
+pub const FORMAT_VERSION: &str = "1.0";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Action {
+    NoOp,
+    Create,
+    Update,
+    /// Delete the live resource, then create the desired one (RDS identifiers and AWS names are
+    /// fixed, so the old one must go first).
+    Replace,
+    Delete,
+    /// A resource the files want whose AWS name is taken by something this environment does not
+    /// own. Never acted on.
+    Conflict,
+}
+
+impl Action {
+    /// The primitive actions, Terraform-style: a replacement is `["delete", "create"]`.
+    pub fn primitives(self) -> Vec<&'static str> {
+        match self {
+            Action::NoOp => vec!["no-op"],
+            Action::Create => vec!["create"],
+            Action::Update => vec!["update"],
+            Action::Replace => vec!["delete", "create"],
+            Action::Delete => vec!["delete"],
+            Action::Conflict => vec!["conflict"],
+        }
+    }
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Action::NoOp => " ",
+            Action::Create => "+",
+            Action::Update => "~",
+            Action::Replace => "-/+",
+            Action::Delete => "-",
+            Action::Conflict => "!",
+        }
+    }
+    pub fn is_destructive(self) -> bool {
+        matches!(self, Action::Replace | Action::Delete)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AttrDiff {
+    pub name: String,
+    pub before: Option<Value>,
+    pub after: Option<Value>,
+    pub forces_replacement: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Change {
+    pub address: Address,
+    pub kind: Kind,
+    /// The AWS name (identifier, group name, secret name, Name tag).
+    pub name: String,
+    pub action: Action,
+    /// For a replacement: what forces it (attribute names, or "vpc.main is replaced").
+    pub replaced_because: Vec<String>,
+    pub diffs: Vec<AttrDiff>,
+    /// The live resource (delete, update, replace).
+    pub before: Option<Resource>,
+    /// The desired resource (create, update, replace).
+    pub after: Option<Resource>,
+    /// For deleting an instance: the final snapshot is taken (true) or skipped.
+    pub final_snapshot: Option<bool>,
+    pub notes: Vec<String>,
+}
+
+impl Change {
+    pub fn id(&self) -> Option<&str> {
+        self.before.as_ref().and_then(|b| b.id.as_deref())
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Summary {
+    pub add: usize,
+    pub change: usize,
+    pub replace: usize,
+    pub destroy: usize,
+    pub conflict: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Plan {
+    pub environment: String,
+    pub region: String,
+    /// Every resource, no-ops included, in apply order (deletions last).
+    pub changes: Vec<Change>,
+    pub warnings: Vec<String>,
+}
+
+impl Plan {
+    pub fn summary(&self) -> Summary {
+        let mut s = Summary::default();
+        for c in &self.changes {
+            match c.action {
+                Action::Create => s.add += 1,
+                Action::Update => s.change += 1,
+                Action::Replace => s.replace += 1,
+                Action::Delete => s.destroy += 1,
+                Action::Conflict => s.conflict += 1,
+                Action::NoOp => {}
+            }
+        }
+        s
+    }
+    pub fn has_changes(&self) -> bool {
+        self.changes
+            .iter()
+            .any(|c| !matches!(c.action, Action::NoOp))
+    }
+    pub fn actionable(&self) -> impl Iterator<Item = &Change> {
+        self.changes
+            .iter()
+            .filter(|c| !matches!(c.action, Action::NoOp | Action::Conflict))
+    }
+}
+
+/// Something AWS cannot do, found at plan time rather than halfway through an apply.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PlanError {
+    pub address: Address,
+    pub message: String,
+    pub help: String,
+}

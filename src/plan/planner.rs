@@ -1,0 +1,274 @@
+//! The planner: a pure function from desired and live resources to a [`Plan`]. No I/O, no
+//! clock, no randomness: the same inputs always give the same plan.
+
+use super::rules::{rule, version_cmp, version_matches, Compare};
+use super::{Action, AttrDiff, Change, Plan, PlanError};
+use crate::graph;
+use crate::model::{Address, Kind, Live, Resource};
+use std::cmp::Ordering;
+use std::collections::{BTreeMap, BTreeSet};
+
+pub fn plan(
+    environment: &str,
+    region: &str,
+    desired: &[Resource],
+    live: &Live,
+) -> Result<Plan, Vec<PlanError>> {
+    let mut errors = Vec::new();
+    let live_by: BTreeMap<&Address, &Resource> =
+        live.resources.iter().map(|r| (&r.address, r)).collect();
+    let nodes: Vec<(Address, Vec<Address>)> = desired
+        .iter()
+        .map(|r| (r.address.clone(), r.deps()))
+        .collect();
+    let order = match graph::order(&nodes) {
+        Ok(o) => o,
+        Err(a) => {
+            return Err(vec![PlanError {
+                address: a.clone(),
+                message: format!("{a} is part of a dependency cycle"),
+                help: "security groups that reference each other must be split".into(),
+            }])
+        }
+    };
+    let mut replaced: BTreeSet<Address> = BTreeSet::new();
+    let mut changes = Vec::new();
+    for i in order {
+        let d = &desired[i];
+        let change = match live_by.get(&d.address) {
+            Some(l) => {
+                let mut c = compare(d, l, &mut errors);
+                if let Some(why) = cascade(d, &replaced) {
+                    c.replaced_because.push(why);
+                    c.action = Action::Replace;
+                }
+                c
+            }
+            None => create_or_conflict(d, live),
+        };
+        if change.action == Action::Replace {
+            replaced.insert(d.address.clone());
+            if let Some(l) = &change.before {
+                protect(l, "replace", &mut errors);
+            }
+        }
+        changes.push(change);
+    }
+    let desired_addrs: BTreeSet<&Address> = desired.iter().map(|r| &r.address).collect();
+    let mut deletes: Vec<&Resource> = live
+        .resources
+        .iter()
+        .filter(|l| !desired_addrs.contains(&l.address))
+        .collect();
+    // Dependants are deleted before what they depend on.
+    let del_nodes: Vec<(Address, Vec<Address>)> = deletes
+        .iter()
+        .map(|r| (r.address.clone(), r.deps()))
+        .collect();
+    if let Ok(o) = graph::order(&del_nodes) {
+        deletes = o.into_iter().rev().map(|i| deletes[i]).collect();
+    }
+    for l in deletes {
+        protect(l, "delete", &mut errors);
+        changes.push(Change {
+            address: l.address.clone(),
+            kind: l.kind,
+            name: l.name.clone(),
+            action: Action::Delete,
+            replaced_because: vec![],
+            diffs: l
+                .attrs
+                .iter()
+                .filter(|(k, _)| rule(l.kind, k).compare != Compare::Never)
+                .map(|(k, v)| AttrDiff {
+                    name: k.clone(),
+                    before: Some(v.clone()),
+                    after: None,
+                    forces_replacement: false,
+                })
+                .collect(),
+            before: Some(l.clone()),
+            after: None,
+            final_snapshot: (l.kind == Kind::Instance)
+                .then(|| l.bool("skip_final_snapshot") != Some(true)),
+            notes: vec![],
+        });
+    }
+    if errors.is_empty() {
+        Ok(Plan {
+            environment: environment.to_string(),
+            region: region.to_string(),
+            changes,
+            warnings: vec![],
+        })
+    } else {
+        Err(errors)
+    }
+}
+
+/// A resource with deletion protection is never deleted or replaced.
+fn protect(l: &Resource, what: &str, errors: &mut Vec<PlanError>) {
+    if l.bool("deletion_protection") == Some(true) {
+        errors.push(PlanError {
+            address: l.address.clone(),
+            message: format!(
+                "{} ({}) has deletion protection and would be {what}d",
+                l.address,
+                l.name
+            ),
+            help: "if it really must go, set `deletion_protection = false`, apply, then make the change".into(),
+        });
+    }
+}
+
+/// Replacement forced by a dependency that is itself replaced: things that cannot move to a
+/// new VPC, and an instance whose subnet group is replaced.
+fn cascade(d: &Resource, replaced: &BTreeSet<Address>) -> Option<String> {
+    let bound = |dep: &Address| match d.kind {
+        Kind::Subnet | Kind::RouteTable | Kind::SecurityGroup | Kind::InternetGateway => {
+            dep.as_str().starts_with("vpc.") && !dep.as_str()[4..].contains('.')
+        }
+        Kind::DbSubnetGroup => true,
+        Kind::Instance => dep.as_str().ends_with(".db_subnet_group"),
+        _ => false,
+    };
+    d.deps()
+        .into_iter()
+        .find(|dep| replaced.contains(dep) && bound(dep))
+        .map(|dep| format!("{dep} is replaced"))
+}
+
+fn create_or_conflict(d: &Resource, live: &Live) -> Change {
+    let diffs = d
+        .attrs
+        .iter()
+        .filter(|(k, _)| rule(d.kind, k).compare != Compare::Never)
+        .map(|(k, v)| AttrDiff {
+            name: k.clone(),
+            before: None,
+            after: Some(v.clone()),
+            forces_replacement: false,
+        })
+        .collect();
+    let foreign = live
+        .foreign
+        .iter()
+        .find(|f| f.kind == d.kind && f.name == d.name);
+    let (action, notes) = match foreign {
+        Some(f) => (
+            Action::Conflict,
+            vec![format!(
+                "a {} named `{}` ({}) already exists without this environment's rdsplan tags; rdsplan will not touch it. Adopt it with `rdsplan import` (coming in a later version) by tagging it rdsplan:environment / rdsplan:address, or give this resource another name.",
+                d.kind, f.name, f.id
+            )],
+        ),
+        None => (Action::Create, vec![]),
+    };
+    Change {
+        address: d.address.clone(),
+        kind: d.kind,
+        name: d.name.clone(),
+        action,
+        replaced_because: vec![],
+        diffs,
+        before: None,
+        after: Some(d.clone()),
+        final_snapshot: None,
+        notes,
+    }
+}
+
+fn compare(d: &Resource, l: &Resource, errors: &mut Vec<PlanError>) -> Change {
+    let mut diffs = Vec::new();
+    let mut notes = Vec::new();
+    for (k, want) in &d.attrs {
+        let rule = rule(d.kind, k);
+        let have = l.attrs.get(k);
+        let same = match (rule.compare, have) {
+            (Compare::Never, _) => true,
+            (_, None) => false,
+            (_, Some(h)) if want.is_unknown() || h.is_unknown() => false,
+            (Compare::Exact, Some(h)) => h == want,
+            (Compare::VersionPrefix, Some(h)) => {
+                let (w, h) = (want.as_str().unwrap_or(""), h.as_str().unwrap_or(""));
+                if version_matches(w, h) {
+                    true
+                } else {
+                    let prefix: Vec<&str> = h.split('.').take(w.split('.').count()).collect();
+                    if version_cmp(w, &prefix.join(".")) == Some(Ordering::Less) {
+                        errors.push(PlanError {
+                            address: d.address.clone(),
+                            message: format!(
+                                "{}: engine_version \"{w}\" would downgrade {} from {h}; RDS cannot downgrade an engine",
+                                d.address, d.name
+                            ),
+                            help: format!("set engine_version to \"{h}\" or a prefix of it"),
+                        });
+                    }
+                    false
+                }
+            }
+            (Compare::StorageMinimum, Some(h)) => {
+                let (w, h) = (want.as_int().unwrap_or(0), h.as_int().unwrap_or(0));
+                let autoscaling = d.int("max_allocated_storage").is_some();
+                if w < h && !autoscaling {
+                    errors.push(PlanError {
+                        address: d.address.clone(),
+                        message: format!(
+                            "{}: allocated_storage {w} GiB is below the current {h} GiB; RDS cannot shrink storage",
+                            d.address
+                        ),
+                        help: format!("set allocated_storage = {h} (or more), or set max_allocated_storage to let RDS manage it"),
+                    });
+                }
+                w == h || (autoscaling && h >= w)
+            }
+            (Compare::KmsKey, Some(h)) => {
+                let (w, h) = (want.as_str().unwrap_or(""), h.as_str().unwrap_or(""));
+                if w.starts_with("alias/") {
+                    notes.push(format!(
+                        "kms_key {w:?} is an alias and is not compared with the live key {h:?}"
+                    ));
+                    true
+                } else {
+                    h == w || h.ends_with(&format!("key/{w}"))
+                }
+            }
+        };
+        if !same {
+            diffs.push(AttrDiff {
+                name: k.clone(),
+                before: have.cloned(),
+                after: Some(want.clone()),
+                forces_replacement: rule.forces_replacement,
+            });
+        }
+    }
+    let replaced_because: Vec<String> = diffs
+        .iter()
+        .filter(|x| x.forces_replacement)
+        .map(|x| x.name.clone())
+        .collect();
+    let action = if !replaced_because.is_empty() {
+        Action::Replace
+    } else if diffs.is_empty() {
+        Action::NoOp
+    } else {
+        Action::Update
+    };
+    let before = l.clone();
+    let final_snapshot = (action == Action::Replace && d.kind == Kind::Instance)
+        .then(|| d.bool("skip_final_snapshot") != Some(true));
+    Change {
+        address: d.address.clone(),
+        kind: d.kind,
+        name: d.name.clone(),
+        action,
+        replaced_because,
+        diffs,
+        before: Some(before),
+        after: Some(d.clone()),
+        final_snapshot,
+        notes,
+    }
+}

@@ -1,0 +1,160 @@
+//! The human plan, in the familiar `+ ~ -/+ -` style.
+
+use crate::plan::{Action, Change, Plan, PlanError};
+use std::fmt::Write;
+
+struct Style {
+    color: bool,
+}
+
+impl Style {
+    fn paint(&self, code: &str, s: &str) -> String {
+        if self.color {
+            format!("\x1b[{code}m{s}\x1b[0m")
+        } else {
+            s.to_string()
+        }
+    }
+    fn action(&self, a: Action, s: &str) -> String {
+        let code = match a {
+            Action::Create => "32",
+            Action::Update => "33",
+            Action::Replace | Action::Delete => "31",
+            Action::Conflict => "35",
+            Action::NoOp => "0",
+        };
+        self.paint(code, s)
+    }
+}
+
+pub fn render(plan: &Plan, color: bool) -> String {
+    let st = Style { color };
+    let mut out = String::new();
+    for c in plan.changes.iter().filter(|c| c.action.is_destructive()) {
+        if c.kind.holds_data() {
+            let snap = match c.final_snapshot {
+                Some(true) => "a final snapshot is taken first",
+                Some(false) => "NO final snapshot is taken (skip_final_snapshot = true)",
+                None => "its value is kept for 30 days (recovery window)",
+            };
+            let _ = writeln!(
+                out,
+                "{}",
+                st.paint(
+                    "1;31",
+                    &format!(
+                        "DATA LOSS: {} {} ({}) would be {}; {snap}.",
+                        c.kind,
+                        c.address,
+                        c.name,
+                        if c.action == Action::Replace {
+                            "replaced"
+                        } else {
+                            "deleted"
+                        }
+                    )
+                )
+            );
+        }
+    }
+    for w in &plan.warnings {
+        let _ = writeln!(out, "{} {w}", st.paint("33", "Warning:"));
+    }
+    if !plan.has_changes() {
+        let _ = writeln!(
+            out,
+            "No changes. Environment `{}` ({}) matches the configuration.",
+            plan.environment, plan.region
+        );
+        return out;
+    }
+    let _ = writeln!(
+        out,
+        "rdsplan will perform these actions in environment `{}` ({}):\n",
+        plan.environment, plan.region
+    );
+    for c in plan.changes.iter().filter(|c| c.action != Action::NoOp) {
+        change(&mut out, &st, c);
+    }
+    let s = plan.summary();
+    let _ = write!(
+        out,
+        "Plan: {} to add, {} to change, {} to replace, {} to destroy.",
+        s.add, s.change, s.replace, s.destroy
+    );
+    if s.conflict > 0 {
+        let _ = write!(
+            out,
+            " {} conflict{} (left alone).",
+            s.conflict,
+            if s.conflict == 1 { "" } else { "s" }
+        );
+    }
+    out.push('\n');
+    out
+}
+
+fn change(out: &mut String, st: &Style, c: &Change) {
+    let what = match c.action {
+        Action::Create => "will be created",
+        Action::Update => "will be updated in place",
+        Action::Replace => "must be replaced (deleted, then created)",
+        Action::Delete => "will be destroyed",
+        Action::Conflict => "cannot be created: its name is taken",
+        Action::NoOp => "",
+    };
+    let id = c.id().map(|i| format!(", {i}")).unwrap_or_default();
+    let _ = writeln!(
+        out,
+        "{} {} ({}{id}) {what}",
+        st.action(c.action, &format!("{:>3}", c.action.symbol())),
+        st.paint("1", c.address.as_str()),
+        c.name
+    );
+    if !c.replaced_because.is_empty() {
+        let _ = writeln!(out, "      forced by: {}", c.replaced_because.join(", "));
+    }
+    if let Some(snap) = c.final_snapshot {
+        let _ = writeln!(
+            out,
+            "      final snapshot: {}",
+            if snap {
+                "yes"
+            } else {
+                "no (skip_final_snapshot = true)"
+            }
+        );
+    }
+    for n in &c.notes {
+        let _ = writeln!(out, "      {} {n}", st.paint("35", "note:"));
+    }
+    for d in &c.diffs {
+        let line = match (&d.before, &d.after) {
+            (None, Some(a)) => st.paint("32", &format!("+ {} = {a}", d.name)),
+            (Some(b), None) => st.paint("31", &format!("- {} = {b}", d.name)),
+            (Some(b), Some(a)) => st.paint("33", &format!("~ {} = {b} -> {a}", d.name)),
+            (None, None) => continue,
+        };
+        let force = if d.forces_replacement {
+            st.paint("31", "  # forces replacement")
+        } else {
+            String::new()
+        };
+        let _ = writeln!(out, "      {line}{force}");
+    }
+    out.push('\n');
+}
+
+pub fn render_errors(errors: &[PlanError]) -> String {
+    let mut out = String::new();
+    for e in errors {
+        let _ = writeln!(out, "error: {}\n  help: {}", e.message, e.help);
+    }
+    let _ = writeln!(
+        out,
+        "{} problem{} found; nothing was planned.",
+        errors.len(),
+        if errors.len() == 1 { "" } else { "s" }
+    );
+    out
+}
