@@ -102,6 +102,12 @@ pub struct Config {
     pub security_groups: Vec<Decl<SecurityGroupConfig>>,
     pub instances: Vec<Decl<InstanceConfig>>,
     pub files: Vec<SourceFile>,
+    /// Names declared in the files, including those whose body had errors, so that references
+    /// to them are not reported a second time as undefined.
+    pub declared_vpcs: Vec<String>,
+    pub declared_groups: Vec<String>,
+    /// Whether an [environment] table was present, even if it had errors.
+    pub environment_declared: bool,
 }
 
 impl Config {
@@ -146,6 +152,9 @@ pub fn load_dir(dir: &Path) -> (Config, Diagnostics) {
         security_groups: vec![],
         instances: vec![],
         files: vec![],
+        declared_vpcs: vec![],
+        declared_groups: vec![],
+        environment_declared: false,
     };
     let mut diags = Vec::new();
     let paths = match toml_files(dir) {
@@ -236,6 +245,7 @@ fn load_file(cfg: &mut Config, file: usize, text: &str, diags: &mut Vec<Diagnost
         };
         match kind {
             "environment" => {
+                cfg.environment_declared = true;
                 let origin = Origin {
                     file,
                     name_span: key.span(),
@@ -258,9 +268,15 @@ fn load_file(cfg: &mut Config, file: usize, text: &str, diags: &mut Vec<Diagnost
                     }
                 }
             }
-            "vpc" => load_kind(&mut cfg.vpcs, value, file, diags),
-            "security_group" => load_kind(&mut cfg.security_groups, value, file, diags),
-            "instance" => load_kind(&mut cfg.instances, value, file, diags),
+            "vpc" => load_kind(&mut cfg.vpcs, &mut cfg.declared_vpcs, value, file, diags),
+            "security_group" => load_kind(
+                &mut cfg.security_groups,
+                &mut cfg.declared_groups,
+                value,
+                file,
+                diags,
+            ),
+            "instance" => load_kind(&mut cfg.instances, &mut vec![], value, file, diags),
             other => {
                 let help = if LATER_KINDS.contains(&other) {
                     format!("`{other}` is part of the format but not supported by this version of rdsplan yet")
@@ -277,8 +293,16 @@ fn load_file(cfg: &mut Config, file: usize, text: &str, diags: &mut Vec<Diagnost
     }
 }
 
+fn top_level_key(body: &Spanned<DeValue<'_>>, span: &Range<usize>) -> bool {
+    match body.get_ref() {
+        DeValue::Table(t) => t.iter().any(|(k, _)| k.span() == *span),
+        _ => false,
+    }
+}
+
 fn load_kind<T: DeserializeOwned + JsonSchema>(
     out: &mut Vec<Decl<T>>,
+    declared: &mut Vec<String>,
     value: &Spanned<DeValue<'_>>,
     file: usize,
     diags: &mut Vec<Diagnostic>,
@@ -323,12 +347,32 @@ fn load_kind<T: DeserializeOwned + JsonSchema>(
             );
             continue;
         }
+        declared.push(name_str.clone());
         let before = diags.len();
         check_fields::<T>(body, file, diags);
-        if diags.len() > before {
+        let nested_unknown = diags[before..].iter().any(|d| {
+            d.place
+                .as_ref()
+                .is_some_and(|p| !top_level_key(body, &p.span))
+        });
+        if nested_unknown {
             continue;
         }
-        if let Some(spec) = decode::<T>(body, file, diags) {
+        // Unknown top-level fields are reported above; decoding the rest still finds type
+        // errors and lets semantic checks run, so one pass shows every problem.
+        let mut known_only = body.clone();
+        if let DeValue::Table(t) = known_only.get_mut() {
+            let known = field_names::<T>();
+            let unknown: Vec<String> = t
+                .iter()
+                .map(|(k, _)| k.get_ref().to_string())
+                .filter(|k| !known.contains(k))
+                .collect();
+            for k in unknown {
+                t.remove(k.as_str());
+            }
+        }
+        if let Some(spec) = decode::<T>(&known_only, file, diags) {
             out.push(Decl {
                 name: name_str,
                 spec,

@@ -16,11 +16,12 @@ pub fn validate(cfg: &Config) -> Vec<Diagnostic> {
     duplicates(&cfg.instances, "instance", &mut d);
     let vpcs: BTreeMap<&str, &Decl<VpcConfig>> =
         cfg.vpcs.iter().map(|v| (v.name.as_str(), v)).collect();
+
     for v in &cfg.vpcs {
         check_vpc(v, &mut d);
     }
     for sg in &cfg.security_groups {
-        check_ref(&vpcs, &sg.spec.vpc, "vpc", &sg.origin, &["vpc"], &mut d);
+        check_ref(&vpcs, &cfg.declared_vpcs, &sg.spec.vpc, "vpc", &sg.origin, &["vpc"], &mut d);
         for (field, rules) in [
             ("ingress", Some(&sg.spec.ingress)),
             ("egress", sg.spec.egress.as_ref()),
@@ -38,6 +39,9 @@ pub fn validate(cfg: &Config) -> Vec<Diagnostic> {
 
 fn check_environment(cfg: &Config, d: &mut Vec<Diagnostic>) {
     let Some(env) = &cfg.environment else {
+        if cfg.environment_declared {
+            return;
+        }
         d.push(
             Diagnostic::nowhere(format!(
                 "environment `{}` has no [environment] table",
@@ -101,6 +105,7 @@ fn duplicates<T>(decls: &[Decl<T>], kind: &str, d: &mut Vec<Diagnostic>) {
 
 fn check_ref<T>(
     known: &BTreeMap<&str, &Decl<T>>,
+    declared: &[String],
     name: &str,
     kind: &str,
     o: &Origin,
@@ -109,6 +114,10 @@ fn check_ref<T>(
 ) -> bool {
     if known.contains_key(name) {
         return true;
+    }
+    if declared.iter().any(|n| n == name) {
+        // Declared but broken: its own diagnostics say why; do not call it undefined.
+        return false;
     }
     let names: Vec<&str> = known.keys().copied().collect();
     let defined = if names.is_empty() {
@@ -316,6 +325,7 @@ fn check_rule(
             .collect();
         check_ref(
             &groups,
+            &cfg.declared_groups,
             g,
             "security_group",
             o,
@@ -523,7 +533,7 @@ fn check_instance(
             );
         }
     }
-    if check_ref(vpcs, &s.vpc, "vpc", o, &["vpc"], d) {
+    if check_ref(vpcs, &cfg.declared_vpcs, &s.vpc, "vpc", o, &["vpc"], d) {
         let v = &vpcs[s.vpc.as_str()].spec;
         let n = match &v.azs {
             Azs::Count(n) => *n,
@@ -549,7 +559,7 @@ fn check_instance(
         .collect();
     for (i, g) in s.security_groups.iter().enumerate() {
         let i = i.to_string();
-        if check_ref(&groups, g, "security_group", o, &["security_groups", &i], d)
+        if check_ref(&groups, &cfg.declared_groups, g, "security_group", o, &["security_groups", &i], d)
             && groups[g.as_str()].spec.vpc != s.vpc
         {
             d.push(

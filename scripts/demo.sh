@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# The demo: installs moto into .venv/, starts it on 127.0.0.1, and runs validate, plan,
+# apply --auto-approve and plan again (no changes) against environments/dev; then stops moto.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-moto.sh
+cargo build --quiet
+source scripts/moto.sh
+moto_start
+trap moto_stop EXIT
+rdsplan=./target/debug/rdsplan
+run() { printf '\n\033[1m$ rdsplan %s\033[0m\n' "$*"; "$rdsplan" "$@"; }
+run validate --env dev
+run plan --env dev
+run apply --env dev --auto-approve
+run plan --env dev --detailed-exitcode
+echo
+echo "demo complete: the second plan shows no changes."
