@@ -21,7 +21,15 @@ pub fn validate(cfg: &Config) -> Vec<Diagnostic> {
         check_vpc(v, &mut d);
     }
     for sg in &cfg.security_groups {
-        check_ref(&vpcs, &cfg.declared_vpcs, &sg.spec.vpc, "vpc", &sg.origin, &["vpc"], &mut d);
+        check_ref(
+            &vpcs,
+            &cfg.declared_vpcs,
+            &sg.spec.vpc,
+            "vpc",
+            &sg.origin,
+            &["vpc"],
+            &mut d,
+        );
         for (field, rules) in [
             ("ingress", Some(&sg.spec.ingress)),
             ("egress", sg.spec.egress.as_ref()),
@@ -559,8 +567,15 @@ fn check_instance(
         .collect();
     for (i, g) in s.security_groups.iter().enumerate() {
         let i = i.to_string();
-        if check_ref(&groups, &cfg.declared_groups, g, "security_group", o, &["security_groups", &i], d)
-            && groups[g.as_str()].spec.vpc != s.vpc
+        if check_ref(
+            &groups,
+            &cfg.declared_groups,
+            g,
+            "security_group",
+            o,
+            &["security_groups", &i],
+            d,
+        ) && groups[g.as_str()].spec.vpc != s.vpc
         {
             d.push(
                 Diagnostic::at(

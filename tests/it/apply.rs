@@ -1,0 +1,388 @@
+//! End-to-end scenarios against moto: apply, change, delete, look-alikes, interruption.
+
+use super::support::*;
+use std::io::{BufRead, BufReader};
+use std::process::Stdio;
+
+async fn secret_json(sdk: &Sdk, name: &str) -> serde_json::Value {
+    let v = sdk
+        .secrets
+        .get_secret_value()
+        .secret_id(name)
+        .send()
+        .await
+        .unwrap();
+    serde_json::from_str(v.secret_string().unwrap()).unwrap()
+}
+
+async fn instance_class(sdk: &Sdk, ident: &str) -> Option<String> {
+    let out = sdk.rds.describe_db_instances().send().await.unwrap();
+    out.db_instances()
+        .iter()
+        .find(|i| i.db_instance_identifier() == Some(ident))
+        .map(|i| i.db_instance_class().unwrap_or_default().to_string())
+}
+
+/// Owned resources of environment `t` per kind, counted with the SDK.
+async fn counts(sdk: &Sdk) -> [usize; 5] {
+    let f = || {
+        aws_sdk_ec2::types::Filter::builder()
+            .name("tag:rdsplan:environment")
+            .values("t")
+            .build()
+    };
+    let vpcs = sdk
+        .ec2
+        .describe_vpcs()
+        .filters(f())
+        .send()
+        .await
+        .unwrap()
+        .vpcs()
+        .len();
+    let subnets = sdk
+        .ec2
+        .describe_subnets()
+        .filters(f())
+        .send()
+        .await
+        .unwrap()
+        .subnets()
+        .len();
+    let groups = sdk
+        .ec2
+        .describe_security_groups()
+        .filters(f())
+        .send()
+        .await
+        .unwrap()
+        .security_groups()
+        .len();
+    let secrets = sdk
+        .secrets
+        .list_secrets()
+        .send()
+        .await
+        .unwrap()
+        .secret_list()
+        .iter()
+        .filter(|s| s.name().is_some_and(|n| n.starts_with("rdsplan/t/")))
+        .count();
+    let instances = sdk
+        .rds
+        .describe_db_instances()
+        .send()
+        .await
+        .unwrap()
+        .db_instances()
+        .iter()
+        .filter(|i| {
+            i.db_instance_identifier()
+                .is_some_and(|n| n.starts_with("t-"))
+        })
+        .count();
+    [vpcs, subnets, groups, secrets, instances]
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn apply_from_empty_then_plan_shows_no_changes() {
+    let moto = Moto::start();
+    let env = Env::standard("db.t3.micro");
+    let plan = rdsplan(
+        Some(&moto),
+        &env.dir(),
+        &["plan", "--env", "t", "--detailed-exitcode"],
+    );
+    assert_eq!(plan.code, 2, "{}", plan.all());
+    assert!(
+        plan.stdout
+            .contains("Plan: 8 to add, 0 to change, 0 to replace, 0 to destroy."),
+        "{}",
+        plan.stdout
+    );
+    let applied = apply_ok(&moto, &env, &[]);
+    assert_no_changes(&moto, &env);
+    let json = rdsplan(
+        Some(&moto),
+        &env.dir(),
+        &["plan", "--env", "t", "--format", "json"],
+    );
+    let doc: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(doc["format_version"], "1.0");
+    assert_eq!(doc["summary"]["add"], 0);
+
+    let sdk = moto.sdk().await;
+    assert_eq!(counts(&sdk).await, [1, 3, 1, 1, 1]);
+    let secret = secret_json(&sdk, "rdsplan/t/orders").await;
+    let instance = sdk
+        .rds
+        .describe_db_instances()
+        .db_instance_identifier("t-orders")
+        .send()
+        .await
+        .unwrap();
+    let endpoint = instance.db_instances()[0].endpoint().unwrap();
+    assert_eq!(secret["host"], endpoint.address().unwrap());
+    assert_eq!(secret["port"], 3306);
+    assert_eq!(secret["username"], "admin");
+    assert_eq!(secret["dbname"], "orders");
+    assert_eq!(secret["engine"], "mysql");
+    assert_eq!(secret["dbInstanceIdentifier"], "t-orders");
+    let password = secret["password"].as_str().unwrap();
+    assert!(password.len() >= 32);
+    for out in [&applied, &plan, &json] {
+        assert!(
+            !out.all().contains(password),
+            "the generated password was printed"
+        );
+    }
+    // Tags were set in the create calls: the instance carries ownership and user tags.
+    let tags = instance.db_instances()[0].tag_list();
+    let has = |k: &str, v: &str| {
+        tags.iter()
+            .any(|t| t.key() == Some(k) && t.value() == Some(v))
+    };
+    assert!(has("rdsplan:environment", "t") && has("rdsplan:address", "instance.orders"));
+    assert!(has("managed-by", "rdsplan") && has("team", "test"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn changing_the_instance_class_is_one_in_place_update() {
+    let moto = Moto::start();
+    let env = Env::standard("db.t3.micro");
+    apply_ok(&moto, &env, &[]);
+    env.write("databases.toml", &instance_toml("db.t3.small"));
+    let plan = rdsplan(
+        Some(&moto),
+        &env.dir(),
+        &["plan", "--env", "t", "--detailed-exitcode"],
+    );
+    assert_eq!(plan.code, 2, "{}", plan.all());
+    assert!(
+        plan.stdout.contains("~ instance.orders (t-orders"),
+        "{}",
+        plan.stdout
+    );
+    assert!(
+        plan.stdout
+            .contains(r#"~ instance_class = "db.t3.micro" -> "db.t3.small""#),
+        "{}",
+        plan.stdout
+    );
+    assert!(
+        plan.stdout
+            .contains("Plan: 0 to add, 1 to change, 0 to replace, 0 to destroy."),
+        "{}",
+        plan.stdout
+    );
+    apply_ok(&moto, &env, &[]);
+    assert_no_changes(&moto, &env);
+    let sdk = moto.sdk().await;
+    assert_eq!(
+        instance_class(&sdk, "t-orders").await.as_deref(),
+        Some("db.t3.small")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn removing_an_instance_needs_allow_destroy_and_takes_a_final_snapshot() {
+    let moto = Moto::start();
+    let env = Env::standard("db.t3.micro");
+    apply_ok(&moto, &env, &[]);
+    env.remove("databases.toml");
+    let plan = rdsplan(Some(&moto), &env.dir(), &["plan", "--env", "t"]);
+    assert!(
+        plan.stdout.contains("- instance.orders (t-orders"),
+        "{}",
+        plan.stdout
+    );
+    assert!(
+        plan.stdout
+            .contains("DATA LOSS: instance instance.orders (t-orders)"),
+        "{}",
+        plan.stdout
+    );
+    assert!(
+        plan.stdout.contains("final snapshot: yes"),
+        "{}",
+        plan.stdout
+    );
+
+    let refused = rdsplan(
+        Some(&moto),
+        &env.dir(),
+        &["apply", "--env", "t", "--auto-approve"],
+    );
+    assert_eq!(refused.code, 1, "{}", refused.all());
+    assert!(
+        refused.stderr.contains("--allow-destroy"),
+        "{}",
+        refused.stderr
+    );
+    let sdk = moto.sdk().await;
+    assert!(
+        instance_class(&sdk, "t-orders").await.is_some(),
+        "refused apply deleted the instance"
+    );
+
+    apply_ok(&moto, &env, &["--allow-destroy"]);
+    assert!(instance_class(&sdk, "t-orders").await.is_none());
+    let snaps = sdk
+        .rds
+        .describe_db_snapshots()
+        .db_instance_identifier("t-orders")
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        snaps.db_snapshots().iter().any(|s| s
+            .db_snapshot_identifier()
+            .is_some_and(|i| i.starts_with("t-orders-final-"))),
+        "no final snapshot: {:?}",
+        snaps.db_snapshots()
+    );
+    // The secret is kept for the snapshot's sake: scheduled for deletion, not deleted.
+    let secret = sdk
+        .secrets
+        .describe_secret()
+        .secret_id("rdsplan/t/orders")
+        .send()
+        .await
+        .unwrap();
+    assert!(secret.deleted_date().is_some());
+    assert_no_changes(&moto, &env);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn untagged_look_alikes_are_left_alone() {
+    let moto = Moto::start();
+    let sdk = moto.sdk().await;
+    // Someone else's database with the identifier the files want, and a VPC with our name.
+    sdk.rds
+        .create_db_instance()
+        .db_instance_identifier("t-orders")
+        .engine("mysql")
+        .db_instance_class("db.t3.large")
+        .allocated_storage(50)
+        .master_username("admin")
+        .master_user_password("not-ours-123")
+        .send()
+        .await
+        .unwrap();
+    sdk.ec2
+        .create_vpc()
+        .cidr_block("10.0.0.0/16")
+        .tag_specifications(
+            aws_sdk_ec2::types::TagSpecification::builder()
+                .resource_type(aws_sdk_ec2::types::ResourceType::Vpc)
+                .tags(
+                    aws_sdk_ec2::types::Tag::builder()
+                        .key("Name")
+                        .value("t-main")
+                        .build(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let env = Env::standard("db.t3.micro");
+    let plan = rdsplan(Some(&moto), &env.dir(), &["plan", "--env", "t"]);
+    assert_eq!(plan.code, 0, "{}", plan.all());
+    assert!(
+        plan.stdout
+            .contains("! instance.orders (t-orders) cannot be created: its name is taken"),
+        "{}",
+        plan.stdout
+    );
+    assert!(plan.stdout.contains("rdsplan import"), "{}", plan.stdout);
+
+    let r = rdsplan(
+        Some(&moto),
+        &env.dir(),
+        &["apply", "--env", "t", "--auto-approve"],
+    );
+    assert_eq!(r.code, 1, "apply must not report convergence:\n{}", r.all());
+    assert!(r.stdout.contains("Not converged"), "{}", r.stdout);
+    // The look-alike is untouched: same class, no tags, not deleted.
+    assert_eq!(
+        instance_class(&sdk, "t-orders").await.as_deref(),
+        Some("db.t3.large")
+    );
+    let foreign = sdk
+        .rds
+        .describe_db_instances()
+        .db_instance_identifier("t-orders")
+        .send()
+        .await
+        .unwrap();
+    assert!(foreign.db_instances()[0].tag_list().is_empty());
+    // Both VPCs exist: the look-alike and the one rdsplan created and tagged.
+    let vpcs = sdk.ec2.describe_vpcs().send().await.unwrap();
+    let named: Vec<_> = vpcs
+        .vpcs()
+        .iter()
+        .filter(|v| {
+            v.tags()
+                .iter()
+                .any(|t| t.key() == Some("Name") && t.value() == Some("t-main"))
+        })
+        .collect();
+    assert_eq!(named.len(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_interrupted_apply_converges_when_run_again_without_duplicates() {
+    let moto = Moto::start();
+    let env = Env::standard("db.t3.micro");
+    let mut child = rdsplan_cmd(
+        Some(&moto),
+        &env.dir(),
+        &[
+            "apply",
+            "--env",
+            "t",
+            "--auto-approve",
+            "--parallelism",
+            "1",
+        ],
+    )
+    .stdout(Stdio::piped())
+    .stderr(Stdio::null())
+    .spawn()
+    .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut seen = Vec::new();
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        let done = line.contains(": created");
+        seen.push(line);
+        if done {
+            break;
+        }
+    }
+    // Killed right after its first completed step, as a crash or a cancelled CI job would.
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(seen.iter().any(|l| l.contains(": created")), "{seen:?}");
+    let partial = rdsplan(
+        Some(&moto),
+        &env.dir(),
+        &["plan", "--env", "t", "--detailed-exitcode"],
+    );
+    assert_eq!(
+        partial.code,
+        2,
+        "the first run should have been cut short:\n{}",
+        partial.all()
+    );
+
+    apply_ok(&moto, &env, &[]);
+    assert_no_changes(&moto, &env);
+    let sdk = moto.sdk().await;
+    assert_eq!(
+        counts(&sdk).await,
+        [1, 3, 1, 1, 1],
+        "vpc, subnets, groups, secrets, instances"
+    );
+}

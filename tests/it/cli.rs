@@ -1,0 +1,92 @@
+//! The command line without AWS: validation output, schema, errors without a panic.
+
+use super::support::*;
+
+#[test]
+fn validate_reports_every_problem_with_its_place() {
+    let env = Env::new(&[
+        ("environment.toml", ENV_TOML),
+        (
+            "a.toml",
+            "[vpc.main]\ncidr = \"10.0.0.1/16\"\n\n[instance.db]\nengine = \"mysql\"\ninstance_class = \"t3.micro\"\nallocated_storage = 20\nvpc = \"main\"\npassword = \"x\"\n",
+        ),
+    ]);
+    let r = rdsplan(None, &env.dir(), &["validate", "--env", "t"]);
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stderr
+            .contains("a.toml:2:8: CIDR `10.0.0.1/16` has host bits set"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr
+            .contains("a.toml:6:18: `t3.micro` is not an instance class"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr.contains("a.toml:9:1: `password` is not allowed"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("3 problems found."), "{}", r.stderr);
+}
+
+#[test]
+fn validate_accepts_the_examples() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("environments");
+    let r = rdsplan(None, &dir, &["validate"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(r.stdout.contains("environment `dev`") && r.stdout.contains("environment `prod`"));
+}
+
+#[test]
+fn examples_start_with_the_schema_line() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("environments");
+    for env in ["dev", "prod"] {
+        for f in std::fs::read_dir(dir.join(env)).unwrap() {
+            let text = std::fs::read_to_string(f.unwrap().path()).unwrap();
+            assert!(text.starts_with("#:schema ../../schema/rdsplan.schema.json\n"));
+        }
+    }
+}
+
+#[test]
+fn the_checked_in_schema_is_what_rdsplan_prints() {
+    let r = rdsplan(None, std::path::Path::new("."), &["schema"]);
+    let file = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("schema/rdsplan.schema.json"),
+    )
+    .unwrap();
+    assert_eq!(
+        r.stdout, file,
+        "schema/rdsplan.schema.json is stale: run `cargo run -- schema > schema/rdsplan.schema.json`"
+    );
+}
+
+#[test]
+fn unreachable_aws_is_an_error_that_names_the_operation_not_a_panic() {
+    let env = Env::standard("db.t3.micro");
+    let r = rdsplan(None, &env.dir(), &["plan", "--env", "t"]);
+    assert_eq!(r.code, 1, "{}", r.all());
+    assert!(
+        r.stderr
+            .contains("error: reading live state of `t` in us-west-2:"),
+        "{}",
+        r.stderr
+    );
+    assert!(!r.stderr.contains("panicked"), "{}", r.stderr);
+}
+
+#[test]
+fn unknown_environment_lists_the_known_ones() {
+    let env = Env::standard("db.t3.micro");
+    let r = rdsplan(None, &env.dir(), &["plan", "--env", "nope"]);
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stderr.contains("no environment `nope`") && r.stderr.contains("found: t"),
+        "{}",
+        r.stderr
+    );
+}

@@ -1,0 +1,211 @@
+//! Test support: a moto server per test, rdsplan runs, and SDK clients for out-of-band changes.
+
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+/// A moto server on 127.0.0.1 and a free port, stopped when dropped.
+pub struct Moto {
+    child: Child,
+    pub url: String,
+}
+
+fn moto_binary() -> PathBuf {
+    if let Ok(p) = std::env::var("RDSPLAN_MOTO") {
+        return PathBuf::from(p);
+    }
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/moto_server")
+}
+
+impl Moto {
+    pub fn start() -> Moto {
+        let bin = moto_binary();
+        assert!(
+            bin.exists(),
+            "moto is not installed at {}: run scripts/install-moto.sh (or scripts/test.sh, which does it)",
+            bin.display()
+        );
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = Command::new(&bin)
+            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {}: {e}", bin.display()));
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "moto did not answer on port {port} within 30s"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Moto {
+            child,
+            url: format!("http://127.0.0.1:{port}"),
+        }
+    }
+
+    pub async fn sdk(&self) -> Sdk {
+        let conf = aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .region(aws_config::Region::new("us-west-2"))
+            .endpoint_url(&self.url)
+            .credentials_provider(aws_sdk_rds::config::Credentials::new(
+                "testing", "testing", None, None, "test",
+            ))
+            .load()
+            .await;
+        Sdk {
+            ec2: aws_sdk_ec2::Client::new(&conf),
+            rds: aws_sdk_rds::Client::new(&conf),
+            secrets: aws_sdk_secretsmanager::Client::new(&conf),
+        }
+    }
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub struct Sdk {
+    pub ec2: aws_sdk_ec2::Client,
+    pub rds: aws_sdk_rds::Client,
+    pub secrets: aws_sdk_secretsmanager::Client,
+}
+
+/// An environment folder `t` in a temporary directory.
+pub struct Env {
+    pub root: tempfile::TempDir,
+}
+
+pub const ENV_TOML: &str = r#"
+[environment]
+region = "us-west-2"
+tags = { team = "test" }
+"#;
+
+pub const NETWORK_TOML: &str = r#"
+[vpc.main]
+cidr = "10.0.0.0/16"
+azs = 3
+
+[security_group.db]
+vpc = "main"
+description = "database access"
+
+[[security_group.db.ingress]]
+protocol = "tcp"
+port = 3306
+cidr = "10.0.0.0/16"
+"#;
+
+pub fn instance_toml(class: &str) -> String {
+    format!(
+        r#"
+[instance.orders]
+engine = "mysql"
+engine_version = "8.0"
+instance_class = "{class}"
+allocated_storage = 20
+multi_az = true
+vpc = "main"
+security_groups = ["db"]
+db_name = "orders"
+"#
+    )
+}
+
+impl Env {
+    pub fn new(files: &[(&str, &str)]) -> Env {
+        let root = tempfile::tempdir().unwrap();
+        std::fs::create_dir(root.path().join("t")).unwrap();
+        let e = Env { root };
+        for (name, text) in files {
+            e.write(name, text);
+        }
+        e
+    }
+    pub fn standard(class: &str) -> Env {
+        Env::new(&[
+            ("environment.toml", ENV_TOML),
+            ("network.toml", NETWORK_TOML),
+            ("databases.toml", &instance_toml(class)),
+        ])
+    }
+    pub fn write(&self, name: &str, text: &str) {
+        std::fs::write(self.root.path().join("t").join(name), text).unwrap();
+    }
+    pub fn remove(&self, name: &str) {
+        std::fs::remove_file(self.root.path().join("t").join(name)).unwrap();
+    }
+    pub fn dir(&self) -> PathBuf {
+        self.root.path().to_path_buf()
+    }
+}
+
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    pub fn all(&self) -> String {
+        format!("{}{}", self.stdout, self.stderr)
+    }
+}
+
+pub fn rdsplan_cmd(moto: Option<&Moto>, dir: &Path, args: &[&str]) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_rdsplan"));
+    c.arg("--dir").arg(dir).args(args);
+    c.env_remove("AWS_PROFILE")
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null());
+    match moto {
+        Some(m) => c.env("AWS_ENDPOINT_URL", &m.url),
+        // No AWS at all: an address nothing listens on.
+        None => c.env("AWS_ENDPOINT_URL", "http://127.0.0.1:9"),
+    };
+    c
+}
+
+pub fn rdsplan(moto: Option<&Moto>, dir: &Path, args: &[&str]) -> Run {
+    let out: Output = rdsplan_cmd(moto, dir, args).output().unwrap();
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into(),
+        stderr: String::from_utf8_lossy(&out.stderr).into(),
+    }
+}
+
+/// Runs apply and asserts that it converged.
+pub fn apply_ok(moto: &Moto, env: &Env, extra: &[&str]) -> Run {
+    let mut args = vec!["apply", "--env", "t", "--auto-approve"];
+    args.extend_from_slice(extra);
+    let r = rdsplan(Some(moto), &env.dir(), &args);
+    assert_eq!(r.code, 0, "apply failed:\n{}", r.all());
+    assert!(r.stdout.contains("Converged"), "{}", r.stdout);
+    r
+}
+
+/// Asserts that `plan --detailed-exitcode` reports no changes.
+pub fn assert_no_changes(moto: &Moto, env: &Env) {
+    let r = rdsplan(
+        Some(moto),
+        &env.dir(),
+        &["plan", "--env", "t", "--detailed-exitcode"],
+    );
+    assert_eq!(r.code, 0, "expected no changes:\n{}", r.all());
+    assert!(r.stdout.contains("No changes."), "{}", r.stdout);
+}
