@@ -72,3 +72,6 @@ fn list_envs(dir: &Path) -> Vec<String> {
     out.sort();
     out
 }
+
+#[cfg(test)]
+mod tests;

@@ -541,7 +541,8 @@ fn check_instance(
             );
         }
     }
-    if check_ref(vpcs, &cfg.declared_vpcs, &s.vpc, "vpc", o, &["vpc"], d) {
+    let vpc_known = check_ref(vpcs, &cfg.declared_vpcs, &s.vpc, "vpc", o, &["vpc"], d);
+    if vpc_known {
         let v = &vpcs[s.vpc.as_str()].spec;
         let n = match &v.azs {
             Azs::Count(n) => *n,
@@ -575,7 +576,8 @@ fn check_instance(
             o,
             &["security_groups", &i],
             d,
-        ) && groups[g.as_str()].spec.vpc != s.vpc
+        ) && vpc_known
+            && groups[g.as_str()].spec.vpc != s.vpc
         {
             d.push(
                 Diagnostic::at(

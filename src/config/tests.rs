@@ -1,0 +1,291 @@
+//! Loading and validation: each problem is reported with its file:line:col, all in one pass.
+
+use super::*;
+
+/// Writes the files into an environment folder `t` and returns `file:line:col: message` for
+/// every problem, or the loaded config.
+fn load_files(files: &[(&str, &str)]) -> Result<Config, Vec<String>> {
+    let root = tempfile::tempdir().unwrap();
+    let dir = root.path().join("t");
+    std::fs::create_dir(&dir).unwrap();
+    for (name, text) in files {
+        std::fs::write(dir.join(name), text).unwrap();
+    }
+    load(&dir).map_err(|d| {
+        d.items
+            .iter()
+            .map(|i| {
+                let at = i.place.as_ref().map(|p| {
+                    let loc = d.location(p);
+                    loc.rsplit('/').next().unwrap().to_string()
+                });
+                match at {
+                    Some(at) => format!("{at}: {}", i.message),
+                    None => i.message.clone(),
+                }
+            })
+            .collect()
+    })
+}
+
+const ENV: &str = "[environment]\nregion = \"us-west-2\"\n";
+const VPC: &str = "[vpc.main]\ncidr = \"10.0.0.0/16\"\n";
+
+fn problems(body: &str) -> Vec<String> {
+    load_files(&[("env.toml", ENV), ("a.toml", body)])
+        .err()
+        .unwrap_or_default()
+}
+
+fn instance(extra: &str) -> String {
+    format!(
+        "{VPC}\n[instance.db]\nengine = \"postgres\"\ninstance_class = \"db.t3.micro\"\nallocated_storage = 20\nvpc = \"main\"\n{extra}"
+    )
+}
+
+#[test]
+fn a_valid_environment_loads() {
+    let cfg = load_files(&[("env.toml", ENV), ("a.toml", &instance(""))]).unwrap();
+    assert_eq!(cfg.env_name, "t");
+    assert_eq!(cfg.instances.len(), 1);
+    assert_eq!(
+        cfg.instances[0].spec.credentials,
+        types::Credentials::Generated
+    );
+    assert!(
+        cfg.instances[0].spec.storage_encrypted,
+        "storage_encrypted defaults to true"
+    );
+}
+
+#[test]
+fn toml_syntax() {
+    let p = problems("[vpc.main]\ncidr = \"10.0.0.0/16\n");
+    assert_eq!(p.len(), 1, "{p:?}");
+    assert_eq!(
+        p,
+        ["a.toml:2:20: TOML syntax: invalid basic string, expected `\"`"]
+    );
+}
+
+#[test]
+fn wrong_type() {
+    let p = problems(&instance("").replace("allocated_storage = 20", "allocated_storage = \"20\""));
+    assert_eq!(
+        p,
+        ["a.toml:7:21: invalid type: string \"20\", expected i64"]
+    );
+}
+
+#[test]
+fn unknown_fields_are_all_reported_with_a_suggestion() {
+    let p = problems(&instance("multiaz = true\nstorage = 5\n"));
+    assert_eq!(
+        p,
+        [
+            "a.toml:9:1: unknown field `multiaz`",
+            "a.toml:10:1: unknown field `storage`"
+        ]
+    );
+    let d = load_files(&[("env.toml", ENV), ("a.toml", &instance("multiaz = true\n"))])
+        .err()
+        .unwrap();
+    assert!(d.len() == 1);
+    let root = tempfile::tempdir().unwrap();
+    let dir = root.path().join("t");
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::write(
+        dir.join("a.toml"),
+        format!("{ENV}{}", instance("multiaz = true\n")),
+    )
+    .unwrap();
+    let rendered = load(&dir).err().unwrap().render(false);
+    assert!(rendered.contains("did you mean `multi_az`?"), "{rendered}");
+    assert!(
+        rendered.contains("^") || rendered.contains("┬"),
+        "a caret marks the place: {rendered}"
+    );
+}
+
+#[test]
+fn unknown_kind() {
+    let p = problems("[database.x]\nengine = \"mysql\"\n");
+    assert_eq!(p, ["a.toml:1:2: unknown kind `database`"]);
+}
+
+#[test]
+fn duplicate_address_across_files_shows_both_places() {
+    let root = tempfile::tempdir().unwrap();
+    let dir = root.path().join("t");
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::write(dir.join("a.toml"), format!("{ENV}{VPC}")).unwrap();
+    std::fs::write(dir.join("b.toml"), format!("\n{VPC}")).unwrap();
+    let d = load(&dir).err().unwrap();
+    assert_eq!(d.items.len(), 1);
+    assert_eq!(d.items[0].message, "vpc.main is defined twice");
+    let rendered = d.render(false);
+    assert!(
+        rendered.contains("b.toml:2:6: vpc.main is defined twice"),
+        "{rendered}"
+    );
+    assert!(
+        rendered.contains("a.toml:3:6"),
+        "the first definition is shown too: {rendered}"
+    );
+}
+
+#[test]
+fn undefined_references() {
+    let p = problems(&format!(
+        "{VPC}\n[security_group.db]\nvpc = \"mian\"\n\n[[security_group.db.ingress]]\nport = 5432\nsecurity_group = \"app\"\n\n[instance.db]\nengine = \"postgres\"\ninstance_class = \"db.t3.micro\"\nallocated_storage = 20\nvpc = \"other\"\nsecurity_groups = [\"db\", \"nope\"]\n"
+    ));
+    assert_eq!(
+        p,
+        [
+            "a.toml:5:7: reference to undefined vpc `mian`",
+            "a.toml:9:18: reference to undefined security_group `app`",
+            "a.toml:15:7: reference to undefined vpc `other`",
+            "a.toml:16:26: reference to undefined security_group `nope`",
+        ]
+    );
+}
+
+#[test]
+fn cidrs_must_parse_and_have_no_host_bits() {
+    let p = problems("[vpc.a]\ncidr = \"10.0.0.300/16\"\n[vpc.b]\ncidr = \"10.0.0.1/16\"\n");
+    assert_eq!(
+        p,
+        [
+            "a.toml:2:8: `10.0.0.300/16` is not a valid IPv4 CIDR block",
+            "a.toml:4:8: CIDR `10.0.0.1/16` has host bits set",
+        ]
+    );
+}
+
+#[test]
+fn subnets_must_fit_in_the_vpc() {
+    let p = problems("[vpc.a]\ncidr = \"10.0.0.0/24\"\nazs = 3\nsubnet_prefix = 25\n");
+    assert_eq!(
+        p,
+        ["a.toml:4:17: 3 subnets of /25 do not fit in 10.0.0.0/24 (room for 2)"]
+    );
+    assert!(problems("[vpc.a]\ncidr = \"10.0.0.0/24\"\nazs = 2\nsubnet_prefix = 25\n").is_empty());
+    let p =
+        problems("[vpc.a]\ncidr = \"10.0.0.0/24\"\nazs = 2\nsubnet_prefix = 25\npublic = true\n");
+    assert_eq!(
+        p,
+        ["a.toml:4:17: 4 subnets of /25 do not fit in 10.0.0.0/24 (room for 2)"]
+    );
+}
+
+#[test]
+fn engine_must_be_supported() {
+    let p = problems(&instance("").replace("\"postgres\"", "\"postgress\""));
+    assert_eq!(p, ["a.toml:5:10: engine `postgress` is not supported"]);
+}
+
+#[test]
+fn ports_must_be_in_range() {
+    let p = problems(&instance("port = 70000\n"));
+    assert_eq!(p, ["a.toml:9:8: port 70000 is out of range"]);
+    let p = problems(&format!(
+        "{VPC}[security_group.db]\nvpc = \"main\"\n[[security_group.db.ingress]]\nport = 65536\ncidr = \"10.0.0.0/8\"\n"
+    ));
+    assert_eq!(p, ["a.toml:6:8: port 65536 is out of range"]);
+}
+
+#[test]
+fn instance_class_must_look_like_db_x_y() {
+    let p = problems(&instance("").replace("db.t3.micro", "db.t3"));
+    assert_eq!(p, ["a.toml:6:18: `db.t3` is not an instance class"]);
+}
+
+#[test]
+fn storage_must_be_in_the_engine_range() {
+    let p = problems(&instance("").replace("allocated_storage = 20", "allocated_storage = 10"));
+    assert_eq!(
+        p,
+        ["a.toml:7:21: allocated_storage 10 GiB is out of range for postgres"]
+    );
+    let p = problems(&instance("max_allocated_storage = 15\n"));
+    assert_eq!(
+        p,
+        ["a.toml:9:25: max_allocated_storage 15 GiB is out of range"]
+    );
+}
+
+#[test]
+fn identifiers_follow_rds_naming_rules() {
+    let long = "a".repeat(64);
+    let p = problems(&instance(&format!("identifier = \"{long}\"\n")));
+    assert_eq!(
+        p,
+        [format!(
+            "a.toml:9:14: RDS identifier `{long}` is 64 characters long; RDS allows 1 to 63"
+        )]
+    );
+    let p = problems(&instance("identifier = \"1db\"\n"));
+    assert_eq!(
+        p,
+        ["a.toml:9:14: RDS identifier `1db` must start with a letter"]
+    );
+    let p = problems(&instance("identifier = \"db--x\"\n"));
+    assert_eq!(p, ["a.toml:9:14: RDS identifier `db--x` may not contain two consecutive hyphens or end with a hyphen"]);
+}
+
+#[test]
+fn plaintext_passwords_are_refused_with_a_pointer_to_credentials() {
+    let root = tempfile::tempdir().unwrap();
+    let dir = root.path().join("t");
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::write(
+        dir.join("a.toml"),
+        format!("{ENV}{}", instance("password = \"hunter2\"\n")),
+    )
+    .unwrap();
+    let d = load(&dir).err().unwrap();
+    assert_eq!(d.items.len(), 1);
+    let rendered = d.render(false);
+    assert!(
+        rendered.contains("a.toml:11:1: `password` is not allowed"),
+        "{rendered}"
+    );
+    assert!(
+        rendered.contains("credentials = \"generated\""),
+        "{rendered}"
+    );
+}
+
+#[test]
+fn resource_names_are_checked() {
+    let p = problems("[vpc.Main]\ncidr = \"10.0.0.0/16\"\n");
+    assert_eq!(p, ["a.toml:1:6: invalid resource name `Main`"]);
+}
+
+#[test]
+fn a_missing_environment_table_is_reported() {
+    let p = load_files(&[("a.toml", VPC)]).err().unwrap();
+    assert_eq!(p, ["environment `t` has no [environment] table"]);
+}
+
+#[test]
+fn problems_in_several_resources_and_files_come_together() {
+    let p = load_files(&[
+        ("env.toml", ENV),
+        ("a.toml", "[vpc.a]\ncidr = \"10.0.0.1/16\"\n"),
+        (
+            "b.toml",
+            &instance("port = 1\n").replace("[vpc.main]\ncidr = \"10.0.0.0/16\"\n", ""),
+        ),
+    ])
+    .err()
+    .unwrap();
+    assert_eq!(
+        p,
+        [
+            "a.toml:2:8: CIDR `10.0.0.1/16` has host bits set",
+            "b.toml:7:8: port 1 is out of range",
+            "b.toml:6:7: reference to undefined vpc `main`",
+        ]
+    );
+}
