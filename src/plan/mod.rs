@@ -139,3 +139,6 @@ pub struct PlanError {
     pub message: String,
     pub help: String,
 }
+
+#[cfg(test)]
+mod tests;

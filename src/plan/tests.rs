@@ -1,0 +1,360 @@
+//! Every branch of the planner, on hand-built desired and live state.
+
+use super::*;
+use crate::model::{Address, Foreign, Kind, Live, Resource, Value};
+
+fn a(s: &str) -> Address {
+    Address(s.into())
+}
+
+fn vpc(cidr: &str) -> Resource {
+    Resource::new(a("vpc.main"), Kind::Vpc, "t-main").with("cidr", Value::str(cidr))
+}
+
+fn subnet() -> Resource {
+    Resource::new(
+        a("vpc.main.subnet.us-west-2a"),
+        Kind::Subnet,
+        "t-main-private-us-west-2a",
+    )
+    .with("vpc", Value::str("vpc.main"))
+    .with("availability_zone", Value::str("us-west-2a"))
+    .with("cidr", Value::str("10.0.0.0/24"))
+}
+
+fn group() -> Resource {
+    Resource::new(a("security_group.db"), Kind::SecurityGroup, "t-db")
+        .with("vpc", Value::str("vpc.main"))
+        .with("description", Value::str("db"))
+}
+
+fn subnet_group() -> Resource {
+    Resource::new(a("vpc.main.db_subnet_group"), Kind::DbSubnetGroup, "t-main").with(
+        "subnets",
+        Value::set(["vpc.main.subnet.us-west-2a".to_string()]),
+    )
+}
+
+fn db() -> Resource {
+    Resource::new(a("instance.orders"), Kind::Instance, "t-orders")
+        .with("engine", Value::str("mysql"))
+        .with("engine_version", Value::str("8.0"))
+        .with("instance_class", Value::str("db.t3.micro"))
+        .with("allocated_storage", Value::Int(20))
+        .with("db_subnet_group", Value::str("vpc.main.db_subnet_group"))
+        .with(
+            "security_groups",
+            Value::set(["security_group.db".to_string()]),
+        )
+        .with("deletion_protection", Value::Bool(false))
+        .with("apply_immediately", Value::Bool(false))
+}
+
+/// The live counterpart of a desired resource, as the reader would produce it.
+fn live_of(r: &Resource) -> Resource {
+    let mut l = r.clone();
+    l.id = Some(format!("id-{}", r.address));
+    l.attrs.remove("apply_immediately");
+    if let Some(Value::Str(v)) = l.attrs.get("engine_version") {
+        let full = format!("{v}.35");
+        l.set("engine_version", Value::str(full));
+    }
+    l
+}
+
+fn live(rs: &[Resource]) -> Live {
+    Live {
+        resources: rs.iter().map(live_of).collect(),
+        azs: vec!["us-west-2a".into()],
+        foreign: vec![],
+    }
+}
+
+fn run(desired: &[Resource], live: &Live) -> Plan {
+    plan("t", "us-west-2", desired, live).expect("plan succeeds")
+}
+
+fn errors(desired: &[Resource], live: &Live) -> Vec<String> {
+    plan("t", "us-west-2", desired, live)
+        .expect_err("plan fails")
+        .into_iter()
+        .map(|e| e.message)
+        .collect()
+}
+
+fn change<'p>(p: &'p Plan, addr: &str) -> &'p Change {
+    p.changes
+        .iter()
+        .find(|c| c.address.as_str() == addr)
+        .unwrap()
+}
+
+fn all() -> Vec<Resource> {
+    vec![vpc("10.0.0.0/16"), subnet(), group(), subnet_group(), db()]
+}
+
+#[test]
+fn everything_is_created_from_empty_in_dependency_order() {
+    let p = run(&all(), &Live::default());
+    let order: Vec<&str> = p.changes.iter().map(|c| c.address.as_str()).collect();
+    let pos = |s: &str| order.iter().position(|x| *x == s).unwrap();
+    assert!(pos("vpc.main") < pos("vpc.main.subnet.us-west-2a"));
+    assert!(pos("vpc.main.subnet.us-west-2a") < pos("vpc.main.db_subnet_group"));
+    assert!(pos("vpc.main.db_subnet_group") < pos("instance.orders"));
+    assert!(pos("security_group.db") < pos("instance.orders"));
+    assert!(p.changes.iter().all(|c| c.action == Action::Create));
+    let s = p.summary();
+    assert_eq!((s.add, s.change, s.replace, s.destroy), (5, 0, 0, 0));
+    // Creation shows every attribute as after-only, but never the rdsplan-only settings.
+    let c = change(&p, "instance.orders");
+    assert!(c
+        .diffs
+        .iter()
+        .all(|d| d.before.is_none() && d.after.is_some()));
+    assert!(!c.diffs.iter().any(|d| d.name == "apply_immediately"));
+}
+
+#[test]
+fn an_applied_environment_plans_no_changes() {
+    let p = run(&all(), &live(&all()));
+    assert!(!p.has_changes(), "{:#?}", p.changes);
+}
+
+#[test]
+fn a_changed_attribute_is_an_update_in_place_with_before_and_after() {
+    let mut d = all();
+    d[4].set("instance_class", Value::str("db.t3.small"));
+    let p = run(&d, &live(&all()));
+    let c = change(&p, "instance.orders");
+    assert_eq!(c.action, Action::Update);
+    assert_eq!(c.diffs.len(), 1);
+    assert_eq!(c.diffs[0].name, "instance_class");
+    assert_eq!(c.diffs[0].before, Some(Value::str("db.t3.micro")));
+    assert_eq!(c.diffs[0].after, Some(Value::str("db.t3.small")));
+    assert_eq!(p.summary().change, 1);
+}
+
+#[test]
+fn an_attribute_that_forces_replacement_is_named() {
+    let mut d = all();
+    d[4].set("engine", Value::str("mariadb"));
+    let p = run(&d, &live(&all()));
+    let c = change(&p, "instance.orders");
+    assert_eq!(c.action, Action::Replace);
+    assert_eq!(c.replaced_because, ["engine"]);
+    assert!(c.diffs[0].forces_replacement);
+    assert_eq!(c.final_snapshot, Some(true));
+    assert_eq!(c.action.primitives(), ["delete", "create"]);
+}
+
+#[test]
+fn replacing_a_vpc_replaces_what_cannot_move() {
+    let mut d = all();
+    d[0].set("cidr", Value::str("10.1.0.0/16"));
+    let p = run(&d, &live(&all()));
+    assert_eq!(change(&p, "vpc.main").replaced_because, ["cidr"]);
+    for (addr, why) in [
+        ("vpc.main.subnet.us-west-2a", "vpc.main is replaced"),
+        ("security_group.db", "vpc.main is replaced"),
+        (
+            "vpc.main.db_subnet_group",
+            "vpc.main.subnet.us-west-2a is replaced",
+        ),
+        ("instance.orders", "vpc.main.db_subnet_group is replaced"),
+    ] {
+        let c = change(&p, addr);
+        assert_eq!(c.action, Action::Replace, "{addr}");
+        assert_eq!(c.replaced_because, [why], "{addr}");
+    }
+}
+
+#[test]
+fn what_the_files_no_longer_have_is_deleted_dependants_first() {
+    let p = run(&[], &live(&all()));
+    let order: Vec<&str> = p.changes.iter().map(|c| c.address.as_str()).collect();
+    let pos = |s: &str| order.iter().position(|x| *x == s).unwrap();
+    assert!(pos("instance.orders") < pos("vpc.main.db_subnet_group"));
+    assert!(pos("instance.orders") < pos("security_group.db"));
+    assert!(pos("vpc.main.db_subnet_group") < pos("vpc.main.subnet.us-west-2a"));
+    assert!(pos("vpc.main.subnet.us-west-2a") < pos("vpc.main"));
+    assert!(p.changes.iter().all(|c| c.action == Action::Delete));
+    assert_eq!(change(&p, "instance.orders").final_snapshot, Some(true));
+    assert_eq!(change(&p, "vpc.main").final_snapshot, None);
+}
+
+#[test]
+fn a_deleted_instance_honours_its_skip_final_snapshot_tag() {
+    let mut l = live(&all());
+    l.resources[4].set("skip_final_snapshot", Value::Bool(true));
+    let p = run(&all()[..4], &l);
+    assert_eq!(change(&p, "instance.orders").final_snapshot, Some(false));
+}
+
+#[test]
+fn deletion_protection_refuses_delete_and_replace() {
+    let mut l = live(&all());
+    l.resources[4].set("deletion_protection", Value::Bool(true));
+    let e = errors(&all()[..4], &l);
+    assert_eq!(
+        e,
+        ["instance.orders (t-orders) has deletion protection and would be deleted"]
+    );
+    let mut d = all();
+    d[4].set("engine", Value::str("mariadb"));
+    d[4].set("deletion_protection", Value::Bool(true));
+    let e = errors(&d, &l);
+    assert_eq!(
+        e,
+        ["instance.orders (t-orders) has deletion protection and would be replaced"]
+    );
+}
+
+#[test]
+fn a_name_taken_by_a_resource_that_is_not_ours_is_a_conflict() {
+    let mut l = Live::default();
+    l.foreign.push(Foreign {
+        kind: Kind::Instance,
+        name: "t-orders".into(),
+        id: "arn:aws:rds:us-west-2:1:db:t-orders".into(),
+    });
+    let p = run(&all(), &l);
+    let c = change(&p, "instance.orders");
+    assert_eq!(c.action, Action::Conflict);
+    assert!(c.notes[0].contains("t-orders") && c.notes[0].contains("rdsplan import"));
+    assert_eq!(p.summary().conflict, 1);
+}
+
+#[test]
+fn engine_version_is_a_prefix() {
+    // live is 8.0.35 for a desired "8.0": no change.
+    assert!(!run(&all(), &live(&all())).has_changes());
+    let mut d = all();
+    d[4].set("engine_version", Value::str("8.4"));
+    let p = run(&d, &live(&all()));
+    let c = change(&p, "instance.orders");
+    assert_eq!(c.action, Action::Update);
+    assert_eq!(c.diffs[0].before, Some(Value::str("8.0.35")));
+}
+
+#[test]
+fn downgrading_an_engine_is_a_plan_time_error() {
+    let mut d = all();
+    d[4].set("engine_version", Value::str("5.7"));
+    let e = errors(&d, &live(&all()));
+    assert_eq!(e.len(), 1);
+    assert!(
+        e[0].contains("would downgrade t-orders from 8.0.35"),
+        "{e:?}"
+    );
+}
+
+#[test]
+fn shrinking_storage_is_a_plan_time_error_and_growing_is_an_update() {
+    let mut l = live(&all());
+    l.resources[4].set("allocated_storage", Value::Int(100));
+    let e = errors(&all(), &l);
+    assert!(
+        e[0].contains("allocated_storage 20 GiB is below the current 100 GiB"),
+        "{e:?}"
+    );
+    let mut d = all();
+    d[4].set("allocated_storage", Value::Int(50));
+    assert_eq!(
+        change(&run(&d, &live(&all())), "instance.orders").action,
+        Action::Update
+    );
+}
+
+#[test]
+fn autoscaled_storage_above_the_minimum_is_no_change() {
+    let mut d = all();
+    d[4].set("max_allocated_storage", Value::Int(100));
+    let mut l = live(&d);
+    l.resources[4].set("allocated_storage", Value::Int(35));
+    assert!(!run(&d, &l).has_changes());
+}
+
+#[test]
+fn values_the_files_do_not_set_are_not_compared() {
+    let mut l = live(&all());
+    l.resources[4].set("backup_retention_days", Value::Int(1));
+    l.resources[4].set(
+        "preferred_maintenance_window",
+        Value::str("sat:01:00-sat:02:00"),
+    );
+    l.resources[4].set("endpoint", Value::str("t-orders.x.rds.amazonaws.com"));
+    assert!(!run(&all(), &l).has_changes());
+}
+
+#[test]
+fn a_kms_alias_is_not_compared_but_a_key_id_is() {
+    let mut d = all();
+    let mut l = live(&all());
+    l.resources[4].set(
+        "kms_key",
+        Value::str("arn:aws:kms:us-west-2:1:key/1234abcd-12ab-34cd-56ef-1234567890ab"),
+    );
+    d[4].set("kms_key", Value::str("alias/rds"));
+    let p = run(&d, &l);
+    assert!(!p.has_changes());
+    assert!(change(&p, "instance.orders").notes[0].contains("alias"));
+    d[4].set(
+        "kms_key",
+        Value::str("1234abcd-12ab-34cd-56ef-1234567890ab"),
+    );
+    assert!(!run(&d, &l).has_changes());
+    d[4].set(
+        "kms_key",
+        Value::str("ffffffff-12ab-34cd-56ef-1234567890ab"),
+    );
+    assert_eq!(
+        change(&run(&d, &l), "instance.orders").action,
+        Action::Replace
+    );
+}
+
+#[test]
+fn an_unknown_value_is_always_a_change() {
+    let s = Resource::new(
+        a("instance.orders.secret"),
+        Kind::Secret,
+        "rdsplan/t/orders",
+    )
+    .with("host", Value::unknown());
+    let mut l = live(&[s.clone()]);
+    l.resources[0].set("host", Value::str("old.example"));
+    let p = run(&[s], &l);
+    assert_eq!(p.changes[0].action, Action::Update);
+}
+
+#[test]
+fn a_dependency_cycle_is_an_error() {
+    let g1 = group().with(
+        "security_groups",
+        Value::set(["security_group.b".to_string()]),
+    );
+    let mut g2 = group().with(
+        "security_groups",
+        Value::set(["security_group.db".to_string()]),
+    );
+    g2.address = a("security_group.b");
+    let e = errors(&[g1, g2], &Live::default());
+    assert!(e[0].contains("dependency cycle"), "{e:?}");
+}
+
+#[test]
+fn the_replacement_table_names_every_forcing_attribute() {
+    let t = rules::replacement_table();
+    let instance = &t.iter().find(|(k, _)| *k == Kind::Instance).unwrap().1;
+    for attr in [
+        "engine",
+        "storage_encrypted",
+        "kms_key",
+        "master_username",
+        "db_name",
+    ] {
+        assert!(instance.contains(&attr), "{attr}");
+    }
+    assert!(!rules::rule(Kind::Instance, "instance_class").forces_replacement);
+    assert!(rules::rule(Kind::Vpc, "cidr").forces_replacement);
+}
