@@ -1,29 +1,52 @@
 //! Dependency ordering. Creates go forward (a resource after what it needs), deletes in reverse.
 
 use crate::model::Address;
-use petgraph::algo::toposort;
 use petgraph::graph::DiGraph;
-use std::collections::HashMap;
+use petgraph::Direction;
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap};
 
-/// Indexes of `nodes` in dependency order (dependencies first, ties kept in input order).
-/// Dependencies outside `nodes` are ignored. `Err` names a resource on a cycle.
+/// Indexes of `nodes` in dependency order: dependencies first, and among nodes that are ready
+/// together, input order (Kahn's algorithm with the smallest ready index first), so plans are
+/// stable and read in the order the files were written. Dependencies outside `nodes` are
+/// ignored. `Err` names a resource on a cycle.
 pub fn order(nodes: &[(Address, Vec<Address>)]) -> Result<Vec<usize>, Address> {
     let mut g = DiGraph::<usize, ()>::new();
     let idx: Vec<_> = (0..nodes.len()).map(|i| g.add_node(i)).collect();
     let by_addr: HashMap<&Address, usize> =
         nodes.iter().enumerate().map(|(i, (a, _))| (a, i)).collect();
-    // Edges are added in reverse input order so that petgraph's DFS-based toposort keeps
-    // unrelated nodes in input order, which keeps plans stable and readable.
-    for (i, (_, deps)) in nodes.iter().enumerate().rev() {
+    for (i, (_, deps)) in nodes.iter().enumerate() {
         for d in deps {
             if let Some(&j) = by_addr.get(d) {
-                g.add_edge(idx[j], idx[i], ());
+                if j != i {
+                    g.update_edge(idx[j], idx[i], ());
+                }
             }
         }
     }
-    toposort(&g, None)
-        .map(|o| o.into_iter().map(|n| g[n]).collect())
-        .map_err(|c| nodes[g[c.node_id()]].0.clone())
+    let mut indegree: Vec<usize> = idx
+        .iter()
+        .map(|&n| g.neighbors_directed(n, Direction::Incoming).count())
+        .collect();
+    let mut ready: BinaryHeap<Reverse<usize>> = (0..nodes.len())
+        .filter(|&i| indegree[i] == 0)
+        .map(Reverse)
+        .collect();
+    let mut out = Vec::with_capacity(nodes.len());
+    while let Some(Reverse(i)) = ready.pop() {
+        out.push(i);
+        for n in g.neighbors_directed(idx[i], Direction::Outgoing) {
+            let j = g[n];
+            indegree[j] -= 1;
+            if indegree[j] == 0 {
+                ready.push(Reverse(j));
+            }
+        }
+    }
+    match (0..nodes.len()).find(|&i| indegree[i] > 0) {
+        Some(i) => Err(nodes[i].0.clone()),
+        None => Ok(out),
+    }
 }
 
 #[cfg(test)]

@@ -45,6 +45,20 @@ impl Kind {
         }
     }
 
+    /// A noun phrase for messages: "an RDS instance", "a security group".
+    pub fn describe(self) -> &'static str {
+        match self {
+            Kind::Vpc => "a VPC",
+            Kind::Subnet => "a subnet",
+            Kind::InternetGateway => "an internet gateway",
+            Kind::RouteTable => "a route table",
+            Kind::SecurityGroup => "a security group",
+            Kind::DbSubnetGroup => "a DB subnet group",
+            Kind::Secret => "a secret",
+            Kind::Instance => "an RDS instance",
+        }
+    }
+
     /// Whether deleting this kind destroys data (and so deserves a `DATA LOSS` warning).
     pub fn holds_data(self) -> bool {
         matches!(self, Kind::Instance | Kind::Secret)

@@ -158,8 +158,8 @@ fn create_or_conflict(d: &Resource, live: &Live) -> Change {
         Some(f) => (
             Action::Conflict,
             vec![format!(
-                "a {} named `{}` ({}) already exists without this environment's rdsplan tags; rdsplan will not touch it. Adopt it with `rdsplan import` (coming in a later version) by tagging it rdsplan:environment / rdsplan:address, or give this resource another name.",
-                d.kind, f.name, f.id
+                "{} named `{}` ({}) already exists without this environment's rdsplan tags; rdsplan will not touch it. Adopt it with `rdsplan import` (coming in a later version), or give this resource another name.",
+                d.kind.describe(), f.name, f.id
             )],
         ),
         None => (Action::Create, vec![]),

@@ -321,7 +321,7 @@ fn an_unknown_value_is_always_a_change() {
         "rdsplan/t/orders",
     )
     .with("host", Value::unknown());
-    let mut l = live(&[s.clone()]);
+    let mut l = live(std::slice::from_ref(&s));
     l.resources[0].set("host", Value::str("old.example"));
     let p = run(&[s], &l);
     assert_eq!(p.changes[0].action, Action::Update);

@@ -43,8 +43,7 @@ pub fn render(plan: &Plan, color: bool) -> String {
                 st.paint(
                     "1;31",
                     &format!(
-                        "DATA LOSS: {} {} ({}) would be {}; {snap}.",
-                        c.kind,
+                        "DATA LOSS: {} ({}) would be {}; {snap}.",
                         c.address,
                         c.name,
                         if c.action == Action::Replace {

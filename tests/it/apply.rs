@@ -198,7 +198,7 @@ async fn removing_an_instance_needs_allow_destroy_and_takes_a_final_snapshot() {
     );
     assert!(
         plan.stdout
-            .contains("DATA LOSS: instance instance.orders (t-orders)"),
+            .contains("DATA LOSS: instance.orders (t-orders) would be deleted"),
         "{}",
         plan.stdout
     );

@@ -1,0 +1,103 @@
+//! Golden renders of one plan that has every action kind.
+
+use crate::model::{Address, Foreign, Kind, Live, Resource, Rule, Value};
+use crate::plan::{plan, Plan};
+
+fn instance(name: &str, class: &str) -> Resource {
+    Resource::new(
+        Address::new("instance", name),
+        Kind::Instance,
+        format!("dev-{name}"),
+    )
+    .with("engine", Value::str("mysql"))
+    .with("instance_class", Value::str(class))
+    .with("allocated_storage", Value::Int(20))
+    .with("multi_az", Value::Bool(true))
+}
+
+fn live_of(mut r: Resource) -> Resource {
+    r.id = Some(format!("arn:aws:rds:us-west-2:123456789012:db:{}", r.name));
+    r
+}
+
+/// create, update, replace, delete, conflict and no-op, in one plan.
+pub fn every_action() -> Plan {
+    let group = Resource::new(
+        Address::new("security_group", "app"),
+        Kind::SecurityGroup,
+        "dev-app",
+    )
+    .with("vpc", Value::str("vpc.main"))
+    .with("description", Value::str("app tier"))
+    .with(
+        "ingress",
+        Value::Rules(vec![Rule {
+            protocol: "tcp".into(),
+            from_port: 443,
+            to_port: 443,
+            source: "10.0.0.0/16".into(),
+            description: Some("https".into()),
+        }]),
+    );
+    let vpc = Resource::new(Address::new("vpc", "main"), Kind::Vpc, "dev-main")
+        .with("cidr", Value::str("10.0.0.0/16"));
+    let mut live_vpc = vpc.clone();
+    live_vpc.id = Some("vpc-0abc".into());
+    let desired = vec![
+        vpc,
+        group,
+        instance("orders", "db.t3.small"),
+        instance("billing", "db.t3.micro").with("engine", Value::str("postgres")),
+        instance("reports", "db.t3.micro"),
+    ];
+    let live = Live {
+        resources: vec![
+            live_vpc,
+            live_of(instance("orders", "db.t3.micro")),
+            live_of(instance("billing", "db.t3.micro")),
+            live_of(instance("legacy", "db.m5.large")),
+        ],
+        azs: vec![],
+        foreign: vec![Foreign {
+            kind: Kind::Instance,
+            name: "dev-reports".into(),
+            id: "arn:aws:rds:us-west-2:123456789012:db:dev-reports".into(),
+        }],
+    };
+    plan("dev", "us-west-2", &desired, &live).unwrap()
+}
+
+#[test]
+fn text_render_of_every_action() {
+    insta::assert_snapshot!(super::text::render(&every_action(), false));
+}
+
+#[test]
+fn text_render_in_colour_only_when_asked() {
+    let plain = super::text::render(&every_action(), false);
+    assert!(!plain.contains('\x1b'));
+    let coloured = super::text::render(&every_action(), true);
+    assert!(coloured.contains("\x1b[32m"));
+}
+
+#[test]
+fn json_render_of_every_action() {
+    insta::assert_snapshot!(super::json::render(&every_action()));
+}
+
+#[test]
+fn no_changes_text() {
+    let p = plan("dev", "us-west-2", &[], &Live::default()).unwrap();
+    assert_eq!(
+        super::text::render(&p, false),
+        "No changes. Environment `dev` (us-west-2) matches the configuration.\n"
+    );
+}
+
+#[test]
+fn no_color_env_disables_colour_even_on_a_terminal() {
+    // NO_COLOR is read from the process environment; only its absence allows colour.
+    let expected = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    assert_eq!(super::use_color(true), expected);
+    assert!(!super::use_color(false));
+}
