@@ -303,6 +303,18 @@ impl Resource {
                 _ => {}
             }
         }
+        // A rule may name another group of the environment, which must exist first; a group
+        // naming itself is fine.
+        for key in ["ingress", "egress"] {
+            if let Some(Value::Rules(rules)) = self.get(key) {
+                out.extend(
+                    rules
+                        .iter()
+                        .filter(|r| is_address(&r.source) && r.source != self.address.0)
+                        .map(|r| Address(r.source.clone())),
+                );
+            }
+        }
         out.sort();
         out.dedup();
         out

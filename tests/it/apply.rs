@@ -386,3 +386,121 @@ async fn an_interrupted_apply_converges_when_run_again_without_duplicates() {
         "vpc, subnets, groups, secrets, instances"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn public_vpc_group_references_and_managed_credentials() {
+    let moto = Moto::start();
+    let env = Env::new(&[
+        ("environment.toml", ENV_TOML),
+        (
+            "all.toml",
+            r#"
+[vpc.main]
+cidr = "10.0.0.0/16"
+azs = 2
+public = true
+
+[security_group.db]
+vpc = "main"
+[[security_group.db.ingress]]
+port = 5432
+security_group = "app"
+[[security_group.db.ingress]]
+from_port = 5000
+to_port = 5010
+cidrs = ["10.1.0.0/16", "10.2.0.0/16"]
+
+[security_group.app]
+vpc = "main"
+
+[instance.pg]
+engine = "postgres"
+instance_class = "db.t3.micro"
+allocated_storage = 20
+vpc = "main"
+security_groups = ["db"]
+credentials = "managed"
+"#,
+        ),
+    ]);
+    apply_ok(&moto, &env, &["--parallelism", "8"]);
+    assert_no_changes(&moto, &env);
+    let sdk = moto.sdk().await;
+    let f = |n: &str, v: &str| {
+        aws_sdk_ec2::types::Filter::builder()
+            .name(n)
+            .values(v)
+            .build()
+    };
+    let igws = sdk
+        .ec2
+        .describe_internet_gateways()
+        .filters(f("tag:rdsplan:address", "vpc.main.internet_gateway"))
+        .send()
+        .await
+        .unwrap();
+    let igw = &igws.internet_gateways()[0];
+    assert_eq!(igw.attachments().len(), 1, "the gateway is attached");
+    let rts = sdk
+        .ec2
+        .describe_route_tables()
+        .filters(f("tag:rdsplan:address", "vpc.main.route_table"))
+        .send()
+        .await
+        .unwrap();
+    let rt = &rts.route_tables()[0];
+    assert!(rt
+        .routes()
+        .iter()
+        .any(|r| r.destination_cidr_block() == Some("0.0.0.0/0")
+            && r.gateway_id() == igw.internet_gateway_id()));
+    assert_eq!(
+        rt.associations()
+            .iter()
+            .filter(|a| a.subnet_id().is_some())
+            .count(),
+        2
+    );
+    // RDS keeps the password: rdsplan made no secret of its own.
+    let instance = sdk
+        .rds
+        .describe_db_instances()
+        .db_instance_identifier("t-pg")
+        .send()
+        .await
+        .unwrap();
+    assert!(instance.db_instances()[0].master_user_secret().is_some());
+    let secrets = sdk.secrets.list_secrets().send().await.unwrap();
+    assert!(!secrets
+        .secret_list()
+        .iter()
+        .any(|s| s.name().is_some_and(|n| n.starts_with("rdsplan/t/"))));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn security_group_rules_are_reconciled_in_place() {
+    let moto = Moto::start();
+    let env = Env::standard("db.t3.micro");
+    apply_ok(&moto, &env, &[]);
+    env.write(
+        "network.toml",
+        &NETWORK_TOML.replace(
+            "port = 3306\ncidr = \"10.0.0.0/16\"",
+            "port = 3307\ncidr = \"10.0.0.0/16\"",
+        ),
+    );
+    let plan = rdsplan(Some(&moto), &env.dir(), &["plan", "--env", "t"]);
+    assert!(
+        plan.stdout.contains("~ security_group.db"),
+        "{}",
+        plan.stdout
+    );
+    assert!(
+        plan.stdout
+            .contains("Plan: 0 to add, 1 to change, 0 to replace, 0 to destroy."),
+        "{}",
+        plan.stdout
+    );
+    apply_ok(&moto, &env, &[]);
+    assert_no_changes(&moto, &env);
+}
