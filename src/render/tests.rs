@@ -46,14 +46,23 @@ pub fn every_action() -> Plan {
     let desired = vec![
         vpc,
         group,
-        instance("orders", "db.t3.small"),
+        instance("orders", "db.t3.small").with(
+            "security_groups",
+            Value::set([
+                "security_group.app".to_string(),
+                "security_group.db".to_string(),
+            ]),
+        ),
         instance("billing", "db.t3.micro").with("engine", Value::str("postgres")),
         instance("reports", "db.t3.micro"),
     ];
     let live = Live {
         resources: vec![
             live_vpc,
-            live_of(instance("orders", "db.t3.micro")),
+            live_of(instance("orders", "db.t3.micro").with(
+                "security_groups",
+                Value::set(["security_group.db".to_string()]),
+            )),
             live_of(instance("billing", "db.t3.micro")),
             live_of(instance("legacy", "db.m5.large")),
         ],

@@ -1,5 +1,6 @@
 //! The human plan, in the familiar `+ ~ -/+ -` style.
 
+use crate::model::Value;
 use crate::plan::{Action, Change, Plan, PlanError};
 use std::fmt::Write;
 
@@ -128,6 +129,34 @@ fn change(out: &mut String, st: &Style, c: &Change) {
         let _ = writeln!(out, "      {} {n}", st.paint("35", "note:"));
     }
     for d in &c.diffs {
+        if let (Some(b), Some(a)) = (&d.before, &d.after) {
+            if let Some(lines) = list_diff(b, a) {
+                let force = if d.forces_replacement {
+                    "  # forces replacement"
+                } else {
+                    ""
+                };
+                let _ = writeln!(
+                    out,
+                    "      {}{}",
+                    st.paint("33", &format!("~ {} =", d.name)),
+                    st.paint("31", force)
+                );
+                for (sign, item) in lines {
+                    let code = match sign {
+                        '+' => "32",
+                        '-' => "31",
+                        _ => "0",
+                    };
+                    let _ = writeln!(
+                        out,
+                        "          {}",
+                        st.paint(code, &format!("{sign} {item}"))
+                    );
+                }
+                continue;
+            }
+        }
         let line = match (&d.before, &d.after) {
             (None, Some(a)) => st.paint("32", &format!("+ {} = {a}", d.name)),
             (Some(b), None) => st.paint("31", &format!("- {} = {b}", d.name)),
@@ -142,6 +171,33 @@ fn change(out: &mut String, st: &Style, c: &Change) {
         let _ = writeln!(out, "      {line}{force}");
     }
     out.push('\n');
+}
+
+/// For list-valued attributes (security groups, subnets, rules), the items added and removed,
+/// with unchanged ones as context, so a one-rule change is not a wall of text.
+fn list_diff(before: &Value, after: &Value) -> Option<Vec<(char, String)>> {
+    let items = |v: &Value| -> Option<Vec<String>> {
+        match v {
+            Value::List(l) => Some(l.iter().map(|s| format!("{s:?}")).collect()),
+            Value::Rules(r) => Some(r.iter().map(|r| r.to_string()).collect()),
+            _ => None,
+        }
+    };
+    let (b, a) = (items(before)?, items(after)?);
+    let (b, a) = (b.join("\n") + "\n", a.join("\n") + "\n");
+    let diff = similar::TextDiff::from_lines(&b, &a);
+    Some(
+        diff.iter_all_changes()
+            .map(|c| {
+                let sign = match c.tag() {
+                    similar::ChangeTag::Insert => '+',
+                    similar::ChangeTag::Delete => '-',
+                    similar::ChangeTag::Equal => ' ',
+                };
+                (sign, c.value().trim_end().to_string())
+            })
+            .collect(),
+    )
 }
 
 pub fn render_errors(errors: &[PlanError]) -> String {
