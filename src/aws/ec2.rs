@@ -560,22 +560,21 @@ pub async fn set_tags(
     old: &BTreeMap<String, String>,
     new: &BTreeMap<String, String>,
 ) -> Result<(), AwsError> {
-    let gone: Vec<Tag> = old
-        .keys()
-        .filter(|k| !new.contains_key(*k))
-        .map(|k| Tag::builder().key(k).build())
-        .collect();
+    let (gone, set) = super::tag_changes(old, new);
     if !gone.is_empty() {
         c.delete_tags()
             .resources(id)
-            .set_tags(Some(gone))
+            .set_tags(Some(
+                gone.into_iter()
+                    .map(|k| Tag::builder().key(k).build())
+                    .collect(),
+            ))
             .send()
             .await
             .map_err(sdk(address, "DeleteTags"))?;
     }
-    let set: Vec<Tag> = new
-        .iter()
-        .filter(|(k, v)| old.get(*k) != Some(v))
+    let set: Vec<Tag> = set
+        .into_iter()
         .map(|(k, v)| Tag::builder().key(k).value(v).build())
         .collect();
     if !set.is_empty() {

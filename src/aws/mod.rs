@@ -65,3 +65,22 @@ pub fn user_tags(tags: impl IntoIterator<Item = (String, String)>) -> BTreeMap<S
         })
         .collect()
 }
+
+/// What it takes to go from `old` to `new` user tags: the keys to remove and the pairs to set.
+/// Ownership tags are never in either map, so they are never removed.
+pub fn tag_changes(
+    old: &BTreeMap<String, String>,
+    new: &BTreeMap<String, String>,
+) -> (Vec<String>, Vec<(String, String)>) {
+    let gone = old
+        .keys()
+        .filter(|k| !new.contains_key(*k))
+        .cloned()
+        .collect();
+    let set = new
+        .iter()
+        .filter(|(k, v)| old.get(*k) != Some(v))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    (gone, set)
+}

@@ -60,6 +60,23 @@ fn tags_value(tags: Vec<(String, String)>) -> Value {
     Value::Map(user_tags(tags))
 }
 
+/// All EC2 objects of one kind that carry the environment's tag: one paginated call.
+macro_rules! owned_items {
+    ($c:expr, $op:ident, $env:expr, $what:literal, $name:literal) => {
+        async {
+            $c.ec2
+                .$op()
+                .filters(tag_filter($env))
+                .into_paginator()
+                .items()
+                .send()
+                .try_collect()
+                .await
+                .map_err(sdk($what, $name))
+        }
+    };
+}
+
 pub async fn read(c: &Clients, w: &Wanted<'_>) -> Result<Live, AwsError> {
     let env = w.env;
     let azs = async {
@@ -78,61 +95,29 @@ pub async fn read(c: &Clients, w: &Wanted<'_>) -> Result<Live, AwsError> {
         z.sort();
         Ok::<_, AwsError>(z)
     };
-    let vpcs = async {
-        c.ec2
-            .describe_vpcs()
-            .filters(tag_filter(env))
-            .into_paginator()
-            .items()
-            .send()
-            .try_collect()
-            .await
-            .map_err(sdk("vpcs", "DescribeVpcs"))
-    };
-    let subnets = async {
-        c.ec2
-            .describe_subnets()
-            .filters(tag_filter(env))
-            .into_paginator()
-            .items()
-            .send()
-            .try_collect()
-            .await
-            .map_err(sdk("subnets", "DescribeSubnets"))
-    };
-    let igws = async {
-        c.ec2
-            .describe_internet_gateways()
-            .filters(tag_filter(env))
-            .into_paginator()
-            .items()
-            .send()
-            .try_collect()
-            .await
-            .map_err(sdk("internet gateways", "DescribeInternetGateways"))
-    };
-    let rts = async {
-        c.ec2
-            .describe_route_tables()
-            .filters(tag_filter(env))
-            .into_paginator()
-            .items()
-            .send()
-            .try_collect()
-            .await
-            .map_err(sdk("route tables", "DescribeRouteTables"))
-    };
-    let sgs = async {
-        c.ec2
-            .describe_security_groups()
-            .filters(tag_filter(env))
-            .into_paginator()
-            .items()
-            .send()
-            .try_collect()
-            .await
-            .map_err(sdk("security groups", "DescribeSecurityGroups"))
-    };
+    let vpcs = owned_items!(c, describe_vpcs, env, "vpcs", "DescribeVpcs");
+    let subnets = owned_items!(c, describe_subnets, env, "subnets", "DescribeSubnets");
+    let igws = owned_items!(
+        c,
+        describe_internet_gateways,
+        env,
+        "internet gateways",
+        "DescribeInternetGateways"
+    );
+    let rts = owned_items!(
+        c,
+        describe_route_tables,
+        env,
+        "route tables",
+        "DescribeRouteTables"
+    );
+    let sgs = owned_items!(
+        c,
+        describe_security_groups,
+        env,
+        "security groups",
+        "DescribeSecurityGroups"
+    );
     let sg_lookalikes = async {
         if w.group_names.is_empty() {
             return Ok(vec![]);

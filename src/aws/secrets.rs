@@ -301,11 +301,7 @@ pub async fn set_tags(
     old: &BTreeMap<String, String>,
     new: &BTreeMap<String, String>,
 ) -> Result<(), AwsError> {
-    let gone: Vec<String> = old
-        .keys()
-        .filter(|k| !new.contains_key(*k))
-        .cloned()
-        .collect();
+    let (gone, set) = super::tag_changes(old, new);
     if !gone.is_empty() {
         c.untag_resource()
             .secret_id(arn)
@@ -314,9 +310,8 @@ pub async fn set_tags(
             .await
             .map_err(sdk(address, "UntagResource"))?;
     }
-    let set: Vec<Tag> = new
-        .iter()
-        .filter(|(k, v)| old.get(*k) != Some(v))
+    let set: Vec<Tag> = set
+        .into_iter()
         .map(|(k, v)| Tag::builder().key(k).value(v).build())
         .collect();
     if !set.is_empty() {
