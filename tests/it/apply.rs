@@ -504,3 +504,14 @@ async fn security_group_rules_are_reconciled_in_place() {
     apply_ok(&moto, &env, &[]);
     assert_no_changes(&moto, &env);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn apply_without_a_terminal_needs_auto_approve_and_changes_nothing() {
+    let moto = Moto::start();
+    let env = Env::standard("db.t3.micro");
+    let r = rdsplan(Some(&moto), &env.dir(), &["apply", "--env", "t"]);
+    assert_eq!(r.code, 1, "{}", r.all());
+    assert!(r.stderr.contains("pass --auto-approve"), "{}", r.stderr);
+    let sdk = moto.sdk().await;
+    assert_eq!(counts(&sdk).await, [0, 0, 0, 0, 0]);
+}
