@@ -9,7 +9,7 @@ source scripts/moto.sh
 moto_start
 trap moto_stop EXIT
 rdsplan=./target/debug/rdsplan
-run() { printf '\n\033[1m$ rdsplan %s\033[0m\n' "$*"; "$rdsplan" "$@"; }
+run() { printf '\n$ rdsplan %s\n' "$*"; "$rdsplan" "$@"; }
 run validate --env dev
 run plan --env dev
 run apply --env dev --auto-approve
