@@ -7,7 +7,8 @@ moto_start() {
   root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
   MOTO_PORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
   MOTO_LOG="$(mktemp)"
-  "$root/.venv/bin/moto_server" -H 127.0.0.1 -p "$MOTO_PORT" >"$MOTO_LOG" 2>&1 &
+  # moto loads AWS managed IAM policies only when asked (real AWS always has them).
+  MOTO_IAM_LOAD_MANAGED_POLICIES=true "$root/.venv/bin/moto_server" -H 127.0.0.1 -p "$MOTO_PORT" >"$MOTO_LOG" 2>&1 &
   MOTO_PID=$!
   local deadline=$((SECONDS + 30))
   until curl -fsS -o /dev/null "http://127.0.0.1:$MOTO_PORT/moto-api/" 2>/dev/null; do

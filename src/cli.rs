@@ -135,12 +135,22 @@ fn validate(dir: &std::path::Path, env: Option<&str>) -> i32 {
     for d in dirs {
         match config::load(&d) {
             Ok(cfg) => println!(
-                "ok: {} (environment `{}`, {} vpc, {} security_group, {} instance)",
+                "ok: {} (environment `{}`: {})",
                 d.display(),
                 cfg.env_name,
-                cfg.vpcs.len(),
-                cfg.security_groups.len(),
-                cfg.instances.len()
+                [
+                    ("vpc", cfg.vpcs.len()),
+                    ("security_group", cfg.security_groups.len()),
+                    ("iam_role", cfg.iam_roles.len()),
+                    ("instance", cfg.instances.len()),
+                    ("replica", cfg.replicas.len()),
+                    ("cluster", cfg.clusters.len()),
+                ]
+                .iter()
+                .filter(|(_, n)| *n > 0)
+                .map(|(k, n)| format!("{n} {k}"))
+                .collect::<Vec<_>>()
+                .join(", ")
             ),
             Err(diags) => {
                 eprint!("{}", diags.render(color_err()));

@@ -27,8 +27,12 @@ pub enum Kind {
     RouteTable,
     SecurityGroup,
     DbSubnetGroup,
+    IamRole,
     Secret,
     Instance,
+    Replica,
+    Cluster,
+    ClusterInstance,
 }
 
 impl Kind {
@@ -40,8 +44,12 @@ impl Kind {
             Kind::RouteTable => "route_table",
             Kind::SecurityGroup => "security_group",
             Kind::DbSubnetGroup => "db_subnet_group",
+            Kind::IamRole => "iam_role",
             Kind::Secret => "secret",
             Kind::Instance => "instance",
+            Kind::Replica => "replica",
+            Kind::Cluster => "cluster",
+            Kind::ClusterInstance => "cluster_instance",
         }
     }
 
@@ -54,14 +62,27 @@ impl Kind {
             Kind::RouteTable => "a route table",
             Kind::SecurityGroup => "a security group",
             Kind::DbSubnetGroup => "a DB subnet group",
+            Kind::IamRole => "an IAM role",
             Kind::Secret => "a secret",
             Kind::Instance => "an RDS instance",
+            Kind::Replica => "an RDS read replica",
+            Kind::Cluster => "an Aurora cluster",
+            Kind::ClusterInstance => "an Aurora cluster instance",
+        }
+    }
+
+    /// Kinds whose AWS names share one namespace: every DB instance identifier is unique in a
+    /// region, whether it names a standalone instance, a replica or an Aurora member.
+    pub fn namespace(self) -> Kind {
+        match self {
+            Kind::Replica | Kind::ClusterInstance => Kind::Instance,
+            k => k,
         }
     }
 
     /// Whether deleting this kind destroys data (and so deserves a `DATA LOSS` warning).
     pub fn holds_data(self) -> bool {
-        matches!(self, Kind::Instance | Kind::Secret)
+        matches!(self, Kind::Instance | Kind::Cluster | Kind::Secret)
     }
 }
 
@@ -303,6 +324,14 @@ impl Resource {
                 _ => {}
             }
         }
+        // `iam_roles` items are `ROLE=FEATURE`, ROLE an address or an ARN.
+        for item in self.list("iam_roles") {
+            if let Some((role, _)) = item.split_once('=') {
+                if is_address(role) {
+                    out.push(Address(role.to_string()));
+                }
+            }
+        }
         // A rule may name another group of the environment, which must exist first; a group
         // naming itself is fine.
         for key in ["ingress", "egress"] {
@@ -323,6 +352,9 @@ impl Resource {
 
 /// Attributes whose values are addresses of other resources of the environment.
 pub const REFERENCE_ATTRS: &[&str] = &[
+    "source",
+    "cluster",
+    "writer",
     "vpc",
     "subnets",
     "internet_gateway",
@@ -333,9 +365,16 @@ pub const REFERENCE_ATTRS: &[&str] = &[
 
 /// Whether a reference value names a resource of this environment (rather than a raw AWS id).
 pub fn is_address(s: &str) -> bool {
-    ["vpc.", "security_group.", "instance."]
-        .iter()
-        .any(|p| s.starts_with(p))
+    [
+        "vpc.",
+        "security_group.",
+        "instance.",
+        "replica.",
+        "cluster.",
+        "iam_role.",
+    ]
+    .iter()
+    .any(|p| s.starts_with(p))
 }
 
 /// A resource whose AWS name is one the files want but which does not carry this environment's

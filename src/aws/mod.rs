@@ -2,7 +2,9 @@
 
 pub mod ec2;
 pub mod error;
+pub mod iam;
 pub mod rds;
+pub mod rds_cluster;
 pub mod read;
 pub mod secrets;
 pub mod wait;
@@ -20,6 +22,7 @@ pub struct Clients {
     pub ec2: aws_sdk_ec2::Client,
     pub rds: aws_sdk_rds::Client,
     pub secrets: aws_sdk_secretsmanager::Client,
+    pub iam: aws_sdk_iam::Client,
 }
 
 impl Clients {
@@ -35,6 +38,7 @@ impl Clients {
             ec2: aws_sdk_ec2::Client::new(&conf),
             rds: aws_sdk_rds::Client::new(&conf),
             secrets: aws_sdk_secretsmanager::Client::new(&conf),
+            iam: aws_sdk_iam::Client::new(&conf),
         }
     }
 }

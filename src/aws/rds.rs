@@ -22,6 +22,46 @@ fn rds_tags(env: &str, address: &str, user: &BTreeMap<String, String>) -> Vec<Ta
         .collect()
 }
 
+/// Any owned DB instance: a standalone instance, a read replica or an Aurora member, told apart
+/// by its address.
+pub fn db_instance_resource(
+    addr: Address,
+    i: &DbInstance,
+    tags: Vec<(String, String)>,
+    map: &(dyn Fn(&str) -> String + Sync),
+) -> Resource {
+    let kind = if addr.as_str().starts_with("replica.") {
+        Kind::Replica
+    } else if addr.as_str().starts_with("cluster.") {
+        Kind::ClusterInstance
+    } else {
+        Kind::Instance
+    };
+    let mut r = instance_resource(addr, i, tags, map);
+    r.kind = kind;
+    if let Some(src) = i.read_replica_source_db_instance_identifier() {
+        // A cross-region source is an ARN; its last segment is the identifier.
+        r.set(
+            "source",
+            Value::str(map(src.rsplit(':').next().unwrap_or(src))),
+        );
+    }
+    if let Some(c) = i.db_cluster_identifier() {
+        r.set("cluster", Value::str(map(c)));
+    }
+    r.set(
+        "iam_roles",
+        Value::set(i.associated_roles().iter().map(|a| {
+            format!(
+                "{}={}",
+                map(a.role_arn().unwrap_or_default()),
+                a.feature_name().unwrap_or_default()
+            )
+        })),
+    );
+    r
+}
+
 /// A live instance in the model's terms. `map` turns AWS ids into addresses.
 pub fn instance_resource(
     addr: Address,
@@ -496,6 +536,54 @@ pub async fn delete_subnet_group(c: &Client, address: &str, name: &str) -> Resul
                 Ok(())
             } else {
                 Err(AwsError::from_sdk(address, "DeleteDBSubnetGroup", e))
+            }
+        }
+    }
+}
+
+/// Creates a read replica of `source` (an identifier). Fields the replica does not set follow
+/// the source.
+pub async fn create_replica(
+    c: &Client,
+    env: &str,
+    d: &Resource,
+    source: &str,
+    security_group_ids: Vec<String>,
+) -> Result<(), AwsError> {
+    let addr = d.address.as_str();
+    if describe_instance(c, &d.name).await?.is_some() {
+        return Ok(());
+    }
+    let tags = d
+        .get("tags")
+        .and_then(Value::as_map)
+        .cloned()
+        .unwrap_or_default();
+    let res = c
+        .create_db_instance_read_replica()
+        .db_instance_identifier(&d.name)
+        .source_db_instance_identifier(source)
+        .set_db_instance_class(d.str("instance_class").map(str::to_string))
+        .set_multi_az(d.bool("multi_az"))
+        .set_storage_type(d.str("storage_type").map(str::to_string))
+        .set_max_allocated_storage(d.int("max_allocated_storage").map(|v| v as i32))
+        .set_publicly_accessible(d.bool("publicly_accessible"))
+        .set_port(d.int("port").map(|p| p as i32))
+        .set_enable_iam_database_authentication(d.bool("iam_database_authentication"))
+        .set_deletion_protection(d.bool("deletion_protection"))
+        .set_auto_minor_version_upgrade(d.bool("auto_minor_version_upgrade"))
+        .set_vpc_security_group_ids((!security_group_ids.is_empty()).then_some(security_group_ids))
+        .set_tags(Some(rds_tags(env, addr, &tags)))
+        .send()
+        .await;
+    match res {
+        Ok(_) => Ok(()),
+        Err(e) => {
+            let e = e.into_service_error();
+            if e.is_db_instance_already_exists_fault() {
+                Ok(())
+            } else {
+                Err(AwsError::from_sdk(addr, "CreateDBInstanceReadReplica", e))
             }
         }
     }

@@ -147,19 +147,25 @@ pub async fn read(c: &Clients, w: &Wanted<'_>) -> Result<Live, AwsError> {
             .await
             .map_err(sdk("db instances", "DescribeDBInstances"))
     };
+    let clusters = async {
+        c.rds
+            .describe_db_clusters()
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(sdk("db clusters", "DescribeDBClusters"))
+    };
+    let roles = super::iam::read_env_roles(c, env);
     let subnet_groups = read_subnet_groups(c, env);
     let secrets = super::secrets::read_env_secrets(c, env);
-    let (azs, vpcs, subnets, igws, rts, sgs, sg_lookalikes, instances, subnet_groups, secrets) = tokio::try_join!(
-        azs,
-        vpcs,
-        subnets,
-        igws,
-        rts,
-        sgs,
-        sg_lookalikes,
-        instances,
-        subnet_groups,
-        secrets
+    let (
+        (azs, vpcs, subnets, igws, rts, sgs, sg_lookalikes),
+        (instances, clusters, roles, subnet_groups, secrets),
+    ) = tokio::try_join!(
+        async { tokio::try_join!(azs, vpcs, subnets, igws, rts, sgs, sg_lookalikes) },
+        async { tokio::try_join!(instances, clusters, roles, subnet_groups, secrets) },
     )?;
 
     let mut live = Live {
@@ -187,6 +193,15 @@ pub async fn read(c: &Clients, w: &Wanted<'_>) -> Result<Live, AwsError> {
     }
     for (name, _, tags, _) in &subnet_groups {
         note(Some(name), tags);
+    }
+    for i in &instances {
+        note(i.db_instance_identifier(), &rds_tags(i.tag_list()));
+    }
+    for cl in &clusters {
+        note(cl.db_cluster_identifier(), &rds_tags(cl.tag_list()));
+    }
+    for r in &roles {
+        note(Some(&r.arn), &r.tags);
     }
     let map = |id: &str| -> String {
         by_id
@@ -360,11 +375,35 @@ pub async fn read(c: &Clients, w: &Wanted<'_>) -> Result<Live, AwsError> {
         match owned(&tags, env) {
             Some(addr) => live
                 .resources
-                .push(super::rds::instance_resource(addr, i, tags, &map)),
+                .push(super::rds::db_instance_resource(addr, i, tags, &map)),
             None => live.foreign.push(Foreign {
                 kind: Kind::Instance,
                 name: ident,
                 id: i.db_instance_arn().unwrap_or_default().to_string(),
+            }),
+        }
+    }
+    for cl in &clusters {
+        let tags = rds_tags(cl.tag_list());
+        match owned(&tags, env) {
+            Some(addr) => {
+                let r = super::rds_cluster::cluster_resource(addr, cl, tags, &instances, &map);
+                live.resources.push(r);
+            }
+            None => live.foreign.push(Foreign {
+                kind: Kind::Cluster,
+                name: cl.db_cluster_identifier().unwrap_or_default().to_string(),
+                id: cl.db_cluster_arn().unwrap_or_default().to_string(),
+            }),
+        }
+    }
+    for r in roles {
+        match owned(&r.tags, env) {
+            Some(addr) => live.resources.push(super::iam::role_resource(addr, r)),
+            None => live.foreign.push(Foreign {
+                kind: Kind::IamRole,
+                name: r.name,
+                id: r.arn,
             }),
         }
     }

@@ -45,6 +45,7 @@ const FIELDS: &[(&str, &str)] = &[
     ("dbname", "dbname"),
     ("username", "username"),
     ("dbInstanceIdentifier", "db_instance_identifier"),
+    ("dbClusterIdentifier", "db_cluster_identifier"),
 ];
 
 pub struct LiveSecret {

@@ -34,6 +34,16 @@ pub const ENGINES: &[Engine] = &[
     e("sqlserver-web", 1433, "admin", 20, 16384),
 ];
 
+/// Aurora engines, used by `cluster` (storage is managed by Aurora).
+pub const AURORA: &[Engine] = &[
+    e("aurora-mysql", 3306, "admin", 0, 0),
+    e("aurora-postgresql", 5432, "postgres", 0, 0),
+];
+
+pub fn aurora(name: &str) -> Option<&'static Engine> {
+    AURORA.iter().find(|e| e.name == name)
+}
+
 pub fn engine(name: &str) -> Option<&'static Engine> {
     ENGINES.iter().find(|e| e.name == name)
 }

@@ -170,6 +170,21 @@ pub fn expand(cfg: &Config, live: &Live) -> Result<Vec<Resource>, Vec<ExpandErro
                 .with("tags", tags(&g.spec.tags, Some(name))),
         );
     }
+    for r in &cfg.iam_roles {
+        out.push(
+            Resource::new(
+                Address::new("iam_role", &r.name),
+                Kind::IamRole,
+                format!("{env}-{}", r.name),
+            )
+            .with("assumed_by", Value::str(&r.spec.assumed_by))
+            .with(
+                "managed_policies",
+                Value::set(r.spec.managed_policies.clone()),
+            )
+            .with("tags", tags(&r.spec.tags, None)),
+        );
+    }
     for i in &cfg.instances {
         out.extend(instance(
             cfg,
@@ -177,6 +192,23 @@ pub fn expand(cfg: &Config, live: &Live) -> Result<Vec<Resource>, Vec<ExpandErro
             &i.spec,
             live,
             &tags(&i.spec.tags, None),
+        ));
+    }
+    for r in &cfg.replicas {
+        out.push(super::expand_db::replica(
+            cfg,
+            &r.name,
+            &r.spec,
+            &tags(&r.spec.tags, None),
+        ));
+    }
+    for c in &cfg.clusters {
+        out.extend(super::expand_db::cluster(
+            cfg,
+            &c.name,
+            &c.spec,
+            live,
+            &tags(&c.spec.tags, None),
         ));
     }
     if errors.is_empty() {
@@ -216,6 +248,18 @@ fn rules(cfgs: &[RuleConfig]) -> Vec<Rule> {
     out.sort();
     out.dedup();
     out
+}
+
+/// `iam_roles` as a set of `ROLE=FEATURE`, ROLE an address of this environment or an ARN.
+pub fn iam_roles(roles: &[IamRoleAttachment]) -> Value {
+    Value::set(roles.iter().map(|a| {
+        let role = if a.role.starts_with("arn:") {
+            a.role.clone()
+        } else {
+            Address::new("iam_role", &a.role).0
+        };
+        format!("{role}={}", a.feature)
+    }))
 }
 
 fn instance(
@@ -264,6 +308,7 @@ fn instance(
             "iam_database_authentication",
             Value::Bool(s.iam_database_authentication),
         )
+        .with("iam_roles", iam_roles(&s.iam_roles))
         .with("deletion_protection", Value::Bool(s.deletion_protection))
         .with(
             "auto_minor_version_upgrade",

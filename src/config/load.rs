@@ -101,11 +101,16 @@ pub struct Config {
     pub vpcs: Vec<Decl<VpcConfig>>,
     pub security_groups: Vec<Decl<SecurityGroupConfig>>,
     pub instances: Vec<Decl<InstanceConfig>>,
+    pub replicas: Vec<Decl<ReplicaConfig>>,
+    pub clusters: Vec<Decl<ClusterConfig>>,
+    pub iam_roles: Vec<Decl<IamRoleConfig>>,
     pub files: Vec<SourceFile>,
     /// Names declared in the files, including those whose body had errors, so that references
     /// to them are not reported a second time as undefined.
     pub declared_vpcs: Vec<String>,
     pub declared_groups: Vec<String>,
+    pub declared_instances: Vec<String>,
+    pub declared_roles: Vec<String>,
     /// Whether an [environment] table was present, even if it had errors.
     pub environment_declared: bool,
 }
@@ -123,8 +128,15 @@ impl Config {
     }
 }
 
-const KINDS: &[&str] = &["environment", "vpc", "security_group", "instance"];
-const LATER_KINDS: &[&str] = &["cluster", "replica", "iam_role"];
+const KINDS: &[&str] = &[
+    "environment",
+    "vpc",
+    "security_group",
+    "iam_role",
+    "instance",
+    "replica",
+    "cluster",
+];
 /// Fields that would put a password in a file; refused with a pointer to `credentials`.
 const PASSWORD_FIELDS: &[&str] = &["password", "master_password", "master_user_password"];
 
@@ -151,9 +163,14 @@ pub fn load_dir(dir: &Path) -> (Config, Diagnostics) {
         vpcs: vec![],
         security_groups: vec![],
         instances: vec![],
+        replicas: vec![],
+        clusters: vec![],
+        iam_roles: vec![],
         files: vec![],
         declared_vpcs: vec![],
         declared_groups: vec![],
+        declared_instances: vec![],
+        declared_roles: vec![],
         environment_declared: false,
     };
     let mut diags = Vec::new();
@@ -276,13 +293,24 @@ fn load_file(cfg: &mut Config, file: usize, text: &str, diags: &mut Vec<Diagnost
                 file,
                 diags,
             ),
-            "instance" => load_kind(&mut cfg.instances, &mut vec![], value, file, diags),
+            "instance" => load_kind(
+                &mut cfg.instances,
+                &mut cfg.declared_instances,
+                value,
+                file,
+                diags,
+            ),
+            "replica" => load_kind(&mut cfg.replicas, &mut vec![], value, file, diags),
+            "cluster" => load_kind(&mut cfg.clusters, &mut vec![], value, file, diags),
+            "iam_role" => load_kind(
+                &mut cfg.iam_roles,
+                &mut cfg.declared_roles,
+                value,
+                file,
+                diags,
+            ),
             other => {
-                let help = if LATER_KINDS.contains(&other) {
-                    format!("`{other}` is part of the format but not supported by this version of rdsplan yet")
-                } else {
-                    format!("known kinds: {}{}", KINDS.join(", "), suggest(other, KINDS))
-                };
+                let help = format!("known kinds: {}{}", KINDS.join(", "), suggest(other, KINDS));
                 diags.push(
                     Diagnostic::at(key_place, format!("unknown kind `{other}`"))
                         .label("not a kind rdsplan knows")
@@ -420,10 +448,14 @@ fn check_fields<T: JsonSchema>(
                         suggest(key, &names)
                     )),
             );
-        } else if key == "ingress" || key == "egress" {
-            if let DeValue::Array(rules) = v.get_ref() {
-                for rule in rules.iter() {
-                    check_fields::<RuleConfig>(rule, file, diags);
+        } else if let DeValue::Array(items) = v.get_ref() {
+            // Arrays of tables have field lists of their own.
+            for item in items.iter() {
+                match key {
+                    "ingress" | "egress" => check_fields::<RuleConfig>(item, file, diags),
+                    "iam_roles" => check_fields::<IamRoleAttachment>(item, file, diags),
+                    "instance" => check_fields::<ClusterMemberConfig>(item, file, diags),
+                    _ => {}
                 }
             }
         }

@@ -3,9 +3,11 @@
 pub mod diag;
 pub mod engines;
 pub mod expand;
+pub mod expand_db;
 pub mod load;
 pub mod types;
 pub mod validate;
+pub mod validate_db;
 
 pub use diag::Diagnostics;
 pub use load::Config;

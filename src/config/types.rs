@@ -22,6 +22,150 @@ pub struct ConfigFile {
     /// Standalone RDS DB instances.
     #[serde(default)]
     pub instance: BTreeMap<String, InstanceConfig>,
+    /// Read replicas of an `instance`.
+    #[serde(default)]
+    pub replica: BTreeMap<String, ReplicaConfig>,
+    /// Aurora clusters and their member instances.
+    #[serde(default)]
+    pub cluster: BTreeMap<String, ClusterConfig>,
+    /// IAM roles that RDS (or another service) assumes.
+    #[serde(default)]
+    pub iam_role: BTreeMap<String, IamRoleConfig>,
+}
+
+/// `[iam_role.NAME]`: created under the path `/rdsplan/<env>/` as `<env>-NAME`.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IamRoleConfig {
+    /// The service principal allowed to assume the role. Default `rds.amazonaws.com`.
+    #[serde(default = "default_assumed_by")]
+    pub assumed_by: String,
+    /// ARNs of managed policies attached to the role.
+    #[serde(default)]
+    pub managed_policies: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
+}
+
+fn default_assumed_by() -> String {
+    "rds.amazonaws.com".into()
+}
+
+/// An IAM role associated with an instance or cluster for one feature.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct IamRoleAttachment {
+    /// An `iam_role` of this environment, or a role ARN.
+    pub role: String,
+    /// The RDS feature name, e.g. `s3Import`, `s3Export`, `Lambda`.
+    pub feature: String,
+}
+
+/// `[replica.NAME]`: a read replica. Fields it does not set follow the source and are never
+/// reported as drift.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReplicaConfig {
+    /// The source, `instance.NAME`. Replacing the source replaces the replica.
+    pub source: String,
+    /// Defaults to `<environment>-<name>`. Changing it forces replacement.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identifier: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instance_class: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub multi_az: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub storage_type: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_allocated_storage: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub security_groups: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub publicly_accessible: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub port: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iam_database_authentication: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deletion_protection: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub backup_retention_days: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preferred_maintenance_window: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auto_minor_version_upgrade: Option<bool>,
+    #[serde(default)]
+    pub apply_immediately: bool,
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
+}
+
+/// `aurora-mysql | aurora-postgresql`
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ClusterConfig {
+    /// Defaults to `<environment>-<name>`. Changing it forces replacement.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identifier: Option<String>,
+    /// aurora-mysql | aurora-postgresql. Changing it forces replacement.
+    pub engine: String,
+    /// A version prefix: "16" is met by any 16.x.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub engine_version: Option<String>,
+    pub vpc: String,
+    #[serde(default)]
+    pub security_groups: Vec<String>,
+    /// Default true. Changing it forces replacement.
+    #[serde(default = "yes")]
+    pub storage_encrypted: bool,
+    /// Changing it forces replacement.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kms_key: Option<String>,
+    /// Defaults to `admin` (`postgres` for aurora-postgresql). Changing it forces replacement.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub master_username: Option<String>,
+    #[serde(default)]
+    pub credentials: Credentials,
+    /// The database created with the cluster. Changing it forces replacement.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub database_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub port: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub backup_retention_days: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preferred_maintenance_window: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preferred_backup_window: Option<String>,
+    #[serde(default)]
+    pub deletion_protection: bool,
+    #[serde(default)]
+    pub iam_database_authentication: bool,
+    #[serde(default)]
+    pub iam_roles: Vec<IamRoleAttachment>,
+    #[serde(default)]
+    pub apply_immediately: bool,
+    /// false: deleting the cluster takes a final cluster snapshot first.
+    #[serde(default)]
+    pub skip_final_snapshot: bool,
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
+    /// Member instances: the first is the writer, the rest are readers.
+    #[serde(default)]
+    pub instance: Vec<ClusterMemberConfig>,
+}
+
+/// `[[cluster.NAME.instance]]`: identifier `<cluster identifier>-<name>`.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ClusterMemberConfig {
+    pub name: String,
+    pub instance_class: String,
+    #[serde(default)]
+    pub publicly_accessible: bool,
 }
 
 /// `[environment]`: where and how this environment lives.
@@ -219,6 +363,9 @@ pub struct InstanceConfig {
     pub credentials: Credentials,
     #[serde(default)]
     pub iam_database_authentication: bool,
+    /// IAM roles associated with the instance, e.g. `[{ role = "rds-s3", feature = "s3Import" }]`.
+    #[serde(default)]
+    pub iam_roles: Vec<IamRoleAttachment>,
     #[serde(default)]
     pub deletion_protection: bool,
     /// Days of automated backups (0 to 35).

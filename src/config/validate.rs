@@ -42,6 +42,10 @@ pub fn validate(cfg: &Config) -> Vec<Diagnostic> {
     for inst in &cfg.instances {
         check_instance(cfg, &vpcs, inst, &mut d);
     }
+    duplicates(&cfg.replicas, "replica", &mut d);
+    duplicates(&cfg.clusters, "cluster", &mut d);
+    duplicates(&cfg.iam_roles, "iam_role", &mut d);
+    super::validate_db::check(cfg, &vpcs, &mut d);
     d
 }
 
@@ -111,7 +115,7 @@ fn duplicates<T>(decls: &[Decl<T>], kind: &str, d: &mut Vec<Diagnostic>) {
     }
 }
 
-fn check_ref<T>(
+pub(super) fn check_ref<T>(
     known: &BTreeMap<&str, &Decl<T>>,
     declared: &[String],
     name: &str,
@@ -343,6 +347,17 @@ fn check_rule(
     }
 }
 
+/// Reports an identifier RDS would refuse, at `identifier` if set, else at the name.
+pub(super) fn check_identifier(ident: &str, explicit: bool, o: &Origin, d: &mut Vec<Diagnostic>) {
+    if let Err(why) = valid_identifier(ident) {
+        let path: &[&str] = if explicit { &["identifier"] } else { &[] };
+        d.push(
+            Diagnostic::at(o.place(path), format!("RDS identifier `{ident}` {why}"))
+                .help("set `identifier = \"...\"` to a name RDS accepts: letters, digits and single hyphens, starting with a letter, at most 63 characters"),
+        );
+    }
+}
+
 /// RDS DB identifier rules: 1–63 letters, digits or hyphens, starting with a letter, no two
 /// consecutive hyphens, not ending with a hyphen.
 pub fn valid_identifier(s: &str) -> Result<(), String> {
@@ -376,22 +391,11 @@ fn check_instance(
         .identifier
         .clone()
         .unwrap_or_else(|| format!("{}-{}", cfg.env_name, inst.name));
-    if let Err(why) = valid_identifier(&ident) {
-        let path: &[&str] = if s.identifier.is_some() {
-            &["identifier"]
-        } else {
-            &[]
-        };
-        d.push(
-            Diagnostic::at(o.place(path), format!("RDS identifier `{ident}` {why}"))
-                .help("set `identifier = \"...\"` to a name RDS accepts: letters, digits and single hyphens, starting with a letter, at most 63 characters"),
-        );
-    }
+    check_identifier(&ident, s.identifier.is_some(), o, d);
     let engine = engines::engine(&s.engine);
     if engine.is_none() {
         let help = if s.engine.starts_with("aurora") {
-            "Aurora engines are used by `cluster`, which this version does not support yet"
-                .to_string()
+            "Aurora engines are used by `cluster`, not `instance`".to_string()
         } else {
             format!(
                 "supported engines: {}{}",
@@ -541,6 +545,27 @@ fn check_instance(
             );
         }
     }
+    check_placement(
+        cfg,
+        vpcs,
+        Placement {
+            vpc: &s.vpc,
+            security_groups: &s.security_groups,
+        },
+        o,
+        d,
+    );
+    super::validate_db::check_iam_roles(cfg, &s.iam_roles, o, d);
+}
+
+/// A database's VPC (with at least 2 AZs) and its security groups (defined, in that VPC).
+pub(super) fn check_placement(
+    cfg: &Config,
+    vpcs: &BTreeMap<&str, &Decl<VpcConfig>>,
+    s: Placement<'_>,
+    o: &Origin,
+    d: &mut Vec<Diagnostic>,
+) {
     let vpc_known = check_ref(vpcs, &cfg.declared_vpcs, &s.vpc, "vpc", o, &["vpc"], d);
     if vpc_known {
         let v = &vpcs[s.vpc.as_str()].spec;
@@ -577,7 +602,7 @@ fn check_instance(
             &["security_groups", &i],
             d,
         ) && vpc_known
-            && groups[g.as_str()].spec.vpc != s.vpc
+            && groups[g.as_str()].spec.vpc != *s.vpc
         {
             d.push(
                 Diagnostic::at(
@@ -590,7 +615,13 @@ fn check_instance(
     }
 }
 
-fn valid_maintenance_window(w: &str) -> bool {
+/// The network fields shared by instances and clusters.
+pub(super) struct Placement<'a> {
+    pub vpc: &'a String,
+    pub security_groups: &'a [String],
+}
+
+pub(super) fn valid_maintenance_window(w: &str) -> bool {
     const DAYS: &[&str] = &["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
     let part = |p: &str| -> bool {
         let f: Vec<&str> = p.split(':').collect();

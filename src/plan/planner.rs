@@ -89,7 +89,7 @@ pub fn plan(
                 .collect(),
             before: Some(l.clone()),
             after: None,
-            final_snapshot: (l.kind == Kind::Instance)
+            final_snapshot: matches!(l.kind, Kind::Instance | Kind::Cluster)
                 .then(|| l.bool("skip_final_snapshot") != Some(true)),
             notes: vec![],
         });
@@ -129,7 +129,12 @@ fn cascade(d: &Resource, replaced: &BTreeSet<Address>) -> Option<String> {
             dep.as_str().starts_with("vpc.") && !dep.as_str()[4..].contains('.')
         }
         Kind::DbSubnetGroup => true,
-        Kind::Instance => dep.as_str().ends_with(".db_subnet_group"),
+        Kind::Instance | Kind::Cluster => dep.as_str().ends_with(".db_subnet_group"),
+        // A replica cannot follow a new source; members cannot move to a new cluster.
+        Kind::Replica => dep.as_str().starts_with("instance."),
+        Kind::ClusterInstance => {
+            dep.as_str().starts_with("cluster.") && dep.as_str().matches('.').count() == 1
+        }
         _ => false,
     };
     d.deps()
@@ -153,7 +158,7 @@ fn create_or_conflict(d: &Resource, live: &Live) -> Change {
     let foreign = live
         .foreign
         .iter()
-        .find(|f| f.kind == d.kind && f.name == d.name);
+        .find(|f| f.kind.namespace() == d.kind.namespace() && f.name == d.name);
     let (action, notes) = match foreign {
         Some(f) => (
             Action::Conflict,
@@ -257,8 +262,9 @@ fn compare(d: &Resource, l: &Resource, errors: &mut Vec<PlanError>) -> Change {
         Action::Update
     };
     let before = l.clone();
-    let final_snapshot = (action == Action::Replace && d.kind == Kind::Instance)
-        .then(|| d.bool("skip_final_snapshot") != Some(true));
+    let final_snapshot = (action == Action::Replace
+        && matches!(d.kind, Kind::Instance | Kind::Cluster))
+    .then(|| d.bool("skip_final_snapshot") != Some(true));
     Change {
         address: d.address.clone(),
         kind: d.kind,

@@ -47,6 +47,16 @@ pub fn rule(kind: Kind, attr: &str) -> AttrRule {
         }
         (Instance, "db_subnet_group") => r(true, Exact),
         (Instance, "kms_key") => r(true, KmsKey),
+        (Cluster, "engine" | "storage_encrypted" | "master_username" | "database_name") => {
+            r(true, Exact)
+        }
+        (Cluster, "db_subnet_group") => r(true, Exact),
+        (Cluster, "kms_key") => r(true, KmsKey),
+        (Cluster, "engine_version") => r(false, VersionPrefix),
+        (Cluster | Replica, "apply_immediately" | "secret") => r(false, Never),
+        (ClusterInstance, "cluster" | "engine") => r(true, Exact),
+        (ClusterInstance, "writer") => r(false, Never),
+        (Replica, "source") => r(true, Exact),
         (Instance, "engine_version") => r(false, VersionPrefix),
         (Instance, "allocated_storage") => r(false, StorageMinimum),
         // skip_final_snapshot is kept on the instance as the tag `rdsplan:skip-final-snapshot`,
@@ -74,6 +84,19 @@ pub fn replacement_table() -> Vec<(Kind, Vec<&'static str>)> {
                 "db_subnet_group",
             ],
         ),
+        (Kind::Replica, &["source"]),
+        (
+            Kind::Cluster,
+            &[
+                "engine",
+                "storage_encrypted",
+                "kms_key",
+                "master_username",
+                "database_name",
+                "db_subnet_group",
+            ],
+        ),
+        (Kind::ClusterInstance, &["cluster", "engine"]),
     ];
     attrs
         .iter()

@@ -184,7 +184,8 @@ fn list_diff(before: &Value, after: &Value) -> Option<Vec<(char, String)>> {
         }
     };
     let (b, a) = (items(before)?, items(after)?);
-    let (b, a) = (b.join("\n") + "\n", a.join("\n") + "\n");
+    let lines = |v: Vec<String>| v.iter().map(|s| format!("{s}\n")).collect::<String>();
+    let (b, a) = (lines(b), lines(a));
     let diff = similar::TextDiff::from_lines(&b, &a);
     Some(
         diff.iter_all_changes()

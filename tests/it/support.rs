@@ -31,7 +31,9 @@ impl Moto {
             .local_addr()
             .unwrap()
             .port();
+        // moto loads AWS managed IAM policies only when asked (real AWS always has them).
         let child = Command::new(&bin)
+            .env("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
             .args(["-H", "127.0.0.1", "-p", &port.to_string()])
             .stdout(Stdio::null())
             .stderr(Stdio::null())

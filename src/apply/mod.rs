@@ -6,7 +6,9 @@
 //! result is what the step wants), so re-running after a failure at any point converges. When a
 //! step fails, its dependants are skipped and the root cause is reported once.
 
-use crate::aws::{self, secrets::Password, AwsError, Clients};
+use crate::aws::{self, AwsError, Clients};
+
+mod db;
 use crate::model::{Address, Kind, Live, Resource, Value};
 use crate::plan::{Action, Change, Plan};
 use std::collections::{BTreeMap, HashMap};
@@ -109,15 +111,15 @@ struct Ids {
     name: HashMap<String, String>,
 }
 
-struct Ctx {
-    clients: Clients,
-    env: String,
-    timeout: Duration,
+pub(crate) struct Ctx {
+    pub(crate) clients: Clients,
+    pub(crate) env: String,
+    pub(crate) timeout: Duration,
     ids: Mutex<Ids>,
 }
 
 impl Ctx {
-    fn id(&self, addr: &str) -> Result<String, AwsError> {
+    pub(crate) fn id(&self, addr: &str) -> Result<String, AwsError> {
         self.ids
             .lock()
             .expect("ids lock")
@@ -132,15 +134,15 @@ impl Ctx {
                 )
             })
     }
-    fn name(&self, addr: &str) -> Option<String> {
+    pub(crate) fn name(&self, addr: &str) -> Option<String> {
         self.ids.lock().expect("ids lock").name.get(addr).cloned()
     }
-    fn record(&self, addr: &Address, id: &str, name: &str) {
+    pub(crate) fn record(&self, addr: &Address, id: &str, name: &str) {
         let mut ids = self.ids.lock().expect("ids lock");
         ids.id.insert(addr.0.clone(), id.to_string());
         ids.name.insert(addr.0.clone(), name.to_string());
     }
-    fn ids_of(&self, addrs: &[String]) -> Result<Vec<String>, AwsError> {
+    pub(crate) fn ids_of(&self, addrs: &[String]) -> Result<Vec<String>, AwsError> {
         addrs.iter().map(|a| self.id(a)).collect()
     }
     /// AWS id → address, for reading rules back.
@@ -155,7 +157,7 @@ impl Ctx {
     }
 }
 
-fn tags_of(r: &Resource) -> BTreeMap<String, String> {
+pub(crate) fn tags_of(r: &Resource) -> BTreeMap<String, String> {
     r.get("tags")
         .and_then(Value::as_map)
         .cloned()
@@ -169,7 +171,12 @@ pub async fn apply(clients: &Clients, plan: &Plan, live: &Live, opts: &Options) 
         if let Some(id) = &r.id {
             // EC2 objects are referenced by id; RDS and Secrets Manager ones by name.
             let key = match r.kind {
-                Kind::DbSubnetGroup | Kind::Instance | Kind::Secret => r.name.clone(),
+                Kind::DbSubnetGroup
+                | Kind::Instance
+                | Kind::Secret
+                | Kind::Replica
+                | Kind::Cluster
+                | Kind::ClusterInstance => r.name.clone(),
                 _ => id.clone(),
             };
             ids.id.insert(r.address.0.clone(), key);
@@ -413,7 +420,14 @@ async fn upsert(
             }
             d.name.clone()
         }
-        Kind::Instance => return instance(ctx, d, before, &changed).await,
+        Kind::IamRole => {
+            let old = retag.then_some(&old_tags);
+            aws::iam::ensure_role(&ctx.clients.iam, env, d, old).await?
+        }
+        Kind::Instance => return db::instance(ctx, d, before, &changed).await,
+        Kind::Replica => return db::replica(ctx, d, before, &changed).await,
+        Kind::Cluster => return db::cluster(ctx, d, before, &changed).await,
+        Kind::ClusterInstance => return db::member(ctx, d, before, &changed).await,
     };
     ctx.record(&d.address, &id, &d.name);
     Ok((d.kind != Kind::Secret && id != d.name).then_some(id))
@@ -459,110 +473,6 @@ async fn converge_rules(ctx: &Ctx, d: &Resource, id: &str) -> Result<(), AwsErro
     Ok(())
 }
 
-async fn instance(
-    ctx: &Ctx,
-    d: &Resource,
-    before: Option<&Resource>,
-    changed: &[String],
-) -> Result<Option<String>, AwsError> {
-    let rds = &ctx.clients.rds;
-    let addr = d.address.as_str();
-    let sg_ids = ctx.ids_of(d.list("security_groups"))?;
-    let secret = d.str("secret").map(|s| ctx.name(s).unwrap_or_default());
-    let password = |secret: Option<String>| async move {
-        match secret {
-            Some(name) => aws::secrets::password(&ctx.clients.secrets, addr, &name)
-                .await
-                .map(Some),
-            None => Ok::<Option<Password>, AwsError>(None),
-        }
-    };
-    match before {
-        None => {
-            let subnet_group = ctx
-                .name(d.str("db_subnet_group").unwrap_or_default())
-                .ok_or_else(|| {
-                    AwsError::new(addr, "resolve", "its DB subnet group was not created")
-                })?;
-            let password = password(secret.clone()).await?;
-            aws::rds::create_instance(
-                rds,
-                aws::rds::NewInstance {
-                    env: &ctx.env,
-                    desired: d,
-                    subnet_group,
-                    security_group_ids: sg_ids,
-                    password,
-                },
-            )
-            .await?;
-        }
-        Some(b) => {
-            aws::rds::modify_instance(rds, d, changed, sg_ids).await?;
-            if changed.iter().any(|c| c == "credentials")
-                && d.str("credentials") == Some("generated")
-            {
-                if let Some(p) = password(secret.clone()).await? {
-                    aws::rds::set_master_password(rds, addr, &d.name, &p).await?;
-                }
-            }
-            if changed
-                .iter()
-                .any(|c| c == "tags" || c == "skip_final_snapshot")
-            {
-                if let Some(arn) = &b.id {
-                    let with_skip = |r: &Resource| {
-                        let mut t = tags_of(r);
-                        if r.bool("skip_final_snapshot") == Some(true) {
-                            t.insert(aws::rds::TAG_SKIP_FINAL_SNAPSHOT.into(), "true".into());
-                        }
-                        t
-                    };
-                    aws::rds::set_tags(rds, addr, arn, &with_skip(b), &with_skip(d)).await?;
-                }
-            }
-        }
-    }
-    let live = aws::rds::wait_available(rds, addr, &d.name, ctx.timeout).await?;
-    // The generated secret records where to connect once the endpoint exists.
-    if let Some(name) = secret {
-        let mut fields = known_secret_fields(d);
-        if let Some(e) = live.endpoint() {
-            if let Some(h) = e.address() {
-                fields.insert("host".into(), Value::str(h));
-            }
-            if let Some(p) = e.port() {
-                fields.insert("port".into(), Value::Int(p as i64));
-            }
-        }
-        aws::secrets::update_fields(&ctx.clients.secrets, addr, &name, &fields).await?;
-    }
-    ctx.record(&d.address, &d.name, &d.name);
-    Ok(Some(
-        live.db_instance_status().unwrap_or("available").to_string(),
-    ))
-}
-
-fn known_secret_fields(d: &Resource) -> BTreeMap<String, Value> {
-    let mut f = BTreeMap::new();
-    f.insert(
-        "engine".into(),
-        d.get("engine").cloned().unwrap_or(Value::str("")),
-    );
-    f.insert(
-        "username".into(),
-        d.get("master_username").cloned().unwrap_or(Value::str("")),
-    );
-    f.insert("db_instance_identifier".into(), Value::str(&d.name));
-    if let Some(db) = d.get("db_name") {
-        f.insert("dbname".into(), db.clone());
-    }
-    if let Some(p) = d.get("port") {
-        f.insert("port".into(), p.clone());
-    }
-    f
-}
-
 async fn delete(ctx: &Ctx, l: &Resource, c: &Change) -> Result<Option<String>, AwsError> {
     let ec2 = &ctx.clients.ec2;
     let addr = l.address.as_str();
@@ -587,7 +497,8 @@ async fn delete(ctx: &Ctx, l: &Resource, c: &Change) -> Result<Option<String>, A
             aws::secrets::schedule_deletion(&ctx.clients.secrets, addr, &l.name).await?;
             return Ok(Some("scheduled for deletion in 30 days".into()));
         }
-        Kind::Instance => {
+        Kind::IamRole => aws::iam::delete_role(&ctx.clients.iam, addr, &l.name).await?,
+        Kind::Instance | Kind::Cluster => {
             let snapshot = (c.final_snapshot != Some(false)).then(|| {
                 let secs = SystemTime::now()
                     .duration_since(UNIX_EPOCH)
@@ -595,18 +506,33 @@ async fn delete(ctx: &Ctx, l: &Resource, c: &Change) -> Result<Option<String>, A
                     .unwrap_or(0);
                 format!("{}-final-{secs}", l.name)
             });
-            aws::rds::delete_instance(
-                &ctx.clients.rds,
-                addr,
-                &l.name,
-                snapshot.as_deref(),
-                ctx.timeout,
-            )
-            .await?;
+            if l.kind == Kind::Instance {
+                aws::rds::delete_instance(
+                    &ctx.clients.rds,
+                    addr,
+                    &l.name,
+                    snapshot.as_deref(),
+                    ctx.timeout,
+                )
+                .await?;
+            } else {
+                aws::rds_cluster::delete_cluster(
+                    &ctx.clients.rds,
+                    addr,
+                    &l.name,
+                    snapshot.as_deref(),
+                    ctx.timeout,
+                )
+                .await?;
+            }
             return Ok(Some(match snapshot {
                 Some(s) => format!("final snapshot {s}"),
                 None => "no final snapshot".into(),
             }));
+        }
+        // Read replicas and Aurora members cannot have final snapshots of their own.
+        Kind::Replica | Kind::ClusterInstance => {
+            aws::rds::delete_instance(&ctx.clients.rds, addr, &l.name, None, ctx.timeout).await?
         }
     }
     Ok(None)

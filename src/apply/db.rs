@@ -1,0 +1,290 @@
+//! Apply steps for databases: instances, read replicas, Aurora clusters and their members.
+//! Each waits until AWS reports the database `available` before it completes, so dependants
+//! (replicas, readers, the secret's endpoint) start only then.
+
+use super::{tags_of, Ctx};
+use crate::aws::rds_cluster::{self, RoleTarget};
+use crate::aws::{self, secrets::Password, AwsError};
+use crate::model::{Resource, Value};
+use std::collections::BTreeMap;
+
+type StepResult = Result<Option<String>, AwsError>;
+
+/// The generated password, read from the secret the plan created before this step.
+async fn password(
+    ctx: &Ctx,
+    addr: &str,
+    secret: Option<&String>,
+) -> Result<Option<Password>, AwsError> {
+    match secret {
+        Some(name) => aws::secrets::password(&ctx.clients.secrets, addr, name)
+            .await
+            .map(Some),
+        None => Ok(None),
+    }
+}
+
+/// `ROLE=FEATURE` items with role addresses resolved to ARNs.
+fn wanted_roles(ctx: &Ctx, d: &Resource) -> Result<Vec<String>, AwsError> {
+    d.list("iam_roles")
+        .iter()
+        .map(|item| {
+            let (role, feature) = item.split_once('=').unwrap_or((item, ""));
+            let arn = if role.starts_with("arn:") {
+                role.to_string()
+            } else {
+                ctx.id(role)?
+            };
+            Ok(format!("{arn}={feature}"))
+        })
+        .collect()
+}
+
+async fn sync_roles(ctx: &Ctx, d: &Resource, cluster: bool) -> Result<(), AwsError> {
+    let target = || {
+        if cluster {
+            RoleTarget::Cluster(&d.name)
+        } else {
+            RoleTarget::Instance(&d.name)
+        }
+    };
+    let mut want = wanted_roles(ctx, d)?;
+    let mut have = rds_cluster::current_roles(&ctx.clients.rds, target()).await?;
+    want.sort();
+    have.sort();
+    if want != have {
+        rds_cluster::sync_roles(&ctx.clients.rds, d.address.as_str(), target(), &have, &want)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Records the endpoint in the generated secret, keeping its password.
+async fn refresh_secret(
+    ctx: &Ctx,
+    d: &Resource,
+    secret: Option<String>,
+    host: Option<&str>,
+    port: Option<i32>,
+    ident_field: &str,
+) -> Result<(), AwsError> {
+    let Some(name) = secret else { return Ok(()) };
+    let mut f = BTreeMap::new();
+    f.insert(
+        "engine".to_string(),
+        d.get("engine").cloned().unwrap_or(Value::str("")),
+    );
+    f.insert(
+        "username".to_string(),
+        d.get("master_username").cloned().unwrap_or(Value::str("")),
+    );
+    f.insert(ident_field.to_string(), Value::str(&d.name));
+    for key in ["db_name", "database_name"] {
+        if let Some(db) = d.get(key) {
+            f.insert("dbname".to_string(), db.clone());
+        }
+    }
+    if let Some(p) = d.get("port") {
+        f.insert("port".to_string(), p.clone());
+    }
+    if let Some(h) = host {
+        f.insert("host".to_string(), Value::str(h));
+    }
+    if let Some(p) = port {
+        f.insert("port".to_string(), Value::Int(p as i64));
+    }
+    aws::secrets::update_fields(&ctx.clients.secrets, d.address.as_str(), &name, &f).await
+}
+
+async fn retag(
+    ctx: &Ctx,
+    d: &Resource,
+    before: &Resource,
+    changed: &[String],
+) -> Result<(), AwsError> {
+    if changed
+        .iter()
+        .any(|c| c == "tags" || c == "skip_final_snapshot")
+    {
+        if let Some(arn) = &before.id {
+            let (old, new) = (
+                rds_cluster::tags_with_skip(before),
+                rds_cluster::tags_with_skip(d),
+            );
+            aws::rds::set_tags(&ctx.clients.rds, d.address.as_str(), arn, &old, &new).await?;
+        }
+    }
+    Ok(())
+}
+
+pub(super) async fn instance(
+    ctx: &Ctx,
+    d: &Resource,
+    before: Option<&Resource>,
+    changed: &[String],
+) -> StepResult {
+    let rds = &ctx.clients.rds;
+    let addr = d.address.as_str();
+    let sg_ids = ctx.ids_of(d.list("security_groups"))?;
+    let secret = d.str("secret").map(|s| ctx.name(s).unwrap_or_default());
+    match before {
+        None => {
+            let subnet_group = ctx
+                .name(d.str("db_subnet_group").unwrap_or_default())
+                .ok_or_else(|| {
+                    AwsError::new(addr, "resolve", "its DB subnet group was not created")
+                })?;
+            let password = password(ctx, addr, secret.as_ref()).await?;
+            aws::rds::create_instance(
+                rds,
+                aws::rds::NewInstance {
+                    env: &ctx.env,
+                    desired: d,
+                    subnet_group,
+                    security_group_ids: sg_ids,
+                    password,
+                },
+            )
+            .await?;
+        }
+        Some(b) => {
+            aws::rds::modify_instance(rds, d, changed, sg_ids).await?;
+            if changed.iter().any(|c| c == "credentials")
+                && d.str("credentials") == Some("generated")
+            {
+                if let Some(p) = password(ctx, addr, secret.as_ref()).await? {
+                    aws::rds::set_master_password(rds, addr, &d.name, &p).await?;
+                }
+            }
+            retag(ctx, d, b, changed).await?;
+        }
+    }
+    let live = aws::rds::wait_available(rds, addr, &d.name, ctx.timeout).await?;
+    sync_roles(ctx, d, false).await?;
+    let endpoint = live.endpoint();
+    refresh_secret(
+        ctx,
+        d,
+        secret,
+        endpoint.and_then(|e| e.address()),
+        endpoint.and_then(|e| e.port()),
+        "db_instance_identifier",
+    )
+    .await?;
+    ctx.record(&d.address, &d.name, &d.name);
+    Ok(Some(
+        live.db_instance_status().unwrap_or("available").to_string(),
+    ))
+}
+
+pub(super) async fn replica(
+    ctx: &Ctx,
+    d: &Resource,
+    before: Option<&Resource>,
+    changed: &[String],
+) -> StepResult {
+    let rds = &ctx.clients.rds;
+    let addr = d.address.as_str();
+    let sg_ids = ctx.ids_of(d.list("security_groups"))?;
+    match before {
+        None => {
+            let source = ctx.id(d.str("source").unwrap_or_default())?;
+            aws::rds::create_replica(rds, &ctx.env, d, &source, sg_ids).await?;
+        }
+        Some(b) => {
+            aws::rds::modify_instance(rds, d, changed, sg_ids).await?;
+            retag(ctx, d, b, changed).await?;
+        }
+    }
+    let live = aws::rds::wait_available(rds, addr, &d.name, ctx.timeout).await?;
+    ctx.record(&d.address, &d.name, &d.name);
+    Ok(Some(
+        live.db_instance_status().unwrap_or("available").to_string(),
+    ))
+}
+
+pub(super) async fn cluster(
+    ctx: &Ctx,
+    d: &Resource,
+    before: Option<&Resource>,
+    changed: &[String],
+) -> StepResult {
+    let rds = &ctx.clients.rds;
+    let addr = d.address.as_str();
+    let sg_ids = ctx.ids_of(d.list("security_groups"))?;
+    let secret = d.str("secret").map(|s| ctx.name(s).unwrap_or_default());
+    match before {
+        None => {
+            let subnet_group = ctx
+                .name(d.str("db_subnet_group").unwrap_or_default())
+                .ok_or_else(|| {
+                    AwsError::new(addr, "resolve", "its DB subnet group was not created")
+                })?;
+            let password = password(ctx, addr, secret.as_ref()).await?;
+            rds_cluster::create_cluster(
+                rds,
+                rds_cluster::NewCluster {
+                    env: &ctx.env,
+                    desired: d,
+                    subnet_group,
+                    security_group_ids: sg_ids,
+                    password,
+                },
+            )
+            .await?;
+        }
+        Some(b) => {
+            let to_generated = changed.iter().any(|c| c == "credentials")
+                && d.str("credentials") == Some("generated");
+            let p = if to_generated {
+                password(ctx, addr, secret.as_ref()).await?
+            } else {
+                None
+            };
+            rds_cluster::modify_cluster(rds, d, changed, sg_ids, p.as_ref()).await?;
+            retag(ctx, d, b, changed).await?;
+        }
+    }
+    let live = rds_cluster::wait_cluster_available(rds, addr, &d.name, ctx.timeout).await?;
+    sync_roles(ctx, d, true).await?;
+    refresh_secret(
+        ctx,
+        d,
+        secret,
+        live.endpoint(),
+        live.port(),
+        "db_cluster_identifier",
+    )
+    .await?;
+    ctx.record(&d.address, &d.name, &d.name);
+    Ok(Some(live.status().unwrap_or("available").to_string()))
+}
+
+pub(super) async fn member(
+    ctx: &Ctx,
+    d: &Resource,
+    before: Option<&Resource>,
+    changed: &[String],
+) -> StepResult {
+    let rds = &ctx.clients.rds;
+    let addr = d.address.as_str();
+    match before {
+        None => {
+            let cluster = ctx.id(d.str("cluster").unwrap_or_default())?;
+            rds_cluster::create_member(rds, &ctx.env, d, &cluster).await?;
+        }
+        Some(b) => {
+            aws::rds::modify_instance(rds, d, changed, vec![]).await?;
+            if changed.iter().any(|c| c == "tags") {
+                if let Some(arn) = &b.id {
+                    aws::rds::set_tags(rds, addr, arn, &tags_of(b), &tags_of(d)).await?;
+                }
+            }
+        }
+    }
+    let live = aws::rds::wait_available(rds, addr, &d.name, ctx.timeout).await?;
+    ctx.record(&d.address, &d.name, &d.name);
+    Ok(Some(
+        live.db_instance_status().unwrap_or("available").to_string(),
+    ))
+}

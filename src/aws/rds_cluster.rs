@@ -1,0 +1,515 @@
+//! Aurora clusters, and the IAM role associations of clusters and instances.
+
+use super::error::sdk;
+use super::secrets::Password;
+use super::{all_tags, user_tags, wait, AwsError};
+use crate::model::{Address, Kind, Resource, Value};
+use aws_sdk_rds::types::{DbCluster, DbInstance, Tag};
+use aws_sdk_rds::Client;
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+/// A live cluster in the model's terms. Members are listed writer first, then readers sorted,
+/// by their member names (from their address tags) where they are ours.
+pub fn cluster_resource(
+    addr: Address,
+    c: &DbCluster,
+    tags: Vec<(String, String)>,
+    instances: &[DbInstance],
+    map: &(dyn Fn(&str) -> String + Sync),
+) -> Resource {
+    let skip = tags
+        .iter()
+        .any(|(k, v)| k == super::rds::TAG_SKIP_FINAL_SNAPSHOT && v == "true");
+    let member_name = |ident: &str| -> String {
+        let prefix = format!("{}.instance.", addr.as_str());
+        instances
+            .iter()
+            .find(|i| i.db_instance_identifier() == Some(ident))
+            .and_then(|i| {
+                i.tag_list()
+                    .iter()
+                    .find(|t| t.key() == Some(crate::model::TAG_ADDRESS))
+                    .and_then(|t| t.value())
+                    .and_then(|a| a.strip_prefix(&prefix))
+                    .map(str::to_string)
+            })
+            .unwrap_or_else(|| ident.to_string())
+    };
+    let mut writers = Vec::new();
+    let mut readers = Vec::new();
+    for m in c.db_cluster_members() {
+        let name = member_name(m.db_instance_identifier().unwrap_or_default());
+        if m.is_cluster_writer() == Some(true) {
+            writers.push(name);
+        } else {
+            readers.push(name);
+        }
+    }
+    readers.sort();
+    writers.extend(readers);
+    let mut r = Resource::new(
+        addr,
+        Kind::Cluster,
+        c.db_cluster_identifier().unwrap_or_default(),
+    )
+    .with("engine", Value::str(c.engine().unwrap_or_default()))
+    .with(
+        "engine_version",
+        Value::str(c.engine_version().unwrap_or_default()),
+    )
+    .with(
+        "security_groups",
+        Value::set(
+            c.vpc_security_groups()
+                .iter()
+                .filter_map(|g| g.vpc_security_group_id())
+                .map(map),
+        ),
+    )
+    .with(
+        "storage_encrypted",
+        Value::Bool(c.storage_encrypted().unwrap_or(false)),
+    )
+    .with(
+        "master_username",
+        Value::str(c.master_username().unwrap_or_default()),
+    )
+    .with(
+        "credentials",
+        Value::str(if c.master_user_secret().is_some() {
+            "managed"
+        } else {
+            "generated"
+        }),
+    )
+    .with(
+        "deletion_protection",
+        Value::Bool(c.deletion_protection().unwrap_or(false)),
+    )
+    .with(
+        "iam_database_authentication",
+        Value::Bool(c.iam_database_authentication_enabled().unwrap_or(false)),
+    )
+    .with(
+        "iam_roles",
+        Value::set(c.associated_roles().iter().map(|a| {
+            format!(
+                "{}={}",
+                map(a.role_arn().unwrap_or_default()),
+                a.feature_name().unwrap_or_default()
+            )
+        })),
+    )
+    .with("members", Value::List(writers))
+    .with("skip_final_snapshot", Value::Bool(skip))
+    .with("status", Value::str(c.status().unwrap_or_default()))
+    .with("tags", Value::Map(user_tags(tags)));
+    let optional = [
+        ("port", c.port().map(|p| Value::Int(p as i64))),
+        ("endpoint", c.endpoint().map(Value::str)),
+        ("reader_endpoint", c.reader_endpoint().map(Value::str)),
+        (
+            "db_subnet_group",
+            c.db_subnet_group().map(|g| Value::str(map(g))),
+        ),
+        ("kms_key", c.kms_key_id().map(Value::str)),
+        ("database_name", c.database_name().map(Value::str)),
+        (
+            "backup_retention_days",
+            c.backup_retention_period().map(|v| Value::Int(v as i64)),
+        ),
+        (
+            "preferred_maintenance_window",
+            c.preferred_maintenance_window().map(Value::str),
+        ),
+        (
+            "preferred_backup_window",
+            c.preferred_backup_window().map(Value::str),
+        ),
+        (
+            "managed_secret_arn",
+            c.master_user_secret()
+                .and_then(|s| s.secret_arn())
+                .map(Value::str),
+        ),
+    ];
+    for (k, v) in optional {
+        if let Some(v) = v {
+            r.set(k, v);
+        }
+    }
+    r.id = c.db_cluster_arn().map(str::to_string);
+    r
+}
+
+pub async fn describe_cluster(c: &Client, ident: &str) -> Result<Option<DbCluster>, AwsError> {
+    match c
+        .describe_db_clusters()
+        .db_cluster_identifier(ident)
+        .send()
+        .await
+    {
+        Ok(out) => Ok(out.db_clusters().first().cloned()),
+        Err(e) => {
+            let e = e.into_service_error();
+            if e.is_db_cluster_not_found_fault() {
+                Ok(None)
+            } else {
+                Err(AwsError::from_sdk(ident, "DescribeDBClusters", e))
+            }
+        }
+    }
+}
+
+pub struct NewCluster<'a> {
+    pub env: &'a str,
+    pub desired: &'a Resource,
+    pub subnet_group: String,
+    pub security_group_ids: Vec<String>,
+    pub password: Option<Password>,
+}
+
+pub async fn create_cluster(c: &Client, n: NewCluster<'_>) -> Result<(), AwsError> {
+    let d = n.desired;
+    let addr = d.address.as_str();
+    if describe_cluster(c, &d.name).await?.is_some() {
+        return Ok(());
+    }
+    let mut tags = d
+        .get("tags")
+        .and_then(Value::as_map)
+        .cloned()
+        .unwrap_or_default();
+    if d.bool("skip_final_snapshot") == Some(true) {
+        tags.insert(super::rds::TAG_SKIP_FINAL_SNAPSHOT.into(), "true".into());
+    }
+    let mut req = c
+        .create_db_cluster()
+        .db_cluster_identifier(&d.name)
+        .engine(d.str("engine").unwrap_or_default())
+        .set_engine_version(d.str("engine_version").map(str::to_string))
+        .db_subnet_group_name(&n.subnet_group)
+        .set_vpc_security_group_ids(Some(n.security_group_ids.clone()))
+        .storage_encrypted(d.bool("storage_encrypted").unwrap_or(true))
+        .set_kms_key_id(d.str("kms_key").map(str::to_string))
+        .master_username(d.str("master_username").unwrap_or("admin"))
+        .set_database_name(d.str("database_name").map(str::to_string))
+        .set_port(d.int("port").map(|p| p as i32))
+        .set_backup_retention_period(d.int("backup_retention_days").map(|v| v as i32))
+        .set_preferred_maintenance_window(d.str("preferred_maintenance_window").map(str::to_string))
+        .set_preferred_backup_window(d.str("preferred_backup_window").map(str::to_string))
+        .deletion_protection(d.bool("deletion_protection").unwrap_or(false))
+        .enable_iam_database_authentication(d.bool("iam_database_authentication").unwrap_or(false))
+        .set_tags(Some(
+            all_tags(n.env, addr, &tags)
+                .into_iter()
+                .map(|(k, v)| Tag::builder().key(k).value(v).build())
+                .collect(),
+        ));
+    req = match &n.password {
+        Some(p) => req.master_user_password(p.expose()),
+        None => req.manage_master_user_password(true),
+    };
+    match req.send().await {
+        Ok(_) => Ok(()),
+        Err(e) => {
+            let e = e.into_service_error();
+            if e.is_db_cluster_already_exists_fault() {
+                Ok(())
+            } else {
+                Err(AwsError::from_sdk(addr, "CreateDBCluster", e))
+            }
+        }
+    }
+}
+
+pub async fn modify_cluster(
+    c: &Client,
+    d: &Resource,
+    changed: &[String],
+    security_group_ids: Vec<String>,
+    password: Option<&Password>,
+) -> Result<(), AwsError> {
+    let has = |k: &str| changed.iter().any(|c| c == k);
+    let mut req = c
+        .modify_db_cluster()
+        .db_cluster_identifier(&d.name)
+        .apply_immediately(d.bool("apply_immediately").unwrap_or(false));
+    let mut any = false;
+    macro_rules! set {
+        ($attr:literal, $call:ident, $val:expr) => {
+            if has($attr) {
+                if let Some(v) = $val {
+                    req = req.$call(v);
+                    any = true;
+                }
+            }
+        };
+    }
+    set!("engine_version", engine_version, d.str("engine_version"));
+    set!("port", port, d.int("port").map(|v| v as i32));
+    set!(
+        "backup_retention_days",
+        backup_retention_period,
+        d.int("backup_retention_days").map(|v| v as i32)
+    );
+    set!(
+        "deletion_protection",
+        deletion_protection,
+        d.bool("deletion_protection")
+    );
+    set!(
+        "iam_database_authentication",
+        enable_iam_database_authentication,
+        d.bool("iam_database_authentication")
+    );
+    set!(
+        "preferred_maintenance_window",
+        preferred_maintenance_window,
+        d.str("preferred_maintenance_window")
+    );
+    set!(
+        "preferred_backup_window",
+        preferred_backup_window,
+        d.str("preferred_backup_window")
+    );
+    if has("engine_version") {
+        req = req.allow_major_version_upgrade(true);
+    }
+    if has("security_groups") {
+        req = req.set_vpc_security_group_ids(Some(security_group_ids));
+        any = true;
+    }
+    if has("credentials") {
+        let managed = d.str("credentials") == Some("managed");
+        req = req.manage_master_user_password(managed);
+        if let (false, Some(p)) = (managed, password) {
+            req = req.master_user_password(p.expose());
+        }
+        any = true;
+    }
+    if !any {
+        return Ok(());
+    }
+    req.send()
+        .await
+        .map_err(sdk(d.address.as_str(), "ModifyDBCluster"))?;
+    Ok(())
+}
+
+pub async fn set_cluster_password(
+    c: &Client,
+    address: &str,
+    ident: &str,
+    p: &Password,
+) -> Result<(), AwsError> {
+    c.modify_db_cluster()
+        .db_cluster_identifier(ident)
+        .master_user_password(p.expose())
+        .apply_immediately(true)
+        .send()
+        .await
+        .map_err(sdk(address, "ModifyDBCluster"))?;
+    Ok(())
+}
+
+pub async fn wait_cluster_available(
+    c: &Client,
+    address: &str,
+    ident: &str,
+    timeout: Duration,
+) -> Result<DbCluster, AwsError> {
+    wait::until(address, timeout, || async {
+        match describe_cluster(c, ident).await? {
+            Some(cl) if cl.status() == Some("available") => Ok(Some(cl)),
+            _ => Ok(None),
+        }
+    })
+    .await
+}
+
+pub async fn delete_cluster(
+    c: &Client,
+    address: &str,
+    ident: &str,
+    snapshot: Option<&str>,
+    timeout: Duration,
+) -> Result<(), AwsError> {
+    let req = c.delete_db_cluster().db_cluster_identifier(ident);
+    let req = match snapshot {
+        Some(s) => req
+            .final_db_snapshot_identifier(s)
+            .skip_final_snapshot(false),
+        None => req.skip_final_snapshot(true),
+    };
+    if let Err(e) = req.send().await {
+        let e = e.into_service_error();
+        if !e.is_db_cluster_not_found_fault() {
+            return Err(AwsError::from_sdk(address, "DeleteDBCluster", e));
+        }
+    }
+    wait::until(address, timeout, || async {
+        Ok(describe_cluster(c, ident).await?.is_none().then_some(()))
+    })
+    .await
+}
+
+/// Creates an Aurora member instance in its cluster.
+pub async fn create_member(
+    c: &Client,
+    env: &str,
+    d: &Resource,
+    cluster_ident: &str,
+) -> Result<(), AwsError> {
+    let addr = d.address.as_str();
+    if super::rds::describe_instance(c, &d.name).await?.is_some() {
+        return Ok(());
+    }
+    let tags = d
+        .get("tags")
+        .and_then(Value::as_map)
+        .cloned()
+        .unwrap_or_default();
+    let res = c
+        .create_db_instance()
+        .db_instance_identifier(&d.name)
+        .db_cluster_identifier(cluster_ident)
+        .engine(d.str("engine").unwrap_or_default())
+        .db_instance_class(d.str("instance_class").unwrap_or_default())
+        .publicly_accessible(d.bool("publicly_accessible").unwrap_or(false))
+        .set_tags(Some(
+            all_tags(env, addr, &tags)
+                .into_iter()
+                .map(|(k, v)| Tag::builder().key(k).value(v).build())
+                .collect(),
+        ))
+        .send()
+        .await;
+    match res {
+        Ok(_) => Ok(()),
+        Err(e) => {
+            let e = e.into_service_error();
+            if e.is_db_instance_already_exists_fault() {
+                Ok(())
+            } else {
+                Err(AwsError::from_sdk(addr, "CreateDBInstance", e))
+            }
+        }
+    }
+}
+
+/// Where an IAM role association lives.
+pub enum RoleTarget<'a> {
+    Instance(&'a str),
+    Cluster(&'a str),
+}
+
+/// Converges the IAM role associations (`ROLE_ARN=FEATURE`) of an instance or cluster.
+pub async fn sync_roles(
+    c: &Client,
+    address: &str,
+    target: RoleTarget<'_>,
+    have: &[String],
+    want: &[String],
+) -> Result<(), AwsError> {
+    let split = |s: &String| -> (String, String) {
+        let (r, f) = s.split_once('=').unwrap_or((s, ""));
+        (r.to_string(), f.to_string())
+    };
+    for item in have.iter().filter(|h| !want.contains(h)) {
+        let (role, feature) = split(item);
+        match target {
+            RoleTarget::Instance(id) => c
+                .remove_role_from_db_instance()
+                .db_instance_identifier(id)
+                .role_arn(role)
+                .feature_name(feature)
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(sdk(address, "RemoveRoleFromDBInstance"))?,
+            RoleTarget::Cluster(id) => c
+                .remove_role_from_db_cluster()
+                .db_cluster_identifier(id)
+                .role_arn(role)
+                .feature_name(feature)
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(sdk(address, "RemoveRoleFromDBCluster"))?,
+        }
+    }
+    for item in want.iter().filter(|w| !have.contains(w)) {
+        let (role, feature) = split(item);
+        let res = match target {
+            RoleTarget::Instance(id) => c
+                .add_role_to_db_instance()
+                .db_instance_identifier(id)
+                .role_arn(role)
+                .feature_name(feature)
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| AwsError::from_sdk(address, "AddRoleToDBInstance", e)),
+            RoleTarget::Cluster(id) => c
+                .add_role_to_db_cluster()
+                .db_cluster_identifier(id)
+                .role_arn(role)
+                .feature_name(feature)
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| AwsError::from_sdk(address, "AddRoleToDBCluster", e)),
+        };
+        match res {
+            Err(e)
+                if !e.is_code(&["DBInstanceRoleAlreadyExists", "DBClusterRoleAlreadyExists"]) =>
+            {
+                return Err(e)
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// Current associations of an instance or cluster, read fresh, as `ROLE_ARN=FEATURE`.
+pub async fn current_roles(c: &Client, target: RoleTarget<'_>) -> Result<Vec<String>, AwsError> {
+    let fmt = |arn: Option<&str>, f: Option<&str>| {
+        format!("{}={}", arn.unwrap_or_default(), f.unwrap_or_default())
+    };
+    Ok(match target {
+        RoleTarget::Instance(id) => super::rds::describe_instance(c, id)
+            .await?
+            .map(|i| {
+                i.associated_roles()
+                    .iter()
+                    .map(|a| fmt(a.role_arn(), a.feature_name()))
+                    .collect()
+            })
+            .unwrap_or_default(),
+        RoleTarget::Cluster(id) => describe_cluster(c, id)
+            .await?
+            .map(|cl| {
+                cl.associated_roles()
+                    .iter()
+                    .map(|a| fmt(a.role_arn(), a.feature_name()))
+                    .collect()
+            })
+            .unwrap_or_default(),
+    })
+}
+
+/// User tags plus the skip-final-snapshot marker, as kept on RDS resources.
+pub fn tags_with_skip(r: &Resource) -> BTreeMap<String, String> {
+    let mut t = r
+        .get("tags")
+        .and_then(Value::as_map)
+        .cloned()
+        .unwrap_or_default();
+    if r.bool("skip_final_snapshot") == Some(true) {
+        t.insert(super::rds::TAG_SKIP_FINAL_SNAPSHOT.into(), "true".into());
+    }
+    t
+}

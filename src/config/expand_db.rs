@@ -1,0 +1,190 @@
+//! Desired replicas and Aurora clusters (with their members and generated secret).
+
+use super::engines;
+use super::expand::{db_subnet_group_address, iam_roles, secret_address, secret_name};
+use super::load::Config;
+use super::types::*;
+use crate::model::{Address, Kind, Live, Resource, Value};
+
+/// A read replica carries only what its file sets: everything else follows the source and is
+/// never compared.
+pub fn replica(cfg: &Config, name: &str, s: &ReplicaConfig, tags: &Value) -> Resource {
+    let ident = s
+        .identifier
+        .clone()
+        .unwrap_or_else(|| format!("{}-{name}", cfg.env_name));
+    let mut r = Resource::new(Address::new("replica", name), Kind::Replica, ident)
+        .with("source", Value::str(&s.source))
+        .with("apply_immediately", Value::Bool(s.apply_immediately))
+        .with("tags", tags.clone());
+    let optional = [
+        ("instance_class", s.instance_class.clone().map(Value::Str)),
+        ("multi_az", s.multi_az.map(Value::Bool)),
+        ("storage_type", s.storage_type.clone().map(Value::Str)),
+        (
+            "max_allocated_storage",
+            s.max_allocated_storage.map(Value::Int),
+        ),
+        (
+            "security_groups",
+            s.security_groups
+                .as_ref()
+                .map(|g| Value::set(g.iter().map(|g| Address::new("security_group", g).0))),
+        ),
+        (
+            "publicly_accessible",
+            s.publicly_accessible.map(Value::Bool),
+        ),
+        ("port", s.port.map(Value::Int)),
+        (
+            "iam_database_authentication",
+            s.iam_database_authentication.map(Value::Bool),
+        ),
+        (
+            "deletion_protection",
+            s.deletion_protection.map(Value::Bool),
+        ),
+        (
+            "backup_retention_days",
+            s.backup_retention_days.map(Value::Int),
+        ),
+        (
+            "preferred_maintenance_window",
+            s.preferred_maintenance_window.clone().map(Value::Str),
+        ),
+        (
+            "auto_minor_version_upgrade",
+            s.auto_minor_version_upgrade.map(Value::Bool),
+        ),
+    ];
+    for (k, v) in optional {
+        if let Some(v) = v {
+            r.set(k, v);
+        }
+    }
+    r
+}
+
+/// The member instance address of a cluster.
+pub fn member_address(cluster: &Address, member: &str) -> Address {
+    cluster.child(&format!("instance.{member}"))
+}
+
+pub fn cluster(
+    cfg: &Config,
+    name: &str,
+    s: &ClusterConfig,
+    live: &Live,
+    tags: &Value,
+) -> Vec<Resource> {
+    let env = cfg.env_name.as_str();
+    let addr = Address::new("cluster", name);
+    let ident = s
+        .identifier
+        .clone()
+        .unwrap_or_else(|| format!("{env}-{name}"));
+    let engine = engines::aurora(&s.engine).expect("validated");
+    let port = s.port.unwrap_or(engine.port);
+    let username = s
+        .master_username
+        .clone()
+        .unwrap_or_else(|| engine.default_username.to_string());
+    let vpc = Address::new("vpc", &s.vpc);
+    // The writer first, then the readers in a canonical order, as the reader reports them.
+    let mut members: Vec<String> = s.instance.iter().map(|m| m.name.clone()).collect();
+    if members.len() > 1 {
+        members[1..].sort();
+    }
+    let mut c = Resource::new(addr.clone(), Kind::Cluster, ident.clone())
+        .with("engine", Value::str(&s.engine))
+        .with(
+            "db_subnet_group",
+            Value::str(db_subnet_group_address(&vpc).as_str()),
+        )
+        .with(
+            "security_groups",
+            Value::set(
+                s.security_groups
+                    .iter()
+                    .map(|g| Address::new("security_group", g).0),
+            ),
+        )
+        .with("storage_encrypted", Value::Bool(s.storage_encrypted))
+        .with("master_username", Value::str(&username))
+        .with("credentials", Value::str(s.credentials.as_str()))
+        .with("port", Value::Int(port))
+        .with("deletion_protection", Value::Bool(s.deletion_protection))
+        .with(
+            "iam_database_authentication",
+            Value::Bool(s.iam_database_authentication),
+        )
+        .with("iam_roles", iam_roles(&s.iam_roles))
+        .with("members", Value::List(members))
+        .with("apply_immediately", Value::Bool(s.apply_immediately))
+        .with("skip_final_snapshot", Value::Bool(s.skip_final_snapshot))
+        .with("tags", tags.clone());
+    let optional = [
+        ("engine_version", s.engine_version.clone().map(Value::Str)),
+        ("kms_key", s.kms_key.clone().map(Value::Str)),
+        ("database_name", s.database_name.clone().map(Value::Str)),
+        (
+            "backup_retention_days",
+            s.backup_retention_days.map(Value::Int),
+        ),
+        (
+            "preferred_maintenance_window",
+            s.preferred_maintenance_window.clone().map(Value::Str),
+        ),
+        (
+            "preferred_backup_window",
+            s.preferred_backup_window.clone().map(Value::Str),
+        ),
+    ];
+    for (k, v) in optional {
+        if let Some(v) = v {
+            c.set(k, v);
+        }
+    }
+    let mut out = Vec::new();
+    if s.credentials == Credentials::Generated {
+        let secret = secret_address(&addr);
+        c.set("secret", Value::str(secret.as_str()));
+        let host = live
+            .find(&addr)
+            .and_then(|l| l.get("endpoint").cloned())
+            .unwrap_or_else(Value::unknown);
+        let mut sec = Resource::new(secret, Kind::Secret, secret_name(env, name))
+            .with("engine", Value::str(&s.engine))
+            .with("host", host)
+            .with("port", Value::Int(port))
+            .with("username", Value::str(&username))
+            .with("db_cluster_identifier", Value::str(&ident))
+            .with("tags", tags.clone());
+        if let Some(db) = &s.database_name {
+            sec.set("dbname", Value::str(db));
+        }
+        out.push(sec);
+    }
+    out.push(c);
+    let writer = s.instance.first().map(|m| member_address(&addr, &m.name));
+    for (i, m) in s.instance.iter().enumerate() {
+        let mut r = Resource::new(
+            member_address(&addr, &m.name),
+            Kind::ClusterInstance,
+            format!("{ident}-{}", m.name),
+        )
+        .with("cluster", Value::str(addr.as_str()))
+        .with("engine", Value::str(&s.engine))
+        .with("instance_class", Value::str(&m.instance_class))
+        .with("publicly_accessible", Value::Bool(m.publicly_accessible))
+        .with("tags", tags.clone());
+        if i > 0 {
+            if let Some(w) = &writer {
+                // Readers join once the writer exists.
+                r.set("writer", Value::str(w.as_str()));
+            }
+        }
+        out.push(r);
+    }
+    out
+}
