@@ -65,6 +65,60 @@ pub enum Command {
     },
     /// Print the JSON Schema of the configuration files.
     Schema,
+    /// Show the endpoints of every instance, replica and cluster (writer and reader).
+    Output {
+        #[arg(long)]
+        env: String,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Show how to connect to a database (instance, replica or cluster address). The password
+    /// is masked unless --show-password.
+    Creds {
+        #[arg(long)]
+        env: String,
+        /// e.g. instance.orders, replica.orders-ro, cluster.analytics
+        address: String,
+        #[arg(long, value_enum, default_value_t = CredsFormat::Env)]
+        format: CredsFormat,
+        /// Print the real password.
+        #[arg(long)]
+        show_password: bool,
+    },
+    /// Open psql or mysql on a database; the password goes through the environment
+    /// (PGPASSWORD, MYSQL_PWD), never the command line.
+    Connect {
+        #[arg(long)]
+        env: String,
+        address: String,
+        /// Connect here instead of the endpoint (a tunnel, bastion or local proxy).
+        #[arg(long)]
+        host: Option<String>,
+        #[arg(long)]
+        port: Option<u16>,
+        /// The client program (default: psql for PostgreSQL engines, mysql otherwise).
+        #[arg(long)]
+        client: Option<String>,
+        /// Arguments for the client, after `--`.
+        #[arg(last = true)]
+        client_args: Vec<String>,
+    },
+    /// Rotate the generated master password: staged as AWSPENDING, set on the database, then
+    /// promoted to AWSCURRENT, so a crash at any point leaves a working password in the secret.
+    Rotate {
+        #[arg(long)]
+        env: String,
+        address: String,
+        #[arg(long, default_value_t = 90)]
+        timeout_minutes: u64,
+    },
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CredsFormat {
+    Env,
+    Url,
+    Json,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -77,6 +131,42 @@ pub enum Format {
 pub async fn run(cli: Cli) -> i32 {
     match cli.command {
         Command::Validate { env } => validate(&cli.dir, env.as_deref()),
+        Command::Output { env, format } => crate::cli_access::output(&cli.dir, &env, format).await,
+        Command::Creds {
+            env,
+            address,
+            format,
+            show_password,
+        } => crate::cli_access::creds(&cli.dir, &env, &address, format, show_password).await,
+        Command::Connect {
+            env,
+            address,
+            host,
+            port,
+            client,
+            client_args,
+        } => {
+            let o = crate::cli_access::ConnectOptions {
+                host,
+                port,
+                client,
+                args: client_args,
+            };
+            crate::cli_access::connect(&cli.dir, &env, &address, o).await
+        }
+        Command::Rotate {
+            env,
+            address,
+            timeout_minutes,
+        } => {
+            crate::cli_access::rotate(
+                &cli.dir,
+                &env,
+                &address,
+                Duration::from_secs(timeout_minutes * 60),
+            )
+            .await
+        }
         Command::Schema => {
             println!("{}", crate::schema());
             0
@@ -168,7 +258,7 @@ struct Prepared {
     plan: Plan,
 }
 
-fn load_env(dir: &std::path::Path, env: &str) -> Result<Config, i32> {
+pub(crate) fn load_env(dir: &std::path::Path, env: &str) -> Result<Config, i32> {
     let dirs = config::env_dirs(dir, Some(env)).map_err(|e| {
         eprintln!("error: {e}");
         1
@@ -194,7 +284,7 @@ async fn prepare(dir: &std::path::Path, env: &str) -> Result<Prepared, i32> {
     })
 }
 
-async fn read_live(clients: &aws::Clients, cfg: &Config) -> Result<Live, i32> {
+pub(crate) async fn read_live(clients: &aws::Clients, cfg: &Config) -> Result<Live, i32> {
     let wanted = aws::read::Wanted {
         env: &cfg.env_name,
         group_names: cfg

@@ -3,9 +3,11 @@
 //! Data flows one way: `config` (files → desired resources) and `aws::read` (AWS → live
 //! resources) feed the pure `plan`, which `render` shows and `apply` carries out.
 
+pub mod access;
 pub mod apply;
 pub mod aws;
 pub mod cli;
+pub mod cli_access;
 pub mod config;
 pub mod graph;
 pub mod model;

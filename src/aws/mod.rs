@@ -6,6 +6,7 @@ pub mod iam;
 pub mod rds;
 pub mod rds_cluster;
 pub mod read;
+pub mod rotation;
 pub mod secrets;
 pub mod wait;
 

@@ -171,6 +171,12 @@ pub fn instance_resource(
             "preferred_backup_window",
             i.preferred_backup_window().map(Value::str),
         ),
+        (
+            "managed_secret_arn",
+            i.master_user_secret()
+                .and_then(|s| s.secret_arn())
+                .map(Value::str),
+        ),
     ];
     for (k, v) in optional {
         if let Some(v) = v {

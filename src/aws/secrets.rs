@@ -15,6 +15,9 @@ use std::fmt;
 pub struct Password(String);
 
 impl Password {
+    pub fn new(p: &str) -> Password {
+        Password(p.to_string())
+    }
     pub fn expose(&self) -> &str {
         &self.0
     }
