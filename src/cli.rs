@@ -335,7 +335,7 @@ async fn run_apply(
         .plan
         .changes
         .iter()
-        .filter(|c| c.action.is_destructive())
+        .filter(|c| c.needs_allow_destroy())
         .map(|c| format!("{} ({})", c.address, c.name))
         .collect();
     if !destructive.is_empty() && !allow_destroy {

@@ -24,6 +24,8 @@ pub async fn login(
     let out = c
         .secrets
         .get_secret_value()
+        // Explicitly the current version: the one that works.
+        .version_stage("AWSCURRENT")
         .secret_id(secret)
         .send()
         .await
@@ -96,6 +98,8 @@ pub async fn rotate(
             let now = c
                 .secrets
                 .get_secret_value()
+                // Explicitly the current version: the one that works.
+                .version_stage("AWSCURRENT")
                 .secret_id(secret)
                 .send()
                 .await

@@ -244,6 +244,8 @@ pub async fn random_password(c: &Client, address: &str) -> Result<Password, AwsE
 pub async fn password(c: &Client, address: &str, name: &str) -> Result<Password, AwsError> {
     let out = c
         .get_secret_value()
+        // Explicitly the current version: the one that works.
+        .version_stage("AWSCURRENT")
         .secret_id(name)
         .send()
         .await

@@ -566,7 +566,7 @@ pub(super) fn check_placement(
     o: &Origin,
     d: &mut Vec<Diagnostic>,
 ) {
-    let vpc_known = check_ref(vpcs, &cfg.declared_vpcs, &s.vpc, "vpc", o, &["vpc"], d);
+    let vpc_known = check_ref(vpcs, &cfg.declared_vpcs, s.vpc, "vpc", o, &["vpc"], d);
     if vpc_known {
         let v = &vpcs[s.vpc.as_str()].spec;
         let n = match &v.azs {

@@ -82,6 +82,13 @@ pub struct Change {
 }
 
 impl Change {
+    /// Whether apply needs `--allow-destroy` for it: deleting or replacing anything but an
+    /// Aurora reader or writer instance, whose removal is a change of the cluster's membership
+    /// (the data lives in the cluster).
+    pub fn needs_allow_destroy(&self) -> bool {
+        self.action.is_destructive() && self.kind != Kind::ClusterInstance
+    }
+
     pub fn id(&self) -> Option<&str> {
         self.before.as_ref().and_then(|b| b.id.as_deref())
     }

@@ -8,6 +8,7 @@ async fn secret_json(sdk: &Sdk, name: &str) -> serde_json::Value {
     let v = sdk
         .secrets
         .get_secret_value()
+        .version_stage("AWSCURRENT")
         .secret_id(name)
         .send()
         .await

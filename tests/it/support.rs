@@ -3,12 +3,16 @@
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 /// A moto server on 127.0.0.1 and a free port, stopped when dropped.
 pub struct Moto {
     child: Child,
     pub url: String,
+    /// Everything rdsplan printed against this server, and whether --show-password was given;
+    /// scanned for generated passwords when the server stops.
+    outputs: Mutex<Vec<(bool, String)>>,
 }
 
 fn moto_binary() -> PathBuf {
@@ -50,13 +54,20 @@ impl Moto {
         Moto {
             child,
             url: format!("http://127.0.0.1:{port}"),
+            outputs: Mutex::new(Vec::new()),
         }
     }
 
     pub async fn sdk(&self) -> Sdk {
+        sdk_for(&self.url).await
+    }
+}
+
+pub async fn sdk_for(url: &str) -> Sdk {
+    {
         let conf = aws_config::defaults(aws_config::BehaviorVersion::latest())
             .region(aws_config::Region::new("us-west-2"))
-            .endpoint_url(&self.url)
+            .endpoint_url(url)
             .credentials_provider(aws_sdk_rds::config::Credentials::new(
                 "testing", "testing", None, None, "test",
             ))
@@ -66,12 +77,105 @@ impl Moto {
             ec2: aws_sdk_ec2::Client::new(&conf),
             rds: aws_sdk_rds::Client::new(&conf),
             secrets: aws_sdk_secretsmanager::Client::new(&conf),
+            iam: aws_sdk_iam::Client::new(&conf),
+        }
+    }
+}
+
+impl Moto {
+    pub fn record(&self, show_password: bool, text: String) {
+        self.outputs.lock().unwrap().push((show_password, text));
+    }
+}
+
+/// Every password held in any version of any secret of a moto server: rdsplan's generated
+/// ones, rotated ones, and RDS-managed ones.
+async fn all_passwords(url: &str) -> Vec<String> {
+    {
+        let sdk = sdk_for(url).await;
+        let mut out = Vec::new();
+        let Ok(list) = sdk
+            .secrets
+            .list_secrets()
+            .include_planned_deletion(true)
+            .send()
+            .await
+        else {
+            return out;
+        };
+        for s in list.secret_list() {
+            let id = s.arn().unwrap_or_default();
+            let Ok(versions) = sdk
+                .secrets
+                .list_secret_version_ids()
+                .secret_id(id)
+                .send()
+                .await
+            else {
+                continue;
+            };
+            for v in versions.versions() {
+                let got = sdk
+                    .secrets
+                    .get_secret_value()
+                    .secret_id(id)
+                    .set_version_id(v.version_id().map(str::to_string))
+                    .send()
+                    .await;
+                if let Ok(got) = got {
+                    let json: serde_json::Value =
+                        serde_json::from_str(got.secret_string().unwrap_or_default())
+                            .unwrap_or_default();
+                    if let Some(p) = json["password"].as_str() {
+                        out.push(p.to_string());
+                    }
+                }
+            }
+        }
+        out
+    }
+}
+
+impl Moto {
+    /// Fails when any password appears in output printed without --show-password.
+    pub fn scan_for_passwords(&self) {
+        let outputs = std::mem::take(&mut *self.outputs.lock().unwrap());
+        if outputs.is_empty() {
+            return;
+        }
+        let url = self.url.clone();
+        // Drop runs inside the test's runtime; ask moto from a thread with its own.
+        let passwords = std::thread::scope(|s| {
+            s.spawn(|| {
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .unwrap();
+                rt.block_on(all_passwords(&url))
+            })
+            .join()
+            .unwrap()
+        });
+        for (shown, text) in outputs {
+            if shown {
+                continue;
+            }
+            for p in &passwords {
+                assert!(
+                    !text.contains(p.as_str()),
+                    "a password was printed without --show-password:\n{text}"
+                );
+            }
         }
     }
 }
 
 impl Drop for Moto {
     fn drop(&mut self) {
+        let panicking = std::thread::panicking();
+        if !panicking {
+            self.scan_for_passwords();
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
@@ -81,6 +185,7 @@ pub struct Sdk {
     pub ec2: aws_sdk_ec2::Client,
     pub rds: aws_sdk_rds::Client,
     pub secrets: aws_sdk_secretsmanager::Client,
+    pub iam: aws_sdk_iam::Client,
 }
 
 /// An environment folder `t` in a temporary directory.
@@ -184,11 +289,15 @@ pub fn rdsplan_cmd(moto: Option<&Moto>, dir: &Path, args: &[&str]) -> Command {
 
 pub fn rdsplan(moto: Option<&Moto>, dir: &Path, args: &[&str]) -> Run {
     let out: Output = rdsplan_cmd(moto, dir, args).output().unwrap();
-    Run {
+    let run = Run {
         code: out.status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&out.stdout).into(),
         stderr: String::from_utf8_lossy(&out.stderr).into(),
+    };
+    if let Some(m) = moto {
+        m.record(args.contains(&"--show-password"), run.all());
     }
+    run
 }
 
 /// Runs apply and asserts that it converged.
