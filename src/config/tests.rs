@@ -289,3 +289,89 @@ fn problems_in_several_resources_and_files_come_together() {
         ]
     );
 }
+
+const SOURCE: &str = "[instance.orders]\nengine = \"mysql\"\ninstance_class = \"db.t3.micro\"\nallocated_storage = 20\nvpc = \"main\"\n";
+
+#[test]
+fn a_replica_needs_an_existing_source() {
+    let p = problems(&format!(
+        "{VPC}{SOURCE}\n[replica.ro]\nsource = \"instance.nope\"\n"
+    ));
+    assert_eq!(
+        p,
+        ["a.toml:10:10: replica source `instance.nope` does not exist"]
+    );
+    let p = problems(&format!(
+        "{VPC}{SOURCE}\n[replica.ro]\nsource = \"orders\"\n"
+    ));
+    assert_eq!(p, ["a.toml:10:10: `orders` is not an instance address"]);
+    assert!(problems(&format!(
+        "{VPC}{SOURCE}\n[replica.ro]\nsource = \"instance.orders\"\n"
+    ))
+    .is_empty());
+}
+
+#[test]
+fn a_replica_of_a_managed_credentials_source_is_refused_with_a_hint() {
+    let root = tempfile::tempdir().unwrap();
+    let dir = root.path().join("t");
+    std::fs::create_dir(&dir).unwrap();
+    let text = format!(
+        "{ENV}{VPC}{SOURCE}credentials = \"managed\"\n\n[replica.ro]\nsource = \"instance.orders\"\n"
+    );
+    std::fs::write(dir.join("a.toml"), text).unwrap();
+    let d = load(&dir).err().unwrap();
+    assert_eq!(d.items.len(), 1);
+    let rendered = d.render(false);
+    assert!(
+        rendered.contains("a.toml:13:10: `instance.orders` uses credentials = \"managed\"; RDS does not allow read replicas of such a source"),
+        "{rendered}"
+    );
+    assert!(
+        rendered.contains("set credentials = \"generated\" on instance.orders"),
+        "{rendered}"
+    );
+    assert!(
+        rendered.contains("a.toml:10:15"),
+        "the source's credentials line is shown: {rendered}"
+    );
+}
+
+#[test]
+fn clusters_are_checked() {
+    let p = problems(&format!(
+        "{VPC}[cluster.c]\nengine = \"postgres\"\nvpc = \"main\"\n"
+    ));
+    assert_eq!(
+        p,
+        [
+            "a.toml:4:10: cluster engine `postgres` is not supported",
+            "a.toml:3:10: cluster `c` has no instances",
+        ]
+    );
+    let p = problems(&format!(
+        "{VPC}[cluster.c]\nengine = \"aurora-postgresql\"\nvpc = \"main\"\niam_roles = [{{ role = \"nope\", feature = \"s3Import\" }}]\n[[cluster.c.instance]]\nname = \"a\"\ninstance_class = \"r6g.large\"\n[[cluster.c.instance]]\nname = \"a\"\ninstance_class = \"db.r6g.large\"\n"
+    ));
+    assert_eq!(
+        p,
+        [
+            "a.toml:6:23: reference to undefined iam_role `nope`",
+            "a.toml:9:18: `r6g.large` is not an instance class",
+            "a.toml:11:8: instance `a` is listed twice",
+        ]
+    );
+}
+
+#[test]
+fn iam_roles_are_checked() {
+    let p = problems(
+        "[iam_role.r]\nassumed_by = \"rds\"\nmanaged_policies = [\"AmazonS3ReadOnlyAccess\"]\n",
+    );
+    assert_eq!(
+        p,
+        [
+            "a.toml:2:14: `rds` is not a service principal",
+            "a.toml:3:21: `AmazonS3ReadOnlyAccess` is not a managed policy ARN",
+        ]
+    );
+}

@@ -358,3 +358,109 @@ fn the_replacement_table_names_every_forcing_attribute() {
     assert!(!rules::rule(Kind::Instance, "instance_class").forces_replacement);
     assert!(rules::rule(Kind::Vpc, "cidr").forces_replacement);
 }
+
+fn replica() -> Resource {
+    Resource::new(a("replica.ro"), Kind::Replica, "t-ro")
+        .with("source", Value::str("instance.orders"))
+        .with("instance_class", Value::str("db.t3.micro"))
+}
+
+fn cluster_and_members() -> Vec<Resource> {
+    let c = Resource::new(a("cluster.c"), Kind::Cluster, "t-c")
+        .with("engine", Value::str("aurora-postgresql"))
+        .with("members", Value::List(vec!["a".into(), "b".into()]));
+    let m = |n: &str, class: &str| {
+        let r = Resource::new(
+            a(&format!("cluster.c.instance.{n}")),
+            Kind::ClusterInstance,
+            format!("t-c-{n}"),
+        )
+        .with("cluster", Value::str("cluster.c"))
+        .with("instance_class", Value::str(class));
+        if n == "a" {
+            r
+        } else {
+            r.with("writer", Value::str("cluster.c.instance.a"))
+        }
+    };
+    vec![c, m("a", "db.r6g.large"), m("b", "db.r6g.large")]
+}
+
+#[test]
+fn replacing_a_source_replaces_its_replica() {
+    let mut d = all();
+    d.push(replica());
+    let l = live(&d);
+    d[4].set("engine", Value::str("mariadb"));
+    let p = run(&d, &l);
+    let c = change(&p, "replica.ro");
+    assert_eq!(c.action, Action::Replace);
+    assert_eq!(c.replaced_because, ["instance.orders is replaced"]);
+    assert_eq!(c.final_snapshot, None, "replicas have no final snapshot");
+}
+
+#[test]
+fn attributes_a_replica_does_not_set_follow_the_source() {
+    let mut d = all();
+    d.push(replica());
+    let mut l = live(&d);
+    // The replica inherited these from its source; they are not drift.
+    l.resources[5].set("allocated_storage", Value::Int(20));
+    l.resources[5].set("multi_az", Value::Bool(false));
+    l.resources[5].set("engine", Value::str("mysql"));
+    assert!(!run(&d, &l).has_changes());
+}
+
+#[test]
+fn a_removed_replica_is_deleted_before_its_source() {
+    let mut d = all();
+    d.push(replica());
+    let p = run(&all()[..4], &live(&d));
+    let order: Vec<&str> = p
+        .changes
+        .iter()
+        .filter(|c| c.action == Action::Delete)
+        .map(|c| c.address.as_str())
+        .collect();
+    assert_eq!(order[..2], ["replica.ro", "instance.orders"]);
+}
+
+#[test]
+fn replacing_a_cluster_replaces_its_members_but_a_writer_does_not_replace_readers() {
+    let d = cluster_and_members();
+    let l = live(&d);
+    let mut changed = d.clone();
+    changed[0].set("engine", Value::str("aurora-mysql"));
+    let p = run(&changed, &l);
+    for m in ["cluster.c.instance.a", "cluster.c.instance.b"] {
+        assert_eq!(change(&p, m).action, Action::Replace, "{m}");
+        assert_eq!(change(&p, m).replaced_because, ["cluster.c is replaced"]);
+    }
+    let mut writer = d.clone();
+    writer[1].set("cluster", Value::str("cluster.other"));
+    let p = run(&writer, &l);
+    assert_eq!(change(&p, "cluster.c.instance.a").action, Action::Replace);
+    assert_eq!(change(&p, "cluster.c.instance.b").action, Action::NoOp);
+}
+
+#[test]
+fn cluster_membership_changes_in_place_and_members_need_no_allow_destroy() {
+    let d = cluster_and_members();
+    let l = live(&d);
+    let mut fewer = d.clone();
+    fewer.pop();
+    fewer[0].set("members", Value::List(vec!["a".into()]));
+    let p = run(&fewer, &l);
+    assert_eq!(change(&p, "cluster.c").action, Action::Update);
+    let m = change(&p, "cluster.c.instance.b");
+    assert_eq!(m.action, Action::Delete);
+    assert!(!m.needs_allow_destroy());
+    assert!(change(&run(&[], &l), "cluster.c").needs_allow_destroy());
+}
+
+#[test]
+fn a_deleted_cluster_takes_a_final_snapshot() {
+    let p = run(&[], &live(&cluster_and_members()));
+    assert_eq!(change(&p, "cluster.c").final_snapshot, Some(true));
+    assert_eq!(change(&p, "cluster.c.instance.a").final_snapshot, None);
+}
