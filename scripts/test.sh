@@ -1,9 +1,20 @@
 #!/usr/bin/env bash
-# The test command: installs what the tests need (moto into .venv/) and runs the whole suite,
+# The test command: installs what the tests need (moto into .venv/, PostgreSQL from Debian)
+# and runs the whole suite,
 # with the formatting and lint gates first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-moto.sh
+# PostgreSQL (Debian's package) for the test in which a real client connects with the
+# credentials rdsplan generated.
+if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+  else
+    echo "PostgreSQL is needed by the tests: sudo apt-get install postgresql" >&2
+    exit 1
+  fi
+fi
 export RDSPLAN_MOTO="$PWD/.venv/bin/moto_server"
 cargo fmt --all -- --check
 cargo clippy --all-targets --quiet -- -D warnings

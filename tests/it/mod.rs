@@ -1,4 +1,5 @@
 mod apply;
 mod cli;
 mod databases;
+mod postgres;
 mod support;
