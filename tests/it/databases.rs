@@ -484,3 +484,73 @@ fn the_password_scan_catches_a_leak() {
         std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| moto.scan_for_passwords()));
     assert!(caught.is_err(), "the scan must fail on a printed password");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replica_and_cluster_attributes_change_in_place() {
+    let moto = Moto::start();
+    let env = env_with(DATABASES);
+    apply_ok(&moto, &env, &[]);
+    let changed = DATABASES
+        .replace(
+            "instance_class = \"db.t3.small\"",
+            "instance_class = \"db.t3.medium\"",
+        )
+        .replace(
+            "database_name = \"analytics\"",
+            "database_name = \"analytics\"\nbackup_retention_days = 14",
+        )
+        .replace(
+            "[[cluster.analytics.instance]]\nname = \"b\"\ninstance_class = \"db.r6g.large\"",
+            "[[cluster.analytics.instance]]\nname = \"b\"\ninstance_class = \"db.r6g.xlarge\"",
+        );
+    env.write("databases.toml", &changed);
+    let plan = rdsplan(Some(&moto), &env.dir(), &["plan", "--env", "t"]);
+    assert!(
+        plan.stdout
+            .contains(r#"~ instance_class = "db.t3.small" -> "db.t3.medium""#),
+        "{}",
+        plan.stdout
+    );
+    assert!(
+        plan.stdout.contains("~ backup_retention_days = 1 -> 14"),
+        "{}",
+        plan.stdout
+    );
+    assert!(
+        plan.stdout
+            .contains(r#"~ instance_class = "db.r6g.large" -> "db.r6g.xlarge""#),
+        "{}",
+        plan.stdout
+    );
+    assert!(
+        plan.stdout
+            .contains("Plan: 0 to add, 3 to change, 0 to replace, 0 to destroy."),
+        "{}",
+        plan.stdout
+    );
+    apply_ok(&moto, &env, &[]);
+    assert_no_changes(&moto, &env);
+    // Changing what forces replacement is shown as such, naming the attribute.
+    let replaced = changed.replace(
+        "database_name = \"analytics\"",
+        "database_name = \"reports\"",
+    );
+    env.write("databases.toml", &replaced);
+    let plan = rdsplan(Some(&moto), &env.dir(), &["plan", "--env", "t"]);
+    assert!(
+        plan.stdout.contains("-/+ cluster.analytics"),
+        "{}",
+        plan.stdout
+    );
+    assert!(
+        plan.stdout.contains("forced by: database_name"),
+        "{}",
+        plan.stdout
+    );
+    assert!(
+        plan.stdout
+            .contains("forced by: cluster.analytics is replaced"),
+        "{}",
+        plan.stdout
+    );
+}
