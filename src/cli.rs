@@ -40,8 +40,10 @@ pub enum Command {
     Plan {
         #[arg(long)]
         env: String,
-        #[arg(long, value_enum, default_value_t = Format::Text)]
-        format: Format,
+        /// text for people, markdown for pull-request comments, json for programs
+        /// (docs/plan-json.md).
+        #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
+        format: PlanFormat,
         /// Exit 0 when there are no changes, 2 when there are, 1 on error.
         #[arg(long)]
         detailed_exitcode: bool,
@@ -122,6 +124,13 @@ pub enum CredsFormat {
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PlanFormat {
+    Text,
+    Markdown,
+    Json,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
     Text,
     Json,
@@ -179,8 +188,9 @@ pub async fn run(cli: Cli) -> i32 {
             Err(code) => code,
             Ok(p) => {
                 match format {
-                    Format::Text => print!("{}", render::text::render(&p.plan, color_out())),
-                    Format::Json => print!("{}", render::json::render(&p.plan)),
+                    PlanFormat::Text => print!("{}", render::text::render(&p.plan, color_out())),
+                    PlanFormat::Markdown => print!("{}", render::markdown::render(&p.plan)),
+                    PlanFormat::Json => print!("{}", render::json::render(&p.plan)),
                 }
                 if detailed_exitcode && p.plan.has_changes() {
                     2

@@ -183,6 +183,34 @@ pub fn instance_resource(
             r.set(k, v);
         }
     }
+    if let Some(p) = i.pending_modified_values() {
+        // Accepted by AWS, applied at the next maintenance window: the planner shows these as
+        // pending instead of planning them again.
+        let pending = [
+            ("instance_class", p.db_instance_class().map(Value::str)),
+            (
+                "allocated_storage",
+                p.allocated_storage().map(|v| Value::Int(v as i64)),
+            ),
+            ("port", p.port().map(|v| Value::Int(v as i64))),
+            (
+                "backup_retention_days",
+                p.backup_retention_period().map(|v| Value::Int(v as i64)),
+            ),
+            ("multi_az", p.multi_az().map(Value::Bool)),
+            ("engine_version", p.engine_version().map(Value::str)),
+            ("storage_type", p.storage_type().map(Value::str)),
+            (
+                "iam_database_authentication",
+                p.iam_database_authentication_enabled().map(Value::Bool),
+            ),
+        ];
+        for (k, v) in pending {
+            if let Some(v) = v {
+                r.set(&format!("{}{k}", crate::plan::planner::PENDING_PREFIX), v);
+            }
+        }
+    }
     r.id = i.db_instance_arn().map(str::to_string);
     r
 }

@@ -139,6 +139,24 @@ pub fn cluster_resource(
             r.set(k, v);
         }
     }
+    if let Some(p) = c.pending_modified_values() {
+        let pending = [
+            ("engine_version", p.engine_version().map(Value::str)),
+            (
+                "backup_retention_days",
+                p.backup_retention_period().map(|v| Value::Int(v as i64)),
+            ),
+            (
+                "iam_database_authentication",
+                p.iam_database_authentication_enabled().map(Value::Bool),
+            ),
+        ];
+        for (k, v) in pending {
+            if let Some(v) = v {
+                r.set(&format!("{}{k}", crate::plan::planner::PENDING_PREFIX), v);
+            }
+        }
+    }
     r.id = c.db_cluster_arn().map(str::to_string);
     r
 }

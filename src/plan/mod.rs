@@ -60,6 +60,9 @@ pub struct AttrDiff {
     pub before: Option<Value>,
     pub after: Option<Value>,
     pub forces_replacement: bool,
+    /// For in-place changes: when AWS applies it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timing: Option<rules::Timing>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -72,6 +75,13 @@ pub struct Change {
     /// For a replacement: what forces it (attribute names, or "vpc.main is replaced").
     pub replaced_because: Vec<String>,
     pub diffs: Vec<AttrDiff>,
+    /// Changes AWS already accepted (PendingModifiedValues) that match the files: shown with
+    /// when they happen, not planned again.
+    #[serde(default)]
+    pub pending: Vec<AttrDiff>,
+    /// The live resource's maintenance window, which names when window changes happen.
+    #[serde(default)]
+    pub maintenance_window: Option<String>,
     /// The live resource (delete, update, replace).
     pub before: Option<Resource>,
     /// The desired resource (create, update, replace).

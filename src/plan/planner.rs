@@ -1,10 +1,10 @@
 //! The planner: a pure function from desired and live resources to a [`Plan`]. No I/O, no
 //! clock, no randomness: the same inputs always give the same plan.
 
-use super::rules::{rule, version_cmp, version_matches, Compare};
+use super::rules::{rule, timing, version_cmp, version_matches, Compare, Timing};
 use super::{Action, AttrDiff, Change, Plan, PlanError};
 use crate::graph;
-use crate::model::{Address, Kind, Live, Resource};
+use crate::model::{Address, Kind, Live, Resource, Value};
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -15,6 +15,7 @@ pub fn plan(
     live: &Live,
 ) -> Result<Plan, Vec<PlanError>> {
     let mut errors = Vec::new();
+    let mut warnings = Vec::new();
     let live_by: BTreeMap<&Address, &Resource> =
         live.resources.iter().map(|r| (&r.address, r)).collect();
     let nodes: Vec<(Address, Vec<Address>)> = desired
@@ -37,7 +38,7 @@ pub fn plan(
         let d = &desired[i];
         let change = match live_by.get(&d.address) {
             Some(l) => {
-                let mut c = compare(d, l, &mut errors);
+                let mut c = compare(d, l, &mut errors, &mut warnings);
                 if let Some(why) = cascade(d, &replaced) {
                     c.replaced_because.push(why);
                     c.action = Action::Replace;
@@ -76,6 +77,8 @@ pub fn plan(
             name: l.name.clone(),
             action: Action::Delete,
             replaced_because: vec![],
+            pending: vec![],
+            maintenance_window: None,
             diffs: l
                 .attrs
                 .iter()
@@ -85,6 +88,7 @@ pub fn plan(
                     before: Some(v.clone()),
                     after: None,
                     forces_replacement: false,
+                    timing: None,
                 })
                 .collect(),
             before: Some(l.clone()),
@@ -99,7 +103,7 @@ pub fn plan(
             environment: environment.to_string(),
             region: region.to_string(),
             changes,
-            warnings: vec![],
+            warnings,
         })
     } else {
         Err(errors)
@@ -153,6 +157,7 @@ fn create_or_conflict(d: &Resource, live: &Live) -> Change {
             before: None,
             after: Some(v.clone()),
             forces_replacement: false,
+            timing: None,
         })
         .collect();
     let foreign = live
@@ -176,6 +181,8 @@ fn create_or_conflict(d: &Resource, live: &Live) -> Change {
         action,
         replaced_because: vec![],
         diffs,
+        pending: vec![],
+        maintenance_window: None,
         before: None,
         after: Some(d.clone()),
         final_snapshot: None,
@@ -183,71 +190,167 @@ fn create_or_conflict(d: &Resource, live: &Live) -> Change {
     }
 }
 
-fn compare(d: &Resource, l: &Resource, errors: &mut Vec<PlanError>) -> Change {
+/// How a live value stands against a desired one.
+enum Verdict {
+    Same,
+    Differs,
+    /// Not a change, but worth a warning (a live version newer than a fully pinned one).
+    SameWithWarning(String),
+    /// AWS cannot go there (a downgrade, a shrink).
+    Impossible {
+        message: String,
+        help: String,
+    },
+}
+
+fn verdict(d: &Resource, k: &str, compare: Compare, want: &Value, have: Option<&Value>) -> Verdict {
+    let Some(h) = have else {
+        return if compare == Compare::Never {
+            Verdict::Same
+        } else {
+            Verdict::Differs
+        };
+    };
+    if compare == Compare::Never {
+        return Verdict::Same;
+    }
+    if want.is_unknown() || h.is_unknown() {
+        return Verdict::Differs;
+    }
+    let same = |b: bool| if b { Verdict::Same } else { Verdict::Differs };
+    match compare {
+        Compare::Never => Verdict::Same,
+        Compare::Exact => same(h == want),
+        Compare::VersionPrefix => {
+            let (w, h) = (want.as_str().unwrap_or(""), h.as_str().unwrap_or(""));
+            if version_matches(w, h) {
+                return Verdict::Same;
+            }
+            let (wp, hp): (Vec<&str>, Vec<&str>) = (w.split('.').collect(), h.split('.').collect());
+            let prefix = hp[..wp.len().min(hp.len())].join(".");
+            if version_cmp(w, &prefix) != Some(Ordering::Less) {
+                return Verdict::Differs;
+            }
+            // A fully pinned version that AWS moved on by a minor upgrade (only the last part
+            // differs): never a downgrade, just a warning.
+            let last = wp.len().saturating_sub(1);
+            if wp.len() == hp.len() && wp.len() > 1 && wp[..last] == hp[..last] {
+                Verdict::SameWithWarning(format!(
+                    "{}: engine_version is pinned to \"{w}\" but {} runs {h} (a minor upgrade, e.g. auto_minor_version_upgrade); rdsplan never downgrades. Set engine_version = \"{h}\" or a prefix such as \"{}\" to silence this.",
+                    d.address, d.name, wp[..last].join(".")
+                ))
+            } else {
+                Verdict::Impossible {
+                    message: format!(
+                        "{}: engine_version \"{w}\" would downgrade {} from {h}; RDS cannot downgrade an engine",
+                        d.address, d.name
+                    ),
+                    help: format!("set engine_version to \"{h}\" or a prefix of it"),
+                }
+            }
+        }
+        Compare::StorageMinimum => {
+            let (w, h) = (want.as_int().unwrap_or(0), h.as_int().unwrap_or(0));
+            let autoscaling = d.int("max_allocated_storage").is_some();
+            if autoscaling {
+                return same(h >= w);
+            }
+            if w < h {
+                return Verdict::Impossible {
+                    message: format!(
+                        "{}: {k} {w} GiB is below the current {h} GiB; RDS cannot shrink storage",
+                        d.address
+                    ),
+                    help: format!("set {k} = {h} (or more), or set max_allocated_storage to let RDS manage it"),
+                };
+            }
+            same(w == h)
+        }
+        Compare::KmsKey => {
+            let (w, h) = (want.as_str().unwrap_or(""), h.as_str().unwrap_or(""));
+            same(w.starts_with("alias/") || h == w || h.ends_with(&format!("key/{w}")))
+        }
+    }
+}
+
+/// Live values AWS has accepted but not yet applied are kept under `pending.<attr>`.
+pub const PENDING_PREFIX: &str = "pending.";
+
+fn compare(
+    d: &Resource,
+    l: &Resource,
+    errors: &mut Vec<PlanError>,
+    warnings: &mut Vec<String>,
+) -> Change {
     let mut diffs = Vec::new();
+    let mut pending = Vec::new();
     let mut notes = Vec::new();
+    let apply_now = d.bool("apply_immediately") == Some(true);
     for (k, want) in &d.attrs {
         let rule = rule(d.kind, k);
         let have = l.attrs.get(k);
-        let same = match (rule.compare, have) {
-            (Compare::Never, _) => true,
-            (_, None) => false,
-            (_, Some(h)) if want.is_unknown() || h.is_unknown() => false,
-            (Compare::Exact, Some(h)) => h == want,
-            (Compare::VersionPrefix, Some(h)) => {
-                let (w, h) = (want.as_str().unwrap_or(""), h.as_str().unwrap_or(""));
-                if version_matches(w, h) {
-                    true
-                } else {
-                    let prefix: Vec<&str> = h.split('.').take(w.split('.').count()).collect();
-                    if version_cmp(w, &prefix.join(".")) == Some(Ordering::Less) {
-                        errors.push(PlanError {
-                            address: d.address.clone(),
-                            message: format!(
-                                "{}: engine_version \"{w}\" would downgrade {} from {h}; RDS cannot downgrade an engine",
-                                d.address, d.name
-                            ),
-                            help: format!("set engine_version to \"{h}\" or a prefix of it"),
+        let pending_value = l.attrs.get(&format!("{PENDING_PREFIX}{k}"));
+        let timing = |before: Option<&Value>| timing(d.kind, k, before, Some(want), apply_now);
+        if rule.compare == Compare::KmsKey && want.as_str().is_some_and(|w| w.starts_with("alias/"))
+        {
+            if let Some(h) = have {
+                notes.push(format!(
+                    "kms_key {want} is an alias and is not compared with the live key {h}"
+                ));
+            }
+        }
+        match verdict(d, k, rule.compare, want, have) {
+            Verdict::Same => {
+                // AWS is about to change it to something the files do not want: plan it back.
+                if let Some(p) = pending_value {
+                    if !matches!(verdict(d, k, rule.compare, want, Some(p)), Verdict::Same) {
+                        notes.push(format!(
+                            "{k}: AWS has {p} pending, which the files do not want"
+                        ));
+                        diffs.push(AttrDiff {
+                            name: k.clone(),
+                            before: Some(p.clone()),
+                            after: Some(want.clone()),
+                            forces_replacement: rule.forces_replacement,
+                            timing: Some(timing(have)),
                         });
                     }
-                    false
                 }
+                continue;
             }
-            (Compare::StorageMinimum, Some(h)) => {
-                let (w, h) = (want.as_int().unwrap_or(0), h.as_int().unwrap_or(0));
-                let autoscaling = d.int("max_allocated_storage").is_some();
-                if w < h && !autoscaling {
-                    errors.push(PlanError {
-                        address: d.address.clone(),
-                        message: format!(
-                            "{}: allocated_storage {w} GiB is below the current {h} GiB; RDS cannot shrink storage",
-                            d.address
-                        ),
-                        help: format!("set allocated_storage = {h} (or more), or set max_allocated_storage to let RDS manage it"),
-                    });
-                }
-                w == h || (autoscaling && h >= w)
+            Verdict::SameWithWarning(w) => {
+                warnings.push(w);
+                continue;
             }
-            (Compare::KmsKey, Some(h)) => {
-                let (w, h) = (want.as_str().unwrap_or(""), h.as_str().unwrap_or(""));
-                if w.starts_with("alias/") {
-                    notes.push(format!(
-                        "kms_key {w:?} is an alias and is not compared with the live key {h:?}"
-                    ));
-                    true
-                } else {
-                    h == w || h.ends_with(&format!("key/{w}"))
-                }
+            Verdict::Impossible { message, help } => {
+                errors.push(PlanError {
+                    address: d.address.clone(),
+                    message,
+                    help,
+                });
             }
-        };
-        if !same {
-            diffs.push(AttrDiff {
-                name: k.clone(),
-                before: have.cloned(),
-                after: Some(want.clone()),
-                forces_replacement: rule.forces_replacement,
-            });
+            Verdict::Differs => {}
         }
+        // Already requested and waiting for the maintenance window: shown, not planned again.
+        if let Some(p) = pending_value {
+            if matches!(verdict(d, k, rule.compare, want, Some(p)), Verdict::Same) {
+                pending.push(AttrDiff {
+                    name: k.clone(),
+                    before: have.cloned(),
+                    after: Some(p.clone()),
+                    forces_replacement: false,
+                    timing: Some(Timing::MaintenanceWindow),
+                });
+                continue;
+            }
+        }
+        diffs.push(AttrDiff {
+            name: k.clone(),
+            before: have.cloned(),
+            after: Some(want.clone()),
+            forces_replacement: rule.forces_replacement,
+            timing: (!rule.forces_replacement).then(|| timing(have)),
+        });
     }
     let replaced_because: Vec<String> = diffs
         .iter()
@@ -261,7 +364,6 @@ fn compare(d: &Resource, l: &Resource, errors: &mut Vec<PlanError>) -> Change {
     } else {
         Action::Update
     };
-    let before = l.clone();
     let final_snapshot = (action == Action::Replace
         && matches!(d.kind, Kind::Instance | Kind::Cluster))
     .then(|| d.bool("skip_final_snapshot") != Some(true));
@@ -272,7 +374,9 @@ fn compare(d: &Resource, l: &Resource, errors: &mut Vec<PlanError>) -> Change {
         action,
         replaced_because,
         diffs,
-        before: Some(before),
+        pending,
+        maintenance_window: l.str("preferred_maintenance_window").map(str::to_string),
+        before: Some(l.clone()),
         after: Some(d.clone()),
         final_snapshot,
         notes,

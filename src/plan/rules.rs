@@ -133,3 +133,67 @@ pub fn version_cmp(a: &str, b: &str) -> Option<std::cmp::Ordering> {
 pub fn version_matches(desired: &str, live: &str) -> bool {
     live == desired || live.starts_with(&format!("{desired}."))
 }
+
+/// When an in-place change takes effect, following the RDS documentation of ModifyDBInstance
+/// and ModifyDBCluster.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Timing {
+    /// Applied at once, without an outage.
+    Immediate,
+    /// Applied at the next maintenance window (unless `apply_immediately`).
+    MaintenanceWindow,
+    /// Applied at once, and the database reboots (an outage).
+    Reboot,
+}
+
+impl Timing {
+    pub fn describe(self, window: Option<&str>) -> String {
+        match self {
+            Timing::Immediate => "immediately".into(),
+            Timing::Reboot => "immediately, with a reboot".into(),
+            Timing::MaintenanceWindow => match window {
+                Some(w) => format!("at the next maintenance window ({w})"),
+                None => "at the next maintenance window".into(),
+            },
+        }
+    }
+}
+
+/// When a change of `attr` from `before` takes effect on a `kind`. `apply_immediately` moves
+/// window changes to now.
+pub fn timing(
+    kind: Kind,
+    attr: &str,
+    before: Option<&crate::model::Value>,
+    after: Option<&crate::model::Value>,
+    apply_immediately: bool,
+) -> Timing {
+    use Kind::*;
+    let window = if apply_immediately {
+        Timing::Immediate
+    } else {
+        Timing::MaintenanceWindow
+    };
+    match (kind, attr) {
+        // The port change restarts the database at once, whatever ApplyImmediately says.
+        (Instance | Replica | Cluster, "port") => Timing::Reboot,
+        (
+            Instance | Replica,
+            "instance_class" | "engine_version" | "allocated_storage" | "storage_type" | "multi_az",
+        ) => window,
+        (ClusterInstance, "instance_class") => window,
+        (Cluster, "engine_version") => window,
+        // Turning automated backups on or off causes an outage; between non-zero values it
+        // is immediate.
+        (Instance | Replica, "backup_retention_days") => {
+            let zero = |v: Option<&crate::model::Value>| v.and_then(|v| v.as_int()) == Some(0);
+            if zero(before) != zero(after) {
+                window
+            } else {
+                Timing::Immediate
+            }
+        }
+        _ => Timing::Immediate,
+    }
+}

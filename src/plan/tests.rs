@@ -464,3 +464,150 @@ fn a_deleted_cluster_takes_a_final_snapshot() {
     assert_eq!(change(&p, "cluster.c").final_snapshot, Some(true));
     assert_eq!(change(&p, "cluster.c.instance.a").final_snapshot, None);
 }
+
+#[test]
+fn the_timing_table_follows_modify_db_instance() {
+    use rules::{timing, Timing};
+    let t = |attr: &str, now: bool| {
+        timing(
+            Kind::Instance,
+            attr,
+            Some(&Value::Int(7)),
+            Some(&Value::Int(14)),
+            now,
+        )
+    };
+    for attr in [
+        "instance_class",
+        "engine_version",
+        "allocated_storage",
+        "multi_az",
+        "storage_type",
+    ] {
+        assert_eq!(t(attr, false), Timing::MaintenanceWindow, "{attr}");
+        assert_eq!(
+            t(attr, true),
+            Timing::Immediate,
+            "{attr} with apply_immediately"
+        );
+    }
+    for attr in [
+        "deletion_protection",
+        "security_groups",
+        "backup_retention_days",
+        "tags",
+    ] {
+        assert_eq!(t(attr, false), Timing::Immediate, "{attr}");
+    }
+    assert_eq!(t("port", false), Timing::Reboot);
+    assert_eq!(t("port", true), Timing::Reboot);
+    // Backups switched on or off: an outage, so it waits for the window.
+    let on = timing(
+        Kind::Instance,
+        "backup_retention_days",
+        Some(&Value::Int(0)),
+        Some(&Value::Int(7)),
+        false,
+    );
+    assert_eq!(on, Timing::MaintenanceWindow);
+    assert_eq!(
+        Timing::MaintenanceWindow.describe(Some("sun:05:00-sun:06:00")),
+        "at the next maintenance window (sun:05:00-sun:06:00)"
+    );
+}
+
+#[test]
+fn every_update_carries_its_timing() {
+    let mut d = all();
+    d[4].set("instance_class", Value::str("db.t3.small"));
+    d[4].set("deletion_protection", Value::Bool(true));
+    let mut l = live(&all());
+    l.resources[4].set(
+        "preferred_maintenance_window",
+        Value::str("sun:05:00-sun:06:00"),
+    );
+    let p = run(&d, &l);
+    let c = change(&p, "instance.orders");
+    let timing = |n: &str| c.diffs.iter().find(|x| x.name == n).unwrap().timing;
+    assert_eq!(
+        timing("instance_class"),
+        Some(rules::Timing::MaintenanceWindow)
+    );
+    assert_eq!(
+        timing("deletion_protection"),
+        Some(rules::Timing::Immediate)
+    );
+    assert_eq!(c.maintenance_window.as_deref(), Some("sun:05:00-sun:06:00"));
+}
+
+#[test]
+fn a_pending_value_that_matches_the_files_is_shown_not_planned() {
+    let mut d = all();
+    d[4].set("instance_class", Value::str("db.t3.small"));
+    let mut l = live(&all());
+    l.resources[4].set("pending.instance_class", Value::str("db.t3.small"));
+    let p = run(&d, &l);
+    assert!(!p.has_changes(), "{:#?}", p.changes);
+    let c = change(&p, "instance.orders");
+    assert_eq!(c.pending.len(), 1);
+    assert_eq!(c.pending[0].before, Some(Value::str("db.t3.micro")));
+    assert_eq!(c.pending[0].after, Some(Value::str("db.t3.small")));
+}
+
+#[test]
+fn a_pending_value_that_differs_from_the_files_is_planned() {
+    let mut d = all();
+    d[4].set("instance_class", Value::str("db.t3.large"));
+    let mut l = live(&all());
+    l.resources[4].set("pending.instance_class", Value::str("db.t3.small"));
+    let c = run(&d, &l)
+        .changes
+        .into_iter()
+        .find(|c| c.address.as_str() == "instance.orders")
+        .unwrap();
+    assert_eq!(c.action, Action::Update);
+    assert_eq!(c.diffs[0].after, Some(Value::str("db.t3.large")));
+    // And a pending change the files do not want (current value is what they want) is undone.
+    let mut l = live(&all());
+    l.resources[4].set("pending.instance_class", Value::str("db.t3.small"));
+    let c = run(&all(), &l)
+        .changes
+        .into_iter()
+        .find(|c| c.address.as_str() == "instance.orders")
+        .unwrap();
+    assert_eq!(c.action, Action::Update);
+    assert_eq!(c.diffs[0].before, Some(Value::str("db.t3.small")));
+    assert_eq!(c.diffs[0].after, Some(Value::str("db.t3.micro")));
+}
+
+#[test]
+fn a_live_version_newer_than_a_fully_pinned_one_is_a_warning_not_a_downgrade() {
+    let mut d = all();
+    d[4].set("engine_version", Value::str("8.0.34"));
+    // live_of reports 8.0.35 for "8.0" desired; make live 8.0.36.
+    let mut l = live(&all());
+    l.resources[4].set("engine_version", Value::str("8.0.36"));
+    let p = run(&d, &l);
+    assert!(!p.has_changes());
+    assert_eq!(p.warnings.len(), 1);
+    assert!(
+        p.warnings[0].contains("pinned to \"8.0.34\" but t-orders runs 8.0.36"),
+        "{:?}",
+        p.warnings
+    );
+    // A major step back is still an error.
+    d[4].set("engine_version", Value::str("5.7.44"));
+    assert!(errors(&d, &l)[0].contains("would downgrade"));
+}
+
+#[test]
+fn aws_tags_are_not_compared() {
+    // The reader drops aws:* tags; a live map without them equals the desired one.
+    let tags = crate::aws::user_tags([
+        ("team".to_string(), "a".to_string()),
+        ("aws:cloudformation:stack-name".to_string(), "x".to_string()),
+        ("rdsplan:address".to_string(), "vpc.main".to_string()),
+    ]);
+    assert_eq!(tags.len(), 1);
+    assert_eq!(tags["team"], "a");
+}

@@ -1,6 +1,7 @@
 //! Views of a [`Plan`](crate::plan::Plan): human text and the versioned JSON document.
 
 pub mod json;
+pub mod markdown;
 pub mod text;
 
 /// Whether to colour output: only on a terminal, and never when `NO_COLOR` is set.

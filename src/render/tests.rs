@@ -46,23 +46,33 @@ pub fn every_action() -> Plan {
     let desired = vec![
         vpc,
         group,
-        instance("orders", "db.t3.small").with(
-            "security_groups",
-            Value::set([
-                "security_group.app".to_string(),
-                "security_group.db".to_string(),
-            ]),
-        ),
+        instance("orders", "db.t3.small")
+            .with(
+                "security_groups",
+                Value::set([
+                    "security_group.app".to_string(),
+                    "security_group.db".to_string(),
+                ]),
+            )
+            .with("allocated_storage", Value::Int(50)),
         instance("billing", "db.t3.micro").with("engine", Value::str("postgres")),
         instance("reports", "db.t3.micro"),
     ];
     let live = Live {
         resources: vec![
             live_vpc,
-            live_of(instance("orders", "db.t3.micro").with(
-                "security_groups",
-                Value::set(["security_group.db".to_string()]),
-            )),
+            live_of(
+                instance("orders", "db.t3.micro")
+                    .with(
+                        "security_groups",
+                        Value::set(["security_group.db".to_string()]),
+                    )
+                    .with(
+                        "preferred_maintenance_window",
+                        Value::str("sun:05:00-sun:06:00"),
+                    )
+                    .with("pending.allocated_storage", Value::Int(50)),
+            ),
             live_of(instance("billing", "db.t3.micro")),
             live_of(instance("legacy", "db.m5.large")),
         ],
@@ -92,6 +102,40 @@ fn text_render_in_colour_only_when_asked() {
 #[test]
 fn json_render_of_every_action() {
     insta::assert_snapshot!(super::json::render(&every_action()));
+}
+
+#[test]
+fn markdown_render_of_every_action() {
+    insta::assert_snapshot!(super::markdown::render(&every_action()));
+}
+
+#[test]
+fn markdown_is_capped_with_a_line_saying_what_was_cut() {
+    let full = super::markdown::render(&every_action());
+    let capped = super::markdown::render_capped(&every_action(), full.len() - 200);
+    assert!(capped.len() <= full.len() - 200);
+    assert!(
+        capped.contains("resource details were cut to keep this comment under"),
+        "{capped}"
+    );
+    // The summary table still lists every change.
+    for addr in [
+        "instance.billing",
+        "instance.legacy",
+        "instance.orders",
+        "security_group.app",
+    ] {
+        assert!(capped.contains(&format!("| `{addr}` |")), "{addr}");
+    }
+}
+
+#[test]
+fn markdown_puts_destructive_changes_first() {
+    let md = super::markdown::render(&every_action());
+    let table = md.split("|---|").last().unwrap();
+    let pos = |s: &str| table.find(s).unwrap();
+    assert!(pos("instance.billing") < pos("security_group.app"));
+    assert!(pos("instance.legacy") < pos("instance.orders"));
 }
 
 #[test]

@@ -60,12 +60,18 @@ pub fn render(plan: &Plan, color: bool) -> String {
     for w in &plan.warnings {
         let _ = writeln!(out, "{} {w}", st.paint("33", "Warning:"));
     }
+    let pending: Vec<&Change> = plan
+        .changes
+        .iter()
+        .filter(|c| !c.pending.is_empty())
+        .collect();
     if !plan.has_changes() {
         let _ = writeln!(
             out,
             "No changes. Environment `{}` ({}) matches the configuration.",
             plan.environment, plan.region
         );
+        pending_section(&mut out, &st, &pending);
         return out;
     }
     let _ = writeln!(
@@ -76,6 +82,7 @@ pub fn render(plan: &Plan, color: bool) -> String {
     for c in plan.changes.iter().filter(|c| c.action != Action::NoOp) {
         change(&mut out, &st, c);
     }
+    pending_section(&mut out, &st, &pending);
     let s = plan.summary();
     let _ = write!(
         out,
@@ -94,11 +101,43 @@ pub fn render(plan: &Plan, color: bool) -> String {
     out
 }
 
+/// Changes AWS accepted that wait for a maintenance window and match the files.
+fn pending_section(out: &mut String, st: &Style, pending: &[&Change]) {
+    if pending.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "Pending in AWS (already requested and matching the files; not planned again):"
+    );
+    for c in pending {
+        for d in &c.pending {
+            let when = d
+                .timing
+                .map(|t| t.describe(c.maintenance_window.as_deref()))
+                .unwrap_or_default();
+            let show = |v: &Option<crate::model::Value>| {
+                v.as_ref().map(|v| v.to_string()).unwrap_or_default()
+            };
+            let _ = writeln!(
+                out,
+                "  {} {}: {} = {} -> {}, {when}",
+                st.paint("36", "…"),
+                c.address,
+                d.name,
+                show(&d.before),
+                show(&d.after)
+            );
+        }
+    }
+    out.push('\n');
+}
+
 fn change(out: &mut String, st: &Style, c: &Change) {
     let what = match c.action {
         Action::Create => "will be created",
         Action::Update => "will be updated in place",
-        Action::Replace => "must be replaced (deleted, then created)",
+        Action::Replace => "must be replaced: deleted first, then created (its name is fixed)",
         Action::Delete => "will be destroyed",
         Action::Conflict => "cannot be created: its name is taken",
         Action::NoOp => "",
@@ -132,15 +171,15 @@ fn change(out: &mut String, st: &Style, c: &Change) {
         if let (Some(b), Some(a)) = (&d.before, &d.after) {
             if let Some(lines) = list_diff(b, a) {
                 let force = if d.forces_replacement {
-                    "  # forces replacement"
+                    st.paint("31", "  # forces replacement")
                 } else {
-                    ""
+                    when(st, c, d)
                 };
                 let _ = writeln!(
                     out,
                     "      {}{}",
                     st.paint("33", &format!("~ {} =", d.name)),
-                    st.paint("31", force)
+                    force
                 );
                 for (sign, item) in lines {
                     let code = match sign {
@@ -166,11 +205,22 @@ fn change(out: &mut String, st: &Style, c: &Change) {
         let force = if d.forces_replacement {
             st.paint("31", "  # forces replacement")
         } else {
-            String::new()
+            when(st, c, d)
         };
         let _ = writeln!(out, "      {line}{force}");
     }
     out.push('\n');
+}
+
+/// `  # at the next maintenance window (...)` for in-place changes.
+fn when(st: &Style, c: &Change, d: &crate::plan::AttrDiff) -> String {
+    match (d.timing, c.action) {
+        (Some(t), Action::Update) => st.paint(
+            "2",
+            &format!("  # {}", t.describe(c.maintenance_window.as_deref())),
+        ),
+        _ => String::new(),
+    }
 }
 
 /// For list-valued attributes (security groups, subnets, rules), the items added and removed,
