@@ -5,7 +5,7 @@ use crate::model::Live;
 use crate::plan::{self, Plan};
 use crate::{apply, aws, render};
 use clap::{Parser, Subcommand, ValueEnum};
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -47,11 +47,18 @@ pub enum Command {
         /// Exit 0 when there are no changes, 2 when there are, 1 on error.
         #[arg(long)]
         detailed_exitcode: bool,
+        /// Also save the plan to FILE, for `rdsplan apply FILE`.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
     },
-    /// Make AWS match the files, in dependency order.
+    /// Make AWS match the files, in dependency order. With PLAN_FILE (from `plan --out`),
+    /// apply exactly that plan, refusing if the files or the live state it touches changed.
+    /// Holds the environment's lock (`rdsplan/lock/<env>`) while it runs.
     Apply {
         #[arg(long)]
-        env: String,
+        env: Option<String>,
+        /// A plan saved with `rdsplan plan --out FILE`.
+        plan_file: Option<PathBuf>,
         /// Do not ask for confirmation (for CI).
         #[arg(long)]
         auto_approve: bool,
@@ -67,6 +74,11 @@ pub enum Command {
     },
     /// Print the JSON Schema of the configuration files.
     Schema,
+    /// Clear a stale apply lock (left by an apply that was killed), saying who held it.
+    Unlock {
+        #[arg(long)]
+        env: String,
+    },
     /// Show the endpoints of every instance, replica and cluster (writer and reader).
     Output {
         #[arg(long)]
@@ -180,19 +192,35 @@ pub async fn run(cli: Cli) -> i32 {
             println!("{}", crate::schema());
             0
         }
+        Command::Unlock { env } => crate::cli_apply::unlock(&cli.dir, &env).await,
         Command::Plan {
             env,
             format,
             detailed_exitcode,
+            out,
         } => match prepare(&cli.dir, &env).await {
             Err(code) => code,
-            Ok(p) => {
-                match format {
-                    PlanFormat::Text => print!("{}", render::text::render(&p.plan, color_out())),
-                    PlanFormat::Markdown => print!("{}", render::markdown::render(&p.plan)),
-                    PlanFormat::Json => print!("{}", render::json::render(&p.plan)),
+            Ok(plan) => {
+                if let Some(file) = out {
+                    let dir = &config::env_dirs(&cli.dir, Some(&env)).unwrap_or_default()[0];
+                    let written =
+                        crate::saved::save(&plan, dir).and_then(|s| std::fs::write(&file, s));
+                    if let Err(e) = written {
+                        eprintln!("error: cannot write the plan to {}: {e}", file.display());
+                        return 1;
+                    }
+                    eprintln!(
+                        "Saved the plan to {}; apply it with `rdsplan apply {}`.",
+                        file.display(),
+                        file.display()
+                    );
                 }
-                if detailed_exitcode && p.plan.has_changes() {
+                match format {
+                    PlanFormat::Text => print!("{}", render::text::render(&plan, color_out())),
+                    PlanFormat::Markdown => print!("{}", render::markdown::render(&plan)),
+                    PlanFormat::Json => print!("{}", render::json::render(&plan)),
+                }
+                if detailed_exitcode && plan.has_changes() {
                     2
                 } else {
                     0
@@ -201,6 +229,7 @@ pub async fn run(cli: Cli) -> i32 {
         },
         Command::Apply {
             env,
+            plan_file,
             auto_approve,
             allow_destroy,
             parallelism,
@@ -210,12 +239,16 @@ pub async fn run(cli: Cli) -> i32 {
                 parallelism,
                 timeout: Duration::from_secs(timeout_minutes * 60),
             };
-            run_apply(&cli.dir, &env, auto_approve, allow_destroy, &opts).await
+            let flags = crate::cli_apply::Flags {
+                auto_approve,
+                allow_destroy,
+            };
+            crate::cli_apply::run(&cli.dir, env, plan_file, flags, &opts).await
         }
     }
 }
 
-fn color_out() -> bool {
+pub(crate) fn color_out() -> bool {
     render::use_color(std::io::stdout().is_terminal())
 }
 
@@ -261,13 +294,6 @@ fn validate(dir: &std::path::Path, env: Option<&str>) -> i32 {
     code
 }
 
-struct Prepared {
-    cfg: Config,
-    clients: aws::Clients,
-    live: Live,
-    plan: Plan,
-}
-
 pub(crate) fn load_env(dir: &std::path::Path, env: &str) -> Result<Config, i32> {
     let dirs = config::env_dirs(dir, Some(env)).map_err(|e| {
         eprintln!("error: {e}");
@@ -280,18 +306,34 @@ pub(crate) fn load_env(dir: &std::path::Path, env: &str) -> Result<Config, i32> 
 }
 
 /// Load, read live state, plan. Errors are printed here; `Err` carries the exit code.
-async fn prepare(dir: &std::path::Path, env: &str) -> Result<Prepared, i32> {
+async fn prepare(dir: &std::path::Path, env: &str) -> Result<Plan, i32> {
     let cfg = load_env(dir, env)?;
+    let clients = clients_for(&cfg).await?;
+    let live = read_live(&clients, &cfg).await?;
+    make_plan(&cfg, &live)
+}
+
+/// AWS clients for an environment; with `[environment] account_id`, refuses any other account.
+pub(crate) async fn clients_for(cfg: &Config) -> Result<aws::Clients, i32> {
     let e = cfg.environment();
     let clients = aws::Clients::connect(&e.region, e.profile.as_deref()).await;
-    let live = read_live(&clients, &cfg).await?;
-    let plan = make_plan(&cfg, &live)?;
-    Ok(Prepared {
-        cfg,
-        clients,
-        live,
-        plan,
-    })
+    if let Some(want) = &e.account_id {
+        match aws::lock::account(&clients).await {
+            Ok(have) if &have == want => {}
+            Ok(have) => {
+                eprintln!(
+                    "error: environment `{}` belongs to AWS account {want}, but these credentials are for account {have}; refusing to run.\n  help: use the credentials or profile of account {want}",
+                    cfg.env_name
+                );
+                return Err(1);
+            }
+            Err(e) => {
+                eprintln!("error: checking the AWS account: {e}");
+                return Err(1);
+            }
+        }
+    }
+    Ok(clients)
 }
 
 pub(crate) async fn read_live(clients: &aws::Clients, cfg: &Config) -> Result<Live, i32> {
@@ -313,7 +355,7 @@ pub(crate) async fn read_live(clients: &aws::Clients, cfg: &Config) -> Result<Li
     })
 }
 
-fn make_plan(cfg: &Config, live: &Live) -> Result<Plan, i32> {
+pub(crate) fn make_plan(cfg: &Config, live: &Live) -> Result<Plan, i32> {
     let desired = config::expand::expand(cfg, live).map_err(|errs| {
         for e in errs {
             eprintln!("error: {}: {}", e.address, e.message);
@@ -324,92 +366,4 @@ fn make_plan(cfg: &Config, live: &Live) -> Result<Plan, i32> {
         eprint!("{}", render::text::render_errors(&errs));
         1
     })
-}
-
-async fn run_apply(
-    dir: &std::path::Path,
-    env: &str,
-    auto_approve: bool,
-    allow_destroy: bool,
-    opts: &apply::Options,
-) -> i32 {
-    let p = match prepare(dir, env).await {
-        Ok(p) => p,
-        Err(c) => return c,
-    };
-    print!("{}", render::text::render(&p.plan, color_out()));
-    if !p.plan.has_changes() {
-        return 0;
-    }
-    let destructive: Vec<String> = p
-        .plan
-        .changes
-        .iter()
-        .filter(|c| c.needs_allow_destroy())
-        .map(|c| format!("{} ({})", c.address, c.name))
-        .collect();
-    if !destructive.is_empty() && !allow_destroy {
-        eprintln!(
-            "error: refusing to apply: this plan deletes or replaces {}.\n  help: review the plan, then run again with --allow-destroy if that is intended",
-            destructive.join(", ")
-        );
-        return 1;
-    }
-    if !auto_approve {
-        if !std::io::stdin().is_terminal() {
-            eprintln!("error: apply needs confirmation, but standard input is not a terminal.\n  help: pass --auto-approve to apply without asking (as CI does)");
-            return 1;
-        }
-        print!(
-            "\nApply these changes to `{}`? Only 'yes' is accepted: ",
-            p.cfg.env_name
-        );
-        let _ = std::io::stdout().flush();
-        let mut answer = String::new();
-        if std::io::stdin().read_line(&mut answer).is_err() || answer.trim() != "yes" {
-            eprintln!("Apply cancelled; nothing was changed.");
-            return 1;
-        }
-    }
-    println!("\nApplying to `{}` ({}):", p.cfg.env_name, p.cfg.region());
-    let started = std::time::Instant::now();
-    let outcome = apply::apply(&p.clients, &p.plan, &p.live, opts).await;
-    println!(
-        "\n{} step{} done, {} failed, {} skipped in {:.1}s.",
-        outcome.done,
-        if outcome.done == 1 { "" } else { "s" },
-        outcome.failed.len(),
-        outcome.skipped.len(),
-        started.elapsed().as_secs_f64()
-    );
-    for f in &outcome.failed {
-        eprintln!("error: {f}");
-    }
-    // Convergence is judged by AWS, not by the steps' own view: re-read and re-plan.
-    let live = match read_live(&p.clients, &p.cfg).await {
-        Ok(l) => l,
-        Err(c) => return c,
-    };
-    match make_plan(&p.cfg, &live) {
-        Ok(after) if !after.has_changes() => {
-            println!(
-                "Converged: environment `{}` matches the configuration.",
-                p.cfg.env_name
-            );
-            if outcome.failed.is_empty() {
-                0
-            } else {
-                1
-            }
-        }
-        Ok(after) => {
-            let s = after.summary();
-            println!(
-                "Not converged: {} to add, {} to change, {} to replace, {} to destroy, {} conflicts remain. Fix the errors above and run apply again; it resumes where this run stopped.",
-                s.add, s.change, s.replace, s.destroy, s.conflict
-            );
-            1
-        }
-        Err(c) => c,
-    }
 }

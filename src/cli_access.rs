@@ -10,8 +10,7 @@ use std::time::Duration;
 
 async fn live_of(dir: &Path, env: &str) -> Result<(Config, aws::Clients, Live), i32> {
     let cfg = load_env(dir, env)?;
-    let e = cfg.environment();
-    let clients = aws::Clients::connect(&e.region, e.profile.as_deref()).await;
+    let clients = crate::cli::clients_for(&cfg).await?;
     let live = read_live(&clients, &cfg).await?;
     Ok((cfg, clients, live))
 }

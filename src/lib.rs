@@ -8,11 +8,13 @@ pub mod apply;
 pub mod aws;
 pub mod cli;
 pub mod cli_access;
+pub mod cli_apply;
 pub mod config;
 pub mod graph;
 pub mod model;
 pub mod plan;
 pub mod render;
+pub mod saved;
 
 /// The JSON Schema of one configuration file, generated from the config types.
 pub fn schema() -> String {

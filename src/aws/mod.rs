@@ -3,6 +3,7 @@
 pub mod ec2;
 pub mod error;
 pub mod iam;
+pub mod lock;
 pub mod rds;
 pub mod rds_cluster;
 pub mod read;
@@ -24,6 +25,7 @@ pub struct Clients {
     pub rds: aws_sdk_rds::Client,
     pub secrets: aws_sdk_secretsmanager::Client,
     pub iam: aws_sdk_iam::Client,
+    pub sts: aws_sdk_sts::Client,
 }
 
 impl Clients {
@@ -40,6 +42,7 @@ impl Clients {
             rds: aws_sdk_rds::Client::new(&conf),
             secrets: aws_sdk_secretsmanager::Client::new(&conf),
             iam: aws_sdk_iam::Client::new(&conf),
+            sts: aws_sdk_sts::Client::new(&conf),
         }
     }
 }

@@ -2,4 +2,5 @@ mod apply;
 mod cli;
 mod databases;
 mod postgres;
+mod review;
 mod support;

@@ -1,0 +1,250 @@
+//! `rdsplan apply` (from the files or from a saved plan) and `rdsplan unlock`.
+
+use crate::aws::lock::{self, LockError};
+use crate::cli::{clients_for, color_out, load_env, make_plan, read_live};
+use crate::config::{self, Config};
+use crate::plan::Plan;
+use crate::saved::{self, SavedPlan};
+use crate::{apply, aws, render};
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+pub struct Flags {
+    pub auto_approve: bool,
+    pub allow_destroy: bool,
+}
+
+fn read_saved(file: &Path) -> Result<SavedPlan, String> {
+    let text = std::fs::read_to_string(file)
+        .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+    let saved: SavedPlan = serde_json::from_str(&text)
+        .map_err(|e| format!("{} is not a saved rdsplan plan: {e}", file.display()))?;
+    if saved.format != saved::SAVED_FORMAT {
+        return Err(format!(
+            "{} is a saved plan of format `{}`; this rdsplan reads `{}`",
+            file.display(),
+            saved.format,
+            saved::SAVED_FORMAT
+        ));
+    }
+    Ok(saved)
+}
+
+pub async fn run(
+    dir: &Path,
+    env: Option<String>,
+    plan_file: Option<PathBuf>,
+    flags: Flags,
+    opts: &apply::Options,
+) -> i32 {
+    let saved = match &plan_file {
+        Some(f) => match read_saved(f) {
+            Ok(s) => Some(s),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return 1;
+            }
+        },
+        None => None,
+    };
+    let env = match (env, &saved) {
+        (Some(e), Some(s)) if e != s.environment => {
+            eprintln!(
+                "error: the plan file is for environment `{}`, not `{e}`",
+                s.environment
+            );
+            return 1;
+        }
+        (Some(e), _) => e,
+        (None, Some(s)) => s.environment.clone(),
+        (None, None) => {
+            eprintln!(
+                "error: give --env NAME, or a plan file saved with `rdsplan plan --out FILE`"
+            );
+            return 1;
+        }
+    };
+    let cfg = match load_env(dir, &env) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let clients = match clients_for(&cfg).await {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    match lock::acquire(&clients, &cfg.env_name, "apply").await {
+        Ok(()) => {}
+        Err(LockError::Held { holder, since }) => {
+            eprintln!(
+                "error: environment `{}` is locked by {holder} since {since}: another apply is running.\n  help: wait for it to finish; if it is gone (a killed or cancelled job), run `rdsplan unlock --env {}`",
+                cfg.env_name, cfg.env_name
+            );
+            return 1;
+        }
+        Err(LockError::Aws(e)) => {
+            eprintln!("error: taking the apply lock: {e}");
+            return 1;
+        }
+    }
+    let code = locked(dir, &cfg, &clients, saved, &flags, opts).await;
+    if let Err(e) = lock::release(&clients, &cfg.env_name).await {
+        eprintln!(
+            "warning: could not release the apply lock: {e}\n  help: run `rdsplan unlock --env {}`",
+            cfg.env_name
+        );
+    }
+    code
+}
+
+/// Everything apply does while it holds the lock.
+async fn locked(
+    dir: &Path,
+    cfg: &Config,
+    clients: &aws::Clients,
+    saved: Option<SavedPlan>,
+    flags: &Flags,
+    opts: &apply::Options,
+) -> i32 {
+    let live = match read_live(clients, cfg).await {
+        Ok(l) => l,
+        Err(c) => return c,
+    };
+    let from_file = saved.is_some();
+    let plan: Plan = match saved {
+        Some(s) => {
+            let env_dir = match config::env_dirs(dir, Some(&cfg.env_name)) {
+                Ok(d) => d[0].clone(),
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return 1;
+                }
+            };
+            let files = saved::file_digests(&env_dir).unwrap_or_default();
+            let moved = saved::what_moved(&s, &files, &live);
+            if !moved.is_empty() {
+                eprintln!(
+                    "error: refusing to apply the saved plan: the world moved since it was made:"
+                );
+                for m in &moved {
+                    eprintln!("  - {m}");
+                }
+                eprintln!("  help: run `rdsplan plan --env {} --out FILE` again, review it, and apply the new plan", cfg.env_name);
+                return 1;
+            }
+            s.plan
+        }
+        None => match make_plan(cfg, &live) {
+            Ok(p) => p,
+            Err(c) => return c,
+        },
+    };
+    print!("{}", render::text::render(&plan, color_out()));
+    if !plan.has_changes() {
+        return 0;
+    }
+    let destructive: Vec<String> = plan
+        .changes
+        .iter()
+        .filter(|c| c.needs_allow_destroy())
+        .map(|c| format!("{} ({})", c.address, c.name))
+        .collect();
+    if !destructive.is_empty() && !flags.allow_destroy {
+        eprintln!(
+            "error: refusing to apply: this plan deletes or replaces {}.\n  help: review the plan, then run again with --allow-destroy if that is intended",
+            destructive.join(", ")
+        );
+        return 1;
+    }
+    // A saved plan was reviewed when it was made; applying it is the approval.
+    if !flags.auto_approve && !from_file {
+        if !std::io::stdin().is_terminal() {
+            eprintln!("error: apply needs confirmation, but standard input is not a terminal.\n  help: pass --auto-approve to apply without asking (as CI does)");
+            return 1;
+        }
+        print!(
+            "\nApply these changes to `{}`? Only 'yes' is accepted: ",
+            cfg.env_name
+        );
+        let _ = std::io::stdout().flush();
+        let mut answer = String::new();
+        if std::io::stdin().read_line(&mut answer).is_err() || answer.trim() != "yes" {
+            eprintln!("Apply cancelled; nothing was changed.");
+            return 1;
+        }
+    }
+    println!("\nApplying to `{}` ({}):", cfg.env_name, cfg.region());
+    let started = std::time::Instant::now();
+    let outcome = apply::apply(clients, &plan, &live, opts).await;
+    println!(
+        "\n{} step{} done, {} failed, {} skipped in {:.1}s.",
+        outcome.done,
+        if outcome.done == 1 { "" } else { "s" },
+        outcome.failed.len(),
+        outcome.skipped.len(),
+        started.elapsed().as_secs_f64()
+    );
+    for f in &outcome.failed {
+        eprintln!("error: {f}");
+    }
+    // Convergence is judged by AWS, not by the steps' own view: re-read and re-plan.
+    let live = match read_live(clients, cfg).await {
+        Ok(l) => l,
+        Err(c) => return c,
+    };
+    match make_plan(cfg, &live) {
+        Ok(after) if !after.has_changes() => {
+            println!(
+                "Converged: environment `{}` matches the configuration.",
+                cfg.env_name
+            );
+            if outcome.failed.is_empty() {
+                0
+            } else {
+                1
+            }
+        }
+        Ok(after) => {
+            let s = after.summary();
+            println!(
+                "Not converged: {} to add, {} to change, {} to replace, {} to destroy, {} conflicts remain. Fix the errors above and run apply again; it resumes where this run stopped.",
+                s.add, s.change, s.replace, s.destroy, s.conflict
+            );
+            1
+        }
+        Err(c) => c,
+    }
+}
+
+pub async fn unlock(dir: &Path, env: &str) -> i32 {
+    let cfg = match load_env(dir, env) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let clients = match clients_for(&cfg).await {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    match lock::read(&clients, &cfg.env_name).await {
+        Ok(None) => {
+            println!("Environment `{}` is not locked.", cfg.env_name);
+            0
+        }
+        Ok(Some((holder, since))) => match lock::release(&clients, &cfg.env_name).await {
+            Ok(()) => {
+                println!(
+                    "Unlocked `{}` (it was locked by {holder} since {since}).",
+                    cfg.env_name
+                );
+                0
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                1
+            }
+        },
+        Err(e) => {
+            eprintln!("error: {e}");
+            1
+        }
+    }
+}
