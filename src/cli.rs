@@ -362,8 +362,18 @@ pub(crate) fn make_plan(cfg: &Config, live: &Live) -> Result<Plan, i32> {
         }
         1
     })?;
-    plan::plan(&cfg.env_name, cfg.region(), &desired, live).map_err(|errs| {
+    let mut plan = plan::plan(&cfg.env_name, cfg.region(), &desired, live).map_err(|errs| {
         eprint!("{}", render::text::render_errors(&errs));
         1
-    })
+    })?;
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let stamp: String = aws::lock::utc(secs)
+        .chars()
+        .filter(|c| c.is_ascii_digit())
+        .collect();
+    plan.name_final_snapshots(&stamp);
+    Ok(plan)
 }

@@ -199,6 +199,7 @@ pub async fn apply(clients: &Clients, plan: &Plan, live: &Live, opts: &Options) 
     let mut state = vec![State::Pending; steps.len()];
     let mut cause: Vec<Option<String>> = vec![None; steps.len()];
     let mut running = JoinSet::new();
+    let progress = Progress::new();
     let mut outcome = Outcome {
         done: 0,
         failed: vec![],
@@ -226,7 +227,7 @@ pub async fn apply(clients: &Clients, plan: &Plan, live: &Live, opts: &Options) 
                         .unwrap_or_else(|| plan.changes[steps[d].change].address.0.clone()),
                     None => "a resource it needs has a name conflict".to_string(),
                 };
-                println!("  skipped {}: {why}", c.address);
+                progress.line(&format!("  skipped {}: {why}", c.address));
                 outcome.skipped.push(c.address.0.clone());
                 cause[s] = Some(why);
                 state[s] = State::Skipped;
@@ -236,7 +237,8 @@ pub async fn apply(clients: &Clients, plan: &Plan, live: &Live, opts: &Options) 
             if ready && running.len() < opts.parallelism.max(1) {
                 state[s] = State::Running;
                 let verb = verb(c.action, steps[s].part);
-                println!("  {}: {}...", c.address, verb.0);
+                progress.line(&format!("  {}: {}...", c.address, verb.0));
+                progress.start(&c.address.0);
                 let change = c.clone();
                 let part = steps[s].part;
                 let ctx = ctx.clone();
@@ -261,31 +263,98 @@ pub async fn apply(clients: &Clients, plan: &Plan, live: &Live, opts: &Options) 
         };
         let c = &plan.changes[steps[s].change];
         let verb = verb(c.action, steps[s].part);
+        progress.finish(&c.address.0);
         match result {
             Ok(detail) => {
                 state[s] = State::Done;
                 outcome.done += 1;
-                println!(
+                progress.line(&format!(
                     "  {}: {}{} [{:.1}s]",
                     c.address,
                     verb.1,
                     detail.map(|d| format!(" ({d})")).unwrap_or_default(),
                     elapsed.as_secs_f64()
-                );
+                ));
             }
             Err(e) => {
                 state[s] = State::Failed;
                 cause[s] = Some(format!("{} failed", c.address));
-                println!(
+                progress.line(&format!(
                     "  {}: FAILED after {:.1}s: {e}",
                     c.address,
                     elapsed.as_secs_f64()
-                );
+                ));
                 outcome.failed.push(e.to_string());
             }
         }
     }
     outcome
+}
+
+/// One line per step started and finished, with elapsed time; on a terminal, also a live
+/// spinner naming what rdsplan is waiting for (plain lines only in CI and pipes).
+struct Progress {
+    bar: Option<indicatif::ProgressBar>,
+    running: Mutex<Vec<(String, Instant)>>,
+}
+
+impl Progress {
+    fn new() -> Progress {
+        use std::io::IsTerminal;
+        let bar =
+            (std::io::stdout().is_terminal() && std::env::var_os("CI").is_none()).then(|| {
+                let b = indicatif::ProgressBar::new_spinner();
+                b.enable_steady_tick(Duration::from_millis(120));
+                b
+            });
+        Progress {
+            bar,
+            running: Mutex::new(Vec::new()),
+        }
+    }
+    fn line(&self, s: &str) {
+        // The spinner is cleared while the line is printed, so lines are never lost or torn.
+        match &self.bar {
+            Some(b) => b.suspend(|| println!("{s}")),
+            None => println!("{s}"),
+        }
+    }
+    fn start(&self, addr: &str) {
+        self.running
+            .lock()
+            .expect("progress")
+            .push((addr.to_string(), Instant::now()));
+        self.refresh();
+    }
+    fn finish(&self, addr: &str) {
+        self.running
+            .lock()
+            .expect("progress")
+            .retain(|(a, _)| a != addr);
+        self.refresh();
+    }
+    fn refresh(&self) {
+        if let Some(b) = &self.bar {
+            let running = self.running.lock().expect("progress");
+            let names: Vec<String> = running
+                .iter()
+                .map(|(a, t)| format!("{a} ({}s)", t.elapsed().as_secs()))
+                .collect();
+            b.set_message(if names.is_empty() {
+                String::new()
+            } else {
+                format!("waiting for AWS: {}", names.join(", "))
+            });
+        }
+    }
+}
+
+impl Drop for Progress {
+    fn drop(&mut self) {
+        if let Some(b) = &self.bar {
+            b.finish_and_clear();
+        }
+    }
 }
 
 fn verb(a: Action, p: Part) -> (&'static str, &'static str) {
@@ -500,6 +569,9 @@ async fn delete(ctx: &Ctx, l: &Resource, c: &Change) -> Result<Option<String>, A
         Kind::IamRole => aws::iam::delete_role(&ctx.clients.iam, addr, &l.name).await?,
         Kind::Instance | Kind::Cluster => {
             let snapshot = (c.final_snapshot != Some(false)).then(|| {
+                if let Some(id) = &c.final_snapshot_id {
+                    return id.clone();
+                }
                 let secs = SystemTime::now()
                     .duration_since(UNIX_EPOCH)
                     .map(|d| d.as_secs())

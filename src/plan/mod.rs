@@ -86,8 +86,12 @@ pub struct Change {
     pub before: Option<Resource>,
     /// The desired resource (create, update, replace).
     pub after: Option<Resource>,
-    /// For deleting an instance: the final snapshot is taken (true) or skipped.
+    /// For deleting an instance or cluster: the final snapshot is taken (true) or skipped.
     pub final_snapshot: Option<bool>,
+    /// The final snapshot's identifier, fixed when the plan is made (outside the pure planner,
+    /// which has no clock) so that the plan names the snapshot apply will take.
+    #[serde(default)]
+    pub final_snapshot_id: Option<String>,
     pub notes: Vec<String>,
 }
 
@@ -123,6 +127,20 @@ pub struct Plan {
 }
 
 impl Plan {
+    /// Names the final snapshots this plan will take, `<identifier>-final-<UTC time>`.
+    pub fn name_final_snapshots(&mut self, utc_compact: &str) {
+        for c in &mut self.changes {
+            if c.final_snapshot == Some(true) {
+                let ident = c
+                    .before
+                    .as_ref()
+                    .map(|b| b.name.clone())
+                    .unwrap_or_else(|| c.name.clone());
+                c.final_snapshot_id = Some(format!("{ident}-final-{utc_compact}"));
+            }
+        }
+    }
+
     pub fn summary(&self) -> Summary {
         let mut s = Summary::default();
         for c in &self.changes {

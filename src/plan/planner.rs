@@ -95,6 +95,7 @@ pub fn plan(
             after: None,
             final_snapshot: matches!(l.kind, Kind::Instance | Kind::Cluster)
                 .then(|| l.bool("skip_final_snapshot") != Some(true)),
+            final_snapshot_id: None,
             notes: vec![],
         });
     }
@@ -186,6 +187,7 @@ fn create_or_conflict(d: &Resource, live: &Live) -> Change {
         before: None,
         after: Some(d.clone()),
         final_snapshot: None,
+        final_snapshot_id: None,
         notes,
     }
 }
@@ -379,6 +381,7 @@ fn compare(
         before: Some(l.clone()),
         after: Some(d.clone()),
         final_snapshot,
+        final_snapshot_id: None,
         notes,
     }
 }

@@ -35,6 +35,7 @@ pub fn render(plan: &Plan) -> String {
                 "pending": c.pending,
                 "maintenance_window": c.maintenance_window,
                 "final_snapshot": c.final_snapshot,
+                "final_snapshot_id": c.final_snapshot_id,
                 "diffs": c.diffs,
                 "before": attrs(&c.before),
                 "after": attrs(&c.after),

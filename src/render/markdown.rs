@@ -53,8 +53,15 @@ pub fn render_capped(plan: &Plan, max: usize) -> String {
         .iter()
         .filter(|c| c.action.is_destructive() && c.kind.holds_data())
     {
+        let named;
         let snap = match c.final_snapshot {
-            Some(true) => "a final snapshot is taken first",
+            Some(true) => match &c.final_snapshot_id {
+                Some(id) => {
+                    named = format!("a final snapshot `{id}` is taken first");
+                    named.as_str()
+                }
+                None => "a final snapshot is taken first",
+            },
             Some(false) => "**no final snapshot** (skip_final_snapshot = true)",
             None => "kept for 30 days (recovery window)",
         };

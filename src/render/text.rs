@@ -33,8 +33,15 @@ pub fn render(plan: &Plan, color: bool) -> String {
     let mut out = String::new();
     for c in plan.changes.iter().filter(|c| c.action.is_destructive()) {
         if c.kind.holds_data() {
+            let named;
             let snap = match c.final_snapshot {
-                Some(true) => "a final snapshot is taken first",
+                Some(true) => match &c.final_snapshot_id {
+                    Some(id) => {
+                        named = format!("a final snapshot `{id}` is taken first");
+                        named.as_str()
+                    }
+                    None => "a final snapshot is taken first",
+                },
                 Some(false) => "NO final snapshot is taken (skip_final_snapshot = true)",
                 None => "its value is kept for 30 days (recovery window)",
             };
