@@ -208,6 +208,11 @@ async fn removing_an_instance_needs_allow_destroy_and_takes_a_final_snapshot() {
         "{}",
         plan.stdout
     );
+    assert!(
+        plan.stdout.contains("a final snapshot `t-orders-final-"),
+        "the plan names the snapshot: {}",
+        plan.stdout
+    );
 
     let refused = rdsplan(
         Some(&moto),
