@@ -1,7 +1,7 @@
 //! AWS errors as users see them: the resource, the operation, and AWS's own message; never a
 //! debug dump of the SDK's types.
 
-use aws_sdk_rds::error::{DisplayErrorContext, ProvideErrorMetadata};
+use aws_sdk_rds::error::ProvideErrorMetadata;
 use std::fmt;
 
 #[derive(Debug, Clone)]
@@ -47,7 +47,7 @@ impl AwsError {
         let code = e.code().map(str::to_string);
         let message = match e.message() {
             Some(m) => m.to_string(),
-            None => DisplayErrorContext(&e).to_string(),
+            None => chain(&e),
         };
         AwsError {
             resource: resource.into(),
@@ -60,6 +60,21 @@ impl AwsError {
     pub fn is_code(&self, codes: &[&str]) -> bool {
         self.code.as_deref().is_some_and(|c| codes.contains(&c))
     }
+}
+
+/// An error and its causes, by their Display texts only (never a Debug dump), with repeats
+/// dropped: "dispatch failure: io error: Connection refused (os error 111)".
+fn chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = vec![e.to_string()];
+    let mut cur = e.source();
+    while let Some(s) = cur {
+        let t = s.to_string();
+        if !parts.iter().any(|p| p.contains(&t)) {
+            parts.push(t);
+        }
+        cur = s.source();
+    }
+    parts.join(": ")
 }
 
 /// `.map_err(sdk("vpc.main", "CreateVpc"))`

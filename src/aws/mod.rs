@@ -92,3 +92,6 @@ pub fn tag_changes(
         .collect();
     (gone, set)
 }
+
+#[cfg(test)]
+mod tests;

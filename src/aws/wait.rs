@@ -3,7 +3,9 @@
 
 use super::AwsError;
 use std::future::Future;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+// tokio's clock, so that tests with a paused clock see deadlines pass.
+use tokio::time::Instant;
 
 /// Calls `check` until it returns `Some`, backing off from 1 s to 15 s between calls; fails
 /// with a timeout error naming `what` at `deadline`.
