@@ -1,8 +1,9 @@
-//! The machine-readable plan: a versioned document (see docs/plan-json.md).
+//! The machine-readable plan: a versioned document (see docs/plan-json.md). Built from structs,
+//! so field order is fixed whatever serde_json features other crates enable.
 
-use crate::plan::{Plan, Summary, FORMAT_VERSION};
+use crate::model::{Address, Attrs, Kind};
+use crate::plan::{AttrDiff, Plan, Summary, FORMAT_VERSION};
 use serde::Serialize;
-use serde_json::Value as Json;
 
 #[derive(Serialize)]
 struct Doc<'a> {
@@ -11,36 +12,49 @@ struct Doc<'a> {
     region: &'a str,
     summary: Summary,
     warnings: &'a [String],
-    changes: Vec<Json>,
+    changes: Vec<ChangeDoc<'a>>,
+}
+
+#[derive(Serialize)]
+struct ChangeDoc<'a> {
+    address: &'a Address,
+    kind: Kind,
+    name: &'a str,
+    id: Option<&'a str>,
+    actions: Vec<&'static str>,
+    replaced_because: &'a [String],
+    replace_order: Option<&'static str>,
+    final_snapshot: Option<bool>,
+    final_snapshot_id: Option<&'a str>,
+    maintenance_window: Option<&'a str>,
+    diffs: &'a [AttrDiff],
+    pending: &'a [AttrDiff],
+    before: Option<&'a Attrs>,
+    after: Option<&'a Attrs>,
+    notes: &'a [String],
 }
 
 pub fn render(plan: &Plan) -> String {
     let changes = plan
         .changes
         .iter()
-        .map(|c| {
-            let attrs = |r: &Option<crate::model::Resource>| {
-                r.as_ref()
-                    .map(|r| serde_json::to_value(&r.attrs).unwrap_or(Json::Null))
-                    .unwrap_or(Json::Null)
-            };
-            serde_json::json!({
-                "address": c.address,
-                "kind": c.kind,
-                "name": c.name,
-                "id": c.id(),
-                "actions": c.action.primitives(),
-                "replaced_because": c.replaced_because,
-                "replace_order": (c.action == crate::plan::Action::Replace).then_some("delete_then_create"),
-                "pending": c.pending,
-                "maintenance_window": c.maintenance_window,
-                "final_snapshot": c.final_snapshot,
-                "final_snapshot_id": c.final_snapshot_id,
-                "diffs": c.diffs,
-                "before": attrs(&c.before),
-                "after": attrs(&c.after),
-                "notes": c.notes,
-            })
+        .map(|c| ChangeDoc {
+            address: &c.address,
+            kind: c.kind,
+            name: &c.name,
+            id: c.id(),
+            actions: c.action.primitives(),
+            replaced_because: &c.replaced_because,
+            replace_order: (c.action == crate::plan::Action::Replace)
+                .then_some("delete_then_create"),
+            final_snapshot: c.final_snapshot,
+            final_snapshot_id: c.final_snapshot_id.as_deref(),
+            maintenance_window: c.maintenance_window.as_deref(),
+            diffs: &c.diffs,
+            pending: &c.pending,
+            before: c.before.as_ref().map(|r| &r.attrs),
+            after: c.after.as_ref().map(|r| &r.attrs),
+            notes: &c.notes,
         })
         .collect();
     let doc = Doc {
