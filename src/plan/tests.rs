@@ -611,3 +611,17 @@ fn aws_tags_are_not_compared() {
     assert_eq!(tags.len(), 1);
     assert_eq!(tags["team"], "a");
 }
+
+#[test]
+fn docs_replacement_md_lists_every_forcing_attribute() {
+    let doc = include_str!("../../docs/replacement.md");
+    for (kind, attrs) in rules::replacement_table() {
+        let row = doc
+            .lines()
+            .find(|l| l.starts_with(&format!("| `{kind}` |")))
+            .unwrap_or_else(|| panic!("docs/replacement.md has no row for {kind}"));
+        for a in attrs {
+            assert!(row.contains(&format!("`{a}`")), "docs/replacement.md: {kind} lacks {a}");
+        }
+    }
+}
