@@ -10,6 +10,7 @@ pub mod cli;
 pub mod cli_access;
 pub mod cli_apply;
 pub mod config;
+pub mod drift;
 pub mod graph;
 pub mod model;
 pub mod plan;

@@ -393,6 +393,10 @@ pub struct Live {
     /// Available AZs of the region, sorted.
     pub azs: Vec<String>,
     pub foreign: Vec<Foreign>,
+    /// RDS instances and clusters in a managed VPC or subnet group, and security groups in a
+    /// managed VPC, that carry no rdsplan tags: reported by `drift`, never touched.
+    #[serde(default)]
+    pub unmanaged: Vec<Foreign>,
 }
 
 impl Live {

@@ -407,6 +407,67 @@ pub async fn read(c: &Clients, w: &Wanted<'_>) -> Result<Live, AwsError> {
             }),
         }
     }
+    // What sits in our network without our tags (drift's "unmanaged").
+    let our_groups: Vec<String> = live
+        .resources
+        .iter()
+        .filter(|r| r.kind == Kind::DbSubnetGroup)
+        .map(|r| r.name.clone())
+        .collect();
+    let untagged = |tags: &[(String, String)]| tag(tags, TAG_ENV).is_none();
+    for i in &instances {
+        let in_ours = i.db_subnet_group().is_some_and(|g| {
+            g.vpc_id().is_some_and(|v| our_vpcs.contains(&v))
+                || g.db_subnet_group_name()
+                    .is_some_and(|n| our_groups.iter().any(|x| x == n))
+        });
+        if in_ours && untagged(&rds_tags(i.tag_list())) && i.db_cluster_identifier().is_none() {
+            live.unmanaged.push(Foreign {
+                kind: Kind::Instance,
+                name: i.db_instance_identifier().unwrap_or_default().to_string(),
+                id: i.db_instance_arn().unwrap_or_default().to_string(),
+            });
+        }
+    }
+    for cl in &clusters {
+        let in_ours = cl
+            .db_subnet_group()
+            .is_some_and(|n| our_groups.iter().any(|x| x == n));
+        if in_ours && untagged(&rds_tags(cl.tag_list())) {
+            live.unmanaged.push(Foreign {
+                kind: Kind::Cluster,
+                name: cl.db_cluster_identifier().unwrap_or_default().to_string(),
+                id: cl.db_cluster_arn().unwrap_or_default().to_string(),
+            });
+        }
+    }
+    if !our_vpcs.is_empty() {
+        let groups: Vec<_> = c
+            .ec2
+            .describe_security_groups()
+            .filters(
+                Filter::builder()
+                    .name("vpc-id")
+                    .set_values(Some(our_vpcs.iter().map(|v| v.to_string()).collect()))
+                    .build(),
+            )
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(sdk("security groups", "DescribeSecurityGroups"))?;
+        for g in &groups {
+            // Every VPC has a "default" group that AWS made; it is not drift.
+            if g.group_name() != Some("default") && untagged(&ec2_tags(g.tags())) {
+                live.unmanaged.push(Foreign {
+                    kind: Kind::SecurityGroup,
+                    name: g.group_name().unwrap_or_default().to_string(),
+                    id: g.group_id().unwrap_or_default().to_string(),
+                });
+            }
+        }
+    }
     live.resources.sort_by(|a, b| a.address.cmp(&b.address));
     Ok(live)
 }

@@ -621,7 +621,10 @@ fn docs_replacement_md_lists_every_forcing_attribute() {
             .find(|l| l.starts_with(&format!("| `{kind}` |")))
             .unwrap_or_else(|| panic!("docs/replacement.md has no row for {kind}"));
         for a in attrs {
-            assert!(row.contains(&format!("`{a}`")), "docs/replacement.md: {kind} lacks {a}");
+            assert!(
+                row.contains(&format!("`{a}`")),
+                "docs/replacement.md: {kind} lacks {a}"
+            );
         }
     }
 }

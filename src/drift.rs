@@ -1,0 +1,213 @@
+//! Drift: how live AWS differs from the files, classified for scheduled runs. Pure: built from
+//! a plan and the live state it was made from.
+
+use crate::model::{Address, Kind, Live, Value};
+use crate::plan::{Action, AttrDiff, Plan};
+use serde::Serialize;
+use std::fmt::Write;
+
+pub const FORMAT_VERSION: &str = "1.0";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Class {
+    /// Live attributes differ from the files (changed out of band).
+    Changed,
+    /// Accepted by AWS, waiting for a maintenance window.
+    Pending,
+    /// In the files but not in AWS (deleted outside rdsplan, or never applied).
+    Missing,
+    /// Tagged for this environment in AWS but no longer in the files.
+    NotInFiles,
+    /// In a managed VPC or subnet group without rdsplan tags.
+    Unmanaged,
+    /// A name the files want is taken by something that is not ours.
+    Conflict,
+}
+
+impl Class {
+    fn label(self) -> &'static str {
+        match self {
+            Class::Changed => "changed out of band",
+            Class::Pending => "pending in AWS",
+            Class::Missing => "missing",
+            Class::NotInFiles => "not in the files",
+            Class::Unmanaged => "unmanaged",
+            Class::Conflict => "name conflict",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Item {
+    pub class: Class,
+    pub address: Option<Address>,
+    pub kind: Kind,
+    pub name: String,
+    pub id: Option<String>,
+    pub diffs: Vec<AttrDiff>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub format_version: &'static str,
+    pub environment: String,
+    pub region: String,
+    pub in_sync: bool,
+    pub items: Vec<Item>,
+}
+
+pub fn report(plan: &Plan, live: &Live) -> Report {
+    let mut items = Vec::new();
+    for c in &plan.changes {
+        let class = match c.action {
+            Action::Update | Action::Replace => Some(Class::Changed),
+            Action::Create => Some(Class::Missing),
+            Action::Delete => Some(Class::NotInFiles),
+            Action::Conflict => Some(Class::Conflict),
+            Action::NoOp => None,
+        };
+        let item = |class, diffs: &Vec<AttrDiff>| Item {
+            class,
+            address: Some(c.address.clone()),
+            kind: c.kind,
+            name: c.name.clone(),
+            id: c.id().map(str::to_string),
+            diffs: if class == Class::Missing || class == Class::NotInFiles {
+                vec![]
+            } else {
+                diffs.clone()
+            },
+        };
+        if let Some(class) = class {
+            items.push(item(class, &c.diffs));
+        }
+        if !c.pending.is_empty() {
+            items.push(item(Class::Pending, &c.pending));
+        }
+    }
+    for u in &live.unmanaged {
+        items.push(Item {
+            class: Class::Unmanaged,
+            address: None,
+            kind: u.kind,
+            name: u.name.clone(),
+            id: Some(u.id.clone()),
+            diffs: vec![],
+        });
+    }
+    Report {
+        format_version: FORMAT_VERSION,
+        environment: plan.environment.clone(),
+        region: plan.region.clone(),
+        in_sync: items.is_empty(),
+        items,
+    }
+}
+
+fn show(v: &Option<Value>) -> String {
+    v.as_ref()
+        .map(|v| v.to_string())
+        .unwrap_or_else(|| "(unset)".into())
+}
+
+pub fn text(r: &Report) -> String {
+    let mut out = String::new();
+    if r.in_sync {
+        let _ = writeln!(
+            out,
+            "In sync: environment `{}` ({}) matches the files.",
+            r.environment, r.region
+        );
+        return out;
+    }
+    let _ = writeln!(
+        out,
+        "Drift in environment `{}` ({}): {} finding(s).",
+        r.environment,
+        r.region,
+        r.items.len()
+    );
+    for i in &r.items {
+        let what = i
+            .address
+            .as_ref()
+            .map(|a| a.0.clone())
+            .unwrap_or_else(|| i.kind.describe().to_string());
+        let id =
+            i.id.as_deref()
+                .map(|x| format!(", {x}"))
+                .unwrap_or_default();
+        let _ = writeln!(out, "  [{}] {what} ({}{id})", i.class.label(), i.name);
+        for d in &i.diffs {
+            // For drift, "files" is what the files say and "aws" what AWS has.
+            let (files, aws) = match i.class {
+                Class::Pending => (
+                    show(&d.after),
+                    format!("{} now, {} pending", show(&d.before), show(&d.after)),
+                ),
+                _ => (show(&d.after), show(&d.before)),
+            };
+            let _ = writeln!(out, "      {}: files {files}, AWS {aws}", d.name);
+        }
+    }
+    out
+}
+
+pub fn markdown(r: &Report) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "### rdsplan drift for `{}` ({})\n",
+        r.environment, r.region
+    );
+    if r.in_sync {
+        out.push_str("**In sync.** AWS matches the files.\n");
+        return out;
+    }
+    out.push_str("| finding | resource | AWS name | details |\n|---|---|---|---|\n");
+    for i in &r.items {
+        let what = i
+            .address
+            .as_ref()
+            .map(|a| format!("`{a}`"))
+            .unwrap_or_else(|| i.kind.describe().to_string());
+        let details: Vec<String> = i
+            .diffs
+            .iter()
+            .map(|d| {
+                format!(
+                    "`{}`: files {}, AWS {}",
+                    d.name,
+                    show(&d.after),
+                    show(&d.before)
+                )
+            })
+            .collect();
+        let _ = writeln!(
+            out,
+            "| {} | {what} | `{}` | {} |",
+            i.class.label(),
+            i.name,
+            details.join("; ")
+        );
+    }
+    out
+}
+
+pub fn json(reports: &[Report]) -> String {
+    #[derive(Serialize)]
+    struct Doc<'a> {
+        format_version: &'static str,
+        in_sync: bool,
+        environments: &'a [Report],
+    }
+    let doc = Doc {
+        format_version: FORMAT_VERSION,
+        in_sync: reports.iter().all(|r| r.in_sync),
+        environments: reports,
+    };
+    let mut s = serde_json::to_string_pretty(&doc).expect("drift serialises");
+    s.push('\n');
+    s
+}
