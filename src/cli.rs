@@ -74,6 +74,17 @@ pub enum Command {
     },
     /// Print the JSON Schema of the configuration files.
     Schema,
+    /// Compare live AWS with the files and classify every difference: changed out of band,
+    /// pending in AWS, missing, not in the files, unmanaged (untagged databases and security
+    /// groups in a managed VPC). Read-only: it changes nothing in AWS and needs only read
+    /// permissions. Exit 0 in sync, 2 on drift, 1 on error.
+    Drift {
+        /// Environments to check (repeatable); all under --dir when none is given.
+        #[arg(long)]
+        env: Vec<String>,
+        #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
+        format: PlanFormat,
+    },
     /// Clear a stale apply lock (left by an apply that was killed), saying who held it.
     Unlock {
         #[arg(long)]
@@ -192,6 +203,7 @@ pub async fn run(cli: Cli) -> i32 {
             println!("{}", crate::schema());
             0
         }
+        Command::Drift { env, format } => crate::cli_drift::drift(&cli.dir, env, format).await,
         Command::Unlock { env } => crate::cli_apply::unlock(&cli.dir, &env).await,
         Command::Plan {
             env,

@@ -9,6 +9,7 @@ pub mod aws;
 pub mod cli;
 pub mod cli_access;
 pub mod cli_apply;
+pub mod cli_drift;
 pub mod config;
 pub mod drift;
 pub mod graph;

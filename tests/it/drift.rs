@@ -1,0 +1,144 @@
+//! Scheduled drift runs: out-of-band changes are found and classified; nothing is changed.
+
+use super::support::*;
+
+fn drift_json(moto: &Moto, env: &Env) -> (i32, serde_json::Value) {
+    let r = rdsplan(
+        Some(moto),
+        &env.dir(),
+        &["drift", "--env", "t", "--format", "json"],
+    );
+    assert!(r.code == 0 || r.code == 2, "{}", r.all());
+    (r.code, serde_json::from_str(&r.stdout).unwrap())
+}
+
+fn find<'a>(doc: &'a serde_json::Value, class: &str, what: &str) -> Option<&'a serde_json::Value> {
+    doc["environments"][0]["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["class"] == class && (i["address"] == what || i["name"] == what))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn out_of_band_changes_are_classified() {
+    let moto = Moto::start();
+    let env = Env::standard("db.t3.micro");
+    apply_ok(&moto, &env, &[]);
+    let (code, doc) = drift_json(&moto, &env);
+    assert_eq!(code, 0, "{doc}");
+    assert_eq!(doc["in_sync"], true);
+    let text = rdsplan(Some(&moto), &env.dir(), &["drift", "--env", "t"]);
+    assert_eq!(text.code, 0);
+    assert!(text.stdout.contains("In sync"), "{}", text.stdout);
+    let sdk = moto.sdk().await;
+
+    // 1. The instance class is changed in the console.
+    sdk.rds
+        .modify_db_instance()
+        .db_instance_identifier("t-orders")
+        .db_instance_class("db.t3.small")
+        .apply_immediately(true)
+        .send()
+        .await
+        .unwrap();
+    let (code, doc) = drift_json(&moto, &env);
+    assert_eq!(code, 2);
+    let item = find(&doc, "changed", "instance.orders").unwrap_or_else(|| panic!("{doc}"));
+    assert_eq!(item["diffs"][0]["name"], "instance_class");
+    assert_eq!(item["diffs"][0]["before"], "db.t3.small");
+    assert_eq!(item["diffs"][0]["after"], "db.t3.micro");
+
+    // 2. Someone opens SSH on the database group.
+    let groups = sdk
+        .ec2
+        .describe_security_groups()
+        .filters(
+            aws_sdk_ec2::types::Filter::builder()
+                .name("tag:rdsplan:address")
+                .values("security_group.db")
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let gid = groups.security_groups()[0].group_id().unwrap().to_string();
+    sdk.ec2
+        .authorize_security_group_ingress()
+        .group_id(&gid)
+        .ip_protocol("tcp")
+        .from_port(22)
+        .to_port(22)
+        .cidr_ip("0.0.0.0/0")
+        .send()
+        .await
+        .unwrap();
+    let (code, doc) = drift_json(&moto, &env);
+    assert_eq!(code, 2);
+    let item = find(&doc, "changed", "security_group.db").unwrap_or_else(|| panic!("{doc}"));
+    assert_eq!(item["diffs"][0]["name"], "ingress");
+    assert!(
+        item["diffs"][0]["before"]
+            .to_string()
+            .contains("\"from_port\":22"),
+        "{item}"
+    );
+
+    // 3. A database nobody declared appears in the managed subnet group.
+    sdk.rds
+        .create_db_instance()
+        .db_instance_identifier("shadow-db")
+        .engine("postgres")
+        .db_instance_class("db.t3.micro")
+        .allocated_storage(20)
+        .master_username("x")
+        .master_user_password("not-ours-123")
+        .db_subnet_group_name("t-main")
+        .send()
+        .await
+        .unwrap();
+    let (code, doc) = drift_json(&moto, &env);
+    assert_eq!(code, 2);
+    let item = find(&doc, "unmanaged", "shadow-db").unwrap_or_else(|| panic!("{doc}"));
+    assert_eq!(item["kind"], "instance");
+
+    // 4. The database is deleted outside rdsplan.
+    sdk.rds
+        .delete_db_instance()
+        .db_instance_identifier("t-orders")
+        .skip_final_snapshot(true)
+        .send()
+        .await
+        .unwrap();
+    let (code, doc) = drift_json(&moto, &env);
+    assert_eq!(code, 2);
+    assert!(find(&doc, "missing", "instance.orders").is_some(), "{doc}");
+
+    // Drift changed nothing: the unmanaged database and the extra rule are still there.
+    let shadow = sdk
+        .rds
+        .describe_db_instances()
+        .db_instance_identifier("shadow-db")
+        .send()
+        .await
+        .unwrap();
+    assert!(shadow.db_instances()[0].tag_list().is_empty());
+    let md = rdsplan(
+        Some(&moto),
+        &env.dir(),
+        &["drift", "--env", "t", "--format", "markdown"],
+    );
+    assert_eq!(md.code, 2);
+    assert!(md.stdout.contains("| unmanaged |"), "{}", md.stdout);
+}
+
+#[test]
+fn drift_help_says_it_is_read_only() {
+    let r = rdsplan(None, std::path::Path::new("."), &["drift", "--help"]);
+    assert!(
+        r.stdout
+            .contains("Read-only: it changes nothing in AWS and needs only read permissions"),
+        "{}",
+        r.stdout
+    );
+}
