@@ -85,6 +85,26 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
         format: PlanFormat,
     },
+    /// Adopt an existing resource: print (or append to FILE) its TOML, complete enough that a
+    /// plan afterwards shows no change for it, and tag it as managed by this environment after
+    /// confirmation. Changes nothing but tags.
+    Import {
+        #[arg(long)]
+        env: String,
+        /// vpc, security_group, instance, replica or cluster
+        kind: String,
+        /// The AWS id: vpc-..., sg-..., or an RDS identifier
+        aws_id: String,
+        /// The NAME of its address (KIND.NAME) in the files.
+        #[arg(long = "as", value_name = "NAME")]
+        name: String,
+        /// Append the TOML to FILE (e.g. environments/prod/imported.toml) instead of printing it.
+        #[arg(long, value_name = "FILE")]
+        write: Option<PathBuf>,
+        /// Tag without asking (for scripts).
+        #[arg(long)]
+        auto_approve: bool,
+    },
     /// Clear a stale apply lock (left by an apply that was killed), saying who held it.
     Unlock {
         #[arg(long)]
@@ -204,6 +224,23 @@ pub async fn run(cli: Cli) -> i32 {
             0
         }
         Command::Drift { env, format } => crate::cli_drift::drift(&cli.dir, env, format).await,
+        Command::Import {
+            env,
+            kind,
+            aws_id,
+            name,
+            write,
+            auto_approve,
+        } => {
+            let a = crate::cli_import::Args {
+                kind,
+                aws_id,
+                name,
+                write,
+                auto_approve,
+            };
+            crate::cli_import::import(&cli.dir, &env, a).await
+        }
         Command::Unlock { env } => crate::cli_apply::unlock(&cli.dir, &env).await,
         Command::Plan {
             env,

@@ -134,6 +134,13 @@ pub(super) async fn instance(
                 .ok_or_else(|| {
                     AwsError::new(addr, "resolve", "its DB subnet group was not created")
                 })?;
+            if d.str("credentials") == Some("external") {
+                return Err(AwsError::new(
+                    addr,
+                    "CreateDBInstance",
+                    "credentials = \"external\" means the password is kept outside rdsplan, so rdsplan cannot create this instance; use \"generated\" or \"managed\"",
+                ));
+            }
             let password = password(ctx, addr, secret.as_ref()).await?;
             aws::rds::create_instance(
                 rds,
@@ -220,6 +227,9 @@ pub(super) async fn cluster(
                 .ok_or_else(|| {
                     AwsError::new(addr, "resolve", "its DB subnet group was not created")
                 })?;
+            if d.str("credentials") == Some("external") {
+                return Err(AwsError::new(addr, "CreateDBCluster", "credentials = \"external\" means the password is kept outside rdsplan, so rdsplan cannot create this cluster; use \"generated\" or \"managed\""));
+            }
             let password = password(ctx, addr, secret.as_ref()).await?;
             rds_cluster::create_cluster(
                 rds,

@@ -137,7 +137,11 @@ pub fn expand(cfg: &Config, live: &Live) -> Result<Vec<Resource>, Vec<ExpandErro
                 .with("tags", tags(&v.spec.tags, Some(format!("{vname}-public")))),
             );
         }
-        if azs.len() >= 2 {
+        // The subnet group exists for the databases placed in this VPC; a VPC without any has
+        // none (so an adopted VPC plans with no change).
+        let used = cfg.instances.iter().any(|i| i.spec.vpc == v.name)
+            || cfg.clusters.iter().any(|c| c.spec.vpc == v.name);
+        if azs.len() >= 2 && used {
             out.push(
                 Resource::new(
                     db_subnet_group_address(&addr),

@@ -14,22 +14,22 @@ pub struct ConfigFile {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub environment: Option<EnvironmentConfig>,
     /// VPCs with one private subnet per AZ.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub vpc: BTreeMap<String, VpcConfig>,
     /// Security groups with their ingress and egress rules.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub security_group: BTreeMap<String, SecurityGroupConfig>,
     /// Standalone RDS DB instances.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub instance: BTreeMap<String, InstanceConfig>,
     /// Read replicas of an `instance`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub replica: BTreeMap<String, ReplicaConfig>,
     /// Aurora clusters and their member instances.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub cluster: BTreeMap<String, ClusterConfig>,
     /// IAM roles that RDS (or another service) assumes.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub iam_role: BTreeMap<String, IamRoleConfig>,
 }
 
@@ -302,6 +302,9 @@ pub enum Credentials {
     #[default]
     Generated,
     Managed,
+    /// The password is kept outside rdsplan (a database adopted with `rdsplan import`):
+    /// rdsplan neither sets nor stores it, and cannot create the database.
+    External,
 }
 
 impl Credentials {
@@ -309,6 +312,7 @@ impl Credentials {
         match self {
             Credentials::Generated => "generated",
             Credentials::Managed => "managed",
+            Credentials::External => "external",
         }
     }
 }

@@ -219,6 +219,14 @@ fn verdict(d: &Resource, k: &str, compare: Compare, want: &Value, have: Option<&
     if want.is_unknown() || h.is_unknown() {
         return Verdict::Differs;
     }
+    // "external" credentials are any password RDS does not manage.
+    if k == "credentials" && want.as_str() == Some("external") {
+        return if h.as_str() == Some("managed") {
+            Verdict::Differs
+        } else {
+            Verdict::Same
+        };
+    }
     let same = |b: bool| if b { Verdict::Same } else { Verdict::Differs };
     match compare {
         Compare::Never => Verdict::Same,

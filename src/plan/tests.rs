@@ -67,6 +67,7 @@ fn live(rs: &[Resource]) -> Live {
         resources: rs.iter().map(live_of).collect(),
         azs: vec!["us-west-2a".into()],
         foreign: vec![],
+        unmanaged: vec![],
     }
 }
 

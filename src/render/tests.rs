@@ -82,6 +82,7 @@ pub fn every_action() -> Plan {
             name: "dev-reports".into(),
             id: "arn:aws:rds:us-west-2:123456789012:db:dev-reports".into(),
         }],
+        unmanaged: vec![],
     };
     plan("dev", "us-west-2", &desired, &live).unwrap()
 }

@@ -1,0 +1,169 @@
+//! `rdsplan import`: adopt one existing resource into an environment.
+
+use crate::aws::{adopt, rds, rds_cluster};
+use crate::cli::{clients_for, load_env, read_live};
+use crate::import::{self, Adoption, Target};
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+pub struct Args {
+    pub kind: String,
+    pub aws_id: String,
+    pub name: String,
+    pub write: Option<PathBuf>,
+    pub auto_approve: bool,
+}
+
+pub async fn import(dir: &Path, env: &str, a: Args) -> i32 {
+    match run(dir, env, a).await {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e}");
+            1
+        }
+    }
+}
+
+async fn run(dir: &Path, env: &str, a: Args) -> Result<i32, String> {
+    let cfg = load_env(dir, env)
+        .map_err(|_| "the environment's files have problems (see above)".to_string())?;
+    if !crate::config::load::valid_name(&a.name) {
+        return Err(format!(
+            "`{}` is not a valid name: lowercase letters, digits and `-`, starting with a letter",
+            a.name
+        ));
+    }
+    let taken = match a.kind.as_str() {
+        "vpc" => cfg.vpcs.iter().any(|d| d.name == a.name),
+        "security_group" => cfg.security_groups.iter().any(|d| d.name == a.name),
+        "instance" => cfg.instances.iter().any(|d| d.name == a.name),
+        "replica" => cfg.replicas.iter().any(|d| d.name == a.name),
+        "cluster" => cfg.clusters.iter().any(|d| d.name == a.name),
+        other => {
+            return Err(format!(
+                "cannot import a `{other}`: give vpc, security_group, instance, replica or cluster"
+            ))
+        }
+    };
+    if taken {
+        return Err(format!(
+            "{}.{} is already defined in the files",
+            a.kind, a.name
+        ));
+    }
+    let clients = clients_for(&cfg)
+        .await
+        .map_err(|_| "cannot reach AWS (see above)".to_string())?;
+    let live = read_live(&clients, &cfg)
+        .await
+        .map_err(|_| "cannot read live state (see above)".to_string())?;
+    let ctx = import::Ctx {
+        env: &cfg.env_name,
+        env_tags: &cfg.environment().tags,
+        live: &live,
+    };
+    let id = a.aws_id.as_str();
+    let why = |e: String| format!("cannot import {id}: {e}");
+    let adoption: Adoption = match a.kind.as_str() {
+        "vpc" => {
+            let (v, subnets) = adopt::vpc(&clients, id).await.map_err(|e| e.to_string())?;
+            import::check_not_managed(&import::ec2_tag_list(v.tags())).map_err(why)?;
+            import::vpc(&ctx, &a.name, &v, &subnets).map_err(why)?
+        }
+        "security_group" => {
+            let g = adopt::security_group(&clients, id)
+                .await
+                .map_err(|e| e.to_string())?;
+            import::check_not_managed(&import::ec2_tag_list(g.tags())).map_err(why)?;
+            import::security_group(&ctx, &a.name, &g).map_err(why)?
+        }
+        "instance" | "replica" => {
+            let i = rds::describe_instance(&clients.rds, id)
+                .await
+                .map_err(|e| e.to_string())?
+                .ok_or_else(|| format!("no RDS instance `{id}`"))?;
+            import::check_not_managed(&import::rds_tag_list(i.tag_list())).map_err(why)?;
+            if a.kind == "instance" {
+                if i.read_replica_source_db_instance_identifier().is_some() {
+                    return Err(format!("{id} is a read replica: import it as `replica`"));
+                }
+                import::instance(&ctx, &a.name, &i).map_err(why)?
+            } else {
+                import::replica(&ctx, &a.name, &i).map_err(why)?
+            }
+        }
+        _ => {
+            let c = rds_cluster::describe_cluster(&clients.rds, id)
+                .await
+                .map_err(|e| e.to_string())?
+                .ok_or_else(|| format!("no Aurora cluster `{id}`"))?;
+            import::check_not_managed(&import::rds_tag_list(c.tag_list())).map_err(why)?;
+            let mut members = Vec::new();
+            for m in c.db_cluster_members() {
+                if let Some(i) = rds::describe_instance(
+                    &clients.rds,
+                    m.db_instance_identifier().unwrap_or_default(),
+                )
+                .await
+                .map_err(|e| e.to_string())?
+                {
+                    members.push(i);
+                }
+            }
+            import::cluster(&ctx, &a.name, &c, &members).map_err(why)?
+        }
+    };
+    match &a.write {
+        Some(file) => {
+            let mut f = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(file)
+                .map_err(|e| format!("cannot write {}: {e}", file.display()))?;
+            writeln!(
+                f,
+                "\n# imported from {id} by `rdsplan import`\n{}",
+                adoption.toml
+            )
+            .map_err(|e| format!("cannot write {}: {e}", file.display()))?;
+            eprintln!("Wrote {}.{} to {}.", a.kind, a.name, file.display());
+        }
+        None => println!("{}", adoption.toml),
+    }
+    for n in &adoption.notes {
+        eprintln!("note: {n}");
+    }
+    eprintln!("\nrdsplan will tag (and change nothing else):");
+    for (target, address, _) in &adoption.tags {
+        let id = match target {
+            Target::Ec2(i) | Target::Rds(i) => i,
+        };
+        eprintln!("  {id} as {address}");
+    }
+    if !a.auto_approve {
+        if !std::io::stdin().is_terminal() {
+            return Err("tagging needs confirmation, but standard input is not a terminal; pass --auto-approve".into());
+        }
+        eprint!(
+            "Tag these as managed by `{}`? Only 'yes' is accepted: ",
+            cfg.env_name
+        );
+        let mut answer = String::new();
+        if std::io::stdin().read_line(&mut answer).is_err() || answer.trim() != "yes" {
+            eprintln!("Import cancelled; nothing was tagged.");
+            return Ok(1);
+        }
+    }
+    for (target, _, tags) in &adoption.tags {
+        match target {
+            Target::Ec2(i) => adopt::tag_ec2(&clients, i, tags).await,
+            Target::Rds(arn) => adopt::tag_rds(&clients, arn, tags).await,
+        }
+        .map_err(|e| e.to_string())?;
+    }
+    eprintln!(
+        "Imported: {}.{} is now managed by `{}`.",
+        a.kind, a.name, cfg.env_name
+    );
+    Ok(0)
+}

@@ -1,0 +1,533 @@
+//! `rdsplan import`: from one existing AWS resource to the TOML that describes it (complete
+//! enough that a plan afterwards shows no change for it) and the tags that adopt it. Pure: the
+//! AWS descriptions come in, text and tag sets go out.
+
+use crate::config::types::*;
+use crate::model::{Kind, Live, Resource, MANAGED_BY, TAG_ADDRESS, TAG_ENV, TAG_MANAGED_BY};
+use aws_sdk_ec2::types::{SecurityGroup, Subnet, Vpc};
+use aws_sdk_rds::types::{DbCluster, DbInstance};
+use ipnet::Ipv4Net;
+use std::collections::BTreeMap;
+
+/// Where tags go.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Target {
+    Ec2(String),
+    Rds(String),
+}
+
+#[derive(Debug)]
+pub struct Adoption {
+    pub toml: String,
+    pub tags: Vec<(Target, String, BTreeMap<String, String>)>,
+    pub notes: Vec<String>,
+}
+
+pub struct Ctx<'a> {
+    pub env: &'a str,
+    pub env_tags: &'a BTreeMap<String, String>,
+    pub live: &'a Live,
+}
+
+impl Ctx<'_> {
+    /// Ownership tags plus the environment's tags (and a Name), set on the adopted resource so
+    /// that the next plan sees exactly what the files say.
+    fn tags(&self, address: &str, name: Option<String>) -> BTreeMap<String, String> {
+        let mut t = self.env_tags.clone();
+        if let Some(n) = name {
+            t.insert("Name".into(), n);
+        }
+        t.insert(TAG_ENV.into(), self.env.into());
+        t.insert(TAG_ADDRESS.into(), address.into());
+        t.insert(TAG_MANAGED_BY.into(), MANAGED_BY.into());
+        t
+    }
+    /// Live tags the files must list themselves: not the environment's, not ours, not AWS's.
+    fn own_tags(
+        &self,
+        tags: impl IntoIterator<Item = (String, String)>,
+    ) -> BTreeMap<String, String> {
+        crate::aws::user_tags(tags)
+            .into_iter()
+            .filter(|(k, v)| k != "Name" && self.env_tags.get(k) != Some(v))
+            .collect()
+    }
+    fn owned(&self, kind: Kind, id: &str) -> Option<&Resource> {
+        self.live
+            .resources
+            .iter()
+            .find(|r| r.kind == kind && (r.id.as_deref() == Some(id) || r.name == id))
+    }
+    fn short(&self, kind: Kind, id: &str, what: &str) -> Result<String, String> {
+        let r = self.owned(kind, id).ok_or_else(|| {
+            format!(
+                "{what} {id} is not managed by environment `{}`; import it first",
+                self.env
+            )
+        })?;
+        Ok(r.address
+            .as_str()
+            .split('.')
+            .nth(1)
+            .unwrap_or_default()
+            .to_string())
+    }
+}
+
+/// The TOML of one resource, in the CONFIG.md format.
+fn file(f: impl FnOnce(&mut ConfigFile)) -> String {
+    let mut c = ConfigFile::default();
+    f(&mut c);
+    toml::to_string(&c).unwrap_or_default()
+}
+
+fn ec2_tags(tags: &[aws_sdk_ec2::types::Tag]) -> Vec<(String, String)> {
+    tags.iter()
+        .map(|t| {
+            (
+                t.key().unwrap_or_default().to_string(),
+                t.value().unwrap_or_default().to_string(),
+            )
+        })
+        .collect()
+}
+
+fn rds_tags(tags: &[aws_sdk_rds::types::Tag]) -> Vec<(String, String)> {
+    tags.iter()
+        .map(|t| {
+            (
+                t.key().unwrap_or_default().to_string(),
+                t.value().unwrap_or_default().to_string(),
+            )
+        })
+        .collect()
+}
+
+/// Refuses a resource some rdsplan environment already manages.
+pub fn check_not_managed(tags: &[(String, String)]) -> Result<(), String> {
+    match tags.iter().find(|(k, _)| k == TAG_ENV) {
+        Some((_, env)) => Err(format!(
+            "it is already managed by rdsplan environment `{env}`"
+        )),
+        None => Ok(()),
+    }
+}
+
+pub fn ec2_tag_list(tags: &[aws_sdk_ec2::types::Tag]) -> Vec<(String, String)> {
+    ec2_tags(tags)
+}
+
+pub fn rds_tag_list(tags: &[aws_sdk_rds::types::Tag]) -> Vec<(String, String)> {
+    rds_tags(tags)
+}
+
+/// The version prefix to write: minor upgrades within it are then no drift.
+pub fn version_prefix(engine: &str, v: &str) -> String {
+    let parts: Vec<&str> = v.split('.').collect();
+    let keep = if engine.contains("postgres") {
+        1
+    } else if engine.contains("mysql") || engine == "mariadb" {
+        2
+    } else {
+        parts.len()
+    };
+    parts[..keep.min(parts.len())].join(".")
+}
+
+pub fn vpc(ctx: &Ctx, name: &str, v: &Vpc, subnets: &[Subnet]) -> Result<Adoption, String> {
+    let cidr: Ipv4Net = v
+        .cidr_block()
+        .unwrap_or_default()
+        .parse()
+        .map_err(|_| "the VPC has no IPv4 CIDR".to_string())?;
+    let mut azs: Vec<String> = subnets
+        .iter()
+        .filter_map(|s| s.availability_zone().map(str::to_string))
+        .collect();
+    azs.sort();
+    azs.dedup();
+    let prefix = subnets
+        .iter()
+        .filter_map(|s| s.cidr_block()?.parse::<Ipv4Net>().ok())
+        .map(|n| n.prefix_len())
+        .min()
+        .unwrap_or(24);
+    let spec = VpcConfig {
+        cidr: cidr.to_string(),
+        azs: if azs.is_empty() {
+            Azs::Count(2)
+        } else {
+            Azs::List(azs.clone())
+        },
+        subnet_prefix: prefix as i64,
+        public: false,
+        tags: ctx.own_tags(ec2_tags(v.tags())),
+    };
+    let address = format!("vpc.{name}");
+    let vname = format!("{}-{name}", ctx.env);
+    let mut tags = vec![(
+        Target::Ec2(v.vpc_id().unwrap_or_default().into()),
+        address.clone(),
+        ctx.tags(&address, Some(vname.clone())),
+    )];
+    let mut notes = Vec::new();
+    // Existing subnets that sit where rdsplan would carve them are adopted too.
+    let blocks: Vec<Ipv4Net> = cidr
+        .subnets(prefix)
+        .map(|s| s.take(azs.len()).collect())
+        .unwrap_or_default();
+    for s in subnets {
+        let az = s.availability_zone().unwrap_or_default();
+        let i = azs.iter().position(|a| a == az);
+        let fits = i
+            .and_then(|i| blocks.get(i))
+            .is_some_and(|b| Some(b.to_string().as_str()) == s.cidr_block());
+        let id = s.subnet_id().unwrap_or_default();
+        if fits {
+            let a = format!("{address}.subnet.{az}");
+            let n = format!("{vname}-private-{az}");
+            tags.push((Target::Ec2(id.into()), a.clone(), ctx.tags(&a, Some(n))));
+        } else {
+            notes.push(format!(
+                "subnet {id} ({az}, {}) is not where rdsplan carves subnets and is left alone",
+                s.cidr_block().unwrap_or_default()
+            ));
+        }
+    }
+    Ok(Adoption {
+        toml: file(|c| {
+            c.vpc.insert(name.into(), spec);
+        }),
+        tags,
+        notes,
+    })
+}
+
+fn rules_of(
+    ctx: &Ctx,
+    perms: &[aws_sdk_ec2::types::IpPermission],
+    self_id: &str,
+    self_name: &str,
+) -> Result<Vec<RuleConfig>, String> {
+    let mut out = Vec::new();
+    for p in perms {
+        let protocol = match p.ip_protocol().unwrap_or("-1") {
+            "-1" => Protocol::All,
+            "tcp" | "6" => Protocol::Tcp,
+            "udp" | "17" => Protocol::Udp,
+            "icmp" | "1" => Protocol::Icmp,
+            other => return Err(format!("protocol {other} is not supported")),
+        };
+        let (port, from, to) = match (protocol, p.from_port(), p.to_port()) {
+            (Protocol::All, ..) => (None, None, None),
+            (_, Some(a), Some(b)) if a == b => (Some(a as i64), None, None),
+            (_, a, b) => (None, a.map(i64::from), b.map(i64::from)),
+        };
+        let base =
+            |cidr: Option<String>, group: Option<String>, description: Option<&str>| RuleConfig {
+                protocol,
+                port,
+                from_port: from,
+                to_port: to,
+                cidr,
+                cidrs: None,
+                security_group: group,
+                description: description.filter(|d| !d.is_empty()).map(str::to_string),
+            };
+        for r in p.ip_ranges() {
+            out.push(base(r.cidr_ip().map(str::to_string), None, r.description()));
+        }
+        for g in p.user_id_group_pairs() {
+            let gid = g.group_id().unwrap_or_default();
+            let name = if gid == self_id {
+                self_name.to_string()
+            } else {
+                ctx.short(Kind::SecurityGroup, gid, "security group")?
+            };
+            out.push(base(None, Some(name), g.description()));
+        }
+    }
+    Ok(out)
+}
+
+pub fn security_group(ctx: &Ctx, name: &str, g: &SecurityGroup) -> Result<Adoption, String> {
+    let vpc = ctx.short(Kind::Vpc, g.vpc_id().unwrap_or_default(), "VPC")?;
+    let id = g.group_id().unwrap_or_default();
+    let ingress = rules_of(ctx, g.ip_permissions(), id, name)?;
+    let egress = rules_of(ctx, g.ip_permissions_egress(), id, name)?;
+    let default_egress = egress.len() == 1
+        && egress[0].protocol == Protocol::All
+        && egress[0].cidr.as_deref() == Some("0.0.0.0/0")
+        && egress[0].description.is_none();
+    let spec = SecurityGroupConfig {
+        vpc,
+        description: g.description().unwrap_or_default().to_string(),
+        ingress,
+        egress: (!default_egress).then_some(egress),
+        tags: ctx.own_tags(ec2_tags(g.tags())),
+    };
+    let address = format!("security_group.{name}");
+    let mut notes = Vec::new();
+    let expected = format!("{}-{name}", ctx.env);
+    if g.group_name() != Some(expected.as_str()) {
+        notes.push(format!(
+            "its AWS name stays {}; rdsplan's own groups are named {expected}",
+            g.group_name().unwrap_or_default()
+        ));
+    }
+    Ok(Adoption {
+        toml: file(|c| {
+            c.security_group.insert(name.into(), spec);
+        }),
+        tags: vec![(
+            Target::Ec2(id.into()),
+            address.clone(),
+            ctx.tags(&address, Some(expected)),
+        )],
+        notes,
+    })
+}
+
+fn db_vpc(ctx: &Ctx, group: Option<&str>) -> Result<String, String> {
+    let g = group.unwrap_or_default();
+    let r = ctx
+        .owned(Kind::DbSubnetGroup, g)
+        .ok_or_else(|| format!("it is in DB subnet group `{g}`, which environment `{}` does not keep; rdsplan manages databases in the subnet group it keeps per VPC", ctx.env))?;
+    Ok(r.address
+        .as_str()
+        .split('.')
+        .nth(1)
+        .unwrap_or_default()
+        .to_string())
+}
+
+fn groups_of(ctx: &Ctx, ids: Vec<&str>) -> Result<Vec<String>, String> {
+    ids.into_iter()
+        .map(|id| ctx.short(Kind::SecurityGroup, id, "security group"))
+        .collect()
+}
+
+fn roles_of(ctx: &Ctx, roles: Vec<(Option<&str>, Option<&str>)>) -> Vec<IamRoleAttachment> {
+    roles
+        .into_iter()
+        .map(|(arn, feature)| {
+            let arn = arn.unwrap_or_default();
+            let role = ctx
+                .short(Kind::IamRole, arn, "role")
+                .unwrap_or_else(|_| arn.to_string());
+            IamRoleAttachment {
+                role,
+                feature: feature.unwrap_or_default().to_string(),
+            }
+        })
+        .collect()
+}
+
+pub fn instance(ctx: &Ctx, name: &str, i: &DbInstance) -> Result<Adoption, String> {
+    let engine = i.engine().unwrap_or_default().to_string();
+    let defaults = crate::config::engines::engine(&engine)
+        .ok_or_else(|| format!("engine {engine} is not supported"))?;
+    let ident = i.db_instance_identifier().unwrap_or_default();
+    let port = i.endpoint().and_then(|e| e.port()).map(i64::from);
+    let spec = InstanceConfig {
+        identifier: (ident != format!("{}-{name}", ctx.env)).then(|| ident.to_string()),
+        engine: engine.clone(),
+        engine_version: i.engine_version().map(|v| version_prefix(&engine, v)),
+        instance_class: i.db_instance_class().unwrap_or_default().into(),
+        allocated_storage: i.allocated_storage().unwrap_or(20) as i64,
+        max_allocated_storage: i.max_allocated_storage().map(i64::from),
+        storage_type: i.storage_type().map(str::to_string),
+        multi_az: i.multi_az().unwrap_or(false),
+        storage_encrypted: i.storage_encrypted().unwrap_or(false),
+        kms_key: i.kms_key_id().map(str::to_string),
+        vpc: db_vpc(
+            ctx,
+            i.db_subnet_group().and_then(|g| g.db_subnet_group_name()),
+        )?,
+        security_groups: groups_of(
+            ctx,
+            i.vpc_security_groups()
+                .iter()
+                .filter_map(|g| g.vpc_security_group_id())
+                .collect(),
+        )?,
+        publicly_accessible: i.publicly_accessible().unwrap_or(false),
+        port: port.filter(|p| *p != defaults.port),
+        db_name: i.db_name().map(str::to_string),
+        master_username: i.master_username().map(str::to_string),
+        credentials: if i.master_user_secret().is_some() {
+            Credentials::Managed
+        } else {
+            Credentials::External
+        },
+        iam_database_authentication: i.iam_database_authentication_enabled().unwrap_or(false),
+        iam_roles: roles_of(
+            ctx,
+            i.associated_roles()
+                .iter()
+                .map(|r| (r.role_arn(), r.feature_name()))
+                .collect(),
+        ),
+        deletion_protection: i.deletion_protection().unwrap_or(false),
+        backup_retention_days: i.backup_retention_period().map(i64::from),
+        preferred_maintenance_window: i.preferred_maintenance_window().map(str::to_string),
+        preferred_backup_window: i.preferred_backup_window().map(str::to_string),
+        auto_minor_version_upgrade: i.auto_minor_version_upgrade().unwrap_or(true),
+        apply_immediately: false,
+        skip_final_snapshot: false,
+        tags: ctx.own_tags(rds_tags(i.tag_list())),
+    };
+    let address = format!("instance.{name}");
+    let mut notes = Vec::new();
+    if spec.credentials == Credentials::External {
+        notes.push("its master password is not in Secrets Manager: written as credentials = \"external\" (rdsplan leaves it alone; `creds`, `connect` and `rotate` need \"generated\" or \"managed\")".into());
+    }
+    Ok(Adoption {
+        toml: file(|c| {
+            c.instance.insert(name.into(), spec);
+        }),
+        tags: vec![(
+            Target::Rds(i.db_instance_arn().unwrap_or_default().into()),
+            address.clone(),
+            ctx.tags(&address, None),
+        )],
+        notes,
+    })
+}
+
+pub fn replica(ctx: &Ctx, name: &str, i: &DbInstance) -> Result<Adoption, String> {
+    let src = i
+        .read_replica_source_db_instance_identifier()
+        .ok_or_else(|| "it is not a read replica".to_string())?;
+    let src = ctx.short(
+        Kind::Instance,
+        src.rsplit(':').next().unwrap_or(src),
+        "source instance",
+    )?;
+    let ident = i.db_instance_identifier().unwrap_or_default();
+    let spec = ReplicaConfig {
+        source: format!("instance.{src}"),
+        identifier: (ident != format!("{}-{name}", ctx.env)).then(|| ident.to_string()),
+        instance_class: i.db_instance_class().map(str::to_string),
+        multi_az: None,
+        storage_type: None,
+        max_allocated_storage: None,
+        security_groups: None,
+        publicly_accessible: None,
+        port: None,
+        iam_database_authentication: None,
+        deletion_protection: None,
+        backup_retention_days: None,
+        preferred_maintenance_window: None,
+        auto_minor_version_upgrade: None,
+        apply_immediately: false,
+        tags: ctx.own_tags(rds_tags(i.tag_list())),
+    };
+    let address = format!("replica.{name}");
+    Ok(Adoption {
+        toml: file(|c| {
+            c.replica.insert(name.into(), spec);
+        }),
+        tags: vec![(
+            Target::Rds(i.db_instance_arn().unwrap_or_default().into()),
+            address.clone(),
+            ctx.tags(&address, None),
+        )],
+        notes: vec![],
+    })
+}
+
+pub fn cluster(
+    ctx: &Ctx,
+    name: &str,
+    c: &DbCluster,
+    members: &[DbInstance],
+) -> Result<Adoption, String> {
+    let engine = c.engine().unwrap_or_default().to_string();
+    let defaults = crate::config::engines::aurora(&engine)
+        .ok_or_else(|| format!("engine {engine} is not an Aurora engine"))?;
+    let ident = c.db_cluster_identifier().unwrap_or_default();
+    let mut ordered: Vec<(&str, bool)> = c
+        .db_cluster_members()
+        .iter()
+        .map(|m| {
+            (
+                m.db_instance_identifier().unwrap_or_default(),
+                m.is_cluster_writer() == Some(true),
+            )
+        })
+        .collect();
+    ordered.sort_by_key(|(id, writer)| (!writer, id.to_string()));
+    let mut member_cfgs = Vec::new();
+    let mut tags = vec![(
+        Target::Rds(c.db_cluster_arn().unwrap_or_default().into()),
+        format!("cluster.{name}"),
+        ctx.tags(&format!("cluster.{name}"), None),
+    )];
+    for (id, _) in &ordered {
+        let m = id.strip_prefix(&format!("{ident}-")).ok_or_else(|| {
+            format!("member {id} is not named `{ident}-NAME`, as rdsplan names cluster members")
+        })?;
+        let inst = members
+            .iter()
+            .find(|i| i.db_instance_identifier() == Some(id))
+            .ok_or_else(|| format!("member {id} was not found"))?;
+        member_cfgs.push(ClusterMemberConfig {
+            name: m.to_string(),
+            instance_class: inst.db_instance_class().unwrap_or_default().into(),
+            publicly_accessible: inst.publicly_accessible().unwrap_or(false),
+        });
+        let a = format!("cluster.{name}.instance.{m}");
+        tags.push((
+            Target::Rds(inst.db_instance_arn().unwrap_or_default().into()),
+            a.clone(),
+            ctx.tags(&a, None),
+        ));
+    }
+    let spec = ClusterConfig {
+        identifier: (ident != format!("{}-{name}", ctx.env)).then(|| ident.to_string()),
+        engine: engine.clone(),
+        engine_version: c.engine_version().map(|v| version_prefix(&engine, v)),
+        vpc: db_vpc(ctx, c.db_subnet_group())?,
+        security_groups: groups_of(
+            ctx,
+            c.vpc_security_groups()
+                .iter()
+                .filter_map(|g| g.vpc_security_group_id())
+                .collect(),
+        )?,
+        storage_encrypted: c.storage_encrypted().unwrap_or(false),
+        kms_key: c.kms_key_id().map(str::to_string),
+        master_username: c.master_username().map(str::to_string),
+        credentials: if c.master_user_secret().is_some() {
+            Credentials::Managed
+        } else {
+            Credentials::External
+        },
+        database_name: c.database_name().map(str::to_string),
+        port: c.port().map(i64::from).filter(|p| *p != defaults.port),
+        backup_retention_days: c.backup_retention_period().map(i64::from),
+        preferred_maintenance_window: c.preferred_maintenance_window().map(str::to_string),
+        preferred_backup_window: c.preferred_backup_window().map(str::to_string),
+        deletion_protection: c.deletion_protection().unwrap_or(false),
+        iam_database_authentication: c.iam_database_authentication_enabled().unwrap_or(false),
+        iam_roles: roles_of(
+            ctx,
+            c.associated_roles()
+                .iter()
+                .map(|r| (r.role_arn(), r.feature_name()))
+                .collect(),
+        ),
+        apply_immediately: false,
+        skip_final_snapshot: false,
+        tags: ctx.own_tags(rds_tags(c.tag_list())),
+        instance: member_cfgs,
+    };
+    Ok(Adoption {
+        toml: file(|f| {
+            f.cluster.insert(name.into(), spec);
+        }),
+        tags,
+        notes: vec![],
+    })
+}

@@ -1,0 +1,240 @@
+//! Adopting databases and security groups created outside rdsplan.
+
+use super::support::*;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn imported_resources_plan_with_no_changes() {
+    let moto = Moto::start();
+    let env = Env::standard("db.t3.micro");
+    apply_ok(&moto, &env, &[]);
+    let sdk = moto.sdk().await;
+    let vpc = sdk
+        .ec2
+        .describe_vpcs()
+        .filters(
+            aws_sdk_ec2::types::Filter::builder()
+                .name("tag:rdsplan:address")
+                .values("vpc.main")
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let vpc_id = vpc.vpcs()[0].vpc_id().unwrap().to_string();
+    // Made by hand in the console, long before rdsplan.
+    let sg = sdk
+        .ec2
+        .create_security_group()
+        .group_name("reporting-access")
+        .description("reporting tools")
+        .vpc_id(&vpc_id)
+        .send()
+        .await
+        .unwrap();
+    let sg_id = sg.group_id().unwrap().to_string();
+    sdk.ec2
+        .authorize_security_group_ingress()
+        .group_id(&sg_id)
+        .ip_protocol("tcp")
+        .from_port(5432)
+        .to_port(5432)
+        .cidr_ip("10.0.0.0/16")
+        .send()
+        .await
+        .unwrap();
+    sdk.rds
+        .create_db_instance()
+        .db_instance_identifier("reporting")
+        .engine("postgres")
+        .db_instance_class("db.t3.small")
+        .allocated_storage(50)
+        .master_username("report")
+        .master_user_password("not-in-secrets-123")
+        .db_subnet_group_name("t-main")
+        .vpc_security_group_ids(&sg_id)
+        .tags(
+            aws_sdk_rds::types::Tag::builder()
+                .key("owner")
+                .value("bi")
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let drift = rdsplan(Some(&moto), &env.dir(), &["drift", "--env", "t"]);
+    assert_eq!(
+        drift.code,
+        2,
+        "both show up as unmanaged first: {}",
+        drift.all()
+    );
+
+    let file = env.dir().join("t").join("imported.toml");
+    let file = file.to_str().unwrap();
+    let r = rdsplan(
+        Some(&moto),
+        &env.dir(),
+        &[
+            "import",
+            "--env",
+            "t",
+            "security_group",
+            &sg_id,
+            "--as",
+            "reporting",
+            "--write",
+            file,
+            "--auto-approve",
+        ],
+    );
+    assert_eq!(r.code, 0, "{}", r.all());
+    let r = rdsplan(
+        Some(&moto),
+        &env.dir(),
+        &[
+            "import",
+            "--env",
+            "t",
+            "instance",
+            "reporting",
+            "--as",
+            "reporting",
+            "--write",
+            file,
+            "--auto-approve",
+        ],
+    );
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(
+        r.stderr.contains("credentials = \"external\""),
+        "{}",
+        r.stderr
+    );
+    let text = std::fs::read_to_string(file).unwrap();
+    assert!(text.contains("[security_group.reporting]"), "{text}");
+    assert!(text.contains("[instance.reporting]"), "{text}");
+    assert!(text.contains("identifier = \"reporting\""), "{text}");
+    assert!(text.contains("security_groups = [\"reporting\"]"), "{text}");
+
+    let v = rdsplan(Some(&moto), &env.dir(), &["validate", "--env", "t"]);
+    assert_eq!(v.code, 0, "{}", v.all());
+    assert_no_changes(&moto, &env);
+    let drift = rdsplan(Some(&moto), &env.dir(), &["drift", "--env", "t"]);
+    assert_eq!(drift.code, 0, "{}", drift.all());
+    // Only tags changed: the database kept its class, storage and its own tag.
+    let i = sdk
+        .rds
+        .describe_db_instances()
+        .db_instance_identifier("reporting")
+        .send()
+        .await
+        .unwrap();
+    let i = &i.db_instances()[0];
+    assert_eq!(i.db_instance_class(), Some("db.t3.small"));
+    assert_eq!(i.allocated_storage(), Some(50));
+    assert!(i
+        .tag_list()
+        .iter()
+        .any(|t| t.key() == Some("owner") && t.value() == Some("bi")));
+    assert!(i
+        .tag_list()
+        .iter()
+        .any(|t| t.key() == Some("rdsplan:address") && t.value() == Some("instance.reporting")));
+
+    // Importing it again is refused: it is managed now.
+    let again = rdsplan(
+        Some(&moto),
+        &env.dir(),
+        &[
+            "import",
+            "--env",
+            "t",
+            "instance",
+            "reporting",
+            "--as",
+            "other",
+            "--auto-approve",
+        ],
+    );
+    assert_eq!(again.code, 1);
+    assert!(
+        again
+            .stderr
+            .contains("already managed by rdsplan environment `t`"),
+        "{}",
+        again.stderr
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn import_prints_toml_and_needs_confirmation_without_a_terminal() {
+    let moto = Moto::start();
+    let env = Env::standard("db.t3.micro");
+    apply_ok(&moto, &env, &[]);
+    let sdk = moto.sdk().await;
+    let vpc = sdk
+        .ec2
+        .create_vpc()
+        .cidr_block("10.9.0.0/16")
+        .send()
+        .await
+        .unwrap();
+    let vpc_id = vpc.vpc().unwrap().vpc_id().unwrap().to_string();
+    sdk.ec2
+        .create_subnet()
+        .vpc_id(&vpc_id)
+        .cidr_block("10.9.0.0/24")
+        .availability_zone("us-west-2a")
+        .send()
+        .await
+        .unwrap();
+    sdk.ec2
+        .create_subnet()
+        .vpc_id(&vpc_id)
+        .cidr_block("10.9.1.0/24")
+        .availability_zone("us-west-2b")
+        .send()
+        .await
+        .unwrap();
+    let r = rdsplan(
+        Some(&moto),
+        &env.dir(),
+        &["import", "--env", "t", "vpc", &vpc_id, "--as", "legacy"],
+    );
+    assert_eq!(r.code, 1, "{}", r.all());
+    assert!(
+        r.stdout.contains("[vpc.legacy]") && r.stdout.contains("cidr = \"10.9.0.0/16\""),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stderr.contains("pass --auto-approve"), "{}", r.stderr);
+    let tags = sdk
+        .ec2
+        .describe_vpcs()
+        .vpc_ids(&vpc_id)
+        .send()
+        .await
+        .unwrap();
+    assert!(tags.vpcs()[0].tags().is_empty(), "nothing was tagged");
+    // With approval, the VPC and its subnets are adopted and plan shows no change for them.
+    env.write("legacy.toml", "");
+    let file = env.dir().join("t").join("legacy.toml");
+    let r = rdsplan(
+        Some(&moto),
+        &env.dir(),
+        &[
+            "import",
+            "--env",
+            "t",
+            "vpc",
+            &vpc_id,
+            "--as",
+            "legacy",
+            "--write",
+            file.to_str().unwrap(),
+            "--auto-approve",
+        ],
+    );
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert_no_changes(&moto, &env);
+}
