@@ -90,3 +90,32 @@ fn unknown_environment_lists_the_known_ones() {
         r.stderr
     );
 }
+
+#[test]
+fn the_example_ci_workflows_pass_actionlint() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let bin = root.join(".venv/bin/actionlint");
+    assert!(
+        bin.exists(),
+        "actionlint is not installed at {}: run scripts/install-moto.sh (or scripts/test.sh)",
+        bin.display()
+    );
+    let dir = root.join("examples/github-actions");
+    let files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    for name in ["plan.yml", "apply.yml", "drift.yml"] {
+        assert!(files.iter().any(|f| f.ends_with(name)), "{name} is missing");
+    }
+    let out = std::process::Command::new(&bin)
+        .args(&files)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "actionlint found problems:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
