@@ -238,3 +238,89 @@ async fn import_prints_toml_and_needs_confirmation_without_a_terminal() {
     assert_eq!(r.code, 0, "{}", r.all());
     assert_no_changes(&moto, &env);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replicas_and_clusters_are_imported_with_their_members() {
+    let moto = Moto::start();
+    let env = Env::standard("db.t3.micro");
+    apply_ok(&moto, &env, &[]);
+    let sdk = moto.sdk().await;
+    sdk.rds
+        .create_db_instance_read_replica()
+        .db_instance_identifier("orders-copy")
+        .source_db_instance_identifier("t-orders")
+        .db_instance_class("db.t3.small")
+        .send()
+        .await
+        .unwrap();
+    // moto copies the source's tags onto the replica (rdsplan's ownership tags included);
+    // a replica made by hand carries none of them.
+    let copy = sdk
+        .rds
+        .describe_db_instances()
+        .db_instance_identifier("orders-copy")
+        .send()
+        .await
+        .unwrap();
+    sdk.rds
+        .remove_tags_from_resource()
+        .resource_name(copy.db_instances()[0].db_instance_arn().unwrap())
+        .tag_keys("rdsplan:environment")
+        .tag_keys("rdsplan:address")
+        .tag_keys("managed-by")
+        .send()
+        .await
+        .unwrap();
+    sdk.rds
+        .create_db_cluster()
+        .db_cluster_identifier("legacy")
+        .engine("aurora-postgresql")
+        .master_username("pg")
+        .master_user_password("not-in-secrets-123")
+        .db_subnet_group_name("t-main")
+        .send()
+        .await
+        .unwrap();
+    for (m, class) in [("legacy-a", "db.r6g.large"), ("legacy-b", "db.r6g.xlarge")] {
+        sdk.rds
+            .create_db_instance()
+            .db_instance_identifier(m)
+            .db_cluster_identifier("legacy")
+            .engine("aurora-postgresql")
+            .db_instance_class(class)
+            .send()
+            .await
+            .unwrap();
+    }
+    let file = env.dir().join("t").join("imported.toml");
+    let file = file.to_str().unwrap();
+    for (kind, id, name) in [
+        ("replica", "orders-copy", "orders-copy"),
+        ("cluster", "legacy", "legacy"),
+    ] {
+        let r = rdsplan(
+            Some(&moto),
+            &env.dir(),
+            &[
+                "import",
+                "--env",
+                "t",
+                kind,
+                id,
+                "--as",
+                name,
+                "--write",
+                file,
+                "--auto-approve",
+            ],
+        );
+        assert_eq!(r.code, 0, "{kind}: {}", r.all());
+    }
+    let text = std::fs::read_to_string(file).unwrap();
+    assert!(text.contains("source = \"instance.orders\""), "{text}");
+    assert!(
+        text.contains("[[cluster.legacy.instance]]") && text.contains("name = \"b\""),
+        "{text}"
+    );
+    assert_no_changes(&moto, &env);
+}
