@@ -2,6 +2,7 @@
 //! enough that a plan afterwards shows no change for it) and the tags that adopt it. Pure: the
 //! AWS descriptions come in, text and tag sets go out.
 
+use crate::aws::read::{ec2_tags, rds_tags};
 use crate::config::types::*;
 use crate::model::{Kind, Live, Resource, MANAGED_BY, TAG_ADDRESS, TAG_ENV, TAG_MANAGED_BY};
 use aws_sdk_ec2::types::{SecurityGroup, Subnet, Vpc};
@@ -79,28 +80,6 @@ fn file(f: impl FnOnce(&mut ConfigFile)) -> String {
     let mut c = ConfigFile::default();
     f(&mut c);
     toml::to_string(&c).unwrap_or_default()
-}
-
-fn ec2_tags(tags: &[aws_sdk_ec2::types::Tag]) -> Vec<(String, String)> {
-    tags.iter()
-        .map(|t| {
-            (
-                t.key().unwrap_or_default().to_string(),
-                t.value().unwrap_or_default().to_string(),
-            )
-        })
-        .collect()
-}
-
-fn rds_tags(tags: &[aws_sdk_rds::types::Tag]) -> Vec<(String, String)> {
-    tags.iter()
-        .map(|t| {
-            (
-                t.key().unwrap_or_default().to_string(),
-                t.value().unwrap_or_default().to_string(),
-            )
-        })
-        .collect()
 }
 
 /// Refuses a resource some rdsplan environment already manages.

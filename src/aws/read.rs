@@ -23,7 +23,7 @@ fn tag_filter(env: &str) -> Filter {
         .build()
 }
 
-fn ec2_tags(tags: &[aws_sdk_ec2::types::Tag]) -> Vec<(String, String)> {
+pub fn ec2_tags(tags: &[aws_sdk_ec2::types::Tag]) -> Vec<(String, String)> {
     tags.iter()
         .map(|t| {
             (
@@ -34,7 +34,7 @@ fn ec2_tags(tags: &[aws_sdk_ec2::types::Tag]) -> Vec<(String, String)> {
         .collect()
 }
 
-fn rds_tags(tags: &[aws_sdk_rds::types::Tag]) -> Vec<(String, String)> {
+pub fn rds_tags(tags: &[aws_sdk_rds::types::Tag]) -> Vec<(String, String)> {
     tags.iter()
         .map(|t| {
             (

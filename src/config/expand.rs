@@ -254,6 +254,47 @@ fn rules(cfgs: &[RuleConfig]) -> Vec<Rule> {
     out
 }
 
+/// What the generated secret of an instance or cluster records (never the password).
+pub struct GeneratedSecret<'a> {
+    pub env: &'a str,
+    pub name: &'a str,
+    pub owner: &'a Address,
+    pub live: &'a Live,
+    pub engine: &'a str,
+    pub port: i64,
+    pub username: &'a str,
+    pub dbname: Option<&'a str>,
+    /// `db_instance_identifier` or `db_cluster_identifier`.
+    pub ident_field: &'a str,
+    pub ident: &'a str,
+    pub tags: &'a Value,
+}
+
+pub fn generated_secret(g: GeneratedSecret) -> Resource {
+    // The endpoint is known once the database exists; its apply step records it in the secret
+    // after the database is available.
+    let host = g
+        .live
+        .find(g.owner)
+        .and_then(|l| l.get("endpoint").cloned())
+        .unwrap_or_else(Value::unknown);
+    let mut sec = Resource::new(
+        secret_address(g.owner),
+        Kind::Secret,
+        secret_name(g.env, g.name),
+    )
+    .with("engine", Value::str(g.engine))
+    .with("host", host)
+    .with("port", Value::Int(g.port))
+    .with("username", Value::str(g.username))
+    .with(g.ident_field, Value::str(g.ident))
+    .with("tags", g.tags.clone());
+    if let Some(db) = g.dbname {
+        sec.set("dbname", Value::str(db));
+    }
+    sec
+}
+
 /// `iam_roles` as a set of `ROLE=FEATURE`, ROLE an address of this environment or an ARN.
 pub fn iam_roles(roles: &[IamRoleAttachment]) -> Value {
     Value::set(roles.iter().map(|a| {
@@ -352,23 +393,19 @@ fn instance(
     if s.credentials == Credentials::Generated {
         let secret = secret_address(&addr);
         r.set("secret", Value::str(secret.as_str()));
-        // The endpoint is known once the instance exists; the instance step records it in the
-        // secret after the instance is available.
-        let host = live
-            .find(&addr)
-            .and_then(|l| l.get("endpoint").cloned())
-            .unwrap_or_else(Value::unknown);
-        let mut sec = Resource::new(secret, Kind::Secret, secret_name(env, name))
-            .with("engine", Value::str(&s.engine))
-            .with("host", host)
-            .with("port", Value::Int(port))
-            .with("username", Value::str(&username))
-            .with("db_instance_identifier", Value::str(&ident))
-            .with("tags", tags.clone());
-        if let Some(db) = &s.db_name {
-            sec.set("dbname", Value::str(db));
-        }
-        out.push(sec);
+        out.push(generated_secret(GeneratedSecret {
+            env,
+            name,
+            owner: &addr,
+            live,
+            engine: &s.engine,
+            port,
+            username: &username,
+            dbname: s.db_name.as_deref(),
+            ident_field: "db_instance_identifier",
+            ident: &ident,
+            tags,
+        }));
     }
     out.push(r);
     out

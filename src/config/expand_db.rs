@@ -1,7 +1,9 @@
 //! Desired replicas and Aurora clusters (with their members and generated secret).
 
 use super::engines;
-use super::expand::{db_subnet_group_address, iam_roles, secret_address, secret_name};
+use super::expand::{
+    db_subnet_group_address, generated_secret, iam_roles, secret_address, GeneratedSecret,
+};
 use super::load::Config;
 use super::types::*;
 use crate::model::{Address, Kind, Live, Resource, Value};
@@ -149,21 +151,19 @@ pub fn cluster(
     if s.credentials == Credentials::Generated {
         let secret = secret_address(&addr);
         c.set("secret", Value::str(secret.as_str()));
-        let host = live
-            .find(&addr)
-            .and_then(|l| l.get("endpoint").cloned())
-            .unwrap_or_else(Value::unknown);
-        let mut sec = Resource::new(secret, Kind::Secret, secret_name(env, name))
-            .with("engine", Value::str(&s.engine))
-            .with("host", host)
-            .with("port", Value::Int(port))
-            .with("username", Value::str(&username))
-            .with("db_cluster_identifier", Value::str(&ident))
-            .with("tags", tags.clone());
-        if let Some(db) = &s.database_name {
-            sec.set("dbname", Value::str(db));
-        }
-        out.push(sec);
+        out.push(generated_secret(GeneratedSecret {
+            env,
+            name,
+            owner: &addr,
+            live,
+            engine: &s.engine,
+            port,
+            username: &username,
+            dbname: s.database_name.as_deref(),
+            ident_field: "db_cluster_identifier",
+            ident: &ident,
+            tags,
+        }));
     }
     out.push(c);
     let writer = s.instance.first().map(|m| member_address(&addr, &m.name));
