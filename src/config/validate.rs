@@ -64,6 +64,12 @@ fn check_environment(cfg: &Config, d: &mut Vec<Diagnostic>) {
         return;
     };
     let o = &env.origin;
+    if cfg.env_name == "lock" {
+        d.push(
+            Diagnostic::at(o.place(&[]), "the environment name `lock` is reserved")
+                .help("rdsplan keeps apply locks under rdsplan/lock/; rename the folder or set [environment] name"),
+        );
+    }
     if !super::load::valid_name(&cfg.env_name) || cfg.env_name.len() > 20 {
         let path: &[&str] = if env.spec.name.is_some() {
             &["name"]
