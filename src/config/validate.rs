@@ -498,14 +498,7 @@ fn check_instance(
             }
         }
     }
-    if let Some(p) = s.port {
-        if !(1150..=65535).contains(&p) {
-            d.push(
-                Diagnostic::at(o.place(&["port"]), format!("port {p} is out of range"))
-                    .help("RDS accepts ports 1150 to 65535"),
-            );
-        }
-    }
+    check_port(s.port, o, d);
     if let Some(t) = &s.storage_type {
         if !["gp2", "gp3", "io1", "io2", "standard"].contains(&t.as_str()) {
             d.push(
@@ -528,17 +521,7 @@ fn check_instance(
             );
         }
     }
-    if let Some(w) = &s.preferred_maintenance_window {
-        if !valid_maintenance_window(w) {
-            d.push(
-                Diagnostic::at(
-                    o.place(&["preferred_maintenance_window"]),
-                    format!("`{w}` is not a maintenance window"),
-                )
-                .help("write ddd:hh24:mi-ddd:hh24:mi in UTC, e.g. \"sun:05:00-sun:06:00\""),
-            );
-        }
-    }
+    check_window(s.preferred_maintenance_window.as_deref(), o, d);
     if let Some(n) = &s.db_name {
         let ok = !n.is_empty()
             && n.len() <= 64
@@ -625,6 +608,33 @@ pub(super) fn check_placement(
 pub(super) struct Placement<'a> {
     pub vpc: &'a String,
     pub security_groups: &'a [String],
+}
+
+/// An RDS port: 1150 to 65535.
+pub(super) fn check_port(port: Option<i64>, o: &Origin, d: &mut Vec<Diagnostic>) {
+    if let Some(p) = port {
+        if !(1150..=65535).contains(&p) {
+            d.push(
+                Diagnostic::at(o.place(&["port"]), format!("port {p} is out of range"))
+                    .help("RDS accepts ports 1150 to 65535"),
+            );
+        }
+    }
+}
+
+/// A maintenance window, `ddd:hh24:mi-ddd:hh24:mi`.
+pub(super) fn check_window(w: Option<&str>, o: &Origin, d: &mut Vec<Diagnostic>) {
+    if let Some(w) = w {
+        if !valid_maintenance_window(w) {
+            d.push(
+                Diagnostic::at(
+                    o.place(&["preferred_maintenance_window"]),
+                    format!("`{w}` is not a maintenance window"),
+                )
+                .help("write ddd:hh24:mi-ddd:hh24:mi in UTC, e.g. \"sun:05:00-sun:06:00\""),
+            );
+        }
+    }
 }
 
 pub(super) fn valid_maintenance_window(w: &str) -> bool {

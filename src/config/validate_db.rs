@@ -5,7 +5,7 @@ use super::engines;
 use super::load::{Config, Decl, Origin};
 use super::types::*;
 use super::validate::{
-    check_identifier, check_placement, check_ref, valid_maintenance_window, Placement,
+    check_identifier, check_placement, check_port, check_ref, check_window, Placement,
 };
 use std::collections::BTreeMap;
 
@@ -153,25 +153,8 @@ fn check_replica(cfg: &Config, r: &Decl<ReplicaConfig>, d: &mut Vec<Diagnostic>)
         ),
         _ => {}
     }
-    if let Some(p) = s.port {
-        if !(1150..=65535).contains(&p) {
-            d.push(
-                Diagnostic::at(o.place(&["port"]), format!("port {p} is out of range"))
-                    .help("RDS accepts ports 1150 to 65535"),
-            );
-        }
-    }
-    if let Some(w) = &s.preferred_maintenance_window {
-        if !valid_maintenance_window(w) {
-            d.push(
-                Diagnostic::at(
-                    o.place(&["preferred_maintenance_window"]),
-                    format!("`{w}` is not a maintenance window"),
-                )
-                .help("write ddd:hh24:mi-ddd:hh24:mi in UTC, e.g. \"sun:05:00-sun:06:00\""),
-            );
-        }
-    }
+    check_port(s.port, o, d);
+    check_window(s.preferred_maintenance_window.as_deref(), o, d);
 }
 
 fn check_cluster(
@@ -198,14 +181,7 @@ fn check_cluster(
             ),
         );
     }
-    if let Some(p) = s.port {
-        if !(1150..=65535).contains(&p) {
-            d.push(
-                Diagnostic::at(o.place(&["port"]), format!("port {p} is out of range"))
-                    .help("RDS accepts ports 1150 to 65535"),
-            );
-        }
-    }
+    check_port(s.port, o, d);
     if let Some(b) = s.backup_retention_days {
         if !(1..=35).contains(&b) {
             d.push(
@@ -217,17 +193,7 @@ fn check_cluster(
             );
         }
     }
-    if let Some(w) = &s.preferred_maintenance_window {
-        if !valid_maintenance_window(w) {
-            d.push(
-                Diagnostic::at(
-                    o.place(&["preferred_maintenance_window"]),
-                    format!("`{w}` is not a maintenance window"),
-                )
-                .help("write ddd:hh24:mi-ddd:hh24:mi in UTC, e.g. \"sun:05:00-sun:06:00\""),
-            );
-        }
-    }
+    check_window(s.preferred_maintenance_window.as_deref(), o, d);
     check_placement(
         cfg,
         vpcs,
