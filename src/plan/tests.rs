@@ -629,3 +629,22 @@ fn docs_replacement_md_lists_every_forcing_attribute() {
         }
     }
 }
+
+#[test]
+fn removing_an_iam_role_association_is_an_update_in_place() {
+    let mut d = all();
+    d[4].set("iam_roles", Value::set([]));
+    let mut l = live(&all());
+    l.resources[4].set(
+        "iam_roles",
+        Value::set(["iam_role.s3=s3Import".to_string()]),
+    );
+    let c = run(&d, &l)
+        .changes
+        .into_iter()
+        .find(|c| c.address.as_str() == "instance.orders")
+        .unwrap();
+    assert_eq!(c.action, Action::Update);
+    assert_eq!(c.diffs[0].name, "iam_roles");
+    assert_eq!(c.diffs[0].timing, Some(rules::Timing::Immediate));
+}
