@@ -251,9 +251,10 @@ pub async fn run(cli: Cli) -> i32 {
             Err(code) => code,
             Ok(plan) => {
                 if let Some(file) = out {
-                    let dir = &config::env_dirs(&cli.dir, Some(&env)).unwrap_or_default()[0];
-                    let written =
-                        crate::saved::save(&plan, dir).and_then(|s| std::fs::write(&file, s));
+                    let written = config::env_dirs(&cli.dir, Some(&env))
+                        .map_err(std::io::Error::other)
+                        .and_then(|dirs| crate::saved::save(&plan, &dirs[0]))
+                        .and_then(|s| std::fs::write(&file, s));
                     if let Err(e) = written {
                         eprintln!("error: cannot write the plan to {}: {e}", file.display());
                         return 1;

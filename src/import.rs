@@ -92,14 +92,6 @@ pub fn check_not_managed(tags: &[(String, String)]) -> Result<(), String> {
     }
 }
 
-pub fn ec2_tag_list(tags: &[aws_sdk_ec2::types::Tag]) -> Vec<(String, String)> {
-    ec2_tags(tags)
-}
-
-pub fn rds_tag_list(tags: &[aws_sdk_rds::types::Tag]) -> Vec<(String, String)> {
-    rds_tags(tags)
-}
-
 /// The version prefix to write: minor upgrades within it are then no drift.
 pub fn version_prefix(engine: &str, v: &str) -> String {
     let parts: Vec<&str> = v.split('.').collect();

@@ -2,7 +2,7 @@
 //! environment file and the live state of every resource it touches); `apply FILE` carries out
 //! exactly that plan, and refuses, saying what moved, when either changed since.
 
-use crate::model::{Address, Live, Resource};
+use crate::model::{Live, Resource};
 use crate::plan::{Action, Plan};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -115,17 +115,6 @@ pub fn what_moved(
         }
     }
     out
-}
-
-/// The addresses a saved plan acts on, for messages.
-pub fn touched(saved: &SavedPlan) -> Vec<&Address> {
-    saved
-        .plan
-        .changes
-        .iter()
-        .filter(|c| c.action != Action::NoOp)
-        .map(|c| &c.address)
-        .collect()
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@ use super::error::sdk;
 use super::{user_tags, AwsError, Clients};
 use crate::model::*;
 use aws_sdk_ec2::types::Filter;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 /// What the reader needs to know of the files: the environment and the AWS names they want
 /// (to spot look-alikes that are not ours).
@@ -510,13 +510,4 @@ async fn read_subnet_groups(c: &Clients, env: &str) -> Result<Vec<SubnetGroupRow
         Ok::<_, AwsError>((name, arn, rds_tags(out.tag_list()), g.clone()))
     });
     futures::future::try_join_all(tag_reads).await
-}
-
-/// Groups every owned resource by kind, for tests and the apply's convergence report.
-pub fn count_by_kind(live: &Live) -> BTreeMap<Kind, usize> {
-    let mut m = BTreeMap::new();
-    for r in &live.resources {
-        *m.entry(r.kind).or_default() += 1;
-    }
-    m
 }
