@@ -120,7 +120,7 @@ pub fn what_moved(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Kind, Value};
+    use crate::model::{Address, Kind, Value};
     use crate::plan::plan;
 
     fn db(class: &str) -> Resource {
