@@ -293,6 +293,20 @@ impl Resource {
     pub fn set(&mut self, key: &str, value: Value) {
         self.attrs.insert(key.to_string(), value);
     }
+    /// Sets `prefix + key` for every item that has a value: the optional attributes the files
+    /// (or AWS) may leave unset, which are then never compared.
+    pub fn set_present<'k>(
+        &mut self,
+        prefix: &str,
+        items: impl IntoIterator<Item = (&'k str, Option<Value>)>,
+    ) {
+        for (k, v) in items {
+            if let Some(v) = v {
+                self.attrs.insert(format!("{prefix}{k}"), v);
+            }
+        }
+    }
+
     pub fn get(&self, key: &str) -> Option<&Value> {
         self.attrs.get(key)
     }

@@ -108,8 +108,8 @@ async fn retag(
     {
         if let Some(arn) = &before.id {
             let (old, new) = (
-                rds_cluster::tags_with_skip(before),
-                rds_cluster::tags_with_skip(d),
+                aws::rds::tags_with_skip(before),
+                aws::rds::tags_with_skip(d),
             );
             aws::rds::set_tags(&ctx.clients.rds, d.address.as_str(), arn, &old, &new).await?;
         }

@@ -15,6 +15,25 @@ use std::time::Duration;
 /// from the files is still deleted the way its files last said.
 pub const TAG_SKIP_FINAL_SNAPSHOT: &str = "rdsplan:skip-final-snapshot";
 
+/// User tags plus the skip-final-snapshot marker, as kept on RDS resources.
+pub fn tags_with_skip(r: &Resource) -> BTreeMap<String, String> {
+    let mut t = r
+        .get("tags")
+        .and_then(Value::as_map)
+        .cloned()
+        .unwrap_or_default();
+    if r.bool("skip_final_snapshot") == Some(true) {
+        t.insert(TAG_SKIP_FINAL_SNAPSHOT.into(), "true".into());
+    }
+    t
+}
+
+/// The tags an RDS database is created with, in the create call itself: ownership, the
+/// user's, and the skip-final-snapshot marker.
+pub fn create_tags(env: &str, d: &Resource) -> Vec<Tag> {
+    rds_tags(env, d.address.as_str(), &tags_with_skip(d))
+}
+
 fn rds_tags(env: &str, address: &str, user: &BTreeMap<String, String>) -> Vec<Tag> {
     all_tags(env, address, user)
         .into_iter()
@@ -178,11 +197,7 @@ pub fn instance_resource(
                 .map(Value::str),
         ),
     ];
-    for (k, v) in optional {
-        if let Some(v) = v {
-            r.set(k, v);
-        }
-    }
+    r.set_present("", optional);
     if let Some(p) = i.pending_modified_values() {
         // Accepted by AWS, applied at the next maintenance window: the planner shows these as
         // pending instead of planning them again.
@@ -205,11 +220,7 @@ pub fn instance_resource(
                 p.iam_database_authentication_enabled().map(Value::Bool),
             ),
         ];
-        for (k, v) in pending {
-            if let Some(v) = v {
-                r.set(&format!("{}{k}", crate::plan::planner::PENDING_PREFIX), v);
-            }
-        }
+        r.set_present(crate::plan::planner::PENDING_PREFIX, pending);
     }
     r.id = i.db_instance_arn().map(str::to_string);
     r
@@ -250,14 +261,6 @@ pub async fn create_instance(c: &Client, n: NewInstance<'_>) -> Result<(), AwsEr
     if describe_instance(c, &d.name).await?.is_some() {
         return Ok(());
     }
-    let mut tags = d
-        .get("tags")
-        .and_then(Value::as_map)
-        .cloned()
-        .unwrap_or_default();
-    if d.bool("skip_final_snapshot") == Some(true) {
-        tags.insert(TAG_SKIP_FINAL_SNAPSHOT.into(), "true".into());
-    }
     let mut req = c
         .create_db_instance()
         .db_instance_identifier(&d.name)
@@ -282,7 +285,7 @@ pub async fn create_instance(c: &Client, n: NewInstance<'_>) -> Result<(), AwsEr
         .set_preferred_maintenance_window(d.str("preferred_maintenance_window").map(str::to_string))
         .set_preferred_backup_window(d.str("preferred_backup_window").map(str::to_string))
         .auto_minor_version_upgrade(d.bool("auto_minor_version_upgrade").unwrap_or(true))
-        .set_tags(Some(rds_tags(n.env, addr, &tags)));
+        .set_tags(Some(create_tags(n.env, d)));
     req = match &n.password {
         Some(p) => req.master_user_password(p.expose()),
         None => req.manage_master_user_password(true),
@@ -513,11 +516,6 @@ pub async fn ensure_subnet_group(
     subnet_ids: Vec<String>,
 ) -> Result<(), AwsError> {
     let addr = d.address.as_str();
-    let tags = d
-        .get("tags")
-        .and_then(Value::as_map)
-        .cloned()
-        .unwrap_or_default();
     let existing = c
         .describe_db_subnet_groups()
         .db_subnet_group_name(&d.name)
@@ -548,7 +546,7 @@ pub async fn ensure_subnet_group(
             .db_subnet_group_name(&d.name)
             .db_subnet_group_description(description)
             .set_subnet_ids(Some(subnet_ids))
-            .set_tags(Some(rds_tags(env, addr, &tags)))
+            .set_tags(Some(create_tags(env, d)))
             .send()
             .await
             .map_err(sdk(addr, "CreateDBSubnetGroup"))?;
@@ -588,11 +586,6 @@ pub async fn create_replica(
     if describe_instance(c, &d.name).await?.is_some() {
         return Ok(());
     }
-    let tags = d
-        .get("tags")
-        .and_then(Value::as_map)
-        .cloned()
-        .unwrap_or_default();
     let res = c
         .create_db_instance_read_replica()
         .db_instance_identifier(&d.name)
@@ -607,7 +600,7 @@ pub async fn create_replica(
         .set_deletion_protection(d.bool("deletion_protection"))
         .set_auto_minor_version_upgrade(d.bool("auto_minor_version_upgrade"))
         .set_vpc_security_group_ids((!security_group_ids.is_empty()).then_some(security_group_ids))
-        .set_tags(Some(rds_tags(env, addr, &tags)))
+        .set_tags(Some(create_tags(env, d)))
         .send()
         .await;
     match res {

@@ -2,11 +2,10 @@
 
 use super::error::sdk;
 use super::secrets::Password;
-use super::{all_tags, user_tags, wait, AwsError};
+use super::{user_tags, wait, AwsError};
 use crate::model::{Address, Kind, Resource, Value};
-use aws_sdk_rds::types::{DbCluster, DbInstance, Tag};
+use aws_sdk_rds::types::{DbCluster, DbInstance};
 use aws_sdk_rds::Client;
-use std::collections::BTreeMap;
 use std::time::Duration;
 
 /// A live cluster in the model's terms. Members are listed writer first, then readers sorted,
@@ -134,11 +133,7 @@ pub fn cluster_resource(
                 .map(Value::str),
         ),
     ];
-    for (k, v) in optional {
-        if let Some(v) = v {
-            r.set(k, v);
-        }
-    }
+    r.set_present("", optional);
     if let Some(p) = c.pending_modified_values() {
         let pending = [
             ("engine_version", p.engine_version().map(Value::str)),
@@ -151,11 +146,7 @@ pub fn cluster_resource(
                 p.iam_database_authentication_enabled().map(Value::Bool),
             ),
         ];
-        for (k, v) in pending {
-            if let Some(v) = v {
-                r.set(&format!("{}{k}", crate::plan::planner::PENDING_PREFIX), v);
-            }
-        }
+        r.set_present(crate::plan::planner::PENDING_PREFIX, pending);
     }
     r.id = c.db_cluster_arn().map(str::to_string);
     r
@@ -194,14 +185,6 @@ pub async fn create_cluster(c: &Client, n: NewCluster<'_>) -> Result<(), AwsErro
     if describe_cluster(c, &d.name).await?.is_some() {
         return Ok(());
     }
-    let mut tags = d
-        .get("tags")
-        .and_then(Value::as_map)
-        .cloned()
-        .unwrap_or_default();
-    if d.bool("skip_final_snapshot") == Some(true) {
-        tags.insert(super::rds::TAG_SKIP_FINAL_SNAPSHOT.into(), "true".into());
-    }
     let mut req = c
         .create_db_cluster()
         .db_cluster_identifier(&d.name)
@@ -219,12 +202,7 @@ pub async fn create_cluster(c: &Client, n: NewCluster<'_>) -> Result<(), AwsErro
         .set_preferred_backup_window(d.str("preferred_backup_window").map(str::to_string))
         .deletion_protection(d.bool("deletion_protection").unwrap_or(false))
         .enable_iam_database_authentication(d.bool("iam_database_authentication").unwrap_or(false))
-        .set_tags(Some(
-            all_tags(n.env, addr, &tags)
-                .into_iter()
-                .map(|(k, v)| Tag::builder().key(k).value(v).build())
-                .collect(),
-        ));
+        .set_tags(Some(super::rds::create_tags(n.env, d)));
     req = match &n.password {
         Some(p) => req.master_user_password(p.expose()),
         None => req.manage_master_user_password(true),
@@ -384,11 +362,6 @@ pub async fn create_member(
     if super::rds::describe_instance(c, &d.name).await?.is_some() {
         return Ok(());
     }
-    let tags = d
-        .get("tags")
-        .and_then(Value::as_map)
-        .cloned()
-        .unwrap_or_default();
     let res = c
         .create_db_instance()
         .db_instance_identifier(&d.name)
@@ -396,12 +369,7 @@ pub async fn create_member(
         .engine(d.str("engine").unwrap_or_default())
         .db_instance_class(d.str("instance_class").unwrap_or_default())
         .publicly_accessible(d.bool("publicly_accessible").unwrap_or(false))
-        .set_tags(Some(
-            all_tags(env, addr, &tags)
-                .into_iter()
-                .map(|(k, v)| Tag::builder().key(k).value(v).build())
-                .collect(),
-        ))
+        .set_tags(Some(super::rds::create_tags(env, d)))
         .send()
         .await;
     match res {
@@ -517,17 +485,4 @@ pub async fn current_roles(c: &Client, target: RoleTarget<'_>) -> Result<Vec<Str
             })
             .unwrap_or_default(),
     })
-}
-
-/// User tags plus the skip-final-snapshot marker, as kept on RDS resources.
-pub fn tags_with_skip(r: &Resource) -> BTreeMap<String, String> {
-    let mut t = r
-        .get("tags")
-        .and_then(Value::as_map)
-        .cloned()
-        .unwrap_or_default();
-    if r.bool("skip_final_snapshot") == Some(true) {
-        t.insert(super::rds::TAG_SKIP_FINAL_SNAPSHOT.into(), "true".into());
-    }
-    t
 }

@@ -384,11 +384,7 @@ fn instance(
             s.preferred_backup_window.clone().map(Value::Str),
         ),
     ];
-    for (k, v) in optional {
-        if let Some(v) = v {
-            r.set(k, v);
-        }
-    }
+    r.set_present("", optional);
     let mut out = Vec::new();
     if s.credentials == Credentials::Generated {
         let secret = secret_address(&addr);

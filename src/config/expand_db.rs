@@ -59,11 +59,7 @@ pub fn replica(cfg: &Config, name: &str, s: &ReplicaConfig, tags: &Value) -> Res
             s.auto_minor_version_upgrade.map(Value::Bool),
         ),
     ];
-    for (k, v) in optional {
-        if let Some(v) = v {
-            r.set(k, v);
-        }
-    }
+    r.set_present("", optional);
     r
 }
 
@@ -142,11 +138,7 @@ pub fn cluster(
             s.preferred_backup_window.clone().map(Value::Str),
         ),
     ];
-    for (k, v) in optional {
-        if let Some(v) = v {
-            c.set(k, v);
-        }
-    }
+    c.set_present("", optional);
     let mut out = Vec::new();
     if s.credentials == Credentials::Generated {
         let secret = secret_address(&addr);
