@@ -24,6 +24,20 @@ async fn password(
     }
 }
 
+/// What creating an instance or cluster needs from earlier steps: its subnet group's name and,
+/// for generated credentials, the password the secret step stored.
+async fn creation_inputs(
+    ctx: &Ctx,
+    d: &Resource,
+    secret: Option<&String>,
+) -> Result<(String, Option<Password>), AwsError> {
+    let addr = d.address.as_str();
+    let subnet_group = ctx
+        .name(d.str("db_subnet_group").unwrap_or_default())
+        .ok_or_else(|| AwsError::new(addr, "resolve", "its DB subnet group was not created"))?;
+    Ok((subnet_group, password(ctx, addr, secret).await?))
+}
+
 /// `ROLE=FEATURE` items with role addresses resolved to ARNs.
 fn wanted_roles(ctx: &Ctx, d: &Resource) -> Result<Vec<String>, AwsError> {
     d.list("iam_roles")
@@ -129,19 +143,7 @@ pub(super) async fn instance(
     let secret = d.str("secret").map(|s| ctx.name(s).unwrap_or_default());
     match before {
         None => {
-            let subnet_group = ctx
-                .name(d.str("db_subnet_group").unwrap_or_default())
-                .ok_or_else(|| {
-                    AwsError::new(addr, "resolve", "its DB subnet group was not created")
-                })?;
-            if d.str("credentials") == Some("external") {
-                return Err(AwsError::new(
-                    addr,
-                    "CreateDBInstance",
-                    "credentials = \"external\" means the password is kept outside rdsplan, so rdsplan cannot create this instance; use \"generated\" or \"managed\"",
-                ));
-            }
-            let password = password(ctx, addr, secret.as_ref()).await?;
+            let (subnet_group, password) = creation_inputs(ctx, d, secret.as_ref()).await?;
             aws::rds::create_instance(
                 rds,
                 aws::rds::NewInstance {
@@ -222,15 +224,7 @@ pub(super) async fn cluster(
     let secret = d.str("secret").map(|s| ctx.name(s).unwrap_or_default());
     match before {
         None => {
-            let subnet_group = ctx
-                .name(d.str("db_subnet_group").unwrap_or_default())
-                .ok_or_else(|| {
-                    AwsError::new(addr, "resolve", "its DB subnet group was not created")
-                })?;
-            if d.str("credentials") == Some("external") {
-                return Err(AwsError::new(addr, "CreateDBCluster", "credentials = \"external\" means the password is kept outside rdsplan, so rdsplan cannot create this cluster; use \"generated\" or \"managed\""));
-            }
-            let password = password(ctx, addr, secret.as_ref()).await?;
+            let (subnet_group, password) = creation_inputs(ctx, d, secret.as_ref()).await?;
             rds_cluster::create_cluster(
                 rds,
                 rds_cluster::NewCluster {

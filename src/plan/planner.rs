@@ -45,7 +45,19 @@ pub fn plan(
                 }
                 c
             }
-            None => create_or_conflict(d, live),
+            None => {
+                if d.str("credentials") == Some("external") {
+                    errors.push(PlanError {
+                        address: d.address.clone(),
+                        message: format!(
+                            "{} ({}) does not exist, and credentials = \"external\" means its password is kept outside rdsplan, so rdsplan cannot create it",
+                            d.address, d.name
+                        ),
+                        help: "use credentials = \"generated\" or \"managed\" for a database rdsplan creates".into(),
+                    });
+                }
+                create_or_conflict(d, live)
+            }
         };
         if change.action == Action::Replace {
             replaced.insert(d.address.clone());

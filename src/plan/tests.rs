@@ -648,3 +648,16 @@ fn removing_an_iam_role_association_is_an_update_in_place() {
     assert_eq!(c.diffs[0].name, "iam_roles");
     assert_eq!(c.diffs[0].timing, Some(rules::Timing::Immediate));
 }
+
+#[test]
+fn a_database_with_external_credentials_cannot_be_created() {
+    let mut d = all();
+    d[4].set("credentials", Value::str("external"));
+    let e = errors(&d, &Live::default());
+    assert_eq!(e.len(), 1);
+    assert!(e[0].contains("credentials = \"external\""), "{e:?}");
+    // Existing and adopted: external matches any password RDS does not manage.
+    let mut l = live(&all());
+    l.resources[4].set("credentials", Value::str("generated"));
+    assert!(!run(&d, &l).has_changes());
+}
