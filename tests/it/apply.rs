@@ -1,8 +1,6 @@
 //! End-to-end scenarios against moto: apply, change, delete, look-alikes, interruption.
 
 use super::support::*;
-use std::io::{BufRead, BufReader};
-use std::process::Stdio;
 
 async fn secret_json(sdk: &Sdk, name: &str) -> serde_json::Value {
     let v = sdk
@@ -341,32 +339,7 @@ async fn untagged_look_alikes_are_left_alone() {
 async fn an_interrupted_apply_converges_when_run_again_without_duplicates() {
     let moto = Moto::start();
     let env = Env::standard("db.t3.micro");
-    let mut child = rdsplan_cmd(
-        Some(&moto),
-        &env.dir(),
-        &[
-            "apply",
-            "--env",
-            "t",
-            "--auto-approve",
-            "--parallelism",
-            "1",
-        ],
-    )
-    .stdout(Stdio::piped())
-    .stderr(Stdio::null())
-    .spawn()
-    .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let mut seen = Vec::new();
-    for line in lines.by_ref() {
-        let line = line.unwrap();
-        let done = line.contains(": created");
-        seen.push(line);
-        if done {
-            break;
-        }
-    }
+    let (mut child, seen, _rest) = apply_until(&moto, &env, |l| l.contains(": created"));
     // Killed right after its first completed step, as a crash or a cancelled CI job would.
     child.kill().unwrap();
     child.wait().unwrap();

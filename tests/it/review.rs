@@ -1,8 +1,7 @@
 //! Plans people can trust: saved plans, the apply lock, the account guard, the examples.
 
 use super::support::*;
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 fn signal(pid: u32, sig: &str) {
     let ok = Command::new("kill")
@@ -96,29 +95,8 @@ async fn a_saved_plan_applies_exactly_and_is_refused_after_an_out_of_band_change
 async fn two_concurrent_applies_one_runs_the_other_names_the_holder() {
     let moto = Moto::start();
     let env = Env::standard("db.t3.micro");
-    let mut first = rdsplan_cmd(
-        Some(&moto),
-        &env.dir(),
-        &[
-            "apply",
-            "--env",
-            "t",
-            "--auto-approve",
-            "--parallelism",
-            "1",
-        ],
-    )
-    .stdout(Stdio::piped())
-    .stderr(Stdio::piped())
-    .spawn()
-    .unwrap();
+    let (mut first, _, lines) = apply_until(&moto, &env, |l| l.starts_with("Applying to `t`"));
     let pid = first.id();
-    let mut lines = BufReader::new(first.stdout.take().unwrap()).lines();
-    for line in lines.by_ref() {
-        if line.unwrap().starts_with("Applying to `t`") {
-            break;
-        }
-    }
     // The first apply holds the lock; freeze it there while a second one starts.
     signal(pid, "-STOP");
     let second = rdsplan(

@@ -1,8 +1,9 @@
 //! Test support: a moto server per test, rdsplan runs, and SDK clients for out-of-band changes.
 
+use std::io::{BufRead, BufReader, Lines};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, ChildStdout, Command, Output, Stdio};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -319,4 +320,41 @@ pub fn assert_no_changes(moto: &Moto, env: &Env) {
     );
     assert_eq!(r.code, 0, "expected no changes:\n{}", r.all());
     assert!(r.stdout.contains("No changes."), "{}", r.stdout);
+}
+
+/// Starts `apply --auto-approve --parallelism 1` and reads its output up to and including the
+/// first line for which `until` holds; returns the running process, the lines read, and the
+/// rest of its output.
+pub fn apply_until(
+    moto: &Moto,
+    env: &Env,
+    until: impl Fn(&str) -> bool,
+) -> (Child, Vec<String>, Lines<BufReader<ChildStdout>>) {
+    let mut child = rdsplan_cmd(
+        Some(moto),
+        &env.dir(),
+        &[
+            "apply",
+            "--env",
+            "t",
+            "--auto-approve",
+            "--parallelism",
+            "1",
+        ],
+    )
+    .stdout(Stdio::piped())
+    .stderr(Stdio::null())
+    .spawn()
+    .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut seen = Vec::new();
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        let done = until(&line);
+        seen.push(line);
+        if done {
+            break;
+        }
+    }
+    (child, seen, lines)
 }
