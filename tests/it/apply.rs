@@ -93,11 +93,9 @@ async fn apply_from_empty_then_plan_shows_no_changes() {
         &["plan", "--env", "t", "--detailed-exitcode"],
     );
     assert_eq!(plan.code, 2, "{}", plan.all());
-    assert!(
-        plan.stdout
-            .contains("Plan: 8 to add, 0 to change, 0 to replace, 0 to destroy."),
-        "{}",
-        plan.stdout
+    assert_shows(
+        &plan.stdout,
+        "Plan: 8 to add, 0 to change, 0 to replace, 0 to destroy.",
     );
     let applied = apply_ok(&moto, &env, &[]);
     assert_no_changes(&moto, &env);
@@ -157,22 +155,14 @@ async fn changing_the_instance_class_is_one_in_place_update() {
         &["plan", "--env", "t", "--detailed-exitcode"],
     );
     assert_eq!(plan.code, 2, "{}", plan.all());
-    assert!(
-        plan.stdout.contains("~ instance.orders (t-orders"),
-        "{}",
-        plan.stdout
+    assert_shows(&plan.stdout, "~ instance.orders (t-orders");
+    assert_shows(
+        &plan.stdout,
+        r#"~ instance_class = "db.t3.micro" -> "db.t3.small""#,
     );
-    assert!(
-        plan.stdout
-            .contains(r#"~ instance_class = "db.t3.micro" -> "db.t3.small""#),
-        "{}",
-        plan.stdout
-    );
-    assert!(
-        plan.stdout
-            .contains("Plan: 0 to add, 1 to change, 0 to replace, 0 to destroy."),
-        "{}",
-        plan.stdout
+    assert_shows(
+        &plan.stdout,
+        "Plan: 0 to add, 1 to change, 0 to replace, 0 to destroy.",
     );
     apply_ok(&moto, &env, &[]);
     assert_no_changes(&moto, &env);
@@ -190,22 +180,12 @@ async fn removing_an_instance_needs_allow_destroy_and_takes_a_final_snapshot() {
     apply_ok(&moto, &env, &[]);
     env.remove("databases.toml");
     let plan = rdsplan(Some(&moto), &env.dir(), &["plan", "--env", "t"]);
-    assert!(
-        plan.stdout.contains("- instance.orders (t-orders"),
-        "{}",
-        plan.stdout
+    assert_shows(&plan.stdout, "- instance.orders (t-orders");
+    assert_shows(
+        &plan.stdout,
+        "DATA LOSS: instance.orders (t-orders) would be deleted",
     );
-    assert!(
-        plan.stdout
-            .contains("DATA LOSS: instance.orders (t-orders) would be deleted"),
-        "{}",
-        plan.stdout
-    );
-    assert!(
-        plan.stdout.contains("final snapshot: yes"),
-        "{}",
-        plan.stdout
-    );
+    assert_shows(&plan.stdout, "final snapshot: yes");
     assert!(
         plan.stdout.contains("a final snapshot `t-orders-final-"),
         "the plan names the snapshot: {}",
@@ -218,11 +198,7 @@ async fn removing_an_instance_needs_allow_destroy_and_takes_a_final_snapshot() {
         &["apply", "--env", "t", "--auto-approve"],
     );
     assert_eq!(refused.code, 1, "{}", refused.all());
-    assert!(
-        refused.stderr.contains("--allow-destroy"),
-        "{}",
-        refused.stderr
-    );
+    assert_shows(&refused.stderr, "--allow-destroy");
     let sdk = moto.sdk().await;
     assert!(
         instance_class(&sdk, "t-orders").await.is_some(),
@@ -293,13 +269,11 @@ async fn untagged_look_alikes_are_left_alone() {
     let env = Env::standard("db.t3.micro");
     let plan = rdsplan(Some(&moto), &env.dir(), &["plan", "--env", "t"]);
     assert_eq!(plan.code, 0, "{}", plan.all());
-    assert!(
-        plan.stdout
-            .contains("! instance.orders (t-orders) cannot be created: its name is taken"),
-        "{}",
-        plan.stdout
+    assert_shows(
+        &plan.stdout,
+        "! instance.orders (t-orders) cannot be created: its name is taken",
     );
-    assert!(plan.stdout.contains("rdsplan import"), "{}", plan.stdout);
+    assert_shows(&plan.stdout, "rdsplan import");
 
     let r = rdsplan(
         Some(&moto),
@@ -307,7 +281,7 @@ async fn untagged_look_alikes_are_left_alone() {
         &["apply", "--env", "t", "--auto-approve"],
     );
     assert_eq!(r.code, 1, "apply must not report convergence:\n{}", r.all());
-    assert!(r.stdout.contains("Not converged"), "{}", r.stdout);
+    assert_shows(&r.stdout, "Not converged");
     // The look-alike is untouched: same class, no tags, not deleted.
     assert_eq!(
         instance_class(&sdk, "t-orders").await.as_deref(),
@@ -469,16 +443,10 @@ async fn security_group_rules_are_reconciled_in_place() {
         ),
     );
     let plan = rdsplan(Some(&moto), &env.dir(), &["plan", "--env", "t"]);
-    assert!(
-        plan.stdout.contains("~ security_group.db"),
-        "{}",
-        plan.stdout
-    );
-    assert!(
-        plan.stdout
-            .contains("Plan: 0 to add, 1 to change, 0 to replace, 0 to destroy."),
-        "{}",
-        plan.stdout
+    assert_shows(&plan.stdout, "~ security_group.db");
+    assert_shows(
+        &plan.stdout,
+        "Plan: 0 to add, 1 to change, 0 to replace, 0 to destroy.",
     );
     apply_ok(&moto, &env, &[]);
     assert_no_changes(&moto, &env);
@@ -490,7 +458,7 @@ async fn apply_without_a_terminal_needs_auto_approve_and_changes_nothing() {
     let env = Env::standard("db.t3.micro");
     let r = rdsplan(Some(&moto), &env.dir(), &["apply", "--env", "t"]);
     assert_eq!(r.code, 1, "{}", r.all());
-    assert!(r.stderr.contains("pass --auto-approve"), "{}", r.stderr);
+    assert_shows(&r.stderr, "pass --auto-approve");
     let sdk = moto.sdk().await;
     assert_eq!(counts(&sdk).await, [0, 0, 0, 0, 0]);
 }

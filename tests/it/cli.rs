@@ -13,24 +13,16 @@ fn validate_reports_every_problem_with_its_place() {
     ]);
     let r = rdsplan(None, &env.dir(), &["validate", "--env", "t"]);
     assert_eq!(r.code, 1);
-    assert!(
-        r.stderr
-            .contains("a.toml:2:8: CIDR `10.0.0.1/16` has host bits set"),
-        "{}",
-        r.stderr
+    assert_shows(
+        &r.stderr,
+        "a.toml:2:8: CIDR `10.0.0.1/16` has host bits set",
     );
-    assert!(
-        r.stderr
-            .contains("a.toml:6:18: `t3.micro` is not an instance class"),
-        "{}",
-        r.stderr
+    assert_shows(
+        &r.stderr,
+        "a.toml:6:18: `t3.micro` is not an instance class",
     );
-    assert!(
-        r.stderr.contains("a.toml:9:1: `password` is not allowed"),
-        "{}",
-        r.stderr
-    );
-    assert!(r.stderr.contains("3 problems found."), "{}", r.stderr);
+    assert_shows(&r.stderr, "a.toml:9:1: `password` is not allowed");
+    assert_shows(&r.stderr, "3 problems found.");
 }
 
 #[test]
@@ -70,12 +62,7 @@ fn unreachable_aws_is_an_error_that_names_the_operation_not_a_panic() {
     let env = Env::standard("db.t3.micro");
     let r = rdsplan(None, &env.dir(), &["plan", "--env", "t"]);
     assert_eq!(r.code, 1, "{}", r.all());
-    assert!(
-        r.stderr
-            .contains("error: reading live state of `t` in us-west-2:"),
-        "{}",
-        r.stderr
-    );
+    assert_shows(&r.stderr, "error: reading live state of `t` in us-west-2:");
     assert!(!r.stderr.contains("panicked"), "{}", r.stderr);
 }
 
@@ -84,11 +71,8 @@ fn unknown_environment_lists_the_known_ones() {
     let env = Env::standard("db.t3.micro");
     let r = rdsplan(None, &env.dir(), &["plan", "--env", "nope"]);
     assert_eq!(r.code, 1);
-    assert!(
-        r.stderr.contains("no environment `nope`") && r.stderr.contains("found: t"),
-        "{}",
-        r.stderr
-    );
+    assert_shows(&r.stderr, "no environment `nope`");
+    assert_shows(&r.stderr, "found: t");
 }
 
 #[test]

@@ -238,27 +238,15 @@ async fn cluster_membership_and_role_policies_change_in_place() {
         );
     env.write("databases.toml", &three);
     let plan = rdsplan(Some(&moto), &env.dir(), &["plan", "--env", "t"]);
-    assert!(
-        plan.stdout
-            .contains("+ cluster.analytics.instance.c (t-analytics-c)"),
-        "{}",
-        plan.stdout
+    assert_shows(
+        &plan.stdout,
+        "+ cluster.analytics.instance.c (t-analytics-c)",
     );
-    assert!(
-        plan.stdout.contains("~ cluster.analytics (t-analytics"),
-        "{}",
-        plan.stdout
-    );
-    assert!(
-        plan.stdout.contains("~ iam_role.rds-s3 (t-rds-s3"),
-        "{}",
-        plan.stdout
-    );
-    assert!(
-        plan.stdout
-            .contains("Plan: 1 to add, 2 to change, 0 to replace, 0 to destroy."),
-        "{}",
-        plan.stdout
+    assert_shows(&plan.stdout, "~ cluster.analytics (t-analytics");
+    assert_shows(&plan.stdout, "~ iam_role.rds-s3 (t-rds-s3");
+    assert_shows(
+        &plan.stdout,
+        "Plan: 1 to add, 2 to change, 0 to replace, 0 to destroy.",
     );
     apply_ok(&moto, &env, &[]);
     assert_no_changes(&moto, &env);
@@ -320,11 +308,7 @@ async fn creds_mask_the_password_unless_asked_for_either_mode() {
         &["creds", "--env", "t", "instance.orders"],
     );
     assert_eq!(masked.code, 0, "{}", masked.all());
-    assert!(
-        masked.stdout.contains("DB_PASSWORD=********"),
-        "{}",
-        masked.stdout
-    );
+    assert_shows(&masked.stdout, "DB_PASSWORD=********");
     assert!(masked.stdout.contains("DB_USER=admin") && masked.stdout.contains("DB_NAME=orders"));
     let shown = rdsplan(
         Some(&moto),
@@ -454,11 +438,7 @@ async fn rotate_stages_sets_and_promotes_and_resumes_after_a_crash() {
         &["rotate", "--env", "t", "instance.orders"],
     );
     assert_eq!(r.code, 0, "{}", r.all());
-    assert!(
-        r.stdout.contains("resuming an interrupted rotation"),
-        "{}",
-        r.stdout
-    );
+    assert_shows(&r.stdout, "resuming an interrupted rotation");
     assert_eq!(current_password(&sdk, "rdsplan/t/orders").await, staged);
 }
 
@@ -505,28 +485,18 @@ async fn replica_and_cluster_attributes_change_in_place() {
         );
     env.write("databases.toml", &changed);
     let plan = rdsplan(Some(&moto), &env.dir(), &["plan", "--env", "t"]);
-    assert!(
-        plan.stdout
-            .contains(r#"~ instance_class = "db.t3.small" -> "db.t3.medium""#),
-        "{}",
-        plan.stdout
+    assert_shows(
+        &plan.stdout,
+        r#"~ instance_class = "db.t3.small" -> "db.t3.medium""#,
     );
-    assert!(
-        plan.stdout.contains("~ backup_retention_days = 1 -> 14"),
-        "{}",
-        plan.stdout
+    assert_shows(&plan.stdout, "~ backup_retention_days = 1 -> 14");
+    assert_shows(
+        &plan.stdout,
+        r#"~ instance_class = "db.r6g.large" -> "db.r6g.xlarge""#,
     );
-    assert!(
-        plan.stdout
-            .contains(r#"~ instance_class = "db.r6g.large" -> "db.r6g.xlarge""#),
-        "{}",
-        plan.stdout
-    );
-    assert!(
-        plan.stdout
-            .contains("Plan: 0 to add, 3 to change, 0 to replace, 0 to destroy."),
-        "{}",
-        plan.stdout
+    assert_shows(
+        &plan.stdout,
+        "Plan: 0 to add, 3 to change, 0 to replace, 0 to destroy.",
     );
     apply_ok(&moto, &env, &[]);
     assert_no_changes(&moto, &env);
@@ -537,20 +507,7 @@ async fn replica_and_cluster_attributes_change_in_place() {
     );
     env.write("databases.toml", &replaced);
     let plan = rdsplan(Some(&moto), &env.dir(), &["plan", "--env", "t"]);
-    assert!(
-        plan.stdout.contains("-/+ cluster.analytics"),
-        "{}",
-        plan.stdout
-    );
-    assert!(
-        plan.stdout.contains("forced by: database_name"),
-        "{}",
-        plan.stdout
-    );
-    assert!(
-        plan.stdout
-            .contains("forced by: cluster.analytics is replaced"),
-        "{}",
-        plan.stdout
-    );
+    assert_shows(&plan.stdout, "-/+ cluster.analytics");
+    assert_shows(&plan.stdout, "forced by: database_name");
+    assert_shows(&plan.stdout, "forced by: cluster.analytics is replaced");
 }

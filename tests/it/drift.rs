@@ -30,7 +30,7 @@ async fn out_of_band_changes_are_classified() {
     assert_eq!(doc["in_sync"], true);
     let text = rdsplan(Some(&moto), &env.dir(), &["drift", "--env", "t"]);
     assert_eq!(text.code, 0);
-    assert!(text.stdout.contains("In sync"), "{}", text.stdout);
+    assert_shows(&text.stdout, "In sync");
     let sdk = moto.sdk().await;
 
     // 1. The instance class is changed in the console.
@@ -129,16 +129,14 @@ async fn out_of_band_changes_are_classified() {
         &["drift", "--env", "t", "--format", "markdown"],
     );
     assert_eq!(md.code, 2);
-    assert!(md.stdout.contains("| unmanaged |"), "{}", md.stdout);
+    assert_shows(&md.stdout, "| unmanaged |");
 }
 
 #[test]
 fn drift_help_says_it_is_read_only() {
     let r = rdsplan(None, std::path::Path::new("."), &["drift", "--help"]);
-    assert!(
-        r.stdout
-            .contains("Read-only: it changes nothing in AWS and needs only read permissions"),
-        "{}",
-        r.stdout
+    assert_shows(
+        &r.stdout,
+        "Read-only: it changes nothing in AWS and needs only read permissions",
     );
 }

@@ -105,11 +105,7 @@ async fn imported_resources_plan_with_no_changes() {
         ],
     );
     assert_eq!(r.code, 0, "{}", r.all());
-    assert!(
-        r.stderr.contains("credentials = \"external\""),
-        "{}",
-        r.stderr
-    );
+    assert_shows(&r.stderr, "credentials = \"external\"");
     let text = std::fs::read_to_string(file).unwrap();
     assert!(text.contains("[security_group.reporting]"), "{text}");
     assert!(text.contains("[instance.reporting]"), "{text}");
@@ -202,12 +198,9 @@ async fn import_prints_toml_and_needs_confirmation_without_a_terminal() {
         &["import", "--env", "t", "vpc", &vpc_id, "--as", "legacy"],
     );
     assert_eq!(r.code, 1, "{}", r.all());
-    assert!(
-        r.stdout.contains("[vpc.legacy]") && r.stdout.contains("cidr = \"10.9.0.0/16\""),
-        "{}",
-        r.stdout
-    );
-    assert!(r.stderr.contains("pass --auto-approve"), "{}", r.stderr);
+    assert_shows(&r.stdout, "[vpc.legacy]");
+    assert_shows(&r.stdout, "cidr = \"10.9.0.0/16\"");
+    assert_shows(&r.stderr, "pass --auto-approve");
     let tags = sdk
         .ec2
         .describe_vpcs()

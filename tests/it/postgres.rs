@@ -221,9 +221,5 @@ db_name = "appdb"
     assert_eq!(rot.code, 0, "{}", rot.all());
     let r = rdsplan(Some(&moto), &env.dir(), &args);
     assert_ne!(r.code, 0, "{}", r.all());
-    assert!(
-        r.stderr.contains("password authentication failed"),
-        "{}",
-        r.stderr
-    );
+    assert_shows(&r.stderr, "password authentication failed");
 }

@@ -38,16 +38,10 @@ async fn a_saved_plan_applies_exactly_and_is_refused_after_an_out_of_band_change
         .unwrap();
     let r = rdsplan(Some(&moto), &env.dir(), &["apply", file]);
     assert_eq!(r.code, 1, "{}", r.all());
-    assert!(
-        r.stderr.contains("refusing to apply the saved plan"),
-        "{}",
-        r.stderr
-    );
-    assert!(
-        r.stderr
-            .contains("instance.orders changed in AWS: backup_retention_days: 1 -> 3"),
-        "{}",
-        r.stderr
+    assert_shows(&r.stderr, "refusing to apply the saved plan");
+    assert_shows(
+        &r.stderr,
+        "instance.orders changed in AWS: backup_retention_days: 1 -> 3",
     );
     let class = sdk
         .rds
@@ -84,11 +78,7 @@ async fn a_saved_plan_applies_exactly_and_is_refused_after_an_out_of_band_change
     env.write("databases.toml", &instance_toml("db.t3.large"));
     let r = rdsplan(Some(&moto), &env.dir(), &["apply", file]);
     assert_eq!(r.code, 1, "{}", r.all());
-    assert!(
-        r.stderr.contains("file databases.toml changed"),
-        "{}",
-        r.stderr
-    );
+    assert_shows(&r.stderr, "file databases.toml changed");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -106,7 +96,7 @@ async fn two_concurrent_applies_one_runs_the_other_names_the_holder() {
     );
     signal(pid, "-CONT");
     assert_eq!(second.code, 1, "{}", second.all());
-    assert!(second.stderr.contains("is locked by"), "{}", second.stderr);
+    assert_shows(&second.stderr, "is locked by");
     assert!(
         second.stderr.contains(&format!("(pid {pid})")),
         "the holder is named: {}",
@@ -177,18 +167,12 @@ async fn a_lock_from_another_machine_is_cleared_with_unlock() {
         "{}",
         blocked.stderr
     );
-    assert!(
-        blocked.stderr.contains("rdsplan unlock --env t"),
-        "{}",
-        blocked.stderr
-    );
+    assert_shows(&blocked.stderr, "rdsplan unlock --env t");
     let u = rdsplan(Some(&moto), &env.dir(), &["unlock", "--env", "t"]);
     assert_eq!(u.code, 0, "{}", u.all());
-    assert!(
-        u.stdout
-            .contains("Unlocked `t` (it was locked by ci@runner-7 (pid 4242)"),
-        "{}",
-        u.stdout
+    assert_shows(
+        &u.stdout,
+        "Unlocked `t` (it was locked by ci@runner-7 (pid 4242)",
     );
     apply_ok(&moto, &env, &[]);
 }

@@ -307,7 +307,7 @@ pub fn apply_ok(moto: &Moto, env: &Env, extra: &[&str]) -> Run {
     args.extend_from_slice(extra);
     let r = rdsplan(Some(moto), &env.dir(), &args);
     assert_eq!(r.code, 0, "apply failed:\n{}", r.all());
-    assert!(r.stdout.contains("Converged"), "{}", r.stdout);
+    assert_shows(&r.stdout, "Converged");
     r
 }
 
@@ -319,7 +319,7 @@ pub fn assert_no_changes(moto: &Moto, env: &Env) {
         &["plan", "--env", "t", "--detailed-exitcode"],
     );
     assert_eq!(r.code, 0, "expected no changes:\n{}", r.all());
-    assert!(r.stdout.contains("No changes."), "{}", r.stdout);
+    assert_shows(&r.stdout, "No changes.");
 }
 
 /// Starts `apply --auto-approve --parallelism 1` and reads its output up to and including the
@@ -357,4 +357,10 @@ pub fn apply_until(
         }
     }
     (child, seen, lines)
+}
+
+/// Asserts that rdsplan's output contains `needle`, showing the output when it does not.
+#[track_caller]
+pub fn assert_shows(out: &str, needle: &str) {
+    assert!(out.contains(needle), "expected {needle:?} in:\n{out}");
 }
