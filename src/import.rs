@@ -308,6 +308,13 @@ pub fn instance(ctx: &Ctx, name: &str, i: &DbInstance) -> Result<Adoption, Strin
         allocated_storage: i.allocated_storage().unwrap_or(20) as i64,
         max_allocated_storage: i.max_allocated_storage().map(i64::from),
         storage_type: i.storage_type().map(str::to_string),
+        // Provisioned IOPS only: gp3 reports its baseline, which CreateDBInstance refuses
+        // below the engine's threshold size.
+        iops: i
+            .iops()
+            .filter(|_| matches!(i.storage_type(), Some("io1" | "io2")))
+            .map(i64::from),
+        storage_throughput: None,
         multi_az: i.multi_az().unwrap_or(false),
         storage_encrypted: i.storage_encrypted().unwrap_or(false),
         kms_key: i.kms_key_id().map(str::to_string),
@@ -344,6 +351,7 @@ pub fn instance(ctx: &Ctx, name: &str, i: &DbInstance) -> Result<Adoption, Strin
         preferred_maintenance_window: i.preferred_maintenance_window().map(str::to_string),
         preferred_backup_window: i.preferred_backup_window().map(str::to_string),
         auto_minor_version_upgrade: i.auto_minor_version_upgrade().unwrap_or(true),
+        allow_major_version_upgrade: false,
         apply_immediately: false,
         skip_final_snapshot: false,
         tags: ctx.own_tags(rds_tags(i.tag_list())),
@@ -383,6 +391,8 @@ pub fn replica(ctx: &Ctx, name: &str, i: &DbInstance) -> Result<Adoption, String
         multi_az: None,
         storage_type: None,
         max_allocated_storage: None,
+        iops: None,
+        storage_throughput: None,
         security_groups: None,
         publicly_accessible: None,
         port: None,
@@ -390,6 +400,7 @@ pub fn replica(ctx: &Ctx, name: &str, i: &DbInstance) -> Result<Adoption, String
         deletion_protection: None,
         backup_retention_days: None,
         preferred_maintenance_window: None,
+        preferred_backup_window: None,
         auto_minor_version_upgrade: None,
         apply_immediately: false,
         tags: ctx.own_tags(rds_tags(i.tag_list())),
@@ -430,6 +441,7 @@ pub fn cluster(
         .collect();
     ordered.sort_by_key(|(id, writer)| (!writer, id.to_string()));
     let mut member_cfgs = Vec::new();
+    let mut auto_minor = true;
     let mut tags = vec![(
         Target::Rds(c.db_cluster_arn().unwrap_or_default().into()),
         format!("cluster.{name}"),
@@ -443,6 +455,9 @@ pub fn cluster(
             .iter()
             .find(|i| i.db_instance_identifier() == Some(id))
             .ok_or_else(|| format!("member {id} was not found"))?;
+        if member_cfgs.is_empty() {
+            auto_minor = inst.auto_minor_version_upgrade().unwrap_or(true);
+        }
         member_cfgs.push(ClusterMemberConfig {
             name: m.to_string(),
             instance_class: inst.db_instance_class().unwrap_or_default().into(),
@@ -489,6 +504,8 @@ pub fn cluster(
                 .map(|r| (r.role_arn(), r.feature_name()))
                 .collect(),
         ),
+        auto_minor_version_upgrade: auto_minor,
+        allow_major_version_upgrade: false,
         apply_immediately: false,
         skip_final_snapshot: false,
         tags: ctx.own_tags(rds_tags(c.tag_list())),

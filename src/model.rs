@@ -274,6 +274,10 @@ pub struct Resource {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     pub attrs: Attrs,
+    /// Live resources only: values AWS has accepted but not applied yet
+    /// (`PendingModifiedValues`), by attribute name.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub pending: Attrs,
 }
 
 impl Resource {
@@ -284,25 +288,34 @@ impl Resource {
             name: name.into(),
             id: None,
             attrs: Attrs::new(),
+            pending: Attrs::new(),
         }
     }
     pub fn with(mut self, key: &str, value: Value) -> Self {
         self.attrs.insert(key.to_string(), value);
         self
     }
+    pub fn with_pending(mut self, key: &str, value: Value) -> Self {
+        self.pending.insert(key.to_string(), value);
+        self
+    }
     pub fn set(&mut self, key: &str, value: Value) {
         self.attrs.insert(key.to_string(), value);
     }
-    /// Sets `prefix + key` for every item that has a value: the optional attributes the files
-    /// (or AWS) may leave unset, which are then never compared.
-    pub fn set_present<'k>(
-        &mut self,
-        prefix: &str,
-        items: impl IntoIterator<Item = (&'k str, Option<Value>)>,
-    ) {
+    /// Sets every item that has a value: the optional attributes the files (or AWS) may leave
+    /// unset, which are then never compared.
+    pub fn set_present<'k>(&mut self, items: impl IntoIterator<Item = (&'k str, Option<Value>)>) {
         for (k, v) in items {
             if let Some(v) = v {
-                self.attrs.insert(format!("{prefix}{k}"), v);
+                self.attrs.insert(k.to_string(), v);
+            }
+        }
+    }
+    /// Records the values AWS has accepted but not applied yet.
+    pub fn set_pending<'k>(&mut self, items: impl IntoIterator<Item = (&'k str, Option<Value>)>) {
+        for (k, v) in items {
+            if let Some(v) = v {
+                self.pending.insert(k.to_string(), v);
             }
         }
     }
@@ -411,6 +424,14 @@ pub struct Live {
     /// managed VPC, that carry no rdsplan tags: reported by `drift`, never touched.
     #[serde(default)]
     pub unmanaged: Vec<Foreign>,
+    /// KMS keys named by alias (in the files, or by AWS), resolved to their key ARNs with
+    /// kms:DescribeKey, once per key per run.
+    #[serde(default)]
+    pub kms_keys: BTreeMap<String, String>,
+    /// When AWS was read (unix seconds): the clock the pure planner compares with
+    /// (storage change cooldowns).
+    #[serde(default)]
+    pub read_at: Option<i64>,
 }
 
 impl Live {

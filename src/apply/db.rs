@@ -3,6 +3,7 @@
 //! (replicas, readers, the secret's endpoint) start only then.
 
 use super::{tags_of, Ctx};
+use crate::aws::modify::{self, Resolved};
 use crate::aws::rds_cluster::{self, RoleTarget};
 use crate::aws::{self, secrets::Password, AwsError};
 use crate::model::{Resource, Value};
@@ -21,6 +22,23 @@ async fn password(
             .await
             .map(Some),
         None => Ok(None),
+    }
+}
+
+/// The generated password, when RDS stops managing the master password: AWS takes
+/// ManageMasterUserPassword=false only together with the new MasterUserPassword.
+async fn new_password(
+    ctx: &Ctx,
+    d: &Resource,
+    changed: &[String],
+    secret: Option<&String>,
+) -> Result<Option<Password>, AwsError> {
+    let to_generated =
+        changed.iter().any(|c| c == "credentials") && d.str("credentials") == Some("generated");
+    if to_generated {
+        password(ctx, d.address.as_str(), secret).await
+    } else {
+        Ok(None)
     }
 }
 
@@ -157,14 +175,19 @@ pub(super) async fn instance(
             .await?;
         }
         Some(b) => {
-            aws::rds::modify_instance(rds, d, changed, sg_ids).await?;
-            if changed.iter().any(|c| c == "credentials")
-                && d.str("credentials") == Some("generated")
-            {
-                if let Some(p) = password(ctx, addr, secret.as_ref()).await? {
-                    aws::rds::set_master_password(rds, addr, &d.name, &p).await?;
-                }
-            }
+            let p = new_password(ctx, d, changed, secret.as_ref()).await?;
+            let subnet_group = if changed.iter().any(|c| c == "db_subnet_group") {
+                ctx.name(d.str("db_subnet_group").unwrap_or_default())
+            } else {
+                None
+            };
+            let r = Resolved {
+                security_group_ids: sg_ids,
+                subnet_group,
+                password: p.as_ref(),
+                before: Some(b),
+            };
+            modify::modify_instance(rds, d, changed, &r).await?;
             retag(ctx, d, b, changed).await?;
         }
     }
@@ -195,17 +218,34 @@ pub(super) async fn replica(
     let rds = &ctx.clients.rds;
     let addr = d.address.as_str();
     let sg_ids = ctx.ids_of(d.list("security_groups"))?;
-    match before {
+    let live = match before {
         None => {
             let source = ctx.id(d.str("source").unwrap_or_default())?;
-            aws::rds::create_replica(rds, &ctx.env, d, &source, sg_ids).await?;
+            aws::rds::create_replica(rds, &ctx.env, d, &source, sg_ids.clone()).await?;
+            let live = aws::rds::wait_available(rds, addr, &d.name, ctx.timeout).await?;
+            // What CreateDBInstanceReadReplica cannot take (backups, windows), set now so
+            // that one apply converges.
+            let r = Resolved {
+                security_group_ids: sg_ids,
+                ..Resolved::default()
+            };
+            if modify::after_create(rds, d, &r).await? {
+                aws::rds::wait_available(rds, addr, &d.name, ctx.timeout).await?
+            } else {
+                live
+            }
         }
         Some(b) => {
-            aws::rds::modify_instance(rds, d, changed, sg_ids).await?;
+            let r = Resolved {
+                security_group_ids: sg_ids,
+                before: Some(b),
+                ..Resolved::default()
+            };
+            modify::modify_instance(rds, d, changed, &r).await?;
             retag(ctx, d, b, changed).await?;
+            aws::rds::wait_available(rds, addr, &d.name, ctx.timeout).await?
         }
-    }
-    let live = aws::rds::wait_available(rds, addr, &d.name, ctx.timeout).await?;
+    };
     ctx.record(&d.address, &d.name, &d.name);
     Ok(Some(
         live.db_instance_status().unwrap_or("available").to_string(),
@@ -238,14 +278,14 @@ pub(super) async fn cluster(
             .await?;
         }
         Some(b) => {
-            let to_generated = changed.iter().any(|c| c == "credentials")
-                && d.str("credentials") == Some("generated");
-            let p = if to_generated {
-                password(ctx, addr, secret.as_ref()).await?
-            } else {
-                None
+            let p = new_password(ctx, d, changed, secret.as_ref()).await?;
+            let r = Resolved {
+                security_group_ids: sg_ids,
+                password: p.as_ref(),
+                before: Some(b),
+                ..Resolved::default()
             };
-            rds_cluster::modify_cluster(rds, d, changed, sg_ids, p.as_ref()).await?;
+            modify::modify_cluster(rds, d, changed, &r).await?;
             retag(ctx, d, b, changed).await?;
         }
     }
@@ -278,7 +318,11 @@ pub(super) async fn member(
             rds_cluster::create_member(rds, &ctx.env, d, &cluster).await?;
         }
         Some(b) => {
-            aws::rds::modify_instance(rds, d, changed, vec![]).await?;
+            let r = Resolved {
+                before: Some(b),
+                ..Resolved::default()
+            };
+            modify::modify_instance(rds, d, changed, &r).await?;
             if changed.iter().any(|c| c == "tags") {
                 if let Some(arn) = &b.id {
                     aws::rds::set_tags(rds, addr, arn, &tags_of(b), &tags_of(d)).await?;

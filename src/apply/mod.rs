@@ -90,7 +90,15 @@ fn steps(plan: &Plan) -> Vec<Step> {
                         .before
                         .as_ref()
                         .is_some_and(|b| b.deps().contains(&c.address));
-                    let moves_away = other.part == Part::Apply && oc.action == Action::Update;
+                    // An update moves away from this resource only when its desired state
+                    // no longer names it: a DB subnet group whose subnet is replaced keeps
+                    // naming that address and takes the new subnet once it exists.
+                    let moves_away = other.part == Part::Apply
+                        && oc.action == Action::Update
+                        && !oc
+                            .after
+                            .as_ref()
+                            .is_some_and(|a| a.deps().contains(&c.address));
                     if refs && (other.part == Part::Delete || moves_away) {
                         deps.push(j);
                     }

@@ -5,6 +5,7 @@ pub mod ec2;
 pub mod error;
 pub mod iam;
 pub mod lock;
+pub mod modify;
 pub mod rds;
 pub mod rds_cluster;
 pub mod read;

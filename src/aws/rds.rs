@@ -147,10 +147,6 @@ pub fn instance_resource(
         "deletion_protection",
         Value::Bool(i.deletion_protection().unwrap_or(false)),
     )
-    .with(
-        "auto_minor_version_upgrade",
-        Value::Bool(i.auto_minor_version_upgrade().unwrap_or(false)),
-    )
     .with("skip_final_snapshot", Value::Bool(skip))
     .with(
         "status",
@@ -176,6 +172,15 @@ pub fn instance_resource(
             i.max_allocated_storage().map(|v| Value::Int(v as i64)),
         ),
         ("storage_type", i.storage_type().map(Value::str)),
+        ("iops", i.iops().map(|v| Value::Int(v as i64))),
+        (
+            "storage_throughput",
+            i.storage_throughput().map(|v| Value::Int(v as i64)),
+        ),
+        (
+            "auto_minor_version_upgrade",
+            i.auto_minor_version_upgrade().map(Value::Bool),
+        ),
         ("kms_key", i.kms_key_id().map(Value::str)),
         ("db_name", i.db_name().map(Value::str)),
         (
@@ -197,7 +202,7 @@ pub fn instance_resource(
                 .map(Value::str),
         ),
     ];
-    r.set_present("", optional);
+    r.set_present(optional);
     if let Some(p) = i.pending_modified_values() {
         // Accepted by AWS, applied at the next maintenance window: the planner shows these as
         // pending instead of planning them again.
@@ -215,12 +220,17 @@ pub fn instance_resource(
             ("multi_az", p.multi_az().map(Value::Bool)),
             ("engine_version", p.engine_version().map(Value::str)),
             ("storage_type", p.storage_type().map(Value::str)),
+            ("iops", p.iops().map(|v| Value::Int(v as i64))),
+            (
+                "storage_throughput",
+                p.storage_throughput().map(|v| Value::Int(v as i64)),
+            ),
             (
                 "iam_database_authentication",
                 p.iam_database_authentication_enabled().map(Value::Bool),
             ),
         ];
-        r.set_present(crate::plan::planner::PENDING_PREFIX, pending);
+        r.set_pending(pending);
     }
     r.id = i.db_instance_arn().map(str::to_string);
     r
@@ -255,41 +265,62 @@ pub struct NewInstance<'a> {
     pub password: Option<Password>,
 }
 
+/// A string attribute as the create calls take it. Defaults live only in expansion: what the
+/// desired resource leaves unset is left to AWS.
+pub fn string(d: &Resource, attr: &str) -> Option<String> {
+    d.str(attr).map(str::to_string)
+}
+
+pub fn int(d: &Resource, attr: &str) -> Option<i32> {
+    d.int(attr).map(|v| v as i32)
+}
+
+/// Builds CreateDBInstance from the desired instance (tests inspect it without sending).
+pub fn create_instance_request(
+    c: &Client,
+    n: &NewInstance<'_>,
+) -> aws_sdk_rds::operation::create_db_instance::builders::CreateDBInstanceFluentBuilder {
+    let d = n.desired;
+    let req = c
+        .create_db_instance()
+        .db_instance_identifier(&d.name)
+        .set_engine(string(d, "engine"))
+        .set_engine_version(string(d, "engine_version"))
+        .set_db_instance_class(string(d, "instance_class"))
+        .set_allocated_storage(int(d, "allocated_storage"))
+        .set_max_allocated_storage(int(d, "max_allocated_storage"))
+        .set_storage_type(string(d, "storage_type"))
+        .set_iops(int(d, "iops"))
+        .set_storage_throughput(int(d, "storage_throughput"))
+        .set_multi_az(d.bool("multi_az"))
+        .set_storage_encrypted(d.bool("storage_encrypted"))
+        .set_kms_key_id(string(d, "kms_key"))
+        .db_subnet_group_name(&n.subnet_group)
+        .set_vpc_security_group_ids(Some(n.security_group_ids.clone()))
+        .set_publicly_accessible(d.bool("publicly_accessible"))
+        .set_port(int(d, "port"))
+        .set_db_name(string(d, "db_name"))
+        .set_master_username(string(d, "master_username"))
+        .set_enable_iam_database_authentication(d.bool("iam_database_authentication"))
+        .set_deletion_protection(d.bool("deletion_protection"))
+        .set_backup_retention_period(int(d, "backup_retention_days"))
+        .set_preferred_maintenance_window(string(d, "preferred_maintenance_window"))
+        .set_preferred_backup_window(string(d, "preferred_backup_window"))
+        .set_auto_minor_version_upgrade(d.bool("auto_minor_version_upgrade"))
+        .set_tags(Some(create_tags(n.env, d)));
+    match &n.password {
+        Some(p) => req.master_user_password(p.expose()),
+        None => req.manage_master_user_password(true),
+    }
+}
+
 pub async fn create_instance(c: &Client, n: NewInstance<'_>) -> Result<(), AwsError> {
     let d = n.desired;
     let addr = d.address.as_str();
     if describe_instance(c, &d.name).await?.is_some() {
         return Ok(());
     }
-    let mut req = c
-        .create_db_instance()
-        .db_instance_identifier(&d.name)
-        .engine(d.str("engine").unwrap_or_default())
-        .set_engine_version(d.str("engine_version").map(str::to_string))
-        .db_instance_class(d.str("instance_class").unwrap_or_default())
-        .allocated_storage(d.int("allocated_storage").unwrap_or(20) as i32)
-        .set_max_allocated_storage(d.int("max_allocated_storage").map(|v| v as i32))
-        .set_storage_type(d.str("storage_type").map(str::to_string))
-        .multi_az(d.bool("multi_az").unwrap_or(false))
-        .storage_encrypted(d.bool("storage_encrypted").unwrap_or(true))
-        .set_kms_key_id(d.str("kms_key").map(str::to_string))
-        .db_subnet_group_name(&n.subnet_group)
-        .set_vpc_security_group_ids(Some(n.security_group_ids.clone()))
-        .publicly_accessible(d.bool("publicly_accessible").unwrap_or(false))
-        .set_port(d.int("port").map(|p| p as i32))
-        .set_db_name(d.str("db_name").map(str::to_string))
-        .master_username(d.str("master_username").unwrap_or("admin"))
-        .enable_iam_database_authentication(d.bool("iam_database_authentication").unwrap_or(false))
-        .deletion_protection(d.bool("deletion_protection").unwrap_or(false))
-        .set_backup_retention_period(d.int("backup_retention_days").map(|v| v as i32))
-        .set_preferred_maintenance_window(d.str("preferred_maintenance_window").map(str::to_string))
-        .set_preferred_backup_window(d.str("preferred_backup_window").map(str::to_string))
-        .auto_minor_version_upgrade(d.bool("auto_minor_version_upgrade").unwrap_or(true))
-        .set_tags(Some(create_tags(n.env, d)));
-    req = match &n.password {
-        Some(p) => req.master_user_password(p.expose()),
-        None => req.manage_master_user_password(true),
-    };
+    let req = create_instance_request(c, &n);
     match req.send().await {
         Ok(_) => Ok(()),
         Err(e) => {
@@ -302,99 +333,6 @@ pub async fn create_instance(c: &Client, n: NewInstance<'_>) -> Result<(), AwsEr
             }
         }
     }
-}
-
-/// Modifies the attributes named in `changed` to their desired values.
-pub async fn modify_instance(
-    c: &Client,
-    d: &Resource,
-    changed: &[String],
-    security_group_ids: Vec<String>,
-) -> Result<(), AwsError> {
-    let has = |k: &str| changed.iter().any(|c| c == k);
-    let mut req = c
-        .modify_db_instance()
-        .db_instance_identifier(&d.name)
-        .apply_immediately(d.bool("apply_immediately").unwrap_or(false));
-    let mut any = false;
-    macro_rules! set {
-        ($attr:literal, $call:ident, $val:expr) => {
-            if has($attr) {
-                if let Some(v) = $val {
-                    req = req.$call(v);
-                    any = true;
-                }
-            }
-        };
-    }
-    set!("instance_class", db_instance_class, d.str("instance_class"));
-    set!("engine_version", engine_version, d.str("engine_version"));
-    set!(
-        "allocated_storage",
-        allocated_storage,
-        d.int("allocated_storage").map(|v| v as i32)
-    );
-    set!(
-        "max_allocated_storage",
-        max_allocated_storage,
-        d.int("max_allocated_storage").map(|v| v as i32)
-    );
-    set!("storage_type", storage_type, d.str("storage_type"));
-    set!("multi_az", multi_az, d.bool("multi_az"));
-    set!(
-        "publicly_accessible",
-        publicly_accessible,
-        d.bool("publicly_accessible")
-    );
-    set!("port", db_port_number, d.int("port").map(|v| v as i32));
-    set!(
-        "iam_database_authentication",
-        enable_iam_database_authentication,
-        d.bool("iam_database_authentication")
-    );
-    set!(
-        "deletion_protection",
-        deletion_protection,
-        d.bool("deletion_protection")
-    );
-    set!(
-        "backup_retention_days",
-        backup_retention_period,
-        d.int("backup_retention_days").map(|v| v as i32)
-    );
-    set!(
-        "preferred_maintenance_window",
-        preferred_maintenance_window,
-        d.str("preferred_maintenance_window")
-    );
-    set!(
-        "preferred_backup_window",
-        preferred_backup_window,
-        d.str("preferred_backup_window")
-    );
-    set!(
-        "auto_minor_version_upgrade",
-        auto_minor_version_upgrade,
-        d.bool("auto_minor_version_upgrade")
-    );
-    if has("engine_version") {
-        req = req.allow_major_version_upgrade(true);
-    }
-    if has("security_groups") {
-        req = req.set_vpc_security_group_ids(Some(security_group_ids));
-        any = true;
-    }
-    if has("credentials") {
-        req = req.manage_master_user_password(d.str("credentials") == Some("managed"));
-        any = true;
-    }
-    if !any {
-        return Ok(());
-    }
-    req.send()
-        .await
-        .map_err(sdk(d.address.as_str(), "ModifyDBInstance"))?;
-    Ok(())
 }
 
 pub async fn set_master_password(
@@ -586,21 +524,7 @@ pub async fn create_replica(
     if describe_instance(c, &d.name).await?.is_some() {
         return Ok(());
     }
-    let res = c
-        .create_db_instance_read_replica()
-        .db_instance_identifier(&d.name)
-        .source_db_instance_identifier(source)
-        .set_db_instance_class(d.str("instance_class").map(str::to_string))
-        .set_multi_az(d.bool("multi_az"))
-        .set_storage_type(d.str("storage_type").map(str::to_string))
-        .set_max_allocated_storage(d.int("max_allocated_storage").map(|v| v as i32))
-        .set_publicly_accessible(d.bool("publicly_accessible"))
-        .set_port(d.int("port").map(|p| p as i32))
-        .set_enable_iam_database_authentication(d.bool("iam_database_authentication"))
-        .set_deletion_protection(d.bool("deletion_protection"))
-        .set_auto_minor_version_upgrade(d.bool("auto_minor_version_upgrade"))
-        .set_vpc_security_group_ids((!security_group_ids.is_empty()).then_some(security_group_ids))
-        .set_tags(Some(create_tags(env, d)))
+    let res = create_replica_request(c, env, d, source, security_group_ids)
         .send()
         .await;
     match res {
@@ -614,4 +538,30 @@ pub async fn create_replica(
             }
         }
     }
+}
+
+/// Builds CreateDBInstanceReadReplica (tests inspect it without sending).
+pub fn create_replica_request(
+    c: &Client,
+    env: &str,
+    d: &Resource,
+    source: &str,
+    security_group_ids: Vec<String>,
+) -> aws_sdk_rds::operation::create_db_instance_read_replica::builders::CreateDBInstanceReadReplicaFluentBuilder{
+    c.create_db_instance_read_replica()
+        .db_instance_identifier(&d.name)
+        .source_db_instance_identifier(source)
+        .set_db_instance_class(d.str("instance_class").map(str::to_string))
+        .set_multi_az(d.bool("multi_az"))
+        .set_storage_type(d.str("storage_type").map(str::to_string))
+        .set_max_allocated_storage(int(d, "max_allocated_storage"))
+        .set_iops(int(d, "iops"))
+        .set_storage_throughput(int(d, "storage_throughput"))
+        .set_publicly_accessible(d.bool("publicly_accessible"))
+        .set_port(d.int("port").map(|p| p as i32))
+        .set_enable_iam_database_authentication(d.bool("iam_database_authentication"))
+        .set_deletion_protection(d.bool("deletion_protection"))
+        .set_auto_minor_version_upgrade(d.bool("auto_minor_version_upgrade"))
+        .set_vpc_security_group_ids((!security_group_ids.is_empty()).then_some(security_group_ids))
+        .set_tags(Some(create_tags(env, d)))
 }

@@ -1,6 +1,7 @@
 //! Aurora clusters, and the IAM role associations of clusters and instances.
 
 use super::error::sdk;
+use super::rds::{int, string};
 use super::secrets::Password;
 use super::{user_tags, wait, AwsError};
 use crate::model::{Address, Kind, Resource, Value};
@@ -8,8 +9,8 @@ use aws_sdk_rds::types::{DbCluster, DbInstance};
 use aws_sdk_rds::Client;
 use std::time::Duration;
 
-/// A live cluster in the model's terms. Members are listed writer first, then readers sorted,
-/// by their member names (from their address tags) where they are ours.
+/// A live cluster in the model's terms. Members are a set, named
+/// by their address tags where they are ours; the writer is recorded apart, as information.
 pub fn cluster_resource(
     addr: Address,
     c: &DbCluster,
@@ -35,18 +36,15 @@ pub fn cluster_resource(
             })
             .unwrap_or_else(|| ident.to_string())
     };
-    let mut writers = Vec::new();
-    let mut readers = Vec::new();
+    let mut members = Vec::new();
+    let mut writer = None;
     for m in c.db_cluster_members() {
         let name = member_name(m.db_instance_identifier().unwrap_or_default());
         if m.is_cluster_writer() == Some(true) {
-            writers.push(name);
-        } else {
-            readers.push(name);
+            writer = Some(name.clone());
         }
+        members.push(name);
     }
-    readers.sort();
-    writers.extend(readers);
     let mut r = Resource::new(
         addr,
         Kind::Cluster,
@@ -100,11 +98,13 @@ pub fn cluster_resource(
             )
         })),
     )
-    .with("members", Value::List(writers))
+    // A set: which member is the writer changes with every failover and is information.
+    .with("members", Value::set(members))
     .with("skip_final_snapshot", Value::Bool(skip))
     .with("status", Value::str(c.status().unwrap_or_default()))
     .with("tags", Value::Map(user_tags(tags)));
     let optional = [
+        ("writer_member", writer.map(Value::Str)),
         ("port", c.port().map(|p| Value::Int(p as i64))),
         ("endpoint", c.endpoint().map(Value::str)),
         ("reader_endpoint", c.reader_endpoint().map(Value::str)),
@@ -133,7 +133,7 @@ pub fn cluster_resource(
                 .map(Value::str),
         ),
     ];
-    r.set_present("", optional);
+    r.set_present(optional);
     if let Some(p) = c.pending_modified_values() {
         let pending = [
             ("engine_version", p.engine_version().map(Value::str)),
@@ -146,7 +146,7 @@ pub fn cluster_resource(
                 p.iam_database_authentication_enabled().map(Value::Bool),
             ),
         ];
-        r.set_present(crate::plan::planner::PENDING_PREFIX, pending);
+        r.set_pending(pending);
     }
     r.id = c.db_cluster_arn().map(str::to_string);
     r
@@ -179,35 +179,43 @@ pub struct NewCluster<'a> {
     pub password: Option<Password>,
 }
 
+/// Builds CreateDBCluster from the desired cluster (tests inspect it without sending).
+pub fn create_cluster_request(
+    c: &Client,
+    n: &NewCluster<'_>,
+) -> aws_sdk_rds::operation::create_db_cluster::builders::CreateDBClusterFluentBuilder {
+    let d = n.desired;
+    let req = c
+        .create_db_cluster()
+        .db_cluster_identifier(&d.name)
+        .set_engine(string(d, "engine"))
+        .set_engine_version(string(d, "engine_version"))
+        .db_subnet_group_name(&n.subnet_group)
+        .set_vpc_security_group_ids(Some(n.security_group_ids.clone()))
+        .set_storage_encrypted(d.bool("storage_encrypted"))
+        .set_kms_key_id(string(d, "kms_key"))
+        .set_master_username(string(d, "master_username"))
+        .set_database_name(string(d, "database_name"))
+        .set_port(int(d, "port"))
+        .set_backup_retention_period(int(d, "backup_retention_days"))
+        .set_preferred_maintenance_window(string(d, "preferred_maintenance_window"))
+        .set_preferred_backup_window(string(d, "preferred_backup_window"))
+        .set_deletion_protection(d.bool("deletion_protection"))
+        .set_enable_iam_database_authentication(d.bool("iam_database_authentication"))
+        .set_tags(Some(super::rds::create_tags(n.env, d)));
+    match &n.password {
+        Some(p) => req.master_user_password(p.expose()),
+        None => req.manage_master_user_password(true),
+    }
+}
+
 pub async fn create_cluster(c: &Client, n: NewCluster<'_>) -> Result<(), AwsError> {
     let d = n.desired;
     let addr = d.address.as_str();
     if describe_cluster(c, &d.name).await?.is_some() {
         return Ok(());
     }
-    let mut req = c
-        .create_db_cluster()
-        .db_cluster_identifier(&d.name)
-        .engine(d.str("engine").unwrap_or_default())
-        .set_engine_version(d.str("engine_version").map(str::to_string))
-        .db_subnet_group_name(&n.subnet_group)
-        .set_vpc_security_group_ids(Some(n.security_group_ids.clone()))
-        .storage_encrypted(d.bool("storage_encrypted").unwrap_or(true))
-        .set_kms_key_id(d.str("kms_key").map(str::to_string))
-        .master_username(d.str("master_username").unwrap_or("admin"))
-        .set_database_name(d.str("database_name").map(str::to_string))
-        .set_port(d.int("port").map(|p| p as i32))
-        .set_backup_retention_period(d.int("backup_retention_days").map(|v| v as i32))
-        .set_preferred_maintenance_window(d.str("preferred_maintenance_window").map(str::to_string))
-        .set_preferred_backup_window(d.str("preferred_backup_window").map(str::to_string))
-        .deletion_protection(d.bool("deletion_protection").unwrap_or(false))
-        .enable_iam_database_authentication(d.bool("iam_database_authentication").unwrap_or(false))
-        .set_tags(Some(super::rds::create_tags(n.env, d)));
-    req = match &n.password {
-        Some(p) => req.master_user_password(p.expose()),
-        None => req.manage_master_user_password(true),
-    };
-    match req.send().await {
+    match create_cluster_request(c, &n).send().await {
         Ok(_) => Ok(()),
         Err(e) => {
             let e = e.into_service_error();
@@ -218,80 +226,6 @@ pub async fn create_cluster(c: &Client, n: NewCluster<'_>) -> Result<(), AwsErro
             }
         }
     }
-}
-
-pub async fn modify_cluster(
-    c: &Client,
-    d: &Resource,
-    changed: &[String],
-    security_group_ids: Vec<String>,
-    password: Option<&Password>,
-) -> Result<(), AwsError> {
-    let has = |k: &str| changed.iter().any(|c| c == k);
-    let mut req = c
-        .modify_db_cluster()
-        .db_cluster_identifier(&d.name)
-        .apply_immediately(d.bool("apply_immediately").unwrap_or(false));
-    let mut any = false;
-    macro_rules! set {
-        ($attr:literal, $call:ident, $val:expr) => {
-            if has($attr) {
-                if let Some(v) = $val {
-                    req = req.$call(v);
-                    any = true;
-                }
-            }
-        };
-    }
-    set!("engine_version", engine_version, d.str("engine_version"));
-    set!("port", port, d.int("port").map(|v| v as i32));
-    set!(
-        "backup_retention_days",
-        backup_retention_period,
-        d.int("backup_retention_days").map(|v| v as i32)
-    );
-    set!(
-        "deletion_protection",
-        deletion_protection,
-        d.bool("deletion_protection")
-    );
-    set!(
-        "iam_database_authentication",
-        enable_iam_database_authentication,
-        d.bool("iam_database_authentication")
-    );
-    set!(
-        "preferred_maintenance_window",
-        preferred_maintenance_window,
-        d.str("preferred_maintenance_window")
-    );
-    set!(
-        "preferred_backup_window",
-        preferred_backup_window,
-        d.str("preferred_backup_window")
-    );
-    if has("engine_version") {
-        req = req.allow_major_version_upgrade(true);
-    }
-    if has("security_groups") {
-        req = req.set_vpc_security_group_ids(Some(security_group_ids));
-        any = true;
-    }
-    if has("credentials") {
-        let managed = d.str("credentials") == Some("managed");
-        req = req.manage_master_user_password(managed);
-        if let (false, Some(p)) = (managed, password) {
-            req = req.master_user_password(p.expose());
-        }
-        any = true;
-    }
-    if !any {
-        return Ok(());
-    }
-    req.send()
-        .await
-        .map_err(sdk(d.address.as_str(), "ModifyDBCluster"))?;
-    Ok(())
 }
 
 pub async fn set_cluster_password(
@@ -362,16 +296,7 @@ pub async fn create_member(
     if super::rds::describe_instance(c, &d.name).await?.is_some() {
         return Ok(());
     }
-    let res = c
-        .create_db_instance()
-        .db_instance_identifier(&d.name)
-        .db_cluster_identifier(cluster_ident)
-        .engine(d.str("engine").unwrap_or_default())
-        .db_instance_class(d.str("instance_class").unwrap_or_default())
-        .publicly_accessible(d.bool("publicly_accessible").unwrap_or(false))
-        .set_tags(Some(super::rds::create_tags(env, d)))
-        .send()
-        .await;
+    let res = create_member_request(c, env, d, cluster_ident).send().await;
     match res {
         Ok(_) => Ok(()),
         Err(e) => {
@@ -383,6 +308,23 @@ pub async fn create_member(
             }
         }
     }
+}
+
+/// Builds the CreateDBInstance of an Aurora member (tests inspect it without sending).
+pub fn create_member_request(
+    c: &Client,
+    env: &str,
+    d: &Resource,
+    cluster_ident: &str,
+) -> aws_sdk_rds::operation::create_db_instance::builders::CreateDBInstanceFluentBuilder {
+    c.create_db_instance()
+        .db_instance_identifier(&d.name)
+        .db_cluster_identifier(cluster_ident)
+        .set_engine(string(d, "engine"))
+        .set_db_instance_class(string(d, "instance_class"))
+        .set_publicly_accessible(d.bool("publicly_accessible"))
+        .set_auto_minor_version_upgrade(d.bool("auto_minor_version_upgrade"))
+        .set_tags(Some(super::rds::create_tags(env, d)))
 }
 
 /// Where an IAM role association lives.

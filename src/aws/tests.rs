@@ -221,7 +221,12 @@ async fn pending_modifications_are_read_and_shown_not_planned_again() {
     let live = rds::db_instance_resource(Address::new("instance", "orders"), &i, vec![], &|s| {
         s.to_string()
     });
-    assert_eq!(live.str("pending.instance_class"), Some("db.t3.small"));
+    assert_eq!(
+        live.pending
+            .get("instance_class")
+            .and_then(crate::model::Value::as_str),
+        Some("db.t3.small")
+    );
     let mut desired = Resource::new(
         Address::new("instance", "orders"),
         crate::model::Kind::Instance,

@@ -359,6 +359,10 @@ fn instance(
             "auto_minor_version_upgrade",
             Value::Bool(s.auto_minor_version_upgrade),
         )
+        .with(
+            "allow_major_version_upgrade",
+            Value::Bool(s.allow_major_version_upgrade),
+        )
         .with("apply_immediately", Value::Bool(s.apply_immediately))
         .with("skip_final_snapshot", Value::Bool(s.skip_final_snapshot))
         .with("tags", tags.clone());
@@ -369,6 +373,8 @@ fn instance(
             s.max_allocated_storage.map(Value::Int),
         ),
         ("storage_type", s.storage_type.clone().map(Value::Str)),
+        ("iops", s.iops.map(Value::Int)),
+        ("storage_throughput", s.storage_throughput.map(Value::Int)),
         ("kms_key", s.kms_key.clone().map(Value::Str)),
         ("db_name", s.db_name.clone().map(Value::Str)),
         (
@@ -384,7 +390,7 @@ fn instance(
             s.preferred_backup_window.clone().map(Value::Str),
         ),
     ];
-    r.set_present("", optional);
+    r.set_present(optional);
     let mut out = Vec::new();
     if s.credentials == Credentials::Generated {
         let secret = secret_address(&addr);

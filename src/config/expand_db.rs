@@ -27,6 +27,8 @@ pub fn replica(cfg: &Config, name: &str, s: &ReplicaConfig, tags: &Value) -> Res
             "max_allocated_storage",
             s.max_allocated_storage.map(Value::Int),
         ),
+        ("iops", s.iops.map(Value::Int)),
+        ("storage_throughput", s.storage_throughput.map(Value::Int)),
         (
             "security_groups",
             s.security_groups
@@ -55,11 +57,15 @@ pub fn replica(cfg: &Config, name: &str, s: &ReplicaConfig, tags: &Value) -> Res
             s.preferred_maintenance_window.clone().map(Value::Str),
         ),
         (
+            "preferred_backup_window",
+            s.preferred_backup_window.clone().map(Value::Str),
+        ),
+        (
             "auto_minor_version_upgrade",
             s.auto_minor_version_upgrade.map(Value::Bool),
         ),
     ];
-    r.set_present("", optional);
+    r.set_present(optional);
     r
 }
 
@@ -88,11 +94,9 @@ pub fn cluster(
         .clone()
         .unwrap_or_else(|| engine.default_username.to_string());
     let vpc = Address::new("vpc", &s.vpc);
-    // The writer first, then the readers in a canonical order, as the reader reports them.
-    let mut members: Vec<String> = s.instance.iter().map(|m| m.name.clone()).collect();
-    if members.len() > 1 {
-        members[1..].sort();
-    }
+    // A set: the first member is created as the writer, but after a failover AWS may make
+    // any member the writer, which is not a difference.
+    let members = Value::set(s.instance.iter().map(|m| m.name.clone()));
     let mut c = Resource::new(addr.clone(), Kind::Cluster, ident.clone())
         .with("engine", Value::str(&s.engine))
         .with(
@@ -117,7 +121,11 @@ pub fn cluster(
             Value::Bool(s.iam_database_authentication),
         )
         .with("iam_roles", iam_roles(&s.iam_roles))
-        .with("members", Value::List(members))
+        .with("members", members)
+        .with(
+            "allow_major_version_upgrade",
+            Value::Bool(s.allow_major_version_upgrade),
+        )
         .with("apply_immediately", Value::Bool(s.apply_immediately))
         .with("skip_final_snapshot", Value::Bool(s.skip_final_snapshot))
         .with("tags", tags.clone());
@@ -138,7 +146,7 @@ pub fn cluster(
             s.preferred_backup_window.clone().map(Value::Str),
         ),
     ];
-    c.set_present("", optional);
+    c.set_present(optional);
     let mut out = Vec::new();
     if s.credentials == Credentials::Generated {
         let secret = secret_address(&addr);
@@ -169,6 +177,11 @@ pub fn cluster(
         .with("engine", Value::str(&s.engine))
         .with("instance_class", Value::str(&m.instance_class))
         .with("publicly_accessible", Value::Bool(m.publicly_accessible))
+        .with(
+            "auto_minor_version_upgrade",
+            Value::Bool(s.auto_minor_version_upgrade),
+        )
+        .with("apply_immediately", Value::Bool(s.apply_immediately))
         .with("tags", tags.clone());
         if i > 0 {
             if let Some(w) = &writer {

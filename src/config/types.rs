@@ -81,6 +81,12 @@ pub struct ReplicaConfig {
     pub storage_type: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_allocated_storage: Option<i64>,
+    /// Provisioned IOPS (gp3, io1, io2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iops: Option<i64>,
+    /// Storage throughput in MiB/s (gp3 only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub storage_throughput: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub security_groups: Option<Vec<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -95,6 +101,10 @@ pub struct ReplicaConfig {
     pub backup_retention_days: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub preferred_maintenance_window: Option<String>,
+    /// The daily backup window, e.g. `03:00-04:00` (UTC); set right after creation, since
+    /// CreateDBInstanceReadReplica does not take it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preferred_backup_window: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub auto_minor_version_upgrade: Option<bool>,
     #[serde(default)]
@@ -146,6 +156,13 @@ pub struct ClusterConfig {
     pub iam_database_authentication: bool,
     #[serde(default)]
     pub iam_roles: Vec<IamRoleAttachment>,
+    /// Default true: AWS applies minor engine upgrades to the members in the maintenance window.
+    #[serde(default = "yes")]
+    pub auto_minor_version_upgrade: bool,
+    /// Must be true for a major `engine_version` change; otherwise such a change is a plan
+    /// error.
+    #[serde(default)]
+    pub allow_major_version_upgrade: bool,
     #[serde(default)]
     pub apply_immediately: bool,
     /// false: deleting the cluster takes a final cluster snapshot first.
@@ -339,6 +356,13 @@ pub struct InstanceConfig {
     /// gp2 | gp3 | io1 | io2 | standard.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub storage_type: Option<String>,
+    /// Provisioned IOPS (gp3 above the engine's baseline size, io1, io2); sent with every
+    /// storage change of those types.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iops: Option<i64>,
+    /// Storage throughput in MiB/s (gp3 only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub storage_throughput: Option<i64>,
     #[serde(default)]
     pub multi_az: bool,
     /// Default true. Changing it forces replacement.
@@ -383,6 +407,10 @@ pub struct InstanceConfig {
     pub preferred_backup_window: Option<String>,
     #[serde(default = "yes")]
     pub auto_minor_version_upgrade: bool,
+    /// Must be true for a major `engine_version` change (an in-place upgrade with downtime);
+    /// otherwise such a change is a plan error.
+    #[serde(default)]
+    pub allow_major_version_upgrade: bool,
     /// false: modifications wait for the maintenance window.
     #[serde(default)]
     pub apply_immediately: bool,

@@ -1,5 +1,6 @@
 //! The plan: what would change, resource by resource and attribute by attribute.
 
+pub mod attrs;
 pub mod planner;
 pub mod rules;
 

@@ -1,7 +1,8 @@
 //! The planner: a pure function from desired and live resources to a [`Plan`]. No I/O, no
 //! clock, no randomness: the same inputs always give the same plan.
 
-use super::rules::{rule, timing, version_cmp, version_matches, Compare, Timing};
+use super::attrs::{lookup, Compare};
+use super::rules::{is_major_change, major_version, timing, version_cmp, version_matches, Timing};
 use super::{Action, AttrDiff, Change, Plan, PlanError};
 use crate::graph;
 use crate::model::{Address, Kind, Live, Resource, Value};
@@ -32,13 +33,30 @@ pub fn plan(
             }])
         }
     };
+    let desired_by: BTreeMap<&Address, &Resource> =
+        desired.iter().map(|r| (&r.address, r)).collect();
+    for d in desired {
+        for k in d.attrs.keys() {
+            if lookup(d.kind, k).is_none() {
+                errors.push(PlanError {
+                    address: d.address.clone(),
+                    message: format!(
+                        "internal error: attribute `{k}` of {} is not in rdsplan's attribute table",
+                        d.kind
+                    ),
+                    help: "please report this; the attribute would be neither compared nor applied"
+                        .into(),
+                });
+            }
+        }
+    }
     let mut replaced: BTreeSet<Address> = BTreeSet::new();
     let mut changes = Vec::new();
     for i in order {
         let d = &desired[i];
         let change = match live_by.get(&d.address) {
             Some(l) => {
-                let mut c = compare(d, l, &mut errors, &mut warnings);
+                let mut c = compare(d, l, live, &mut errors, &mut warnings);
                 if let Some(why) = cascade(d, &replaced) {
                     c.replaced_because.push(why);
                     c.action = Action::Replace;
@@ -56,9 +74,11 @@ pub fn plan(
                         help: "use credentials = \"generated\" or \"managed\" for a database rdsplan creates".into(),
                     });
                 }
+                check_kms_key(d, live, &mut errors);
                 create_or_conflict(d, live)
             }
         };
+        check_replica_source(d, &desired_by, &mut errors);
         if change.action == Action::Replace {
             replaced.insert(d.address.clone());
             if let Some(l) = &change.before {
@@ -94,7 +114,7 @@ pub fn plan(
             diffs: l
                 .attrs
                 .iter()
-                .filter(|(k, _)| rule(l.kind, k).compare != Compare::Never)
+                .filter(|(k, _)| lookup(l.kind, k).is_some_and(|a| a.compare != Compare::Never))
                 .map(|(k, v)| AttrDiff {
                     name: k.clone(),
                     before: Some(v.clone()),
@@ -139,13 +159,31 @@ fn protect(l: &Resource, what: &str, errors: &mut Vec<PlanError>) {
 }
 
 /// Replacement forced by a dependency that is itself replaced: things that cannot move to a
-/// new VPC, and an instance whose subnet group is replaced.
+/// new VPC (subnets, route tables, security groups, gateways), a replica whose source is
+/// replaced, and members of a replaced cluster. Nothing cascades through a DB subnet group: its
+/// subnets change in place (ModifyDBSubnetGroup), so a new subnet layout never replaces a
+/// database.
 fn cascade(d: &Resource, replaced: &BTreeSet<Address>) -> Option<String> {
+    // `vpc.NAME` of a VPC's sub-resource address.
+    let vpc_of = |a: &str| -> Option<Address> {
+        let mut parts = a.splitn(3, '.');
+        match (parts.next(), parts.next()) {
+            (Some("vpc"), Some(n)) => Some(Address::new("vpc", n)),
+            _ => None,
+        }
+    };
+    if d.kind == Kind::DbSubnetGroup {
+        // A DB subnet group belongs to one VPC for good; only a new VPC replaces it.
+        let vpc = vpc_of(d.address.as_str())?;
+        return replaced.contains(&vpc).then(|| {
+            format!("{vpc} is replaced, and a DB subnet group cannot move to another VPC")
+        });
+    }
     let bound = |dep: &Address| match d.kind {
         Kind::Subnet | Kind::RouteTable | Kind::SecurityGroup | Kind::InternetGateway => {
             dep.as_str().starts_with("vpc.") && !dep.as_str()[4..].contains('.')
         }
-        Kind::DbSubnetGroup => true,
+        // Only when the group itself is replaced, which only a new VPC does.
         Kind::Instance | Kind::Cluster => dep.as_str().ends_with(".db_subnet_group"),
         // A replica cannot follow a new source; members cannot move to a new cluster.
         Kind::Replica => dep.as_str().starts_with("instance."),
@@ -157,14 +195,66 @@ fn cascade(d: &Resource, replaced: &BTreeSet<Address>) -> Option<String> {
     d.deps()
         .into_iter()
         .find(|dep| replaced.contains(dep) && bound(dep))
-        .map(|dep| format!("{dep} is replaced"))
+        .map(|dep| match d.kind {
+            Kind::Replica => format!("{dep} is replaced, and a read replica cannot follow a new source"),
+            Kind::ClusterInstance => format!("{dep} is replaced, and an Aurora instance cannot move to another cluster"),
+            Kind::Instance | Kind::Cluster => format!(
+                "{dep} is replaced because its VPC is, and {} cannot stay in a DB subnet group that is deleted (rdsplan keeps one group per VPC)",
+                d.kind.describe()
+            ),
+            _ => format!("{dep} is replaced, and {} cannot move to another VPC", d.kind.describe()),
+        })
+}
+
+/// A KMS key given as an alias must resolve (the reader asks KMS once per key per run).
+fn check_kms_key(d: &Resource, live: &Live, errors: &mut Vec<PlanError>) {
+    if let Some(k) = d.str("kms_key") {
+        if is_alias(k) && !live.kms_keys.contains_key(k) {
+            errors.push(PlanError {
+                address: d.address.clone(),
+                message: format!("{}: kms_key \"{k}\" could not be resolved to a KMS key (kms:DescribeKey)", d.address),
+                help: "check the alias exists in this account and region, and that rdsplan may call kms:DescribeKey on it".into(),
+            });
+        }
+    }
+}
+
+pub fn is_alias(key: &str) -> bool {
+    key.starts_with("alias/") || key.contains(":alias/")
+}
+
+/// AWS refuses a read replica of an instance without automated backups.
+fn check_replica_source(
+    d: &Resource,
+    desired: &BTreeMap<&Address, &Resource>,
+    errors: &mut Vec<PlanError>,
+) {
+    if d.kind != Kind::Replica {
+        return;
+    }
+    let Some(src) = d
+        .str("source")
+        .and_then(|s| desired.get(&Address(s.to_string())))
+    else {
+        return;
+    };
+    if src.int("backup_retention_days") == Some(0) {
+        errors.push(PlanError {
+            address: d.address.clone(),
+            message: format!(
+                "{}: its source {} has backup_retention_days = 0, and AWS creates read replicas only of instances with automated backups",
+                d.address, src.address
+            ),
+            help: format!("set backup_retention_days to 1 or more on {}", src.address),
+        });
+    }
 }
 
 fn create_or_conflict(d: &Resource, live: &Live) -> Change {
     let diffs = d
         .attrs
         .iter()
-        .filter(|(k, _)| rule(d.kind, k).compare != Compare::Never)
+        .filter(|(k, _)| lookup(d.kind, k).is_some_and(|a| a.compare != Compare::Never))
         .map(|(k, v)| AttrDiff {
             name: k.clone(),
             before: None,
@@ -210,14 +300,31 @@ enum Verdict {
     Differs,
     /// Not a change, but worth a warning (a live version newer than a fully pinned one).
     SameWithWarning(String),
-    /// AWS cannot go there (a downgrade, a shrink).
+    /// AWS cannot go there (a downgrade, a shrink, too small a growth).
     Impossible {
         message: String,
         help: String,
     },
 }
 
-fn verdict(d: &Resource, k: &str, compare: Compare, want: &Value, have: Option<&Value>) -> Verdict {
+/// A KMS key as the key ARN it resolves to, where the reader resolved it.
+fn resolve_key<'a>(live: &'a Live, k: &'a str) -> &'a str {
+    live.kms_keys.get(k).map(String::as_str).unwrap_or(k)
+}
+
+/// The smallest size AWS accepts as a storage increase from `have` GiB: at least 10% more.
+pub fn min_storage_increase(have: i64) -> i64 {
+    (have * 11 + 9) / 10
+}
+
+fn verdict(
+    d: &Resource,
+    k: &str,
+    compare: Compare,
+    want: &Value,
+    have: Option<&Value>,
+    live: &Live,
+) -> Verdict {
     let Some(h) = have else {
         return if compare == Compare::Never {
             Verdict::Same
@@ -243,41 +350,16 @@ fn verdict(d: &Resource, k: &str, compare: Compare, want: &Value, have: Option<&
     match compare {
         Compare::Never => Verdict::Same,
         Compare::Exact => same(h == want),
-        Compare::VersionPrefix => {
-            let (w, h) = (want.as_str().unwrap_or(""), h.as_str().unwrap_or(""));
-            if version_matches(w, h) {
-                return Verdict::Same;
-            }
-            let (wp, hp): (Vec<&str>, Vec<&str>) = (w.split('.').collect(), h.split('.').collect());
-            let prefix = hp[..wp.len().min(hp.len())].join(".");
-            if version_cmp(w, &prefix) != Some(Ordering::Less) {
-                return Verdict::Differs;
-            }
-            // A fully pinned version that AWS moved on by a minor upgrade (only the last part
-            // differs): never a downgrade, just a warning.
-            let last = wp.len().saturating_sub(1);
-            if wp.len() == hp.len() && wp.len() > 1 && wp[..last] == hp[..last] {
-                Verdict::SameWithWarning(format!(
-                    "{}: engine_version is pinned to \"{w}\" but {} runs {h} (a minor upgrade, e.g. auto_minor_version_upgrade); rdsplan never downgrades. Set engine_version = \"{h}\" or a prefix such as \"{}\" to silence this.",
-                    d.address, d.name, wp[..last].join(".")
-                ))
-            } else {
-                Verdict::Impossible {
-                    message: format!(
-                        "{}: engine_version \"{w}\" would downgrade {} from {h}; RDS cannot downgrade an engine",
-                        d.address, d.name
-                    ),
-                    help: format!("set engine_version to \"{h}\" or a prefix of it"),
-                }
-            }
+        Compare::Version => {
+            version_verdict(d, want.as_str().unwrap_or(""), h.as_str().unwrap_or(""))
         }
-        Compare::StorageMinimum => {
+        Compare::Storage => {
             let (w, h) = (want.as_int().unwrap_or(0), h.as_int().unwrap_or(0));
             let autoscaling = d.int("max_allocated_storage").is_some();
-            if autoscaling {
-                return same(h >= w);
-            }
             if w < h {
+                if autoscaling {
+                    return Verdict::Same;
+                }
                 return Verdict::Impossible {
                     message: format!(
                         "{}: {k} {w} GiB is below the current {h} GiB; RDS cannot shrink storage",
@@ -286,21 +368,113 @@ fn verdict(d: &Resource, k: &str, compare: Compare, want: &Value, have: Option<&
                     help: format!("set {k} = {h} (or more), or set max_allocated_storage to let RDS manage it"),
                 };
             }
+            if w > h && w < min_storage_increase(h) {
+                let m = min_storage_increase(h);
+                return Verdict::Impossible {
+                    message: format!(
+                        "{}: {k} {w} GiB grows the current {h} GiB by less than 10%; AWS would round it up to {m} GiB, and the next plan would then see a shrink",
+                        d.address
+                    ),
+                    help: format!("set {k} = {m} (the smallest valid increase) or more"),
+                };
+            }
             same(w == h)
         }
         Compare::KmsKey => {
-            let (w, h) = (want.as_str().unwrap_or(""), h.as_str().unwrap_or(""));
-            same(w.starts_with("alias/") || h == w || h.ends_with(&format!("key/{w}")))
+            let (w, h) = (
+                resolve_key(live, want.as_str().unwrap_or("")),
+                resolve_key(live, h.as_str().unwrap_or("")),
+            );
+            same(h == w || h.ends_with(&format!("key/{w}")) || w.ends_with(&format!("key/{h}")))
         }
     }
 }
 
-/// Live values AWS has accepted but not yet applied are kept under `pending.<attr>`.
-pub const PENDING_PREFIX: &str = "pending.";
+/// `want` is a version prefix. A live version newer within the same major version is an
+/// automatic minor upgrade (a warning when the files pin the older one, never a downgrade);
+/// newer by a major version is a downgrade AWS cannot do; older is an upgrade, which for a
+/// major version needs `allow_major_version_upgrade = true`.
+fn version_verdict(d: &Resource, w: &str, h: &str) -> Verdict {
+    if version_matches(w, h) {
+        return Verdict::Same;
+    }
+    let engine = d.str("engine").unwrap_or_default();
+    let wp: Vec<&str> = w.split('.').collect();
+    let hp: Vec<&str> = h.split('.').collect();
+    let prefix = hp[..wp.len().min(hp.len())].join(".");
+    let same_major = !is_major_change(engine, w, h);
+    if version_cmp(w, &prefix) == Some(Ordering::Less) {
+        let major = major_version(engine, h);
+        return if same_major {
+            Verdict::SameWithWarning(format!(
+                "{}: engine_version is pinned to \"{w}\" but {} runs {h} (a minor upgrade, e.g. auto_minor_version_upgrade); rdsplan never downgrades. Set engine_version = \"{h}\" or a prefix such as \"{major}\" to silence this.",
+                d.address, d.name
+            ))
+        } else {
+            Verdict::Impossible {
+                message: format!(
+                    "{}: engine_version \"{w}\" would downgrade {} from {h}; RDS cannot downgrade an engine",
+                    d.address, d.name
+                ),
+                help: format!("set engine_version to \"{h}\" or a prefix of it such as \"{major}\""),
+            }
+        };
+    }
+    if !same_major && d.bool("allow_major_version_upgrade") != Some(true) {
+        return Verdict::Impossible {
+            message: format!(
+                "{}: engine_version \"{w}\" is a major upgrade of {} from {h} (major version {} to {}); it has downtime and cannot be undone",
+                d.address,
+                d.name,
+                major_version(engine, h),
+                major_version(engine, w)
+            ),
+            help: "set allow_major_version_upgrade = true to allow it".into(),
+        };
+    }
+    Verdict::Differs
+}
+
+/// Attributes that make a storage modification, which AWS allows once per six hours (or
+/// until storage optimization ends, whichever is longer).
+const STORAGE_ATTRS: &[&str] = &[
+    "allocated_storage",
+    "storage_type",
+    "iops",
+    "storage_throughput",
+];
+
+/// Six hours, in seconds.
+pub const STORAGE_COOLDOWN: i64 = 6 * 3600;
+
+/// `HH:MM` UTC of a unix time.
+fn hh_mm(secs: i64) -> String {
+    let s = secs.rem_euclid(86_400);
+    format!("{:02}:{:02} UTC", s / 3600, (s % 3600) / 60)
+}
+
+/// Why a storage change cannot be made now, if it cannot: the last storage change (read from
+/// RDS events as `storage_changed_at`) was less than six hours before the plan was made, or
+/// storage optimization is still running.
+fn storage_blocked(l: &Resource, live: &Live) -> Option<String> {
+    if l.str("status") == Some("storage-optimization") {
+        return Some("not before storage optimization of the last storage change ends (status storage-optimization)".into());
+    }
+    let (at, now) = (l.int("storage_changed_at")?, live.read_at?);
+    let ready = at + STORAGE_COOLDOWN;
+    (now < ready).then(|| {
+        format!(
+            "not before {} (the last storage change was at {}; AWS allows one every 6 hours)",
+            hh_mm(ready),
+            hh_mm(at)
+        )
+    })
+}
 
 fn compare(
     d: &Resource,
     l: &Resource,
+    live: &Live,
     errors: &mut Vec<PlanError>,
     warnings: &mut Vec<String>,
 ) -> Change {
@@ -309,23 +483,21 @@ fn compare(
     let mut notes = Vec::new();
     let apply_now = d.bool("apply_immediately") == Some(true);
     for (k, want) in &d.attrs {
-        let rule = rule(d.kind, k);
+        let Some(rule) = lookup(d.kind, k) else {
+            continue;
+        };
         let have = l.attrs.get(k);
-        let pending_value = l.attrs.get(&format!("{PENDING_PREFIX}{k}"));
+        let pending_value = l.pending.get(k);
         let timing = |before: Option<&Value>| timing(d.kind, k, before, Some(want), apply_now);
-        if rule.compare == Compare::KmsKey && want.as_str().is_some_and(|w| w.starts_with("alias/"))
-        {
-            if let Some(h) = have {
-                notes.push(format!(
-                    "kms_key {want} is an alias and is not compared with the live key {h}"
-                ));
-            }
+        if rule.compare == Compare::KmsKey {
+            check_kms_key(d, live, errors);
         }
-        match verdict(d, k, rule.compare, want, have) {
+        let verdict = |v: Option<&Value>| verdict(d, k, rule.compare, want, v, live);
+        match verdict(have) {
             Verdict::Same => {
                 // AWS is about to change it to something the files do not want: plan it back.
                 if let Some(p) = pending_value {
-                    if !matches!(verdict(d, k, rule.compare, want, Some(p)), Verdict::Same) {
+                    if !matches!(verdict(Some(p)), Verdict::Same) {
                         notes.push(format!(
                             "{k}: AWS has {p} pending, which the files do not want"
                         ));
@@ -333,7 +505,7 @@ fn compare(
                             name: k.clone(),
                             before: Some(p.clone()),
                             after: Some(want.clone()),
-                            forces_replacement: rule.forces_replacement,
+                            forces_replacement: rule.replace,
                             timing: Some(timing(have)),
                         });
                     }
@@ -355,7 +527,7 @@ fn compare(
         }
         // Already requested and waiting for the maintenance window: shown, not planned again.
         if let Some(p) = pending_value {
-            if matches!(verdict(d, k, rule.compare, want, Some(p)), Verdict::Same) {
+            if matches!(verdict(Some(p)), Verdict::Same) {
                 pending.push(AttrDiff {
                     name: k.clone(),
                     before: have.cloned(),
@@ -370,14 +542,48 @@ fn compare(
             name: k.clone(),
             before: have.cloned(),
             after: Some(want.clone()),
-            forces_replacement: rule.forces_replacement,
-            timing: (!rule.forces_replacement).then(|| timing(have)),
+            forces_replacement: rule.replace,
+            timing: (!rule.replace).then(|| timing(have)),
         });
+    }
+    if diffs
+        .iter()
+        .any(|x| STORAGE_ATTRS.contains(&x.name.as_str()))
+    {
+        if let Some(why) = storage_blocked(l, live) {
+            let held: Vec<String> = diffs
+                .iter()
+                .filter(|x| STORAGE_ATTRS.contains(&x.name.as_str()))
+                .map(|x| {
+                    format!(
+                        "{} {} -> {}",
+                        x.name,
+                        x.before.as_ref().map(Value::to_string).unwrap_or_default(),
+                        x.after.as_ref().map(Value::to_string).unwrap_or_default()
+                    )
+                })
+                .collect();
+            diffs.retain(|x| !STORAGE_ATTRS.contains(&x.name.as_str()));
+            let msg = format!(
+                "storage change {} {why}; it is not attempted now",
+                held.join(", ")
+            );
+            warnings.push(format!("{}: {msg}", d.address));
+            notes.push(msg);
+        }
+    }
+    if d.kind == Kind::Cluster {
+        if let Some(w) = l.str("writer_member") {
+            notes.push(format!("writer: {w}"));
+        }
     }
     let replaced_because: Vec<String> = diffs
         .iter()
         .filter(|x| x.forces_replacement)
-        .map(|x| x.name.clone())
+        .map(|x| match (d.kind, x.name.as_str()) {
+            (Kind::Cluster, "db_subnet_group") => "db_subnet_group (ModifyDBCluster cannot move an Aurora cluster to another subnet group or VPC)".to_string(),
+            _ => x.name.clone(),
+        })
         .collect();
     let action = if !replaced_because.is_empty() {
         Action::Replace

@@ -68,6 +68,7 @@ fn live(rs: &[Resource]) -> Live {
         azs: vec!["us-west-2a".into()],
         foreign: vec![],
         unmanaged: vec![],
+        ..Default::default()
     }
 }
 
@@ -155,18 +156,31 @@ fn replacing_a_vpc_replaces_what_cannot_move() {
     let p = run(&d, &live(&all()));
     assert_eq!(change(&p, "vpc.main").replaced_because, ["cidr"]);
     for (addr, why) in [
-        ("vpc.main.subnet.us-west-2a", "vpc.main is replaced"),
-        ("security_group.db", "vpc.main is replaced"),
+        (
+            "vpc.main.subnet.us-west-2a",
+            "vpc.main is replaced, and a subnet cannot move to another VPC",
+        ),
+        (
+            "security_group.db",
+            "vpc.main is replaced, and a security group cannot move to another VPC",
+        ),
         (
             "vpc.main.db_subnet_group",
-            "vpc.main.subnet.us-west-2a is replaced",
+            "vpc.main is replaced, and a DB subnet group cannot move to another VPC",
         ),
-        ("instance.orders", "vpc.main.db_subnet_group is replaced"),
     ] {
         let c = change(&p, addr);
         assert_eq!(c.action, Action::Replace, "{addr}");
         assert_eq!(c.replaced_because, [why], "{addr}");
     }
+    // The database goes too, and the plan says why.
+    let c = change(&p, "instance.orders");
+    assert_eq!(c.action, Action::Replace);
+    assert!(
+        c.replaced_because[0].contains("cannot stay in a DB subnet group that is deleted"),
+        "{:?}",
+        c.replaced_because
+    );
 }
 
 #[test]
@@ -231,10 +245,15 @@ fn engine_version_is_a_prefix() {
     assert!(!run(&all(), &live(&all())).has_changes());
     let mut d = all();
     d[4].set("engine_version", Value::str("8.4"));
+    d[4].set("allow_major_version_upgrade", Value::Bool(true));
     let p = run(&d, &live(&all()));
     let c = change(&p, "instance.orders");
     assert_eq!(c.action, Action::Update);
     assert_eq!(c.diffs[0].before, Some(Value::str("8.0.35")));
+    // 8.0 to 8.4 is a major upgrade in RDS: refused unless the files allow it.
+    d[4].set("allow_major_version_upgrade", Value::Bool(false));
+    let e = errors(&d, &live(&all()));
+    assert!(e[0].contains("is a major upgrade"), "{e:?}");
 }
 
 #[test]
@@ -288,17 +307,32 @@ fn values_the_files_do_not_set_are_not_compared() {
 }
 
 #[test]
-fn a_kms_alias_is_not_compared_but_a_key_id_is() {
+fn a_kms_alias_is_compared_as_the_key_it_resolves_to_and_a_key_id_as_itself() {
     let mut d = all();
     let mut l = live(&all());
-    l.resources[4].set(
-        "kms_key",
-        Value::str("arn:aws:kms:us-west-2:1:key/1234abcd-12ab-34cd-56ef-1234567890ab"),
-    );
+    let key = "arn:aws:kms:us-west-2:1:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+    l.resources[4].set("kms_key", Value::str(key));
     d[4].set("kms_key", Value::str("alias/rds"));
-    let p = run(&d, &l);
-    assert!(!p.has_changes());
-    assert!(change(&p, "instance.orders").notes[0].contains("alias"));
+    // Not resolved (no such alias, or no kms:DescribeKey): a plan-time error, never a guess.
+    let e = errors(&d, &l);
+    assert!(
+        e[0].contains("kms_key \"alias/rds\" could not be resolved"),
+        "{e:?}"
+    );
+    // Resolved by the reader: the same key is no change, whatever its spelling.
+    l.kms_keys.insert("alias/rds".into(), key.into());
+    assert!(!run(&d, &l).has_changes());
+    let alias_arn = "arn:aws:kms:us-west-2:1:alias/rds";
+    d[4].set("kms_key", Value::str(alias_arn));
+    l.kms_keys.insert(alias_arn.into(), key.into());
+    assert!(!run(&d, &l).has_changes());
+    // An alias of another key is a replacement.
+    l.kms_keys
+        .insert(alias_arn.into(), key.replace("1234abcd", "99999999"));
+    assert_eq!(
+        change(&run(&d, &l), "instance.orders").action,
+        Action::Replace
+    );
     d[4].set(
         "kms_key",
         Value::str("1234abcd-12ab-34cd-56ef-1234567890ab"),
@@ -345,7 +379,7 @@ fn a_dependency_cycle_is_an_error() {
 
 #[test]
 fn the_replacement_table_names_every_forcing_attribute() {
-    let t = rules::replacement_table();
+    let t = attrs::replacement_table();
     let instance = &t.iter().find(|(k, _)| *k == Kind::Instance).unwrap().1;
     for attr in [
         "engine",
@@ -356,8 +390,12 @@ fn the_replacement_table_names_every_forcing_attribute() {
     ] {
         assert!(instance.contains(&attr), "{attr}");
     }
-    assert!(!rules::rule(Kind::Instance, "instance_class").forces_replacement);
-    assert!(rules::rule(Kind::Vpc, "cidr").forces_replacement);
+    assert!(
+        !attrs::lookup(Kind::Instance, "instance_class")
+            .unwrap()
+            .replace
+    );
+    assert!(attrs::lookup(Kind::Vpc, "cidr").unwrap().replace);
 }
 
 fn replica() -> Resource {
@@ -396,7 +434,10 @@ fn replacing_a_source_replaces_its_replica() {
     let p = run(&d, &l);
     let c = change(&p, "replica.ro");
     assert_eq!(c.action, Action::Replace);
-    assert_eq!(c.replaced_because, ["instance.orders is replaced"]);
+    assert_eq!(
+        c.replaced_because,
+        ["instance.orders is replaced, and a read replica cannot follow a new source"]
+    );
     assert_eq!(c.final_snapshot, None, "replicas have no final snapshot");
 }
 
@@ -435,7 +476,10 @@ fn replacing_a_cluster_replaces_its_members_but_a_writer_does_not_replace_reader
     let p = run(&changed, &l);
     for m in ["cluster.c.instance.a", "cluster.c.instance.b"] {
         assert_eq!(change(&p, m).action, Action::Replace, "{m}");
-        assert_eq!(change(&p, m).replaced_because, ["cluster.c is replaced"]);
+        assert_eq!(
+            change(&p, m).replaced_because,
+            ["cluster.c is replaced, and an Aurora instance cannot move to another cluster"]
+        );
     }
     let mut writer = d.clone();
     writer[1].set("cluster", Value::str("cluster.other"));
@@ -546,7 +590,9 @@ fn a_pending_value_that_matches_the_files_is_shown_not_planned() {
     let mut d = all();
     d[4].set("instance_class", Value::str("db.t3.small"));
     let mut l = live(&all());
-    l.resources[4].set("pending.instance_class", Value::str("db.t3.small"));
+    l.resources[4]
+        .pending
+        .insert("instance_class".into(), Value::str("db.t3.small"));
     let p = run(&d, &l);
     assert!(!p.has_changes(), "{:#?}", p.changes);
     let c = change(&p, "instance.orders");
@@ -560,7 +606,9 @@ fn a_pending_value_that_differs_from_the_files_is_planned() {
     let mut d = all();
     d[4].set("instance_class", Value::str("db.t3.large"));
     let mut l = live(&all());
-    l.resources[4].set("pending.instance_class", Value::str("db.t3.small"));
+    l.resources[4]
+        .pending
+        .insert("instance_class".into(), Value::str("db.t3.small"));
     let c = run(&d, &l)
         .changes
         .into_iter()
@@ -570,7 +618,9 @@ fn a_pending_value_that_differs_from_the_files_is_planned() {
     assert_eq!(c.diffs[0].after, Some(Value::str("db.t3.large")));
     // And a pending change the files do not want (current value is what they want) is undone.
     let mut l = live(&all());
-    l.resources[4].set("pending.instance_class", Value::str("db.t3.small"));
+    l.resources[4]
+        .pending
+        .insert("instance_class".into(), Value::str("db.t3.small"));
     let c = run(&all(), &l)
         .changes
         .into_iter()
@@ -616,7 +666,7 @@ fn aws_tags_are_not_compared() {
 #[test]
 fn docs_replacement_md_lists_every_forcing_attribute() {
     let doc = include_str!("../../docs/replacement.md");
-    for (kind, attrs) in rules::replacement_table() {
+    for (kind, attrs) in attrs::replacement_table() {
         let row = doc
             .lines()
             .find(|l| l.starts_with(&format!("| `{kind}` |")))

@@ -71,7 +71,7 @@ pub fn every_action() -> Plan {
                         "preferred_maintenance_window",
                         Value::str("sun:05:00-sun:06:00"),
                     )
-                    .with("pending.allocated_storage", Value::Int(50)),
+                    .with_pending("allocated_storage", Value::Int(50)),
             ),
             live_of(instance("billing", "db.t3.micro")),
             live_of(instance("legacy", "db.m5.large")),
@@ -83,6 +83,7 @@ pub fn every_action() -> Plan {
             id: "arn:aws:rds:us-west-2:123456789012:db:dev-reports".into(),
         }],
         unmanaged: vec![],
+        ..Default::default()
     };
     plan("dev", "us-west-2", &desired, &live).unwrap()
 }

@@ -1,0 +1,295 @@
+//! ModifyDBInstance and ModifyDBCluster, built from the attribute table: every field the table
+//! names for a changed attribute is set here (an exhaustive match, so a new field is a compile
+//! error until it is carried), and a field a call cannot carry is an error, never a skip.
+
+use super::error::sdk;
+use super::secrets::Password;
+use super::AwsError;
+use crate::model::{Kind, Resource, Value};
+use crate::plan::attrs::{self, Field};
+use crate::plan::rules::is_major_change;
+use aws_sdk_rds::operation::modify_db_cluster::builders::ModifyDBClusterFluentBuilder;
+use aws_sdk_rds::operation::modify_db_instance::builders::ModifyDBInstanceFluentBuilder;
+use aws_sdk_rds::Client;
+
+/// What a Modify call needs beyond the desired resource: ids resolved by earlier steps, the
+/// live resource (for the version being upgraded from and storage settings the files leave
+/// to AWS), and the generated password when RDS stops managing it.
+#[derive(Default)]
+pub struct Resolved<'a> {
+    pub security_group_ids: Vec<String>,
+    pub subnet_group: Option<String>,
+    pub password: Option<&'a Password>,
+    pub before: Option<&'a Resource>,
+}
+
+/// Storage types whose provisioned IOPS (and throughput) AWS wants with every storage change.
+fn provisioned(d: &Resource, before: Option<&Resource>) -> bool {
+    let t = d
+        .str("storage_type")
+        .or_else(|| before.and_then(|b| b.str("storage_type")));
+    matches!(t, Some("gp3" | "io1" | "io2"))
+}
+
+/// A storage modification carries IOPS and throughput along (from the files, or as they are
+/// live when the files leave them to AWS) for gp3, io1 and io2.
+pub fn with_storage_companions(kind: Kind, d: &Resource, r: &Resolved, fields: &mut Vec<Field>) {
+    let storage = [
+        Field::AllocatedStorage,
+        Field::StorageType,
+        Field::Iops,
+        Field::StorageThroughput,
+    ];
+    if !fields.iter().any(|f| storage.contains(f)) || !provisioned(d, r.before) {
+        return;
+    }
+    for f in [Field::Iops, Field::StorageThroughput] {
+        let known = attrs::field_attr(kind, f)
+            .is_some_and(|a| d.get(a).is_some() || r.before.is_some_and(|b| b.get(a).is_some()));
+        if known && !fields.contains(&f) {
+            fields.push(f);
+        }
+    }
+}
+
+fn int(d: &Resource, r: &Resolved, attr: &str) -> Option<i32> {
+    d.int(attr)
+        .or_else(|| r.before.and_then(|b| b.int(attr)))
+        .map(|v| v as i32)
+}
+
+fn missing(d: &Resource, what: &str) -> String {
+    format!("{} has no {what} to send", d.address)
+}
+
+/// Sets one field of ModifyDBInstance to its desired value.
+pub fn instance_field(
+    req: ModifyDBInstanceFluentBuilder,
+    f: Field,
+    d: &Resource,
+    r: &Resolved,
+) -> Result<ModifyDBInstanceFluentBuilder, String> {
+    let s = |a: &str| d.str(a).map(str::to_string).ok_or_else(|| missing(d, a));
+    let b = |a: &str| d.bool(a).ok_or_else(|| missing(d, a));
+    let i = |a: &str| int(d, r, a).ok_or_else(|| missing(d, a));
+    Ok(match f {
+        Field::InstanceClass => req.db_instance_class(s("instance_class")?),
+        Field::EngineVersion => {
+            let want = s("engine_version")?;
+            let major = r
+                .before
+                .and_then(|l| l.str("engine_version"))
+                .is_some_and(|have| {
+                    is_major_change(d.str("engine").unwrap_or_default(), have, &want)
+                });
+            // Only for a major change the files allow (the planner refuses the others).
+            let req = if major && d.bool("allow_major_version_upgrade") == Some(true) {
+                req.allow_major_version_upgrade(true)
+            } else {
+                req
+            };
+            req.engine_version(want)
+        }
+        Field::AllocatedStorage => req.allocated_storage(i("allocated_storage")?),
+        Field::MaxAllocatedStorage => req.max_allocated_storage(i("max_allocated_storage")?),
+        Field::StorageType => req.storage_type(s("storage_type")?),
+        Field::Iops => req.iops(i("iops")?),
+        Field::StorageThroughput => req.storage_throughput(i("storage_throughput")?),
+        Field::MultiAz => req.multi_az(b("multi_az")?),
+        Field::PubliclyAccessible => req.publicly_accessible(b("publicly_accessible")?),
+        Field::Port => req.db_port_number(i("port")?),
+        Field::IamDatabaseAuthentication => {
+            req.enable_iam_database_authentication(b("iam_database_authentication")?)
+        }
+        Field::DeletionProtection => req.deletion_protection(b("deletion_protection")?),
+        Field::BackupRetention => req.backup_retention_period(i("backup_retention_days")?),
+        Field::MaintenanceWindow => {
+            req.preferred_maintenance_window(s("preferred_maintenance_window")?)
+        }
+        Field::BackupWindow => req.preferred_backup_window(s("preferred_backup_window")?),
+        Field::AutoMinorVersionUpgrade => {
+            req.auto_minor_version_upgrade(b("auto_minor_version_upgrade")?)
+        }
+        Field::SecurityGroups => req.set_vpc_security_group_ids(Some(r.security_group_ids.clone())),
+        Field::SubnetGroup => req.db_subnet_group_name(
+            r.subnet_group
+                .clone()
+                .ok_or_else(|| missing(d, "DB subnet group"))?,
+        ),
+        Field::Credentials => {
+            let managed = d.str("credentials") == Some("managed");
+            let req = req.manage_master_user_password(managed);
+            if managed {
+                req
+            } else {
+                // AWS refuses ManageMasterUserPassword=false without the new password.
+                let p = r.password.ok_or_else(|| missing(d, "generated password"))?;
+                req.master_user_password(p.expose())
+            }
+        }
+    })
+}
+
+/// Sets one field of ModifyDBCluster to its desired value.
+pub fn cluster_field(
+    req: ModifyDBClusterFluentBuilder,
+    f: Field,
+    d: &Resource,
+    r: &Resolved,
+) -> Result<ModifyDBClusterFluentBuilder, String> {
+    let s = |a: &str| d.str(a).map(str::to_string).ok_or_else(|| missing(d, a));
+    let b = |a: &str| d.bool(a).ok_or_else(|| missing(d, a));
+    let i = |a: &str| int(d, r, a).ok_or_else(|| missing(d, a));
+    Ok(match f {
+        Field::EngineVersion => {
+            let want = s("engine_version")?;
+            let major = r
+                .before
+                .and_then(|l| l.str("engine_version"))
+                .is_some_and(|have| {
+                    is_major_change(d.str("engine").unwrap_or_default(), have, &want)
+                });
+            let req = if major && d.bool("allow_major_version_upgrade") == Some(true) {
+                req.allow_major_version_upgrade(true)
+            } else {
+                req
+            };
+            req.engine_version(want)
+        }
+        Field::Port => req.port(i("port")?),
+        Field::IamDatabaseAuthentication => {
+            req.enable_iam_database_authentication(b("iam_database_authentication")?)
+        }
+        Field::DeletionProtection => req.deletion_protection(b("deletion_protection")?),
+        Field::BackupRetention => req.backup_retention_period(i("backup_retention_days")?),
+        Field::MaintenanceWindow => {
+            req.preferred_maintenance_window(s("preferred_maintenance_window")?)
+        }
+        Field::BackupWindow => req.preferred_backup_window(s("preferred_backup_window")?),
+        Field::SecurityGroups => req.set_vpc_security_group_ids(Some(r.security_group_ids.clone())),
+        Field::Credentials => {
+            let managed = d.str("credentials") == Some("managed");
+            let req = req.manage_master_user_password(managed);
+            if managed {
+                req
+            } else {
+                let p = r.password.ok_or_else(|| missing(d, "generated password"))?;
+                req.master_user_password(p.expose())
+            }
+        }
+        Field::InstanceClass
+        | Field::AllocatedStorage
+        | Field::MaxAllocatedStorage
+        | Field::StorageType
+        | Field::Iops
+        | Field::StorageThroughput
+        | Field::MultiAz
+        | Field::PubliclyAccessible
+        | Field::AutoMinorVersionUpgrade
+        | Field::SubnetGroup => {
+            return Err(format!(
+                "ModifyDBCluster does not carry {f:?} for an Aurora cluster"
+            ))
+        }
+    })
+}
+
+/// Builds the ModifyDBInstance request for `fields`; `None` when there is nothing to send.
+pub fn instance_request(
+    c: &Client,
+    d: &Resource,
+    fields: &[Field],
+    r: &Resolved,
+    apply_immediately: bool,
+) -> Result<Option<ModifyDBInstanceFluentBuilder>, AwsError> {
+    if fields.is_empty() {
+        return Ok(None);
+    }
+    let mut req = c
+        .modify_db_instance()
+        .db_instance_identifier(&d.name)
+        .apply_immediately(apply_immediately);
+    for f in fields {
+        req = instance_field(req, *f, d, r)
+            .map_err(|m| AwsError::new(d.address.as_str(), "ModifyDBInstance", m))?;
+    }
+    Ok(Some(req))
+}
+
+/// Builds the ModifyDBCluster request for `fields`; `None` when there is nothing to send.
+pub fn cluster_request(
+    c: &Client,
+    d: &Resource,
+    fields: &[Field],
+    r: &Resolved,
+) -> Result<Option<ModifyDBClusterFluentBuilder>, AwsError> {
+    if fields.is_empty() {
+        return Ok(None);
+    }
+    let mut req = c
+        .modify_db_cluster()
+        .db_cluster_identifier(&d.name)
+        .apply_immediately(d.bool("apply_immediately").unwrap_or(false));
+    for f in fields {
+        req = cluster_field(req, *f, d, r)
+            .map_err(|m| AwsError::new(d.address.as_str(), "ModifyDBCluster", m))?;
+    }
+    Ok(Some(req))
+}
+
+/// Modifies the `changed` attributes of an instance, replica or Aurora member in one
+/// ModifyDBInstance call. Refuses (never skips) an attribute the call cannot carry.
+pub async fn modify_instance(
+    c: &Client,
+    d: &Resource,
+    changed: &[String],
+    r: &Resolved<'_>,
+) -> Result<(), AwsError> {
+    let mut fields = attrs::modify_fields(d.kind, changed.iter().map(String::as_str))
+        .map_err(|m| AwsError::new(d.address.as_str(), "ModifyDBInstance", m))?;
+    with_storage_companions(d.kind, d, r, &mut fields);
+    let now = d.bool("apply_immediately").unwrap_or(false);
+    if let Some(req) = instance_request(c, d, &fields, r, now)? {
+        req.send()
+            .await
+            .map_err(sdk(d.address.as_str(), "ModifyDBInstance"))?;
+    }
+    Ok(())
+}
+
+/// Sets, right after creation, what the create call could not take (a replica's backups and
+/// windows), at once: the database is new, so there is no window to wait for.
+pub async fn after_create(c: &Client, d: &Resource, r: &Resolved<'_>) -> Result<bool, AwsError> {
+    let fields = attrs::post_create_fields(d.kind, d.attrs.keys().map(String::as_str));
+    match instance_request(c, d, &fields, r, true)? {
+        Some(req) => {
+            req.send()
+                .await
+                .map_err(sdk(d.address.as_str(), "ModifyDBInstance"))?;
+            Ok(true)
+        }
+        None => Ok(false),
+    }
+}
+
+/// Modifies the `changed` attributes of an Aurora cluster in one ModifyDBCluster call.
+pub async fn modify_cluster(
+    c: &Client,
+    d: &Resource,
+    changed: &[String],
+    r: &Resolved<'_>,
+) -> Result<(), AwsError> {
+    let fields = attrs::modify_fields(Kind::Cluster, changed.iter().map(String::as_str))
+        .map_err(|m| AwsError::new(d.address.as_str(), "ModifyDBCluster", m))?;
+    if let Some(req) = cluster_request(c, d, &fields, r)? {
+        req.send()
+            .await
+            .map_err(sdk(d.address.as_str(), "ModifyDBCluster"))?;
+    }
+    Ok(())
+}
+
+/// A desired value as the Modify call would send it, for messages and tests.
+pub fn desired_value<'a>(d: &'a Resource, kind: Kind, f: Field) -> Option<&'a Value> {
+    attrs::field_attr(kind, f).and_then(|a| d.get(a))
+}

@@ -1,0 +1,408 @@
+//! The attribute table: for every attribute of every kind, whether a change forces replacement,
+//! how live and desired values compare, when an in-place change takes effect, and which AWS
+//! call carries it. The planner, apply (`aws::rds::modify_request`, the create calls),
+//! `docs/replacement.md` and saved plans all read this one table, so an attribute the planner
+//! can change and apply cannot is a failing test (`plan::tests_attrs`), never a silent skip:
+//! apply refuses an in-place change of an attribute whose carrier it does not handle.
+//!
+//! Sources: the RDS API reference (CreateDBInstance, CreateDBInstanceReadReplica,
+//! ModifyDBInstance, CreateDBCluster, ModifyDBCluster, ModifyDBSubnetGroup) and the EC2 calls
+//! rdsplan converges with; terraform-provider-aws (internal/service/rds/instance.go,
+//! cluster.go) for what forces replacement.
+
+use crate::model::Kind;
+
+/// How a live value is compared with a desired one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Compare {
+    /// Equal values only.
+    Exact,
+    /// The desired value is a version prefix: "8.0" is met by "8.0.35"; a live version newer
+    /// within the same major version (an automatic minor upgrade) is never a downgrade.
+    Version,
+    /// Storage: never shrinks, grows by at least 10%; with autoscaling
+    /// (`max_allocated_storage`) live storage at or above the desired minimum is no change.
+    Storage,
+    /// A KMS key by id, key ARN, alias name or alias ARN, compared as the key ARN it resolves to.
+    KmsKey,
+    /// Not compared: rdsplan's own settings and references that only order steps.
+    Never,
+}
+
+/// When an in-place change takes effect, following the RDS documentation of ModifyDBInstance
+/// and ModifyDBCluster.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum When {
+    /// At once, without an outage.
+    Now,
+    /// At the next maintenance window, or now with `apply_immediately`.
+    Window,
+    /// At once, with a restart, whatever `apply_immediately` says.
+    Reboot,
+    /// Backups switched on or off (from or to 0) wait for the window (an outage); between
+    /// non-zero values it is immediate.
+    BackupToggle,
+}
+
+/// A field of ModifyDBInstance / ModifyDBCluster (and of the create calls).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Field {
+    InstanceClass,
+    EngineVersion,
+    AllocatedStorage,
+    MaxAllocatedStorage,
+    StorageType,
+    Iops,
+    StorageThroughput,
+    MultiAz,
+    PubliclyAccessible,
+    Port,
+    IamDatabaseAuthentication,
+    DeletionProtection,
+    BackupRetention,
+    MaintenanceWindow,
+    BackupWindow,
+    AutoMinorVersionUpgrade,
+    SecurityGroups,
+    SubnetGroup,
+    /// ManageMasterUserPassword, with MasterUserPassword when turning it off.
+    Credentials,
+}
+
+/// Which AWS call carries an attribute.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Carrier {
+    /// Set only by the create call; a change forces replacement.
+    Create,
+    /// Set by the create call (unless `at_create` is false) and changed in place by the kind's
+    /// Modify call through this field.
+    Modify(Field),
+    /// The resource's tags (AddTagsToResource / CreateTags / TagRole / TagResource).
+    Tags,
+    /// IAM role associations (AddRoleToDBInstance/Cluster, RemoveRoleFrom...).
+    Roles,
+    /// Converged by the kind's own ensure step, which sets every attribute it is given: EC2
+    /// objects (rules, route table associations), DB subnet groups (ModifyDBSubnetGroup), IAM
+    /// roles (trust policy, attached policies), secrets (PutSecretValue).
+    Converge,
+    /// Carried by other resources: a cluster's members are resources of their own.
+    Members,
+    /// rdsplan's own setting or a reference that orders steps; never sent to AWS.
+    Local,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Attr {
+    pub name: &'static str,
+    pub replace: bool,
+    pub compare: Compare,
+    pub when: When,
+    pub carrier: Carrier,
+    /// Whether the create call takes it; a `Modify` attribute the create call cannot take is
+    /// set by a Modify call right after creation, so one apply converges.
+    pub at_create: bool,
+}
+
+const fn attr(name: &'static str, carrier: Carrier) -> Attr {
+    Attr {
+        name,
+        replace: false,
+        compare: Compare::Exact,
+        when: When::Now,
+        carrier,
+        at_create: true,
+    }
+}
+
+impl Attr {
+    const fn replaces(mut self) -> Attr {
+        self.replace = true;
+        self
+    }
+    const fn cmp(mut self, c: Compare) -> Attr {
+        self.compare = c;
+        self
+    }
+    const fn when(mut self, w: When) -> Attr {
+        self.when = w;
+        self
+    }
+    const fn after_create(mut self) -> Attr {
+        self.at_create = false;
+        self
+    }
+}
+
+use Carrier::*;
+use Field as F;
+
+const fn create(name: &'static str) -> Attr {
+    attr(name, Create).replaces()
+}
+const fn modify(name: &'static str, f: Field) -> Attr {
+    attr(name, Modify(f))
+}
+const fn local(name: &'static str) -> Attr {
+    attr(name, Local).cmp(Compare::Never)
+}
+const fn converge(name: &'static str) -> Attr {
+    attr(name, Converge)
+}
+const TAGS: Attr = attr("tags", Tags);
+
+const VPC: &[Attr] = &[converge("cidr").replaces(), TAGS];
+const SUBNET: &[Attr] = &[
+    converge("vpc").replaces(),
+    converge("availability_zone").replaces(),
+    converge("cidr").replaces(),
+    TAGS,
+];
+const INTERNET_GATEWAY: &[Attr] = &[converge("vpc"), TAGS];
+const ROUTE_TABLE: &[Attr] = &[
+    converge("vpc").replaces(),
+    converge("internet_gateway"),
+    converge("subnets"),
+    TAGS,
+];
+const SECURITY_GROUP: &[Attr] = &[
+    converge("vpc").replaces(),
+    // AWS cannot edit a group's description.
+    converge("description").replaces(),
+    converge("ingress"),
+    converge("egress"),
+    TAGS,
+];
+/// Subnets change in place (ModifyDBSubnetGroup), so a new subnet layout never replaces the
+/// databases in the group.
+const DB_SUBNET_GROUP: &[Attr] = &[converge("description"), converge("subnets"), TAGS];
+const IAM_ROLE: &[Attr] = &[
+    converge("assumed_by"),
+    converge("managed_policies"),
+    converge("description"),
+    TAGS,
+];
+const SECRET: &[Attr] = &[
+    converge("engine"),
+    converge("host"),
+    converge("port"),
+    converge("username"),
+    converge("dbname"),
+    converge("db_instance_identifier"),
+    converge("db_cluster_identifier"),
+    TAGS,
+];
+
+const INSTANCE: &[Attr] = &[
+    create("engine"),
+    modify("engine_version", F::EngineVersion)
+        .cmp(Compare::Version)
+        .when(When::Window),
+    modify("instance_class", F::InstanceClass).when(When::Window),
+    modify("allocated_storage", F::AllocatedStorage)
+        .cmp(Compare::Storage)
+        .when(When::Window),
+    modify("max_allocated_storage", F::MaxAllocatedStorage),
+    modify("storage_type", F::StorageType).when(When::Window),
+    modify("iops", F::Iops).when(When::Window),
+    modify("storage_throughput", F::StorageThroughput).when(When::Window),
+    modify("multi_az", F::MultiAz).when(When::Window),
+    create("storage_encrypted"),
+    create("kms_key").cmp(Compare::KmsKey),
+    // ModifyDBInstance DBSubnetGroupName moves an instance (an outage, so at the window).
+    modify("db_subnet_group", F::SubnetGroup).when(When::Window),
+    modify("security_groups", F::SecurityGroups),
+    modify("publicly_accessible", F::PubliclyAccessible),
+    modify("port", F::Port).when(When::Reboot),
+    create("db_name"),
+    create("master_username"),
+    modify("credentials", F::Credentials),
+    modify("iam_database_authentication", F::IamDatabaseAuthentication),
+    attr("iam_roles", Roles),
+    modify("deletion_protection", F::DeletionProtection),
+    modify("backup_retention_days", F::BackupRetention).when(When::BackupToggle),
+    modify("preferred_maintenance_window", F::MaintenanceWindow),
+    modify("preferred_backup_window", F::BackupWindow),
+    modify("auto_minor_version_upgrade", F::AutoMinorVersionUpgrade),
+    local("allow_major_version_upgrade"),
+    local("apply_immediately"),
+    // Kept on the resource as the tag `rdsplan:skip-final-snapshot`.
+    attr("skip_final_snapshot", Tags),
+    local("secret"),
+    TAGS,
+];
+
+/// A replica sets only what its file names; everything else follows its source.
+const REPLICA: &[Attr] = &[
+    create("source"),
+    modify("instance_class", F::InstanceClass).when(When::Window),
+    modify("multi_az", F::MultiAz).when(When::Window),
+    modify("storage_type", F::StorageType).when(When::Window),
+    modify("iops", F::Iops).when(When::Window),
+    modify("storage_throughput", F::StorageThroughput).when(When::Window),
+    modify("max_allocated_storage", F::MaxAllocatedStorage),
+    modify("security_groups", F::SecurityGroups),
+    modify("publicly_accessible", F::PubliclyAccessible),
+    modify("port", F::Port).when(When::Reboot),
+    modify("iam_database_authentication", F::IamDatabaseAuthentication),
+    modify("deletion_protection", F::DeletionProtection),
+    // CreateDBInstanceReadReplica takes neither backups nor windows.
+    modify("backup_retention_days", F::BackupRetention)
+        .when(When::BackupToggle)
+        .after_create(),
+    modify("preferred_maintenance_window", F::MaintenanceWindow).after_create(),
+    modify("preferred_backup_window", F::BackupWindow).after_create(),
+    modify("auto_minor_version_upgrade", F::AutoMinorVersionUpgrade),
+    local("apply_immediately"),
+    TAGS,
+];
+
+const CLUSTER: &[Attr] = &[
+    create("engine"),
+    modify("engine_version", F::EngineVersion)
+        .cmp(Compare::Version)
+        .when(When::Window),
+    // ModifyDBCluster has no DBSubnetGroupName: an Aurora cluster cannot move to another
+    // subnet group (or VPC). Subnets of its group still change in place.
+    create("db_subnet_group"),
+    modify("security_groups", F::SecurityGroups),
+    create("storage_encrypted"),
+    create("kms_key").cmp(Compare::KmsKey),
+    create("master_username"),
+    create("database_name"),
+    modify("credentials", F::Credentials),
+    modify("port", F::Port).when(When::Reboot),
+    modify("deletion_protection", F::DeletionProtection),
+    modify("iam_database_authentication", F::IamDatabaseAuthentication),
+    attr("iam_roles", Roles),
+    // Compared as a set: which member is the writer is information, not a difference.
+    attr("members", Members),
+    modify("backup_retention_days", F::BackupRetention),
+    modify("preferred_maintenance_window", F::MaintenanceWindow),
+    modify("preferred_backup_window", F::BackupWindow),
+    local("allow_major_version_upgrade"),
+    local("apply_immediately"),
+    attr("skip_final_snapshot", Tags),
+    local("secret"),
+    TAGS,
+];
+
+const CLUSTER_INSTANCE: &[Attr] = &[
+    create("cluster"),
+    create("engine"),
+    modify("instance_class", F::InstanceClass).when(When::Window),
+    modify("publicly_accessible", F::PubliclyAccessible),
+    modify("auto_minor_version_upgrade", F::AutoMinorVersionUpgrade),
+    local("apply_immediately"),
+    // Readers are created after the writer; which one AWS makes the writer is not compared.
+    local("writer"),
+    TAGS,
+];
+
+/// Every attribute rdsplan compares or sets for `kind`.
+pub fn table(kind: Kind) -> &'static [Attr] {
+    match kind {
+        Kind::Vpc => VPC,
+        Kind::Subnet => SUBNET,
+        Kind::InternetGateway => INTERNET_GATEWAY,
+        Kind::RouteTable => ROUTE_TABLE,
+        Kind::SecurityGroup => SECURITY_GROUP,
+        Kind::DbSubnetGroup => DB_SUBNET_GROUP,
+        Kind::IamRole => IAM_ROLE,
+        Kind::Secret => SECRET,
+        Kind::Instance => INSTANCE,
+        Kind::Replica => REPLICA,
+        Kind::Cluster => CLUSTER,
+        Kind::ClusterInstance => CLUSTER_INSTANCE,
+    }
+}
+
+pub const ALL_KINDS: [Kind; 12] = [
+    Kind::Vpc,
+    Kind::Subnet,
+    Kind::InternetGateway,
+    Kind::RouteTable,
+    Kind::SecurityGroup,
+    Kind::DbSubnetGroup,
+    Kind::IamRole,
+    Kind::Secret,
+    Kind::Instance,
+    Kind::Replica,
+    Kind::Cluster,
+    Kind::ClusterInstance,
+];
+
+/// The entry for one attribute; `None` for what the reader records for information only
+/// (status, endpoints, the current writer), which is never desired and never compared.
+pub fn lookup(kind: Kind, name: &str) -> Option<&'static Attr> {
+    table(kind).iter().find(|a| a.name == name)
+}
+
+/// Whether a live attribute is information only (read from AWS, never desired, never
+/// compared), such as `status` or `endpoint`; saved plans ignore those that move on their own.
+pub fn is_info(kind: Kind, name: &str) -> bool {
+    lookup(kind, name).is_none()
+}
+
+/// Every attribute that forces replacement, per kind, for documentation and tests.
+pub fn replacement_table() -> Vec<(Kind, Vec<&'static str>)> {
+    ALL_KINDS
+        .iter()
+        .map(|k| {
+            (
+                *k,
+                table(*k)
+                    .iter()
+                    .filter(|a| a.replace)
+                    .map(|a| a.name)
+                    .collect::<Vec<_>>(),
+            )
+        })
+        .filter(|(_, a)| !a.is_empty())
+        .collect()
+}
+
+/// The Modify fields that carry `changed` attributes of `kind`. Attributes converged by steps
+/// of their own (tags, roles, members, rdsplan's settings) need none. An attribute that only
+/// the create call takes, or that the table does not know, is an error: apply never silently
+/// skips a change it was asked to make.
+pub fn modify_fields<'n>(
+    kind: Kind,
+    changed: impl IntoIterator<Item = &'n str>,
+) -> Result<Vec<Field>, String> {
+    let mut out = Vec::new();
+    for name in changed {
+        match lookup(kind, name).map(|a| a.carrier) {
+            Some(Modify(f)) => out.push(f),
+            Some(Tags | Roles | Local | Members | Converge) => {}
+            Some(Create) => {
+                return Err(format!(
+                    "{name} of {} can only be set when it is created",
+                    kind.describe()
+                ))
+            }
+            None => return Err(format!("{name} is not an attribute of {}", kind.describe())),
+        }
+    }
+    Ok(out)
+}
+
+/// The Modify fields to send right after creating a `kind` with the attributes `set`: those
+/// the create call cannot take.
+pub fn post_create_fields<'n>(kind: Kind, set: impl IntoIterator<Item = &'n str>) -> Vec<Field> {
+    set.into_iter()
+        .filter_map(|n| lookup(kind, n))
+        .filter(|a| !a.at_create)
+        .filter_map(|a| match a.carrier {
+            Modify(f) => Some(f),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The attribute a Modify field carries for `kind`.
+pub fn field_attr(kind: Kind, f: Field) -> Option<&'static str> {
+    table(kind)
+        .iter()
+        .find(|a| a.carrier == Modify(f))
+        .map(|a| a.name)
+}
