@@ -394,6 +394,13 @@ pub(crate) async fn read_live(clients: &aws::Clients, cfg: &Config) -> Result<Li
             .iter()
             .map(|g| format!("{}-{}", cfg.env_name, g.name))
             .collect(),
+        kms_aliases: cfg
+            .instances
+            .iter()
+            .filter_map(|i| i.spec.kms_key.clone())
+            .chain(cfg.clusters.iter().filter_map(|c| c.spec.kms_key.clone()))
+            .filter(|k| plan::planner::is_alias(k))
+            .collect(),
     };
     aws::read::read(clients, &wanted).await.map_err(|e| {
         eprintln!(

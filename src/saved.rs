@@ -52,24 +52,40 @@ pub fn save(plan: &Plan, dir: &Path) -> std::io::Result<String> {
     Ok(serde_json::to_string_pretty(&saved).expect("plan serialises"))
 }
 
-/// Attributes that move on their own without anyone changing the resource.
-const VOLATILE: &[&str] = &["status"];
-
+/// What moved in the attributes the attribute table knows (those apply acts on); information
+/// the reader records besides (status, endpoints, the current writer) moves on its own and
+/// is ignored. Pending values count: they change what apply would do.
 fn moved(before: &Resource, now: &Resource) -> Vec<String> {
-    let mut keys: Vec<&String> = before.attrs.keys().chain(now.attrs.keys()).collect();
+    let mut out = moved_in(before.kind, &before.attrs, &now.attrs, "");
+    out.extend(moved_in(
+        before.kind,
+        &before.pending,
+        &now.pending,
+        "pending ",
+    ));
+    out
+}
+
+fn moved_in(
+    kind: crate::model::Kind,
+    before: &crate::model::Attrs,
+    now: &crate::model::Attrs,
+    label: &str,
+) -> Vec<String> {
+    let mut keys: Vec<&String> = before.keys().chain(now.keys()).collect();
     keys.sort();
     keys.dedup();
     keys.into_iter()
-        .filter(|k| !VOLATILE.contains(&k.as_str()))
-        .filter(|k| before.attrs.get(*k) != now.attrs.get(*k))
+        .filter(|k| !crate::plan::attrs::is_info(kind, k))
+        .filter(|k| before.get(*k) != now.get(*k))
         .map(|k| {
             let show = |v: Option<&crate::model::Value>| {
                 v.map(|v| v.to_string()).unwrap_or_else(|| "(unset)".into())
             };
             format!(
-                "{k}: {} -> {}",
-                show(before.attrs.get(k)),
-                show(now.attrs.get(k))
+                "{label}{k}: {} -> {}",
+                show(before.get(k)),
+                show(now.get(k))
             )
         })
         .collect()

@@ -4,6 +4,7 @@ pub mod adopt;
 pub mod ec2;
 pub mod error;
 pub mod iam;
+pub mod kms;
 pub mod lock;
 pub mod modify;
 pub mod rds;
@@ -28,6 +29,7 @@ pub struct Clients {
     pub secrets: aws_sdk_secretsmanager::Client,
     pub iam: aws_sdk_iam::Client,
     pub sts: aws_sdk_sts::Client,
+    pub kms: aws_sdk_kms::Client,
 }
 
 impl Clients {
@@ -45,6 +47,7 @@ impl Clients {
             secrets: aws_sdk_secretsmanager::Client::new(&conf),
             iam: aws_sdk_iam::Client::new(&conf),
             sts: aws_sdk_sts::Client::new(&conf),
+            kms: aws_sdk_kms::Client::new(&conf),
         }
     }
 }

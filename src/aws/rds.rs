@@ -195,6 +195,12 @@ pub fn instance_resource(
             "preferred_backup_window",
             i.preferred_backup_window().map(Value::str),
         ),
+        // Information: where the database runs, for warnings about replaced subnets.
+        ("availability_zone", i.availability_zone().map(Value::str)),
+        (
+            "secondary_availability_zone",
+            i.secondary_availability_zone().map(Value::str),
+        ),
         (
             "managed_secret_arn",
             i.master_user_secret()

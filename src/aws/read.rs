@@ -14,6 +14,8 @@ use std::collections::HashMap;
 pub struct Wanted<'a> {
     pub env: &'a str,
     pub group_names: Vec<String>,
+    /// KMS keys the files name by alias, to resolve to key ARNs.
+    pub kms_aliases: Vec<String>,
 }
 
 fn tag_filter(env: &str) -> Filter {
@@ -157,21 +159,38 @@ pub async fn read(c: &Clients, w: &Wanted<'_>) -> Result<Live, AwsError> {
             .await
             .map_err(sdk("db clusters", "DescribeDBClusters"))
     };
+    // Storage changes of the last six hours, which AWS lets no new storage change follow: one
+    // paginated call for every instance of the region.
+    let events = async {
+        c.rds
+            .describe_events()
+            .source_type(aws_sdk_rds::types::SourceType::DbInstance)
+            .duration(360)
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(sdk("db instance events", "DescribeEvents"))
+    };
     let roles = super::iam::read_env_roles(c, env);
     let subnet_groups = read_subnet_groups(c, env);
     let secrets = super::secrets::read_env_secrets(c, env);
     let (
         (azs, vpcs, subnets, igws, rts, sgs, sg_lookalikes),
-        (instances, clusters, roles, subnet_groups, secrets),
+        (instances, clusters, roles, subnet_groups, secrets, events),
     ) = tokio::try_join!(
         async { tokio::try_join!(azs, vpcs, subnets, igws, rts, sgs, sg_lookalikes) },
-        async { tokio::try_join!(instances, clusters, roles, subnet_groups, secrets) },
+        async { tokio::try_join!(instances, clusters, roles, subnet_groups, secrets, events) },
     )?;
 
     let mut live = Live {
         azs,
+        read_at: Some(now_secs()),
         ..Default::default()
     };
+    let events: Vec<aws_sdk_rds::types::Event> = events;
+    let storage_changed = storage_changes(&events);
     // AWS id → address, for every owned resource, so that references read back as addresses.
     let mut by_id: HashMap<String, Address> = HashMap::new();
     let mut note = |id: Option<&str>, tags: &[(String, String)]| {
@@ -373,9 +392,13 @@ pub async fn read(c: &Clients, w: &Wanted<'_>) -> Result<Live, AwsError> {
         let tags = rds_tags(i.tag_list());
         let ident = i.db_instance_identifier().unwrap_or_default().to_string();
         match owned(&tags, env) {
-            Some(addr) => live
-                .resources
-                .push(super::rds::db_instance_resource(addr, i, tags, &map)),
+            Some(addr) => {
+                let mut r = super::rds::db_instance_resource(addr, i, tags, &map);
+                if let Some(at) = storage_changed.get(&ident) {
+                    r.set("storage_changed_at", Value::Int(*at));
+                }
+                live.resources.push(r);
+            }
             None => live.foreign.push(Foreign {
                 kind: Kind::Instance,
                 name: ident,
@@ -469,6 +492,7 @@ pub async fn read(c: &Clients, w: &Wanted<'_>) -> Result<Live, AwsError> {
         }
     }
     live.resources.sort_by(|a, b| a.address.cmp(&b.address));
+    resolve_kms(c, w, &mut live).await;
     Ok(live)
 }
 
@@ -510,4 +534,43 @@ async fn read_subnet_groups(c: &Clients, env: &str) -> Result<Vec<SubnetGroupRow
         Ok::<_, AwsError>((name, arn, rds_tags(out.tag_list()), g.clone()))
     });
     futures::future::try_join_all(tag_reads).await
+}
+
+fn now_secs() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+/// The time of the latest storage change event per instance (RDS-EVENT-0017/0018 "storage
+/// settings ... changed", 0217/0218 autoscaling "modification to allocated storage").
+pub fn storage_changes(events: &[aws_sdk_rds::types::Event]) -> HashMap<String, i64> {
+    let mut out: HashMap<String, i64> = HashMap::new();
+    for e in events {
+        let msg = e.message().unwrap_or_default().to_ascii_lowercase();
+        if !msg.contains("storage") || msg.contains("storage-full") {
+            continue;
+        }
+        if let (Some(id), Some(at)) = (e.source_identifier(), e.date()) {
+            let t = out.entry(id.to_string()).or_insert(at.secs());
+            *t = (*t).max(at.secs());
+        }
+    }
+    out
+}
+
+/// Resolves the KMS aliases the files name, and any AWS reports, to key ARNs.
+pub async fn resolve_kms(c: &Clients, w: &Wanted<'_>, live: &mut Live) {
+    let mut aliases: std::collections::BTreeSet<String> = w.kms_aliases.iter().cloned().collect();
+    aliases.extend(
+        live.resources
+            .iter()
+            .filter_map(|r| r.str("kms_key"))
+            .filter(|k| crate::plan::planner::is_alias(k))
+            .map(str::to_string),
+    );
+    if !aliases.is_empty() {
+        live.kms_keys = super::kms::resolve_aliases(&c.kms, aliases).await;
+    }
 }

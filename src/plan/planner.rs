@@ -87,6 +87,7 @@ pub fn plan(
         }
         changes.push(change);
     }
+    warn_subnets_in_use(&changes, live, &mut warnings);
     let desired_addrs: BTreeSet<&Address> = desired.iter().map(|r| &r.address).collect();
     let mut deletes: Vec<&Resource> = live
         .resources
@@ -204,6 +205,40 @@ fn cascade(d: &Resource, replaced: &BTreeSet<Address>) -> Option<String> {
             ),
             _ => format!("{dep} is replaced, and {} cannot move to another VPC", d.kind.describe()),
         })
+}
+
+/// On AWS, a subnet that a database runs in cannot leave its DB subnet group nor be deleted
+/// until the database has moved off it; moto does not check. Say so before apply finds out.
+fn warn_subnets_in_use(changes: &[Change], live: &Live, warnings: &mut Vec<String>) {
+    for c in changes
+        .iter()
+        .filter(|c| c.kind == Kind::Subnet && c.action == Action::Replace)
+    {
+        let Some(az) = c.before.as_ref().and_then(|b| b.str("availability_zone")) else {
+            continue;
+        };
+        let groups: Vec<&Address> = live
+            .resources
+            .iter()
+            .filter(|g| g.kind == Kind::DbSubnetGroup && g.list("subnets").contains(&c.address.0))
+            .map(|g| &g.address)
+            .collect();
+        for db in live.resources.iter().filter(|r| {
+            matches!(
+                r.kind,
+                Kind::Instance | Kind::Replica | Kind::ClusterInstance
+            ) && r
+                .str("db_subnet_group")
+                .is_some_and(|g| groups.iter().any(|x| x.as_str() == g))
+                && (r.str("availability_zone") == Some(az)
+                    || r.str("secondary_availability_zone") == Some(az))
+        }) {
+            warnings.push(format!(
+                "{} is replaced while {} ({}) runs in {az}: on AWS, a subnet a database runs in cannot leave its DB subnet group or be deleted (SubnetAlreadyInUse, DependencyViolation) until the database has moved to another AZ, for example by a Multi-AZ failover",
+                c.address, db.address, db.name
+            ));
+        }
+    }
 }
 
 /// A KMS key given as an alias must resolve (the reader asks KMS once per key per run).
