@@ -100,3 +100,5 @@ pub fn tag_changes(
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_table;

@@ -5,7 +5,7 @@
 use super::error::sdk;
 use super::secrets::Password;
 use super::AwsError;
-use crate::model::{Kind, Resource, Value};
+use crate::model::{Kind, Resource};
 use crate::plan::attrs::{self, Field};
 use crate::plan::rules::is_major_change;
 use aws_sdk_rds::operation::modify_db_cluster::builders::ModifyDBClusterFluentBuilder;
@@ -287,9 +287,4 @@ pub async fn modify_cluster(
             .map_err(sdk(d.address.as_str(), "ModifyDBCluster"))?;
     }
     Ok(())
-}
-
-/// A desired value as the Modify call would send it, for messages and tests.
-pub fn desired_value<'a>(d: &'a Resource, kind: Kind, f: Field) -> Option<&'a Value> {
-    attrs::field_attr(kind, f).and_then(|a| d.get(a))
 }

@@ -711,3 +711,196 @@ fn a_database_with_external_credentials_cannot_be_created() {
     l.resources[4].set("credentials", Value::str("generated"));
     assert!(!run(&d, &l).has_changes());
 }
+
+// ---- Issue 8: correct on real AWS ----
+
+fn subnet_in(az: &str, cidr: &str) -> Resource {
+    Resource::new(
+        a(&format!("vpc.main.subnet.{az}")),
+        Kind::Subnet,
+        format!("t-main-private-{az}"),
+    )
+    .with("vpc", Value::str("vpc.main"))
+    .with("availability_zone", Value::str(az))
+    .with("cidr", Value::str(cidr))
+}
+
+#[test]
+fn a_new_subnet_layout_updates_the_subnet_group_in_place_and_keeps_the_database() {
+    let mut d = all();
+    d[1] = subnet_in("us-west-2a", "10.0.0.0/25");
+    let mut l = live(&all());
+    l.resources[4].set("availability_zone", Value::str("us-west-2b"));
+    let p = run(&d, &l);
+    assert_eq!(
+        change(&p, "vpc.main.subnet.us-west-2a").action,
+        Action::Replace
+    );
+    assert_eq!(change(&p, "vpc.main.db_subnet_group").action, Action::NoOp);
+    assert_eq!(change(&p, "instance.orders").action, Action::NoOp);
+    assert_eq!(p.summary().replace, 1);
+    assert!(p.warnings.is_empty(), "{:?}", p.warnings);
+    // The database runs in the replaced subnet's AZ: AWS would refuse to remove that subnet.
+    l.resources[4].set("availability_zone", Value::str("us-west-2a"));
+    let p = run(&d, &l);
+    assert_eq!(change(&p, "instance.orders").action, Action::NoOp);
+    assert!(
+        p.warnings[0].contains("vpc.main.subnet.us-west-2a is replaced while instance.orders"),
+        "{:?}",
+        p.warnings
+    );
+    // Moving an instance to another VPC's subnet group is a ModifyDBInstance, not a replacement.
+    let mut d = all();
+    d[4].set("db_subnet_group", Value::str("vpc.other.db_subnet_group"));
+    let c = change(&run(&d, &live(&all())), "instance.orders").clone();
+    assert_eq!(c.action, Action::Update);
+    assert_eq!(c.diffs[0].timing, Some(rules::Timing::MaintenanceWindow));
+}
+
+#[test]
+fn a_cluster_cannot_move_subnet_groups_and_the_plan_says_why() {
+    let mut cl = cluster_and_members();
+    cl[0].set("db_subnet_group", Value::str("vpc.main.db_subnet_group"));
+    let l = live(&cl);
+    cl[0].set("db_subnet_group", Value::str("vpc.other.db_subnet_group"));
+    let p = run(&cl, &l);
+    let c = change(&p, "cluster.c");
+    assert_eq!(c.action, Action::Replace);
+    assert!(c.replaced_because[0].contains("ModifyDBCluster cannot move"));
+}
+
+#[test]
+fn storage_grows_by_at_least_ten_percent() {
+    let mut d = all();
+    d[4].set("allocated_storage", Value::Int(21));
+    let e = plan("t", "us-west-2", &d, &live(&all())).unwrap_err();
+    assert!(e[0].message.contains("by less than 10%"), "{e:?}");
+    assert_eq!(
+        e[0].help,
+        "set allocated_storage = 22 (the smallest valid increase) or more"
+    );
+    d[4].set("allocated_storage", Value::Int(22));
+    assert_eq!(
+        change(&run(&d, &live(&all())), "instance.orders").action,
+        Action::Update
+    );
+    assert_eq!(planner::min_storage_increase(100), 110);
+    assert_eq!(planner::min_storage_increase(1000), 1100);
+    assert_eq!(planner::min_storage_increase(25), 28);
+}
+
+#[test]
+fn a_storage_change_within_six_hours_of_the_last_is_reported_not_attempted() {
+    let mut d = all();
+    d[4].set("allocated_storage", Value::Int(40));
+    d[4].set("instance_class", Value::str("db.t3.small"));
+    let mut l = live(&all());
+    // Last storage change at 08:30 UTC; read at 10:00 UTC the same day.
+    let day = 20_000 * 86_400;
+    l.resources[4].set("storage_changed_at", Value::Int(day + 8 * 3600 + 1800));
+    l.read_at = Some(day + 10 * 3600);
+    let p = run(&d, &l);
+    let c = change(&p, "instance.orders");
+    // The rest of the change goes ahead; storage waits.
+    assert_eq!(c.action, Action::Update);
+    assert_eq!(
+        c.diffs.iter().map(|x| x.name.as_str()).collect::<Vec<_>>(),
+        ["instance_class"]
+    );
+    assert!(c.notes[0].contains("not before 14:30 UTC"), "{:?}", c.notes);
+    assert!(
+        p.warnings[0].contains("allocated_storage 20 -> 40"),
+        "{:?}",
+        p.warnings
+    );
+    // Six hours later it is planned.
+    l.read_at = Some(day + 15 * 3600);
+    let c = change(&run(&d, &l), "instance.orders").clone();
+    assert!(c.diffs.iter().any(|x| x.name == "allocated_storage"));
+    // Storage optimization still running: not before it ends.
+    l.resources[4].set("status", Value::str("storage-optimization"));
+    let c = change(&run(&d, &l), "instance.orders").clone();
+    assert!(c.notes[0].contains("storage optimization"), "{:?}", c.notes);
+}
+
+#[test]
+fn a_writer_swap_after_a_failover_is_no_difference() {
+    let mut cl = cluster_and_members();
+    cl[0].set("members", Value::set(["a".to_string(), "b".to_string()]));
+    let mut l = live(&cl);
+    // AWS now reports b as the writer.
+    l.resources[0].set("writer_member", Value::str("b"));
+    let p = run(&cl, &l);
+    assert!(!p.has_changes(), "{:#?}", p.changes);
+    assert!(change(&p, "cluster.c")
+        .notes
+        .iter()
+        .any(|n| n == "writer: b"));
+}
+
+#[test]
+fn an_aurora_minor_upgrade_is_a_warning_not_a_downgrade() {
+    let mut cl = cluster_and_members();
+    cl[0] = cl[0]
+        .clone()
+        .with("engine", Value::str("aurora-mysql"))
+        .with("engine_version", Value::str("8.0.mysql_aurora.3.05.2"));
+    let mut l = live(&cl);
+    l.resources[0].set("engine_version", Value::str("8.0.mysql_aurora.3.06.0"));
+    let p = run(&cl, &l);
+    assert!(!p.has_changes());
+    assert!(
+        p.warnings[0].contains("a minor upgrade"),
+        "{:?}",
+        p.warnings
+    );
+    // A prefix of the major version is met by any Aurora MySQL 3 release.
+    cl[0].set("engine_version", Value::str("8.0"));
+    let p = run(&cl, &l);
+    assert!(!p.has_changes() && p.warnings.is_empty());
+    // Aurora MySQL 2 (5.7) is another major version: going back is still a downgrade.
+    cl[0].set("engine_version", Value::str("5.7.mysql_aurora.2.11.2"));
+    assert!(errors(&cl, &l)[0].contains("would downgrade"));
+}
+
+#[test]
+fn major_versions_follow_each_engine() {
+    use rules::{is_major_change, major_version};
+    assert_eq!(major_version("postgres", "16.4"), "16");
+    assert_eq!(major_version("postgres", "9.6.24"), "9.6");
+    assert_eq!(major_version("aurora-postgresql", "15.4"), "15");
+    assert_eq!(major_version("mysql", "8.0.35"), "8.0");
+    assert_eq!(
+        major_version("aurora-mysql", "8.0.mysql_aurora.3.05.2"),
+        "8.0"
+    );
+    assert_eq!(
+        major_version("oracle-ee", "19.0.0.0.ru-2024-01.rur-2024-01.r1"),
+        "19"
+    );
+    assert!(is_major_change("postgres", "15.5", "16"));
+    assert!(!is_major_change("postgres", "16.1", "16.4"));
+    assert!(is_major_change("mysql", "8.0.35", "8.4"));
+}
+
+#[test]
+fn a_replica_of_an_instance_without_backups_is_a_plan_error() {
+    let mut d = all();
+    d[4].set("backup_retention_days", Value::Int(0));
+    d.push(replica());
+    let e = errors(&d, &Live::default());
+    assert!(e[0].contains("has backup_retention_days = 0"), "{e:?}");
+    d[4].set("backup_retention_days", Value::Int(1));
+    run(&d, &Live::default());
+}
+
+#[test]
+fn pending_values_live_in_their_own_field_and_not_in_the_attributes() {
+    let mut l = live(&all());
+    l.resources[4] = l.resources[4]
+        .clone()
+        .with_pending("instance_class", Value::str("db.t3.small"));
+    let json = serde_json::to_value(&l.resources[4]).unwrap();
+    assert_eq!(json["pending"]["instance_class"], "db.t3.small");
+    assert!(json["attrs"].get("pending.instance_class").is_none());
+}
