@@ -60,6 +60,8 @@ pub fn plan(
                 if let Some(why) = cascade(d, &replaced) {
                     c.replaced_because.push(why);
                     c.action = Action::Replace;
+                } else {
+                    follow_replaced(d, l, &replaced, &mut c);
                 }
                 c
             }
@@ -238,6 +240,42 @@ fn warn_subnets_in_use(changes: &[Change], live: &Live, warnings: &mut Vec<Strin
                 c.address, db.address, db.name
             ));
         }
+    }
+}
+
+/// A resource that names another one being replaced keeps its address but must take the new
+/// AWS id (a DB subnet group takes the new subnets with ModifyDBSubnetGroup): the attribute is
+/// an in-place change whose value is known after apply.
+fn follow_replaced(d: &Resource, l: &Resource, replaced: &BTreeSet<Address>, c: &mut Change) {
+    for (k, v) in &d.attrs {
+        let Some(rule) = lookup(d.kind, k) else {
+            continue;
+        };
+        if rule.compare == Compare::Never || c.diffs.iter().any(|x| &x.name == k) {
+            continue;
+        }
+        let names = |a: &String| replaced.contains(&Address(a.clone()));
+        let refers = match v {
+            Value::Str(s) => names(s),
+            Value::List(l) => l.iter().any(names),
+            _ => false,
+        };
+        if refers {
+            let apply_now = d.bool("apply_immediately") == Some(true);
+            c.diffs.push(AttrDiff {
+                name: k.clone(),
+                before: l.attrs.get(k).cloned(),
+                after: Some(Value::unknown()),
+                forces_replacement: false,
+                timing: Some(timing(d.kind, k, l.attrs.get(k), Some(v), apply_now)),
+            });
+            c.notes.push(format!(
+                "{k} takes the new AWS id of what it names once that is replaced"
+            ));
+        }
+    }
+    if c.action == Action::NoOp && !c.diffs.is_empty() {
+        c.action = Action::Update;
     }
 }
 

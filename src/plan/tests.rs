@@ -736,7 +736,11 @@ fn a_new_subnet_layout_updates_the_subnet_group_in_place_and_keeps_the_database(
         change(&p, "vpc.main.subnet.us-west-2a").action,
         Action::Replace
     );
-    assert_eq!(change(&p, "vpc.main.db_subnet_group").action, Action::NoOp);
+    // The group keeps its address and takes the new subnet's id in place.
+    let g = change(&p, "vpc.main.db_subnet_group");
+    assert_eq!(g.action, Action::Update);
+    assert_eq!(g.diffs[0].name, "subnets");
+    assert_eq!(g.diffs[0].after, Some(Value::unknown()));
     assert_eq!(change(&p, "instance.orders").action, Action::NoOp);
     assert_eq!(p.summary().replace, 1);
     assert!(p.warnings.is_empty(), "{:?}", p.warnings);

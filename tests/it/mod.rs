@@ -1,4 +1,5 @@
 mod apply;
+mod aws_rules;
 mod cli;
 mod databases;
 mod drift;
