@@ -62,6 +62,26 @@ fn missing(d: &Resource, what: &str) -> String {
     format!("{} has no {what} to send", d.address)
 }
 
+/// `Some(true)` only for a major version change the files allow (the planner refuses the
+/// others); never on a minor change.
+fn allow_major(d: &Resource, r: &Resolved, want: &str) -> Option<bool> {
+    let major = r
+        .before
+        .and_then(|l| l.str("engine_version"))
+        .is_some_and(|have| is_major_change(d.str("engine").unwrap_or_default(), have, want));
+    (major && d.bool("allow_major_version_upgrade") == Some(true)).then_some(true)
+}
+
+/// ManageMasterUserPassword, and the new MasterUserPassword when RDS stops managing it: AWS
+/// refuses ManageMasterUserPassword=false without it.
+fn credentials(d: &Resource, r: &Resolved) -> Result<(bool, Option<String>), String> {
+    if d.str("credentials") == Some("managed") {
+        return Ok((true, None));
+    }
+    let p = r.password.ok_or_else(|| missing(d, "generated password"))?;
+    Ok((false, Some(p.expose().to_string())))
+}
+
 /// Sets one field of ModifyDBInstance to its desired value.
 pub fn instance_field(
     req: ModifyDBInstanceFluentBuilder,
@@ -76,19 +96,8 @@ pub fn instance_field(
         Field::InstanceClass => req.db_instance_class(s("instance_class")?),
         Field::EngineVersion => {
             let want = s("engine_version")?;
-            let major = r
-                .before
-                .and_then(|l| l.str("engine_version"))
-                .is_some_and(|have| {
-                    is_major_change(d.str("engine").unwrap_or_default(), have, &want)
-                });
-            // Only for a major change the files allow (the planner refuses the others).
-            let req = if major && d.bool("allow_major_version_upgrade") == Some(true) {
-                req.allow_major_version_upgrade(true)
-            } else {
-                req
-            };
-            req.engine_version(want)
+            req.set_allow_major_version_upgrade(allow_major(d, r, &want))
+                .engine_version(want)
         }
         Field::AllocatedStorage => req.allocated_storage(i("allocated_storage")?),
         Field::MaxAllocatedStorage => req.max_allocated_storage(i("max_allocated_storage")?),
@@ -117,15 +126,9 @@ pub fn instance_field(
                 .ok_or_else(|| missing(d, "DB subnet group"))?,
         ),
         Field::Credentials => {
-            let managed = d.str("credentials") == Some("managed");
-            let req = req.manage_master_user_password(managed);
-            if managed {
-                req
-            } else {
-                // AWS refuses ManageMasterUserPassword=false without the new password.
-                let p = r.password.ok_or_else(|| missing(d, "generated password"))?;
-                req.master_user_password(p.expose())
-            }
+            let (managed, password) = credentials(d, r)?;
+            req.manage_master_user_password(managed)
+                .set_master_user_password(password)
         }
     })
 }
@@ -143,18 +146,8 @@ pub fn cluster_field(
     Ok(match f {
         Field::EngineVersion => {
             let want = s("engine_version")?;
-            let major = r
-                .before
-                .and_then(|l| l.str("engine_version"))
-                .is_some_and(|have| {
-                    is_major_change(d.str("engine").unwrap_or_default(), have, &want)
-                });
-            let req = if major && d.bool("allow_major_version_upgrade") == Some(true) {
-                req.allow_major_version_upgrade(true)
-            } else {
-                req
-            };
-            req.engine_version(want)
+            req.set_allow_major_version_upgrade(allow_major(d, r, &want))
+                .engine_version(want)
         }
         Field::Port => req.port(i("port")?),
         Field::IamDatabaseAuthentication => {
@@ -168,14 +161,9 @@ pub fn cluster_field(
         Field::BackupWindow => req.preferred_backup_window(s("preferred_backup_window")?),
         Field::SecurityGroups => req.set_vpc_security_group_ids(Some(r.security_group_ids.clone())),
         Field::Credentials => {
-            let managed = d.str("credentials") == Some("managed");
-            let req = req.manage_master_user_password(managed);
-            if managed {
-                req
-            } else {
-                let p = r.password.ok_or_else(|| missing(d, "generated password"))?;
-                req.master_user_password(p.expose())
-            }
+            let (managed, password) = credentials(d, r)?;
+            req.manage_master_user_password(managed)
+                .set_master_user_password(password)
         }
         Field::InstanceClass
         | Field::AllocatedStorage

@@ -396,6 +396,17 @@ fn capture<I: Clone + Send + Sync + 'static>() -> (
     })
 }
 
+/// A mock rule for one RDS operation that records every request it answers.
+macro_rules! recording {
+    ($op:ident, $input:ty, $output:ty) => {{
+        let (seen, matcher) = capture::<$input>();
+        let rule = mock!(Client::$op)
+            .match_requests(matcher)
+            .then_output(|| <$output>::builder().build());
+        (seen, rule)
+    }};
+}
+
 #[tokio::test]
 async fn every_in_place_change_is_carried_by_the_modify_request() {
     let password = Password::new("not-a-real-password");
@@ -420,10 +431,11 @@ async fn every_in_place_change_is_carried_by_the_modify_request() {
             };
             let changed = vec![a.name.to_string()];
             let sent = if kind == Kind::Cluster {
-                let (seen, matcher) = capture::<ModifyDbClusterInput>();
-                let rule = mock!(Client::modify_db_cluster)
-                    .match_requests(matcher)
-                    .then_output(|| ModifyDbClusterOutput::builder().build());
+                let (seen, rule) = recording!(
+                    modify_db_cluster,
+                    ModifyDbClusterInput,
+                    ModifyDbClusterOutput
+                );
                 let client = mock_client!(aws_sdk_rds, RuleMode::MatchAny, [&rule]);
                 modify::modify_cluster(&client, &d, &changed, &r)
                     .await
@@ -432,10 +444,11 @@ async fn every_in_place_change_is_carried_by_the_modify_request() {
                 assert_eq!(seen.len(), 1, "{kind}.{}: one ModifyDBCluster", a.name);
                 cluster_sent(&seen[0], f)
             } else {
-                let (seen, matcher) = capture::<ModifyDbInstanceInput>();
-                let rule = mock!(Client::modify_db_instance)
-                    .match_requests(matcher)
-                    .then_output(|| ModifyDbInstanceOutput::builder().build());
+                let (seen, rule) = recording!(
+                    modify_db_instance,
+                    ModifyDbInstanceInput,
+                    ModifyDbInstanceOutput
+                );
                 let client = mock_client!(aws_sdk_rds, RuleMode::MatchAny, [&rule]);
                 modify::modify_instance(&client, &d, &changed, &r)
                     .await
@@ -455,10 +468,11 @@ async fn the_create_requests_carry_every_attribute_they_take() {
     let env = "t";
     // Instances.
     let d = full(Kind::Instance);
-    let (seen, matcher) = capture::<CreateDbInstanceInput>();
-    let rule = mock!(Client::create_db_instance)
-        .match_requests(matcher)
-        .then_output(|| CreateDbInstanceOutput::builder().build());
+    let (seen, rule) = recording!(
+        create_db_instance,
+        CreateDbInstanceInput,
+        CreateDbInstanceOutput
+    );
     let client = mock_client!(aws_sdk_rds, RuleMode::MatchAny, [&rule]);
     let n = super::rds::NewInstance {
         env,
@@ -530,10 +544,11 @@ async fn the_create_requests_carry_every_attribute_they_take() {
 
     // Replicas: what the create call does not take is set right after (`after_create`).
     let d = full(Kind::Replica);
-    let (seen, matcher) = capture::<CreateDbInstanceReadReplicaInput>();
-    let rule = mock!(Client::create_db_instance_read_replica)
-        .match_requests(matcher)
-        .then_output(|| CreateDbInstanceReadReplicaOutput::builder().build());
+    let (seen, rule) = recording!(
+        create_db_instance_read_replica,
+        CreateDbInstanceReadReplicaInput,
+        CreateDbInstanceReadReplicaOutput
+    );
     let client = mock_client!(aws_sdk_rds, RuleMode::MatchAny, [&rule]);
     super::rds::create_replica_request(&client, env, &d, "t-src", vec!["sg-b".into()])
         .send()
@@ -545,10 +560,11 @@ async fn the_create_requests_carry_every_attribute_they_take() {
     assert_eq!((i.iops(), i.storage_throughput()), (Some(4000), Some(250)));
     assert_eq!(i.max_allocated_storage(), Some(400));
     assert_eq!(i.vpc_security_group_ids(), ["sg-b"]);
-    let (seen, matcher) = capture::<ModifyDbInstanceInput>();
-    let rule = mock!(Client::modify_db_instance)
-        .match_requests(matcher)
-        .then_output(|| ModifyDbInstanceOutput::builder().build());
+    let (seen, rule) = recording!(
+        modify_db_instance,
+        ModifyDbInstanceInput,
+        ModifyDbInstanceOutput
+    );
     let client = mock_client!(aws_sdk_rds, RuleMode::MatchAny, [&rule]);
     assert!(modify::after_create(&client, &d, &Resolved::default())
         .await
@@ -571,10 +587,11 @@ async fn the_create_requests_carry_every_attribute_they_take() {
 
     // Clusters and their members.
     let d = full(Kind::Cluster);
-    let (seen, matcher) = capture::<CreateDbClusterInput>();
-    let rule = mock!(Client::create_db_cluster)
-        .match_requests(matcher)
-        .then_output(|| CreateDbClusterOutput::builder().build());
+    let (seen, rule) = recording!(
+        create_db_cluster,
+        CreateDbClusterInput,
+        CreateDbClusterOutput
+    );
     let client = mock_client!(aws_sdk_rds, RuleMode::MatchAny, [&rule]);
     let n = super::rds_cluster::NewCluster {
         env,
@@ -601,10 +618,11 @@ async fn the_create_requests_carry_every_attribute_they_take() {
     assert_eq!(c.database_name(), Some("database_name-2"));
     assert!(c.kms_key_id().is_some_and(|k| k.contains("bbbbbbbb")));
     let m = full(Kind::ClusterInstance);
-    let (seen, matcher) = capture::<CreateDbInstanceInput>();
-    let rule = mock!(Client::create_db_instance)
-        .match_requests(matcher)
-        .then_output(|| CreateDbInstanceOutput::builder().build());
+    let (seen, rule) = recording!(
+        create_db_instance,
+        CreateDbInstanceInput,
+        CreateDbInstanceOutput
+    );
     let client = mock_client!(aws_sdk_rds, RuleMode::MatchAny, [&rule]);
     super::rds_cluster::create_member_request(&client, env, &m, "t-c")
         .send()
@@ -620,10 +638,11 @@ async fn the_create_requests_carry_every_attribute_they_take() {
 #[tokio::test]
 async fn a_major_upgrade_alone_sends_allow_major_version_upgrade_and_storage_takes_iops_along() {
     let send = |d: Resource, before: Resource, changed: Vec<&'static str>| async move {
-        let (seen, matcher) = capture::<ModifyDbInstanceInput>();
-        let rule = mock!(Client::modify_db_instance)
-            .match_requests(matcher)
-            .then_output(|| ModifyDbInstanceOutput::builder().build());
+        let (seen, rule) = recording!(
+            modify_db_instance,
+            ModifyDbInstanceInput,
+            ModifyDbInstanceOutput
+        );
         let client = mock_client!(aws_sdk_rds, RuleMode::MatchAny, [&rule]);
         let r = Resolved {
             before: Some(&before),
@@ -675,10 +694,11 @@ async fn a_major_upgrade_alone_sends_allow_major_version_upgrade_and_storage_tak
 async fn turning_managed_credentials_off_sends_the_new_password_in_the_same_call() {
     let d = Resource::new(Address::new("instance", "x"), Kind::Instance, "t-x")
         .with("credentials", Value::str("generated"));
-    let (seen, matcher) = capture::<ModifyDbInstanceInput>();
-    let rule = mock!(Client::modify_db_instance)
-        .match_requests(matcher)
-        .then_output(|| ModifyDbInstanceOutput::builder().build());
+    let (seen, rule) = recording!(
+        modify_db_instance,
+        ModifyDbInstanceInput,
+        ModifyDbInstanceOutput
+    );
     let client = mock_client!(aws_sdk_rds, RuleMode::MatchAny, [&rule]);
     // Without the password, nothing is sent: AWS would refuse the flag alone.
     let e = modify::modify_instance(&client, &d, &["credentials".into()], &Resolved::default())
