@@ -20,8 +20,25 @@ pub mod plan;
 pub mod render;
 pub mod saved;
 
-/// The JSON Schema of one configuration file, generated from the config types.
+/// The JSON Schema of one configuration file, generated from the config types. Keys are
+/// sorted, so that the output is the same whether or not a dependency turns on serde_json's
+/// `preserve_order` (feature unification differs between `cargo build` and `cargo test`).
 pub fn schema() -> String {
     let schema = schemars::schema_for!(config::types::ConfigFile);
-    serde_json::to_string_pretty(&schema).expect("schema serialises")
+    let value = serde_json::to_value(&schema).expect("schema serialises");
+    serde_json::to_string_pretty(&sorted(value)).expect("schema serialises")
+}
+
+fn sorted(v: serde_json::Value) -> serde_json::Value {
+    match v {
+        serde_json::Value::Object(m) => {
+            let mut entries: Vec<(String, serde_json::Value)> = m.into_iter().collect();
+            entries.sort_by(|a, b| a.0.cmp(&b.0));
+            serde_json::Value::Object(entries.into_iter().map(|(k, v)| (k, sorted(v))).collect())
+        }
+        serde_json::Value::Array(a) => {
+            serde_json::Value::Array(a.into_iter().map(sorted).collect())
+        }
+        other => other,
+    }
 }
