@@ -401,6 +401,16 @@ pub(crate) async fn read_live(clients: &aws::Clients, cfg: &Config) -> Result<Li
             .chain(cfg.clusters.iter().filter_map(|c| c.spec.kms_key.clone()))
             .filter(|k| plan::planner::is_alias(k))
             .collect(),
+        parameter_families: cfg
+            .parameter_groups
+            .iter()
+            .map(|g| (aws::parameters::Flavor::Db, g.spec.family.clone()))
+            .chain(
+                cfg.cluster_parameter_groups
+                    .iter()
+                    .map(|g| (aws::parameters::Flavor::Cluster, g.spec.family.clone())),
+            )
+            .collect(),
     };
     aws::read::read(clients, &wanted).await.map_err(|e| {
         eprintln!(

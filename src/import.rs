@@ -294,6 +294,13 @@ fn roles_of(ctx: &Ctx, roles: Vec<(Option<&str>, Option<&str>)>) -> Vec<IamRoleA
         .collect()
 }
 
+/// A parameter group other than the engine's default (`default.*`), written by name so that
+/// the next plan compares it; the default is left to AWS.
+fn custom_group(name: Option<&str>) -> Option<String> {
+    name.filter(|n| !n.starts_with("default."))
+        .map(str::to_string)
+}
+
 pub fn instance(ctx: &Ctx, name: &str, i: &DbInstance) -> Result<Adoption, String> {
     let engine = i.engine().unwrap_or_default().to_string();
     let defaults = crate::config::engines::engine(&engine)
@@ -352,6 +359,11 @@ pub fn instance(ctx: &Ctx, name: &str, i: &DbInstance) -> Result<Adoption, Strin
         preferred_backup_window: i.preferred_backup_window().map(str::to_string),
         auto_minor_version_upgrade: i.auto_minor_version_upgrade().unwrap_or(true),
         allow_major_version_upgrade: false,
+        parameter_group: custom_group(
+            i.db_parameter_groups()
+                .first()
+                .and_then(|g| g.db_parameter_group_name()),
+        ),
         apply_immediately: false,
         skip_final_snapshot: false,
         tags: ctx.own_tags(rds_tags(i.tag_list())),
@@ -388,6 +400,7 @@ pub fn replica(ctx: &Ctx, name: &str, i: &DbInstance) -> Result<Adoption, String
         source: format!("instance.{src}"),
         identifier: (ident != format!("{}-{name}", ctx.env)).then(|| ident.to_string()),
         instance_class: i.db_instance_class().map(str::to_string),
+        parameter_group: None,
         multi_az: None,
         storage_type: None,
         max_allocated_storage: None,
@@ -462,6 +475,11 @@ pub fn cluster(
             name: m.to_string(),
             instance_class: inst.db_instance_class().unwrap_or_default().into(),
             publicly_accessible: inst.publicly_accessible().unwrap_or(false),
+            parameter_group: custom_group(
+                inst.db_parameter_groups()
+                    .first()
+                    .and_then(|g| g.db_parameter_group_name()),
+            ),
         });
         let a = format!("cluster.{name}.instance.{m}");
         tags.push((
@@ -506,6 +524,7 @@ pub fn cluster(
         ),
         auto_minor_version_upgrade: auto_minor,
         allow_major_version_upgrade: false,
+        cluster_parameter_group: custom_group(c.db_cluster_parameter_group()),
         apply_immediately: false,
         skip_final_snapshot: false,
         tags: ctx.own_tags(rds_tags(c.tag_list())),

@@ -28,6 +28,8 @@ pub enum Kind {
     SecurityGroup,
     DbSubnetGroup,
     IamRole,
+    ParameterGroup,
+    ClusterParameterGroup,
     Secret,
     Instance,
     Replica,
@@ -45,6 +47,8 @@ impl Kind {
             Kind::SecurityGroup => "security_group",
             Kind::DbSubnetGroup => "db_subnet_group",
             Kind::IamRole => "iam_role",
+            Kind::ParameterGroup => "parameter_group",
+            Kind::ClusterParameterGroup => "cluster_parameter_group",
             Kind::Secret => "secret",
             Kind::Instance => "instance",
             Kind::Replica => "replica",
@@ -63,6 +67,8 @@ impl Kind {
             Kind::SecurityGroup => "a security group",
             Kind::DbSubnetGroup => "a DB subnet group",
             Kind::IamRole => "an IAM role",
+            Kind::ParameterGroup => "a DB parameter group",
+            Kind::ClusterParameterGroup => "a DB cluster parameter group",
             Kind::Secret => "a secret",
             Kind::Instance => "an RDS instance",
             Kind::Replica => "an RDS read replica",
@@ -78,6 +84,13 @@ impl Kind {
             Kind::Replica | Kind::ClusterInstance => Kind::Instance,
             k => k,
         }
+    }
+
+    /// Whether a replacement creates the new resource before deleting the old one: parameter
+    /// groups, whose AWS names carry their family, so that the databases move to the new group
+    /// before the old one (which AWS refuses to delete while in use) goes.
+    pub fn create_before_destroy(self) -> bool {
+        matches!(self, Kind::ParameterGroup | Kind::ClusterParameterGroup)
     }
 
     /// Whether deleting this kind destroys data (and so deserves a `DATA LOSS` warning).
@@ -388,6 +401,8 @@ pub const REFERENCE_ATTRS: &[&str] = &[
     "security_groups",
     "db_subnet_group",
     "secret",
+    "parameter_group",
+    "cluster_parameter_group",
 ];
 
 /// Whether a reference value names a resource of this environment (rather than a raw AWS id).
@@ -399,6 +414,8 @@ pub fn is_address(s: &str) -> bool {
         "replica.",
         "cluster.",
         "iam_role.",
+        "parameter_group.",
+        "cluster_parameter_group.",
     ]
     .iter()
     .any(|p| s.starts_with(p))
@@ -432,6 +449,11 @@ pub struct Live {
     /// (storage change cooldowns).
     #[serde(default)]
     pub read_at: Option<i64>,
+    /// Apply types of parameters (`dynamic` or `static`) by parameter group family, as AWS
+    /// reports them (DescribeDBParameters, DescribeEngineDefaultParameters). A parameter not
+    /// found here is taken as static: its change waits for a reboot.
+    #[serde(default)]
+    pub parameter_apply_types: BTreeMap<String, BTreeMap<String, String>>,
 }
 
 impl Live {

@@ -25,6 +25,17 @@ async fn password(
     }
 }
 
+/// The AWS name of the parameter group a database names in `attr`: a group of this
+/// environment (created by an earlier step) or an existing group's name.
+fn group(ctx: &Ctx, d: &Resource, attr: &str) -> Option<String> {
+    let v = d.str(attr)?;
+    if crate::model::is_address(v) {
+        ctx.name(v)
+    } else {
+        Some(v.to_string())
+    }
+}
+
 /// The generated password, when RDS stops managing the master password: AWS takes
 /// ManageMasterUserPassword=false only together with the new MasterUserPassword.
 async fn new_password(
@@ -170,6 +181,7 @@ pub(super) async fn instance(
                     subnet_group,
                     security_group_ids: sg_ids,
                     password,
+                    parameter_group: group(ctx, d, "parameter_group"),
                 },
             )
             .await?;
@@ -186,6 +198,8 @@ pub(super) async fn instance(
                 subnet_group,
                 password: p.as_ref(),
                 before: Some(b),
+                parameter_group: group(ctx, d, "parameter_group"),
+                cluster_parameter_group: None,
             };
             modify::modify_instance(rds, d, changed, &r).await?;
             retag(ctx, d, b, changed).await?;
@@ -221,7 +235,8 @@ pub(super) async fn replica(
     let live = match before {
         None => {
             let source = ctx.id(d.str("source").unwrap_or_default())?;
-            aws::rds::create_replica(rds, &ctx.env, d, &source, sg_ids.clone()).await?;
+            let pg = group(ctx, d, "parameter_group");
+            aws::rds::create_replica(rds, &ctx.env, d, &source, sg_ids.clone(), pg).await?;
             let live = aws::rds::wait_available(rds, addr, &d.name, ctx.timeout).await?;
             // What CreateDBInstanceReadReplica cannot take (backups, windows), set now so
             // that one apply converges.
@@ -239,6 +254,7 @@ pub(super) async fn replica(
             let r = Resolved {
                 security_group_ids: sg_ids,
                 before: Some(b),
+                parameter_group: group(ctx, d, "parameter_group"),
                 ..Resolved::default()
             };
             modify::modify_instance(rds, d, changed, &r).await?;
@@ -273,6 +289,7 @@ pub(super) async fn cluster(
                     subnet_group,
                     security_group_ids: sg_ids,
                     password,
+                    cluster_parameter_group: group(ctx, d, "cluster_parameter_group"),
                 },
             )
             .await?;
@@ -283,6 +300,7 @@ pub(super) async fn cluster(
                 security_group_ids: sg_ids,
                 password: p.as_ref(),
                 before: Some(b),
+                cluster_parameter_group: group(ctx, d, "cluster_parameter_group"),
                 ..Resolved::default()
             };
             modify::modify_cluster(rds, d, changed, &r).await?;
@@ -315,11 +333,13 @@ pub(super) async fn member(
     match before {
         None => {
             let cluster = ctx.id(d.str("cluster").unwrap_or_default())?;
-            rds_cluster::create_member(rds, &ctx.env, d, &cluster).await?;
+            let pg = group(ctx, d, "parameter_group");
+            rds_cluster::create_member(rds, &ctx.env, d, &cluster, pg).await?;
         }
         Some(b) => {
             let r = Resolved {
                 before: Some(b),
+                parameter_group: group(ctx, d, "parameter_group"),
                 ..Resolved::default()
             };
             modify::modify_instance(rds, d, changed, &r).await?;

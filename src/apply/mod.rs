@@ -80,7 +80,24 @@ fn steps(plan: &Plan) -> Vec<Step> {
                 for d in c.after.as_ref().map(Resource::deps).unwrap_or_default() {
                     deps.extend(app.get(&d));
                 }
-                deps.extend(del.get(&c.address));
+                if !c.kind.create_before_destroy() {
+                    deps.extend(del.get(&c.address));
+                }
+            }
+            Part::Delete if c.kind.create_before_destroy() && c.action == Action::Replace => {
+                // The new one first, then everything that names it moves to it; the old one
+                // (which AWS will not delete while in use) goes last.
+                deps.extend(app.get(&c.address));
+                for (j, other) in out.iter().enumerate() {
+                    let oc = &plan.changes[other.change];
+                    let names = oc
+                        .after
+                        .as_ref()
+                        .is_some_and(|a| a.deps().contains(&c.address));
+                    if other.part == Part::Apply && names && j != s {
+                        deps.push(j);
+                    }
+                }
             }
             Part::Delete => {
                 // Everything whose live state references this resource goes (or moves) first.
@@ -180,6 +197,8 @@ pub async fn apply(clients: &Clients, plan: &Plan, live: &Live, opts: &Options) 
             // EC2 objects are referenced by id; RDS and Secrets Manager ones by name.
             let key = match r.kind {
                 Kind::DbSubnetGroup
+                | Kind::ParameterGroup
+                | Kind::ClusterParameterGroup
                 | Kind::Instance
                 | Kind::Secret
                 | Kind::Replica
@@ -501,6 +520,18 @@ async fn upsert(
             let old = retag.then_some(&old_tags);
             aws::iam::ensure_role(&ctx.clients.iam, env, d, old).await?
         }
+        Kind::ParameterGroup | Kind::ClusterParameterGroup => {
+            let rds = &ctx.clients.rds;
+            if before.is_none() {
+                aws::parameters::create(rds, env, d).await?;
+            }
+            let calls = converge_parameters(ctx, d, c).await?;
+            if let (true, Some(arn)) = (retag, &live_id) {
+                aws::rds::set_tags(rds, addr, arn, &old_tags, &tags).await?;
+            }
+            ctx.record(&d.address, &d.name, &d.name);
+            return Ok((calls > 0).then(|| format!("{calls} parameter call(s)")));
+        }
         Kind::Instance => return db::instance(ctx, d, before, &changed).await,
         Kind::Replica => return db::replica(ctx, d, before, &changed).await,
         Kind::Cluster => return db::cluster(ctx, d, before, &changed).await,
@@ -508,6 +539,51 @@ async fn upsert(
     };
     ctx.record(&d.address, &id, &d.name);
     Ok((d.kind != Kind::Secret && id != d.name).then_some(id))
+}
+
+/// Sets and resets the group's parameters against what AWS holds now (so a re-run after a
+/// crash does only what is left), each with the apply method its timing in the plan says.
+async fn converge_parameters(ctx: &Ctx, d: &Resource, c: &Change) -> Result<usize, AwsError> {
+    use aws::parameters::{user_parameters, Flavor, ParameterPlan};
+    let rds = &ctx.clients.rds;
+    let now = user_parameters(rds, Flavor::of(d.kind), &d.name).await?;
+    let have: BTreeMap<String, String> = now
+        .iter()
+        .filter_map(|p| {
+            Some((
+                p.parameter_name()?.to_string(),
+                p.parameter_value().unwrap_or_default().to_string(),
+            ))
+        })
+        .collect();
+    let reported = aws::parameters::apply_types(&now);
+    let dynamic = |name: &str| {
+        let planned = c
+            .diffs
+            .iter()
+            .find(|x| x.name == format!("parameters.{name}"))
+            .and_then(|x| x.timing);
+        match planned {
+            Some(t) => t == crate::plan::rules::Timing::Immediate,
+            None => reported.get(name).is_some_and(|t| t == "dynamic"),
+        }
+    };
+    let want = d
+        .get("parameters")
+        .cloned()
+        .unwrap_or(Value::Map(BTreeMap::new()));
+    let mut plan = ParameterPlan {
+        set: vec![],
+        reset: vec![],
+    };
+    for (name, _, after) in crate::plan::planner::parameter_changes(&want, &Value::Map(have)) {
+        let dy = dynamic(&name);
+        match after {
+            Some(v) => plan.set.push((name, v, dy)),
+            None => plan.reset.push((name, dy)),
+        }
+    }
+    aws::parameters::converge(rds, d, &plan).await
 }
 
 fn known_fields(d: &Resource) -> BTreeMap<String, Value> {
@@ -575,6 +651,9 @@ async fn delete(ctx: &Ctx, l: &Resource, c: &Change) -> Result<Option<String>, A
             return Ok(Some("scheduled for deletion in 30 days".into()));
         }
         Kind::IamRole => aws::iam::delete_role(&ctx.clients.iam, addr, &l.name).await?,
+        Kind::ParameterGroup | Kind::ClusterParameterGroup => {
+            aws::parameters::delete(&ctx.clients.rds, l.kind, addr, &l.name).await?
+        }
         Kind::Instance | Kind::Cluster => {
             let snapshot = (c.final_snapshot != Some(false)).then(|| {
                 if let Some(id) = &c.final_snapshot_id {

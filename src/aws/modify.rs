@@ -21,6 +21,9 @@ pub struct Resolved<'a> {
     pub subnet_group: Option<String>,
     pub password: Option<&'a Password>,
     pub before: Option<&'a Resource>,
+    /// The AWS names of the DB (cluster) parameter group the desired resource names.
+    pub parameter_group: Option<String>,
+    pub cluster_parameter_group: Option<String>,
 }
 
 /// Storage types whose provisioned IOPS (and throughput) AWS wants with every storage change.
@@ -130,6 +133,14 @@ pub fn instance_field(
             req.manage_master_user_password(managed)
                 .set_master_user_password(password)
         }
+        Field::ParameterGroup => req.db_parameter_group_name(
+            r.parameter_group
+                .clone()
+                .ok_or_else(|| missing(d, "parameter group"))?,
+        ),
+        Field::ClusterParameterGroup => {
+            return Err("ModifyDBInstance does not carry a cluster parameter group".into())
+        }
     })
 }
 
@@ -165,7 +176,13 @@ pub fn cluster_field(
             req.manage_master_user_password(managed)
                 .set_master_user_password(password)
         }
+        Field::ClusterParameterGroup => req.db_cluster_parameter_group_name(
+            r.cluster_parameter_group
+                .clone()
+                .ok_or_else(|| missing(d, "cluster parameter group"))?,
+        ),
         Field::InstanceClass
+        | Field::ParameterGroup
         | Field::AllocatedStorage
         | Field::MaxAllocatedStorage
         | Field::StorageType

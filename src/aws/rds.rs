@@ -195,6 +195,22 @@ pub fn instance_resource(
             "preferred_backup_window",
             i.preferred_backup_window().map(Value::str),
         ),
+        (
+            "parameter_group",
+            i.db_parameter_groups()
+                .first()
+                .and_then(|g| g.db_parameter_group_name())
+                .map(|n| Value::str(map(n))),
+        ),
+        // Information: parameter changes that wait for a reboot.
+        (
+            "parameter_apply_status",
+            i.db_parameter_groups()
+                .iter()
+                .filter_map(|g| g.parameter_apply_status())
+                .find(|s| *s == "pending-reboot")
+                .map(Value::str),
+        ),
         // Information: where the database runs, for warnings about replaced subnets.
         ("availability_zone", i.availability_zone().map(Value::str)),
         (
@@ -269,6 +285,8 @@ pub struct NewInstance<'a> {
     pub security_group_ids: Vec<String>,
     /// `None` for RDS-managed credentials.
     pub password: Option<Password>,
+    /// The DB parameter group's AWS name; `None` leaves the engine default.
+    pub parameter_group: Option<String>,
 }
 
 /// A string attribute as the create calls take it. Defaults live only in expansion: what the
@@ -313,6 +331,7 @@ pub fn create_instance_request(
         .set_preferred_maintenance_window(string(d, "preferred_maintenance_window"))
         .set_preferred_backup_window(string(d, "preferred_backup_window"))
         .set_auto_minor_version_upgrade(d.bool("auto_minor_version_upgrade"))
+        .set_db_parameter_group_name(n.parameter_group.clone())
         .set_tags(Some(create_tags(n.env, d)));
     match &n.password {
         Some(p) => req.master_user_password(p.expose()),
@@ -525,12 +544,14 @@ pub async fn create_replica(
     d: &Resource,
     source: &str,
     security_group_ids: Vec<String>,
+    parameter_group: Option<String>,
 ) -> Result<(), AwsError> {
     let addr = d.address.as_str();
     if describe_instance(c, &d.name).await?.is_some() {
         return Ok(());
     }
     let res = create_replica_request(c, env, d, source, security_group_ids)
+        .set_db_parameter_group_name(parameter_group)
         .send()
         .await;
     match res {

@@ -105,6 +105,10 @@ pub fn cluster_resource(
     .with("tags", Value::Map(user_tags(tags)));
     let optional = [
         ("writer_member", writer.map(Value::Str)),
+        (
+            "cluster_parameter_group",
+            c.db_cluster_parameter_group().map(|g| Value::str(map(g))),
+        ),
         ("port", c.port().map(|p| Value::Int(p as i64))),
         ("endpoint", c.endpoint().map(Value::str)),
         ("reader_endpoint", c.reader_endpoint().map(Value::str)),
@@ -177,6 +181,8 @@ pub struct NewCluster<'a> {
     pub subnet_group: String,
     pub security_group_ids: Vec<String>,
     pub password: Option<Password>,
+    /// The DB cluster parameter group's AWS name; `None` leaves the engine default.
+    pub cluster_parameter_group: Option<String>,
 }
 
 /// Builds CreateDBCluster from the desired cluster (tests inspect it without sending).
@@ -202,6 +208,7 @@ pub fn create_cluster_request(
         .set_preferred_backup_window(string(d, "preferred_backup_window"))
         .set_deletion_protection(d.bool("deletion_protection"))
         .set_enable_iam_database_authentication(d.bool("iam_database_authentication"))
+        .set_db_cluster_parameter_group_name(n.cluster_parameter_group.clone())
         .set_tags(Some(super::rds::create_tags(n.env, d)));
     match &n.password {
         Some(p) => req.master_user_password(p.expose()),
@@ -291,12 +298,16 @@ pub async fn create_member(
     env: &str,
     d: &Resource,
     cluster_ident: &str,
+    parameter_group: Option<String>,
 ) -> Result<(), AwsError> {
     let addr = d.address.as_str();
     if super::rds::describe_instance(c, &d.name).await?.is_some() {
         return Ok(());
     }
-    let res = create_member_request(c, env, d, cluster_ident).send().await;
+    let res = create_member_request(c, env, d, cluster_ident)
+        .set_db_parameter_group_name(parameter_group)
+        .send()
+        .await;
     match res {
         Ok(_) => Ok(()),
         Err(e) => {

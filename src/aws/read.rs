@@ -16,6 +16,8 @@ pub struct Wanted<'a> {
     pub group_names: Vec<String>,
     /// KMS keys the files name by alias, to resolve to key ARNs.
     pub kms_aliases: Vec<String>,
+    /// Parameter group families the files name, whose parameters' apply types the plan needs.
+    pub parameter_families: Vec<(super::parameters::Flavor, String)>,
 }
 
 fn tag_filter(env: &str) -> Filter {
@@ -52,7 +54,7 @@ fn tag<'a>(tags: &'a [(String, String)], key: &str) -> Option<&'a str> {
 }
 
 /// Ours when tagged for this environment and with an address.
-fn owned(tags: &[(String, String)], env: &str) -> Option<Address> {
+pub(crate) fn owned(tags: &[(String, String)], env: &str) -> Option<Address> {
     (tag(tags, TAG_ENV) == Some(env))
         .then(|| tag(tags, TAG_ADDRESS).map(|a| Address(a.to_string())))
         .flatten()
@@ -174,15 +176,27 @@ pub async fn read(c: &Clients, w: &Wanted<'_>) -> Result<Live, AwsError> {
             .map_err(sdk("db instance events", "DescribeEvents"))
     };
     let roles = super::iam::read_env_roles(c, env);
+    let parameter_groups = super::parameters::read(c, env, &w.parameter_families);
     let subnet_groups = read_subnet_groups(c, env);
     let secrets = super::secrets::read_env_secrets(c, env);
     let (
         (azs, vpcs, subnets, igws, rts, sgs, sg_lookalikes),
-        (instances, clusters, roles, subnet_groups, secrets, events),
+        (instances, clusters, roles, subnet_groups, secrets, events, parameter_groups),
     ) = tokio::try_join!(
         async { tokio::try_join!(azs, vpcs, subnets, igws, rts, sgs, sg_lookalikes) },
-        async { tokio::try_join!(instances, clusters, roles, subnet_groups, secrets, events) },
+        async {
+            tokio::try_join!(
+                instances,
+                clusters,
+                roles,
+                subnet_groups,
+                secrets,
+                events,
+                parameter_groups
+            )
+        },
     )?;
+    let (owned_groups, lookalike_groups, apply_types) = parameter_groups;
 
     let mut live = Live {
         azs,
@@ -221,6 +235,9 @@ pub async fn read(c: &Clients, w: &Wanted<'_>) -> Result<Live, AwsError> {
     }
     for r in &roles {
         note(Some(&r.arn), &r.tags);
+    }
+    for (g, tags, _) in &owned_groups {
+        note(Some(&g.name), tags);
     }
     let map = |id: &str| -> String {
         by_id
@@ -419,6 +436,24 @@ pub async fn read(c: &Clients, w: &Wanted<'_>) -> Result<Live, AwsError> {
                 id: cl.db_cluster_arn().unwrap_or_default().to_string(),
             }),
         }
+    }
+    live.parameter_apply_types = apply_types;
+    for (g, tags, params) in &owned_groups {
+        if let Some(addr) = owned(tags, env) {
+            live.resources.push(super::parameters::group_resource(
+                addr,
+                g,
+                tags.clone(),
+                params,
+            ));
+        }
+    }
+    for g in lookalike_groups {
+        live.foreign.push(Foreign {
+            kind: g.flavor.kind(),
+            name: g.name,
+            id: g.arn,
+        });
     }
     for r in roles {
         match owned(&r.tags, env) {

@@ -139,6 +139,7 @@ async fn already_exists_and_not_found_are_success_for_idempotent_steps() {
             subnet_group: "t-main".into(),
             security_group_ids: vec![],
             password: None,
+            parameter_group: None,
         },
     )
     .await;

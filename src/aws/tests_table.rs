@@ -43,6 +43,13 @@ fn values(kind: Kind, attr: &str) -> (Value, Value) {
         "preferred_backup_window" => s("03:00-04:00", "01:00-02:00"),
         "credentials" => s("managed", "generated"),
         "db_subnet_group" => s("vpc.a.db_subnet_group", "vpc.b.db_subnet_group"),
+        "parameter_group" => s("parameter_group.a", "parameter_group.b"),
+        "cluster_parameter_group" => s("cluster_parameter_group.a", "cluster_parameter_group.b"),
+        "family" => s("mysql8.0", "mysql8.4"),
+        "parameters" => (
+            Value::Map([("max_connections".to_string(), "100".to_string())].into()),
+            Value::Map([("max_connections".to_string(), "200".to_string())].into()),
+        ),
         "security_groups" => (
             Value::set(["security_group.a".to_string()]),
             Value::set(["security_group.b".to_string()]),
@@ -134,7 +141,8 @@ fn every_attribute_change_plans_as_the_table_says() {
             };
             assert_eq!(c.action, want, "{kind}.{}", a.name);
             if want != Action::NoOp {
-                assert_eq!(c.diffs[0].name, a.name, "{kind}.{}", a.name);
+                // Parameters are shown one by one: `parameters.NAME`.
+                assert!(c.diffs[0].name.starts_with(a.name), "{kind}.{}", a.name);
             }
             // What changes in place has a carrier apply handles; what only the create call
             // takes forces replacement.
@@ -187,8 +195,19 @@ description = "r"
 managed_policies = ["arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"]
 tags = { a = "b" }
 
+[parameter_group.pg]
+family = "postgres16"
+description = "tuning"
+parameters = { max_connections = "500", "rds.force_ssl" = "1" }
+tags = { a = "b" }
+
+[cluster_parameter_group.cpg]
+family = "aurora-postgresql16"
+parameters = { "rds.logical_replication" = "1" }
+
 [instance.orders]
 identifier = "t-orders"
+parameter_group = "pg"
 engine = "postgres"
 engine_version = "16"
 instance_class = "db.m6g.large"
@@ -222,6 +241,7 @@ tags = { a = "b" }
 [replica.ro]
 source = "instance.orders"
 identifier = "t-ro"
+parameter_group = "pg"
 instance_class = "db.m6g.large"
 multi_az = false
 storage_type = "gp3"
@@ -242,6 +262,7 @@ tags = { a = "b" }
 
 [cluster.c]
 identifier = "t-c"
+cluster_parameter_group = "cpg"
 engine = "aurora-postgresql"
 engine_version = "16"
 vpc = "main"
@@ -267,6 +288,7 @@ tags = { a = "b" }
 name = "a"
 instance_class = "db.r6g.large"
 publicly_accessible = false
+parameter_group = "default.aurora-postgresql16"
 [[cluster.c.instance]]
 name = "b"
 instance_class = "db.r6g.large"
@@ -342,6 +364,8 @@ fn instance_sent(i: &ModifyDbInstanceInput, f: Field) -> Option<String> {
         Field::AutoMinorVersionUpgrade => i.auto_minor_version_upgrade().map(|v| v.to_string()),
         Field::SecurityGroups => Some(i.vpc_security_group_ids().join(",")),
         Field::SubnetGroup => i.db_subnet_group_name().map(str::to_string),
+        Field::ParameterGroup => i.db_parameter_group_name().map(str::to_string),
+        Field::ClusterParameterGroup => None,
         Field::Credentials => i.manage_master_user_password().map(|m| {
             format!(
                 "managed={m} password={}",
@@ -363,6 +387,7 @@ fn cluster_sent(i: &ModifyDbClusterInput, f: Field) -> Option<String> {
         Field::MaintenanceWindow => i.preferred_maintenance_window().map(str::to_string),
         Field::BackupWindow => i.preferred_backup_window().map(str::to_string),
         Field::SecurityGroups => Some(i.vpc_security_group_ids().join(",")),
+        Field::ClusterParameterGroup => i.db_cluster_parameter_group_name().map(str::to_string),
         Field::Credentials => i.manage_master_user_password().map(|m| {
             format!(
                 "managed={m} password={}",
@@ -378,6 +403,8 @@ fn expected(f: Field, v: &Value) -> String {
     match (f, v) {
         (Field::SecurityGroups, _) => "sg-b".into(),
         (Field::SubnetGroup, _) => "t-b".into(),
+        (Field::ParameterGroup, _) => "t-pg".into(),
+        (Field::ClusterParameterGroup, _) => "t-cpg".into(),
         (Field::Credentials, _) => "managed=false password=true".into(),
         (_, Value::Str(s)) => s.clone(),
         (_, other) => other.to_string(),
@@ -428,6 +455,8 @@ async fn every_in_place_change_is_carried_by_the_modify_request() {
                 subnet_group: Some("t-b".into()),
                 password: Some(&password),
                 before: Some(&before),
+                parameter_group: Some("t-pg".into()),
+                cluster_parameter_group: Some("t-cpg".into()),
             };
             let changed = vec![a.name.to_string()];
             let sent = if kind == Kind::Cluster {
@@ -480,6 +509,7 @@ async fn the_create_requests_carry_every_attribute_they_take() {
         subnet_group: "t-b".into(),
         security_group_ids: vec!["sg-b".into()],
         password: Some(Password::new("x")),
+        parameter_group: Some("t-pg".into()),
     };
     super::rds::create_instance_request(&client, &n)
         .send()
@@ -514,6 +544,7 @@ async fn the_create_requests_carry_every_attribute_they_take() {
                     .set_auto_minor_version_upgrade(i.auto_minor_version_upgrade())
                     .set_vpc_security_group_ids(Some(i.vpc_security_group_ids().to_vec()))
                     .set_db_subnet_group_name(i.db_subnet_group_name().map(str::to_string))
+                    .set_db_parameter_group_name(i.db_parameter_group_name().map(str::to_string))
                     .build()
                     .unwrap();
                 instance_sent(&m, f)
@@ -599,6 +630,7 @@ async fn the_create_requests_carry_every_attribute_they_take() {
         subnet_group: "t-b".into(),
         security_group_ids: vec!["sg-b".into()],
         password: None,
+        cluster_parameter_group: Some("t-cpg".into()),
     };
     super::rds_cluster::create_cluster_request(&client, &n)
         .send()
@@ -617,6 +649,7 @@ async fn the_create_requests_carry_every_attribute_they_take() {
     assert_eq!(c.master_username(), Some("master_username-2"));
     assert_eq!(c.database_name(), Some("database_name-2"));
     assert!(c.kms_key_id().is_some_and(|k| k.contains("bbbbbbbb")));
+    assert_eq!(c.db_cluster_parameter_group_name(), Some("t-cpg"));
     let m = full(Kind::ClusterInstance);
     let (seen, rule) = recording!(
         create_db_instance,
@@ -633,6 +666,8 @@ async fn the_create_requests_carry_every_attribute_they_take() {
     assert_eq!(i.db_instance_class(), Some("db.t3.small"));
     assert_eq!(i.auto_minor_version_upgrade(), Some(true));
     assert_eq!(i.publicly_accessible(), Some(true));
+    // The member's parameter group is passed by its step (resolved from the address).
+    assert_eq!(i.db_parameter_group_name(), None);
 }
 
 #[tokio::test]

@@ -189,6 +189,24 @@ pub fn expand(cfg: &Config, live: &Live) -> Result<Vec<Resource>, Vec<ExpandErro
             .with("tags", tags(&r.spec.tags, None)),
         );
     }
+    for (kind, groups) in [
+        (Kind::ParameterGroup, &cfg.parameter_groups),
+        (Kind::ClusterParameterGroup, &cfg.cluster_parameter_groups),
+    ] {
+        for g in groups {
+            out.push(
+                Resource::new(
+                    Address::new(kind.as_str(), &g.name),
+                    kind,
+                    parameter_group_name(env, &g.name, &g.spec.family),
+                )
+                .with("family", Value::str(&g.spec.family))
+                .with("description", Value::str(&g.spec.description))
+                .with("parameters", Value::Map(g.spec.parameters.clone()))
+                .with("tags", tags(&g.spec.tags, None)),
+            );
+        }
+    }
     for i in &cfg.instances {
         out.extend(instance(
             cfg,
@@ -252,6 +270,22 @@ fn rules(cfgs: &[RuleConfig]) -> Vec<Rule> {
     out.sort();
     out.dedup();
     out
+}
+
+/// A parameter group's AWS name: `<env>-<name>-<family>`, dots as dashes and lower case (RDS
+/// stores names in lower case), so that a new family makes a new group.
+pub fn parameter_group_name(env: &str, name: &str, family: &str) -> String {
+    format!("{env}-{name}-{}", family.replace('.', "-")).to_ascii_lowercase()
+}
+
+/// A database's `parameter_group` or `cluster_parameter_group`: the address of a group of this
+/// environment, or, for a name the files do not declare, that existing group's AWS name.
+pub fn group_ref(kind: Kind, declared: &[String], name: &str) -> Value {
+    if declared.iter().any(|d| d == name) {
+        Value::str(Address::new(kind.as_str(), name).as_str())
+    } else {
+        Value::str(name)
+    }
 }
 
 /// What the generated secret of an instance or cluster records (never the password).
@@ -376,6 +410,12 @@ fn instance(
         ("iops", s.iops.map(Value::Int)),
         ("storage_throughput", s.storage_throughput.map(Value::Int)),
         ("kms_key", s.kms_key.clone().map(Value::Str)),
+        (
+            "parameter_group",
+            s.parameter_group
+                .as_deref()
+                .map(|g| group_ref(Kind::ParameterGroup, &cfg.declared_parameter_groups, g)),
+        ),
         ("db_name", s.db_name.clone().map(Value::Str)),
         (
             "backup_retention_days",

@@ -2,7 +2,8 @@
 
 use super::engines;
 use super::expand::{
-    db_subnet_group_address, generated_secret, iam_roles, secret_address, GeneratedSecret,
+    db_subnet_group_address, generated_secret, group_ref, iam_roles, secret_address,
+    GeneratedSecret,
 };
 use super::load::Config;
 use super::types::*;
@@ -29,6 +30,12 @@ pub fn replica(cfg: &Config, name: &str, s: &ReplicaConfig, tags: &Value) -> Res
         ),
         ("iops", s.iops.map(Value::Int)),
         ("storage_throughput", s.storage_throughput.map(Value::Int)),
+        (
+            "parameter_group",
+            s.parameter_group
+                .as_deref()
+                .map(|g| group_ref(Kind::ParameterGroup, &cfg.declared_parameter_groups, g)),
+        ),
         (
             "security_groups",
             s.security_groups
@@ -134,6 +141,16 @@ pub fn cluster(
         ("kms_key", s.kms_key.clone().map(Value::Str)),
         ("database_name", s.database_name.clone().map(Value::Str)),
         (
+            "cluster_parameter_group",
+            s.cluster_parameter_group.as_deref().map(|g| {
+                group_ref(
+                    Kind::ClusterParameterGroup,
+                    &cfg.declared_cluster_parameter_groups,
+                    g,
+                )
+            }),
+        ),
+        (
             "backup_retention_days",
             s.backup_retention_days.map(Value::Int),
         ),
@@ -183,6 +200,12 @@ pub fn cluster(
         )
         .with("apply_immediately", Value::Bool(s.apply_immediately))
         .with("tags", tags.clone());
+        if let Some(g) = &m.parameter_group {
+            r.set(
+                "parameter_group",
+                group_ref(Kind::ParameterGroup, &cfg.declared_parameter_groups, g),
+            );
+        }
         if i > 0 {
             if let Some(w) = &writer {
                 // Readers join once the writer exists.

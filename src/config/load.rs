@@ -104,6 +104,8 @@ pub struct Config {
     pub replicas: Vec<Decl<ReplicaConfig>>,
     pub clusters: Vec<Decl<ClusterConfig>>,
     pub iam_roles: Vec<Decl<IamRoleConfig>>,
+    pub parameter_groups: Vec<Decl<ParameterGroupConfig>>,
+    pub cluster_parameter_groups: Vec<Decl<ParameterGroupConfig>>,
     pub files: Vec<SourceFile>,
     /// Names declared in the files, including those whose body had errors, so that references
     /// to them are not reported a second time as undefined.
@@ -111,6 +113,8 @@ pub struct Config {
     pub declared_groups: Vec<String>,
     pub declared_instances: Vec<String>,
     pub declared_roles: Vec<String>,
+    pub declared_parameter_groups: Vec<String>,
+    pub declared_cluster_parameter_groups: Vec<String>,
     /// Whether an [environment] table was present, even if it had errors.
     pub environment_declared: bool,
 }
@@ -136,6 +140,8 @@ const KINDS: &[&str] = &[
     "instance",
     "replica",
     "cluster",
+    "parameter_group",
+    "cluster_parameter_group",
 ];
 /// Fields that would put a password in a file; refused with a pointer to `credentials`.
 const PASSWORD_FIELDS: &[&str] = &["password", "master_password", "master_user_password"];
@@ -166,11 +172,15 @@ pub fn load_dir(dir: &Path) -> (Config, Diagnostics) {
         replicas: vec![],
         clusters: vec![],
         iam_roles: vec![],
+        parameter_groups: vec![],
+        cluster_parameter_groups: vec![],
         files: vec![],
         declared_vpcs: vec![],
         declared_groups: vec![],
         declared_instances: vec![],
         declared_roles: vec![],
+        declared_parameter_groups: vec![],
+        declared_cluster_parameter_groups: vec![],
         environment_declared: false,
     };
     let mut diags = Vec::new();
@@ -305,6 +315,20 @@ fn load_file(cfg: &mut Config, file: usize, text: &str, diags: &mut Vec<Diagnost
             "iam_role" => load_kind(
                 &mut cfg.iam_roles,
                 &mut cfg.declared_roles,
+                value,
+                file,
+                diags,
+            ),
+            "parameter_group" => load_kind(
+                &mut cfg.parameter_groups,
+                &mut cfg.declared_parameter_groups,
+                value,
+                file,
+                diags,
+            ),
+            "cluster_parameter_group" => load_kind(
+                &mut cfg.cluster_parameter_groups,
+                &mut cfg.declared_cluster_parameter_groups,
                 value,
                 file,
                 diags,

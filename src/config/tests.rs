@@ -100,7 +100,9 @@ fn unknown_fields_are_all_reported_with_a_suggestion() {
     )
     .unwrap();
     let rendered = load(&dir).err().unwrap().render(false);
-    assert!(rendered.contains("did you mean `multi_az`?"), "{rendered}");
+    // The help may wrap; compare with whitespace folded.
+    let folded = rendered.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(folded.contains("did you mean `multi_az`?"), "{rendered}");
     assert!(
         rendered.contains("^") || rendered.contains("┬"),
         "a caret marks the place: {rendered}"

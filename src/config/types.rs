@@ -31,6 +31,36 @@ pub struct ConfigFile {
     /// IAM roles that RDS (or another service) assumes.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub iam_role: BTreeMap<String, IamRoleConfig>,
+    /// DB parameter groups (engine settings of instances, replicas and Aurora members).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub parameter_group: BTreeMap<String, ParameterGroupConfig>,
+    /// DB cluster parameter groups (engine settings of Aurora clusters).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub cluster_parameter_group: BTreeMap<String, ParameterGroupConfig>,
+}
+
+/// `[parameter_group.NAME]` / `[cluster_parameter_group.NAME]`: AWS name
+/// `<env>-<name>-<family>` with dots as dashes, so that a new family makes a new group.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ParameterGroupConfig {
+    /// The parameter group family, e.g. `mysql8.0`, `postgres16`, `aurora-postgresql16`.
+    /// A new family makes a new group: created first, the databases moved to it, the old one
+    /// deleted last.
+    pub family: String,
+    /// Default "managed by rdsplan". AWS cannot edit it: changing it forces replacement.
+    #[serde(default = "default_description")]
+    pub description: String,
+    /// Parameter values as RDS stores them (strings). Only the parameters named here are
+    /// managed; one removed from the file is reset to the engine default.
+    #[serde(default)]
+    pub parameters: BTreeMap<String, String>,
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
+}
+
+fn default_description() -> String {
+    "managed by rdsplan".into()
 }
 
 /// `[iam_role.NAME]`: created under the path `/rdsplan/<env>/` as `<env>-NAME`.
@@ -75,6 +105,10 @@ pub struct ReplicaConfig {
     pub identifier: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instance_class: Option<String>,
+    /// A `parameter_group` of this environment, or the name of an existing group; unset, the
+    /// replica takes its source's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parameter_group: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub multi_az: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -163,6 +197,9 @@ pub struct ClusterConfig {
     /// error.
     #[serde(default)]
     pub allow_major_version_upgrade: bool,
+    /// A `cluster_parameter_group` of this environment, or the name of an existing group.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cluster_parameter_group: Option<String>,
     #[serde(default)]
     pub apply_immediately: bool,
     /// false: deleting the cluster takes a final cluster snapshot first.
@@ -183,6 +220,10 @@ pub struct ClusterMemberConfig {
     pub instance_class: String,
     #[serde(default)]
     pub publicly_accessible: bool,
+    /// A `parameter_group` of this environment (DB parameter group of the member), or the name
+    /// of an existing group.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parameter_group: Option<String>,
 }
 
 /// `[environment]`: where and how this environment lives.
@@ -411,6 +452,9 @@ pub struct InstanceConfig {
     /// otherwise such a change is a plan error.
     #[serde(default)]
     pub allow_major_version_upgrade: bool,
+    /// A `parameter_group` of this environment, or the name of an existing group.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parameter_group: Option<String>,
     /// false: modifications wait for the maintenance window.
     #[serde(default)]
     pub apply_immediately: bool,

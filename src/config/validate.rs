@@ -46,6 +46,7 @@ pub fn validate(cfg: &Config) -> Vec<Diagnostic> {
     duplicates(&cfg.clusters, "cluster", &mut d);
     duplicates(&cfg.iam_roles, "iam_role", &mut d);
     super::validate_db::check(cfg, &vpcs, &mut d);
+    super::validate_groups::check(cfg, &mut d);
     d
 }
 

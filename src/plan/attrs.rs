@@ -25,6 +25,9 @@ pub enum Compare {
     Storage,
     /// A KMS key by id, key ARN, alias name or alias ARN, compared as the key ARN it resolves to.
     KmsKey,
+    /// Parameter values: only the names the files give are managed (others live in AWS are
+    /// reset), and values compare as AWS stores them (case does not matter).
+    Parameters,
     /// Not compared: rdsplan's own settings and references that only order steps.
     Never,
 }
@@ -39,6 +42,9 @@ pub enum When {
     Window,
     /// At once, with a restart, whatever `apply_immediately` says.
     Reboot,
+    /// Associated at once, in effect after the next reboot (a parameter group, a static
+    /// parameter).
+    AfterReboot,
     /// Backups switched on or off (from or to 0) wait for the window (an outage); between
     /// non-zero values it is immediate.
     BackupToggle,
@@ -67,6 +73,10 @@ pub enum Field {
     SubnetGroup,
     /// ManageMasterUserPassword, with MasterUserPassword when turning it off.
     Credentials,
+    /// DBParameterGroupName.
+    ParameterGroup,
+    /// DBClusterParameterGroupName.
+    ClusterParameterGroup,
 }
 
 /// Which AWS call carries an attribute.
@@ -181,6 +191,14 @@ const IAM_ROLE: &[Attr] = &[
     converge("description"),
     TAGS,
 ];
+/// Parameter groups: ModifyDB(Cluster)ParameterGroup sets and ResetDB(Cluster)ParameterGroup
+/// resets what the files name; family and description are fixed at creation.
+const PARAMETER_GROUP: &[Attr] = &[
+    converge("family").replaces(),
+    converge("description").replaces(),
+    converge("parameters").cmp(Compare::Parameters),
+    TAGS,
+];
 const SECRET: &[Attr] = &[
     converge("engine"),
     converge("host"),
@@ -223,6 +241,7 @@ const INSTANCE: &[Attr] = &[
     modify("preferred_maintenance_window", F::MaintenanceWindow),
     modify("preferred_backup_window", F::BackupWindow),
     modify("auto_minor_version_upgrade", F::AutoMinorVersionUpgrade),
+    modify("parameter_group", F::ParameterGroup).when(When::AfterReboot),
     local("allow_major_version_upgrade"),
     local("apply_immediately"),
     // Kept on the resource as the tag `rdsplan:skip-final-snapshot`.
@@ -252,6 +271,7 @@ const REPLICA: &[Attr] = &[
     modify("preferred_maintenance_window", F::MaintenanceWindow).after_create(),
     modify("preferred_backup_window", F::BackupWindow).after_create(),
     modify("auto_minor_version_upgrade", F::AutoMinorVersionUpgrade),
+    modify("parameter_group", F::ParameterGroup).when(When::AfterReboot),
     local("apply_immediately"),
     TAGS,
 ];
@@ -279,6 +299,7 @@ const CLUSTER: &[Attr] = &[
     modify("backup_retention_days", F::BackupRetention),
     modify("preferred_maintenance_window", F::MaintenanceWindow),
     modify("preferred_backup_window", F::BackupWindow),
+    modify("cluster_parameter_group", F::ClusterParameterGroup).when(When::AfterReboot),
     local("allow_major_version_upgrade"),
     local("apply_immediately"),
     attr("skip_final_snapshot", Tags),
@@ -292,6 +313,7 @@ const CLUSTER_INSTANCE: &[Attr] = &[
     modify("instance_class", F::InstanceClass).when(When::Window),
     modify("publicly_accessible", F::PubliclyAccessible),
     modify("auto_minor_version_upgrade", F::AutoMinorVersionUpgrade),
+    modify("parameter_group", F::ParameterGroup).when(When::AfterReboot),
     local("apply_immediately"),
     // Readers are created after the writer; which one AWS makes the writer is not compared.
     local("writer"),
@@ -308,6 +330,7 @@ pub fn table(kind: Kind) -> &'static [Attr] {
         Kind::SecurityGroup => SECURITY_GROUP,
         Kind::DbSubnetGroup => DB_SUBNET_GROUP,
         Kind::IamRole => IAM_ROLE,
+        Kind::ParameterGroup | Kind::ClusterParameterGroup => PARAMETER_GROUP,
         Kind::Secret => SECRET,
         Kind::Instance => INSTANCE,
         Kind::Replica => REPLICA,
@@ -316,7 +339,7 @@ pub fn table(kind: Kind) -> &'static [Attr] {
     }
 }
 
-pub const ALL_KINDS: [Kind; 12] = [
+pub const ALL_KINDS: [Kind; 14] = [
     Kind::Vpc,
     Kind::Subnet,
     Kind::InternetGateway,
@@ -324,6 +347,8 @@ pub const ALL_KINDS: [Kind; 12] = [
     Kind::SecurityGroup,
     Kind::DbSubnetGroup,
     Kind::IamRole,
+    Kind::ParameterGroup,
+    Kind::ClusterParameterGroup,
     Kind::Secret,
     Kind::Instance,
     Kind::Replica,

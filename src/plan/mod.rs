@@ -99,9 +99,12 @@ pub struct Change {
 impl Change {
     /// Whether apply needs `--allow-destroy` for it: deleting or replacing anything but an
     /// Aurora reader or writer instance, whose removal is a change of the cluster's membership
-    /// (the data lives in the cluster).
+    /// (the data lives in the cluster), or a parameter group replaced for a new family.
     pub fn needs_allow_destroy(&self) -> bool {
-        self.action.is_destructive() && self.kind != Kind::ClusterInstance
+        // A parameter group replaced for a new family is created first with the files'
+        // parameters and its databases move to it: nothing is lost.
+        let carried_over = self.action == Action::Replace && self.kind.create_before_destroy();
+        self.action.is_destructive() && self.kind != Kind::ClusterInstance && !carried_over
     }
 
     pub fn id(&self) -> Option<&str> {

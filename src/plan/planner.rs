@@ -90,6 +90,7 @@ pub fn plan(
         changes.push(change);
     }
     warn_subnets_in_use(&changes, live, &mut warnings);
+    warn_reboots_needed(&changes, desired, &mut warnings);
     let desired_addrs: BTreeSet<&Address> = desired.iter().map(|r| &r.address).collect();
     let mut deletes: Vec<&Resource> = live
         .resources
@@ -207,6 +208,42 @@ fn cascade(d: &Resource, replaced: &BTreeSet<Address>) -> Option<String> {
             ),
             _ => format!("{dep} is replaced, and {} cannot move to another VPC", d.kind.describe()),
         })
+}
+
+/// A static parameter (or one whose apply type AWS did not tell) takes effect only when the
+/// databases using its group reboot: say which, since rdsplan does not reboot them.
+fn warn_reboots_needed(changes: &[Change], desired: &[Resource], warnings: &mut Vec<String>) {
+    for c in changes.iter().filter(|c| {
+        matches!(c.kind, Kind::ParameterGroup | Kind::ClusterParameterGroup)
+            && c.action == Action::Update
+    }) {
+        let waiting: Vec<&str> = c
+            .diffs
+            .iter()
+            .filter(|x| x.timing == Some(Timing::AfterReboot))
+            .map(|x| x.name.trim_start_matches("parameters."))
+            .collect();
+        if waiting.is_empty() {
+            continue;
+        }
+        let users: Vec<String> = desired
+            .iter()
+            .filter(|r| {
+                ["parameter_group", "cluster_parameter_group"]
+                    .iter()
+                    .any(|k| r.str(k) == Some(c.address.as_str()))
+            })
+            .map(|r| format!("{} ({})", r.address, r.name))
+            .collect();
+        if !users.is_empty() {
+            warnings.push(format!(
+                "{}: changes to {} take effect only after a reboot of {}; rdsplan does not reboot databases: reboot them when an outage is acceptable",
+                c.address,
+                waiting.join(", "),
+                users.join(", ")
+            ));
+        }
+    }
 }
 
 /// On AWS, a subnet that a database runs in cannot leave its DB subnet group nor be deleted
@@ -423,6 +460,7 @@ fn verdict(
     match compare {
         Compare::Never => Verdict::Same,
         Compare::Exact => same(h == want),
+        Compare::Parameters => same(parameter_changes(want, h).is_empty()),
         Compare::Version => {
             version_verdict(d, want.as_str().unwrap_or(""), h.as_str().unwrap_or(""))
         }
@@ -461,6 +499,62 @@ fn verdict(
             same(h == w || h.ends_with(&format!("key/{w}")) || w.ends_with(&format!("key/{h}")))
         }
     }
+}
+
+/// How live parameters (those AWS reports as set by the user) differ from the desired ones:
+/// `(name, live value, desired value)`, desired `None` for a parameter to reset to the engine
+/// default. Values compare as AWS stores them: case does not matter.
+pub fn parameter_changes(
+    want: &Value,
+    have: &Value,
+) -> Vec<(String, Option<String>, Option<String>)> {
+    let empty = std::collections::BTreeMap::new();
+    let (w, h) = (
+        want.as_map().unwrap_or(&empty),
+        have.as_map().unwrap_or(&empty),
+    );
+    let mut out = Vec::new();
+    for (k, v) in w {
+        match h.get(k) {
+            Some(hv) if hv.eq_ignore_ascii_case(v) => {}
+            hv => out.push((k.clone(), hv.cloned(), Some(v.clone()))),
+        }
+    }
+    for (k, hv) in h {
+        if !w.contains_key(k) {
+            out.push((k.clone(), Some(hv.clone()), None));
+        }
+    }
+    out
+}
+
+/// One diff per parameter that changes, named `parameters.NAME`, with its own timing: a
+/// dynamic parameter takes effect immediately, a static one (or one whose apply type AWS did
+/// not tell) after the database's next reboot. A reset shows no `after`: the engine default.
+fn parameter_diffs(d: &Resource, want: &Value, have: Option<&Value>, live: &Live) -> Vec<AttrDiff> {
+    let none = Value::Map(Default::default());
+    let types = live
+        .parameter_apply_types
+        .get(d.str("family").unwrap_or_default());
+    parameter_changes(want, have.unwrap_or(&none))
+        .into_iter()
+        .map(|(name, before, after)| {
+            let dynamic = types
+                .and_then(|t| t.get(&name))
+                .is_some_and(|t| t == "dynamic");
+            AttrDiff {
+                name: format!("parameters.{name}"),
+                before: before.map(Value::Str),
+                after: after.map(Value::Str),
+                forces_replacement: false,
+                timing: Some(if dynamic {
+                    Timing::Immediate
+                } else {
+                    Timing::AfterReboot
+                }),
+            }
+        })
+        .collect()
 }
 
 /// `want` is a version prefix. A live version newer within the same major version is an
@@ -565,6 +659,10 @@ fn compare(
         if rule.compare == Compare::KmsKey {
             check_kms_key(d, live, errors);
         }
+        if rule.compare == Compare::Parameters {
+            diffs.extend(parameter_diffs(d, want, have, live));
+            continue;
+        }
         let verdict = |v: Option<&Value>| verdict(d, k, rule.compare, want, v, live);
         match verdict(have) {
             Verdict::Same => {
@@ -644,6 +742,20 @@ fn compare(
             warnings.push(format!("{}: {msg}", d.address));
             notes.push(msg);
         }
+    }
+    if l.str("parameter_apply_status") == Some("pending-reboot") {
+        // Accepted by AWS, in effect only after a reboot: pending, like other accepted changes.
+        pending.push(AttrDiff {
+            name: "reboot".into(),
+            before: Some(Value::str("pending-reboot")),
+            after: None,
+            forces_replacement: false,
+            timing: Some(Timing::AfterReboot),
+        });
+        warnings.push(format!(
+            "{} ({}) has parameter changes waiting for a reboot (pending-reboot in AWS); rdsplan does not reboot databases: reboot it when an outage is acceptable",
+            d.address, d.name
+        ));
     }
     if d.kind == Kind::Cluster {
         if let Some(w) = l.str("writer_member") {

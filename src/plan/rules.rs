@@ -54,6 +54,8 @@ pub enum Timing {
     MaintenanceWindow,
     /// Applied at once, and the database reboots (an outage).
     Reboot,
+    /// Accepted at once, in effect only after the database's next reboot (`pending-reboot`).
+    AfterReboot,
 }
 
 impl Timing {
@@ -61,6 +63,7 @@ impl Timing {
         match self {
             Timing::Immediate => "immediately".into(),
             Timing::Reboot => "immediately, with a reboot".into(),
+            Timing::AfterReboot => "after reboot".into(),
             Timing::MaintenanceWindow => match window {
                 Some(w) => format!("at the next maintenance window ({w})"),
                 None => "at the next maintenance window".into(),
@@ -86,6 +89,7 @@ pub fn timing(
     match lookup(kind, attr).map(|a| a.when) {
         Some(When::Window) => window,
         Some(When::Reboot) => Timing::Reboot,
+        Some(When::AfterReboot) => Timing::AfterReboot,
         Some(When::BackupToggle) => {
             let zero = |v: Option<&Value>| v.and_then(Value::as_int) == Some(0);
             if zero(before) != zero(after) {

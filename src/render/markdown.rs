@@ -11,6 +11,9 @@ fn action_word(c: &Change) -> &'static str {
     match c.action {
         Action::Create => "create",
         Action::Update => "update in place",
+        Action::Replace if c.kind.create_before_destroy() => {
+            "**replace** (create, move, then delete)"
+        }
         Action::Replace => "**replace** (delete, then create)",
         Action::Delete => "**destroy**",
         Action::Conflict => "conflict: name taken, left alone",

@@ -144,6 +144,9 @@ fn change(out: &mut String, st: &Style, c: &Change) {
     let what = match c.action {
         Action::Create => "will be created",
         Action::Update => "will be updated in place",
+        Action::Replace if c.kind.create_before_destroy() => {
+            "must be replaced: the new one is created first, what uses it moves to it, then the old one is deleted"
+        }
         Action::Replace => "must be replaced: deleted first, then created (its name is fixed)",
         Action::Delete => "will be destroyed",
         Action::Conflict => "cannot be created: its name is taken",

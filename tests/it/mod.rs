@@ -4,6 +4,7 @@ mod cli;
 mod databases;
 mod drift;
 mod import;
+mod parameters;
 mod postgres;
 mod review;
 mod support;

@@ -1,0 +1,460 @@
+//! DB parameter groups and DB cluster parameter groups: read (one paginated describe of the
+//! groups, then the user-set parameters of each group rdsplan owns), created with their tags in
+//! the create call, parameters set in batches of 20 (ModifyDB(Cluster)ParameterGroup takes no
+//! more) with the apply method each needs, parameters the files dropped reset to the engine
+//! default, deleted. The two flavours differ only in operation names.
+
+use super::error::sdk;
+use super::{AwsError, Clients};
+use crate::model::{Address, Kind, Resource, Value};
+use aws_sdk_rds::types::{ApplyMethod, Parameter, Tag};
+use aws_sdk_rds::Client;
+use std::collections::BTreeMap;
+
+/// ModifyDBParameterGroup and ResetDBParameterGroup take at most 20 parameters per call.
+pub const BATCH: usize = 20;
+
+/// Which API family a group belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flavor {
+    Db,
+    Cluster,
+}
+
+impl Flavor {
+    pub fn of(kind: Kind) -> Flavor {
+        if kind == Kind::ClusterParameterGroup {
+            Flavor::Cluster
+        } else {
+            Flavor::Db
+        }
+    }
+    pub fn kind(self) -> Kind {
+        match self {
+            Flavor::Db => Kind::ParameterGroup,
+            Flavor::Cluster => Kind::ClusterParameterGroup,
+        }
+    }
+}
+
+/// A group as listed: name, family, description, ARN.
+#[derive(Debug, Clone)]
+pub struct Listed {
+    pub flavor: Flavor,
+    pub name: String,
+    pub family: String,
+    pub description: String,
+    pub arn: String,
+}
+
+/// Every group of both flavours whose name carries the environment's prefix (the list calls do
+/// not return tags, so only those are candidates for ownership).
+pub async fn list(c: &Client, prefix: &str) -> Result<Vec<Listed>, AwsError> {
+    let db = c
+        .describe_db_parameter_groups()
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .map_err(sdk("parameter groups", "DescribeDBParameterGroups"))?;
+    let cluster = c
+        .describe_db_cluster_parameter_groups()
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .map_err(sdk(
+            "cluster parameter groups",
+            "DescribeDBClusterParameterGroups",
+        ))?;
+    let mut out: Vec<Listed> = db
+        .iter()
+        .map(|g| Listed {
+            flavor: Flavor::Db,
+            name: g.db_parameter_group_name().unwrap_or_default().into(),
+            family: g.db_parameter_group_family().unwrap_or_default().into(),
+            description: g.description().unwrap_or_default().into(),
+            arn: g.db_parameter_group_arn().unwrap_or_default().into(),
+        })
+        .collect();
+    out.extend(cluster.iter().map(|g| {
+        Listed {
+            flavor: Flavor::Cluster,
+            name: g
+                .db_cluster_parameter_group_name()
+                .unwrap_or_default()
+                .into(),
+            family: g.db_parameter_group_family().unwrap_or_default().into(),
+            description: g.description().unwrap_or_default().into(),
+            arn: g
+                .db_cluster_parameter_group_arn()
+                .unwrap_or_default()
+                .into(),
+        }
+    }));
+    out.retain(|g| g.name.starts_with(prefix));
+    Ok(out)
+}
+
+/// The parameters of a group that are set by the user (not engine defaults), with their apply
+/// types where AWS reports them.
+pub async fn user_parameters(
+    c: &Client,
+    flavor: Flavor,
+    name: &str,
+) -> Result<Vec<Parameter>, AwsError> {
+    match flavor {
+        Flavor::Db => c
+            .describe_db_parameters()
+            .db_parameter_group_name(name)
+            .source("user")
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(sdk(name, "DescribeDBParameters")),
+        Flavor::Cluster => {
+            let pages: Vec<_> = c
+                .describe_db_cluster_parameters()
+                .db_cluster_parameter_group_name(name)
+                .source("user")
+                .into_paginator()
+                .send()
+                .try_collect()
+                .await
+                .map_err(sdk(name, "DescribeDBClusterParameters"))?;
+            Ok(pages
+                .iter()
+                .flat_map(|p| p.parameters().iter().cloned())
+                .collect())
+        }
+    }
+}
+
+/// Apply types (`dynamic`, `static`) of a family's parameters, from the engine defaults. Where
+/// AWS cannot tell (an emulator without the call, missing permission), the result is empty and
+/// every change is planned as needing a reboot, which is never wrong.
+pub async fn engine_apply_types(
+    c: &Client,
+    flavor: Flavor,
+    family: &str,
+) -> BTreeMap<String, String> {
+    // A best-effort lookup: one attempt per page, no retries (the fallback, "after reboot",
+    // is safe), so an API that is missing or throttled costs one round trip.
+    let once = || {
+        aws_sdk_rds::config::Builder::default()
+            .retry_config(aws_sdk_rds::config::retry::RetryConfig::disabled())
+    };
+    let mut params: Vec<Parameter> = Vec::new();
+    let mut marker: Option<String> = None;
+    // At most 50 pages: engine defaults are a few hundred parameters, 100 a page.
+    for _ in 0..50 {
+        let defaults = match flavor {
+            Flavor::Db => c
+                .describe_engine_default_parameters()
+                .db_parameter_group_family(family)
+                .set_marker(marker.clone())
+                .customize()
+                .config_override(once())
+                .send()
+                .await
+                .ok()
+                .and_then(|o| o.engine_defaults),
+            Flavor::Cluster => c
+                .describe_engine_default_cluster_parameters()
+                .db_parameter_group_family(family)
+                .set_marker(marker.clone())
+                .customize()
+                .config_override(once())
+                .send()
+                .await
+                .ok()
+                .and_then(|o| o.engine_defaults),
+        };
+        let Some(d) = defaults else { break };
+        params.extend(d.parameters().iter().cloned());
+        marker = d.marker().map(str::to_string);
+        if marker.is_none() {
+            break;
+        }
+    }
+    apply_types(&params)
+}
+
+pub fn apply_types(params: &[Parameter]) -> BTreeMap<String, String> {
+    params
+        .iter()
+        .filter_map(|p| Some((p.parameter_name()?.to_string(), p.apply_type()?.to_string())))
+        .collect()
+}
+
+/// A live group in the model's terms: its user-set parameters as a map.
+pub fn group_resource(
+    addr: Address,
+    g: &Listed,
+    tags: Vec<(String, String)>,
+    params: &[Parameter],
+) -> Resource {
+    let values: BTreeMap<String, String> = params
+        .iter()
+        .filter_map(|p| {
+            Some((
+                p.parameter_name()?.to_string(),
+                p.parameter_value().unwrap_or_default().to_string(),
+            ))
+        })
+        .collect();
+    let mut r = Resource::new(addr, g.flavor.kind(), g.name.clone())
+        .with("family", Value::str(&g.family))
+        .with("description", Value::str(&g.description))
+        .with("parameters", Value::Map(values))
+        .with("tags", Value::Map(super::user_tags(tags)));
+    r.id = Some(g.arn.clone());
+    r
+}
+
+fn exists_error(code: Option<&str>) -> bool {
+    matches!(
+        code,
+        Some("DBParameterGroupAlreadyExists" | "DBClusterParameterGroupAlreadyExists")
+    )
+}
+
+fn not_found(code: Option<&str>) -> bool {
+    matches!(
+        code,
+        Some("DBParameterGroupNotFound" | "DBClusterParameterGroupNotFound")
+    )
+}
+
+/// Creates the group with its tags unless it exists (a re-run after a crash adopts it).
+pub async fn create(c: &Client, env: &str, d: &Resource) -> Result<(), AwsError> {
+    use aws_sdk_rds::error::ProvideErrorMetadata;
+    let addr = d.address.as_str();
+    let family = d.str("family").unwrap_or_default();
+    let description = d.str("description").unwrap_or_default();
+    let tags: Vec<Tag> = super::rds::create_tags(env, d);
+    let res = match Flavor::of(d.kind) {
+        Flavor::Db => c
+            .create_db_parameter_group()
+            .db_parameter_group_name(&d.name)
+            .db_parameter_group_family(family)
+            .description(description)
+            .set_tags(Some(tags))
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| e.into_service_error().code().map(str::to_string)),
+        Flavor::Cluster => c
+            .create_db_cluster_parameter_group()
+            .db_cluster_parameter_group_name(&d.name)
+            .db_parameter_group_family(family)
+            .description(description)
+            .set_tags(Some(tags))
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| e.into_service_error().code().map(str::to_string)),
+    };
+    match res {
+        Ok(()) => Ok(()),
+        Err(code) if exists_error(code.as_deref()) => Ok(()),
+        Err(code) => Err(AwsError::new(
+            addr,
+            "CreateDBParameterGroup",
+            code.unwrap_or_else(|| "failed".into()),
+        )),
+    }
+}
+
+/// The apply method a parameter needs: `immediate` only for a dynamic one (AWS refuses it for
+/// static parameters); `pending-reboot` otherwise, which AWS always accepts.
+fn method(dynamic: bool) -> ApplyMethod {
+    if dynamic {
+        ApplyMethod::Immediate
+    } else {
+        ApplyMethod::PendingReboot
+    }
+}
+
+/// What converging a group's parameters takes: values to set and names to reset, each with
+/// whether it is dynamic.
+pub struct ParameterPlan {
+    pub set: Vec<(String, String, bool)>,
+    pub reset: Vec<(String, bool)>,
+}
+
+/// Sets and resets parameters, at most [`BATCH`] per call.
+pub async fn converge(c: &Client, d: &Resource, plan: &ParameterPlan) -> Result<usize, AwsError> {
+    let addr = d.address.as_str();
+    let flavor = Flavor::of(d.kind);
+    let mut calls = 0;
+    for chunk in plan.set.chunks(BATCH) {
+        let params: Vec<Parameter> = chunk
+            .iter()
+            .map(|(k, v, dynamic)| {
+                Parameter::builder()
+                    .parameter_name(k)
+                    .parameter_value(v)
+                    .apply_method(method(*dynamic))
+                    .build()
+            })
+            .collect();
+        match flavor {
+            Flavor::Db => c
+                .modify_db_parameter_group()
+                .db_parameter_group_name(&d.name)
+                .set_parameters(Some(params))
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(sdk(addr, "ModifyDBParameterGroup"))?,
+            Flavor::Cluster => c
+                .modify_db_cluster_parameter_group()
+                .db_cluster_parameter_group_name(&d.name)
+                .set_parameters(Some(params))
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(sdk(addr, "ModifyDBClusterParameterGroup"))?,
+        }
+        calls += 1;
+    }
+    for chunk in plan.reset.chunks(BATCH) {
+        let params: Vec<Parameter> = chunk
+            .iter()
+            .map(|(k, dynamic)| {
+                Parameter::builder()
+                    .parameter_name(k)
+                    .apply_method(method(*dynamic))
+                    .build()
+            })
+            .collect();
+        match flavor {
+            Flavor::Db => c
+                .reset_db_parameter_group()
+                .db_parameter_group_name(&d.name)
+                .reset_all_parameters(false)
+                .set_parameters(Some(params))
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(sdk(addr, "ResetDBParameterGroup"))?,
+            Flavor::Cluster => c
+                .reset_db_cluster_parameter_group()
+                .db_cluster_parameter_group_name(&d.name)
+                .reset_all_parameters(false)
+                .set_parameters(Some(params))
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(sdk(addr, "ResetDBClusterParameterGroup"))?,
+        }
+        calls += 1;
+    }
+    Ok(calls)
+}
+
+/// Deletes a group; already gone is success. AWS refuses while a database uses it, which the
+/// step order prevents (databases move to the new group first).
+pub async fn delete(c: &Client, kind: Kind, address: &str, name: &str) -> Result<(), AwsError> {
+    use aws_sdk_rds::error::ProvideErrorMetadata;
+    let res = match Flavor::of(kind) {
+        Flavor::Db => c
+            .delete_db_parameter_group()
+            .db_parameter_group_name(name)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| e.into_service_error()),
+        Flavor::Cluster => {
+            return match c
+                .delete_db_cluster_parameter_group()
+                .db_cluster_parameter_group_name(name)
+                .send()
+                .await
+            {
+                Ok(_) => Ok(()),
+                Err(e) => {
+                    let e = e.into_service_error();
+                    if not_found(e.code()) {
+                        Ok(())
+                    } else {
+                        Err(AwsError::from_sdk(
+                            address,
+                            "DeleteDBClusterParameterGroup",
+                            e,
+                        ))
+                    }
+                }
+            }
+        }
+    };
+    match res {
+        Ok(()) => Ok(()),
+        Err(e) if not_found(e.code()) => Ok(()),
+        Err(e) => Err(AwsError::from_sdk(address, "DeleteDBParameterGroup", e)),
+    }
+}
+
+/// Reads the groups the environment owns (by tags) and the apply types of their families and
+/// of the families the files name. Returns (owned groups, look-alikes without our tags, apply
+/// types by family).
+pub async fn read(
+    c: &Clients,
+    env: &str,
+    families: &[(Flavor, String)],
+) -> Result<
+    (
+        Vec<(Listed, Vec<(String, String)>, Vec<Parameter>)>,
+        Vec<Listed>,
+        BTreeMap<String, BTreeMap<String, String>>,
+    ),
+    AwsError,
+> {
+    let rds = &c.rds;
+    let listed = list(rds, &format!("{env}-")).await?;
+    let reads = listed.iter().map(|g| async move {
+        let out = rds
+            .list_tags_for_resource()
+            .resource_name(&g.arn)
+            .send()
+            .await
+            .map_err(sdk(&g.name, "ListTagsForResource"))?;
+        let tags = super::read::rds_tags(out.tag_list());
+        Ok::<_, AwsError>((g.clone(), tags))
+    });
+    let tagged = futures::future::try_join_all(reads).await?;
+    let mut owned = Vec::new();
+    let mut foreign = Vec::new();
+    for (g, tags) in tagged {
+        if super::read::owned(&tags, env).is_some() {
+            let params = user_parameters(rds, g.flavor, &g.name).await?;
+            owned.push((g, tags, params));
+        } else {
+            foreign.push(g);
+        }
+    }
+    let mut wanted: Vec<(Flavor, String)> = families.to_vec();
+    wanted.extend(owned.iter().map(|(g, _, _)| (g.flavor, g.family.clone())));
+    wanted.sort_by(|a, b| (a.0 == Flavor::Cluster, &a.1).cmp(&(b.0 == Flavor::Cluster, &b.1)));
+    wanted.dedup();
+    let mut types: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
+    for (flavor, family) in wanted {
+        types
+            .entry(family.clone())
+            .or_default()
+            .extend(engine_apply_types(rds, flavor, &family).await);
+    }
+    // What AWS reported with the user-set parameters counts too.
+    for (g, _, params) in &owned {
+        types
+            .entry(g.family.clone())
+            .or_default()
+            .extend(apply_types(params));
+    }
+    Ok((owned, foreign, types))
+}

@@ -1,0 +1,163 @@
+//! Checks for parameter groups and the databases that name them.
+
+use super::diag::Diagnostic;
+use super::load::{Config, Decl};
+use super::types::*;
+use crate::plan::rules::major_version;
+
+pub(super) fn check(cfg: &Config, d: &mut Vec<Diagnostic>) {
+    for (kind, groups) in [
+        ("parameter_group", &cfg.parameter_groups),
+        ("cluster_parameter_group", &cfg.cluster_parameter_groups),
+    ] {
+        for g in groups {
+            check_group(cfg, kind, g, d);
+        }
+    }
+    for i in &cfg.instances {
+        let s = &i.spec;
+        let want = Want {
+            engine: &s.engine,
+            version: s.engine_version.as_deref(),
+        };
+        check_use(
+            cfg,
+            &cfg.parameter_groups,
+            s.parameter_group.as_deref(),
+            want,
+            i,
+            &["parameter_group"],
+            d,
+        );
+    }
+    for c in &cfg.clusters {
+        let s = &c.spec;
+        let want = Want {
+            engine: &s.engine,
+            version: s.engine_version.as_deref(),
+        };
+        check_use(
+            cfg,
+            &cfg.cluster_parameter_groups,
+            s.cluster_parameter_group.as_deref(),
+            want,
+            c,
+            &["cluster_parameter_group"],
+            d,
+        );
+        for (n, m) in s.instance.iter().enumerate() {
+            let n = n.to_string();
+            check_use(
+                cfg,
+                &cfg.parameter_groups,
+                m.parameter_group.as_deref(),
+                want,
+                c,
+                &["instance", &n, "parameter_group"],
+                d,
+            );
+        }
+    }
+}
+
+fn check_group(cfg: &Config, kind: &str, g: &Decl<ParameterGroupConfig>, d: &mut Vec<Diagnostic>) {
+    let o = &g.origin;
+    let family = &g.spec.family;
+    let ok_family = !family.is_empty()
+        && family
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-'))
+        && family.starts_with(|c: char| c.is_ascii_alphabetic());
+    if !ok_family {
+        d.push(
+            Diagnostic::at(
+                o.place(&["family"]),
+                format!("`{family}` is not a parameter group family"),
+            )
+            .help("e.g. \"mysql8.0\", \"postgres16\", \"aurora-postgresql16\""),
+        );
+    }
+    let name = crate::config::expand::parameter_group_name(&cfg.env_name, &g.name, family);
+    if name.len() > 255
+        || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        || name.contains("--")
+        || name.ends_with('-')
+    {
+        d.push(
+            Diagnostic::at(
+                o.place(&[]),
+                format!("{kind} name `{name}` is not a valid RDS name"),
+            )
+            .help("use letters, digits and single hyphens in the name"),
+        );
+    }
+    for k in g.spec.parameters.keys() {
+        if k.is_empty() || k.contains(char::is_whitespace) {
+            d.push(
+                Diagnostic::at(
+                    o.place(&["parameters", k]),
+                    format!("`{k}` is not a parameter name"),
+                )
+                .help("parameter names are as RDS lists them, e.g. max_connections"),
+            );
+        }
+    }
+}
+
+#[derive(Clone, Copy)]
+struct Want<'a> {
+    engine: &'a str,
+    version: Option<&'a str>,
+}
+
+/// A database naming a group of this environment whose family is not of its engine (and, when
+/// its version is given, of its major version) is refused: AWS would reject the association.
+fn check_use<T>(
+    _cfg: &Config,
+    groups: &[Decl<ParameterGroupConfig>],
+    name: Option<&str>,
+    want: Want,
+    db: &Decl<T>,
+    path: &[&str],
+    d: &mut Vec<Diagnostic>,
+) {
+    let Some(name) = name else { return };
+    let Some(g) = groups.iter().find(|g| g.name == name) else {
+        // Not declared here: an existing group's name, used as it is.
+        return;
+    };
+    let family = &g.spec.family;
+    let engine_ok = family.starts_with(want.engine)
+        && family[want.engine.len()..]
+            .chars()
+            .next()
+            .is_none_or(|c| c.is_ascii_digit() || c == '-');
+    let version_ok = match want.version {
+        Some(v)
+            if engine_ok
+                && !want.engine.starts_with("oracle")
+                && !want.engine.starts_with("sqlserver") =>
+        {
+            let major = major_version(want.engine, v);
+            family[want.engine.len()..] == major
+        }
+        _ => true,
+    };
+    if !engine_ok || !version_ok {
+        let expected = match want.version {
+            Some(v) => format!("{}{}", want.engine, major_version(want.engine, v)),
+            None => format!("{}<major version>", want.engine),
+        };
+        d.push(
+            Diagnostic::at(
+                db.origin.place(path),
+                format!(
+                    "parameter group `{name}` has family `{family}`, which {}{} cannot use",
+                    want.engine,
+                    want.version.map(|v| format!(" {v}")).unwrap_or_default()
+                ),
+            )
+            .help(format!("use a group of family \"{expected}\"")),
+        );
+    }
+}
