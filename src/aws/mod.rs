@@ -102,4 +102,6 @@ pub fn tag_changes(
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
+mod tests_params;
+#[cfg(test)]
 mod tests_table;

@@ -921,3 +921,131 @@ fn pending_values_live_in_their_own_field_and_not_in_the_attributes() {
     assert_eq!(json["pending"]["instance_class"], "db.t3.small");
     assert!(json["attrs"].get("pending.instance_class").is_none());
 }
+
+// ---- Parameter groups ----
+
+fn pgroup(params: &[(&str, &str)]) -> Resource {
+    Resource::new(
+        a("parameter_group.pg"),
+        Kind::ParameterGroup,
+        "t-pg-mysql8-0",
+    )
+    .with("family", Value::str("mysql8.0"))
+    .with("description", Value::str("managed by rdsplan"))
+    .with(
+        "parameters",
+        Value::Map(
+            params
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        ),
+    )
+}
+
+#[test]
+fn each_parameter_change_has_its_own_timing_and_a_dropped_one_is_reset() {
+    let d = vec![
+        pgroup(&[
+            ("max_connections", "500"),
+            ("slow_query_log", "1"),
+            ("innodb_buffer_pool_size", "1024"),
+        ]),
+        db().with("parameter_group", Value::str("parameter_group.pg")),
+    ];
+    let mut l = live(&[
+        pgroup(&[
+            ("max_connections", "100"),
+            ("slow_query_log", "1"),
+            ("long_query_time", "2"),
+        ]),
+        db().with("parameter_group", Value::str("parameter_group.pg")),
+    ]);
+    l.parameter_apply_types.insert(
+        "mysql8.0".into(),
+        [
+            ("max_connections".to_string(), "dynamic".to_string()),
+            ("innodb_buffer_pool_size".to_string(), "static".to_string()),
+        ]
+        .into(),
+    );
+    let p = run(&d, &l);
+    let c = change(&p, "parameter_group.pg");
+    assert_eq!(c.action, Action::Update);
+    let diff = |n: &str| {
+        c.diffs
+            .iter()
+            .find(|x| x.name == n)
+            .unwrap_or_else(|| panic!("{n}: {:?}", c.diffs))
+    };
+    assert_eq!(
+        diff("parameters.max_connections").timing,
+        Some(rules::Timing::Immediate)
+    );
+    assert_eq!(
+        diff("parameters.innodb_buffer_pool_size").timing,
+        Some(rules::Timing::AfterReboot)
+    );
+    // Dropped from the files: reset to the engine default (no `after`); its apply type is
+    // unknown, so it waits for a reboot.
+    let reset = diff("parameters.long_query_time");
+    assert_eq!(
+        (reset.before.clone(), reset.after.clone()),
+        (Some(Value::str("2")), None)
+    );
+    assert_eq!(reset.timing, Some(rules::Timing::AfterReboot));
+    assert_eq!(c.diffs.len(), 3, "slow_query_log is unchanged");
+    // The database that must reboot is named.
+    assert!(
+        p.warnings
+            .iter()
+            .any(|w| w.contains("innodb_buffer_pool_size")
+                && w.contains("instance.orders (t-orders)")),
+        "{:?}",
+        p.warnings
+    );
+}
+
+#[test]
+fn parameter_values_compare_as_aws_stores_them() {
+    let d = vec![pgroup(&[("general_log", "ON"), ("time_zone", "UTC")])];
+    let l = live(&[pgroup(&[("general_log", "on"), ("time_zone", "utc")])]);
+    assert!(!run(&d, &l).has_changes());
+}
+
+#[test]
+fn a_database_waiting_for_a_reboot_is_shown_as_pending() {
+    let mut l = live(&all());
+    l.resources[4].set("parameter_apply_status", Value::str("pending-reboot"));
+    let p = run(&all(), &l);
+    assert!(!p.has_changes());
+    let c = change(&p, "instance.orders");
+    assert_eq!(c.pending[0].name, "reboot");
+    assert_eq!(c.pending[0].timing, Some(rules::Timing::AfterReboot));
+    assert!(
+        p.warnings[0].contains("waiting for a reboot"),
+        "{:?}",
+        p.warnings
+    );
+}
+
+#[test]
+fn a_new_family_replaces_the_group_and_moves_its_databases_without_allow_destroy() {
+    let d = vec![
+        pgroup(&[]).with("family", Value::str("mysql8.4")),
+        db().with("parameter_group", Value::str("parameter_group.pg")),
+    ];
+    let l = live(&[
+        pgroup(&[]),
+        db().with("parameter_group", Value::str("parameter_group.pg")),
+    ]);
+    let p = run(&d, &l);
+    let g = change(&p, "parameter_group.pg");
+    assert_eq!(g.action, Action::Replace);
+    assert!(!g.needs_allow_destroy());
+    let i = change(&p, "instance.orders");
+    assert_eq!(i.action, Action::Update);
+    assert_eq!(i.diffs[0].name, "parameter_group");
+    assert_eq!(i.diffs[0].after, Some(Value::unknown()));
+    assert_eq!(i.diffs[0].timing, Some(rules::Timing::AfterReboot));
+}
