@@ -364,6 +364,7 @@ pub fn instance(ctx: &Ctx, name: &str, i: &DbInstance) -> Result<Adoption, Strin
                 .first()
                 .and_then(|g| g.db_parameter_group_name()),
         ),
+        allow_reboot: false,
         apply_immediately: false,
         skip_final_snapshot: false,
         tags: ctx.own_tags(rds_tags(i.tag_list())),
@@ -401,6 +402,7 @@ pub fn replica(ctx: &Ctx, name: &str, i: &DbInstance) -> Result<Adoption, String
         identifier: (ident != format!("{}-{name}", ctx.env)).then(|| ident.to_string()),
         instance_class: i.db_instance_class().map(str::to_string),
         parameter_group: None,
+        allow_reboot: false,
         multi_az: None,
         storage_type: None,
         max_allocated_storage: None,
@@ -525,6 +527,7 @@ pub fn cluster(
         auto_minor_version_upgrade: auto_minor,
         allow_major_version_upgrade: false,
         cluster_parameter_group: custom_group(c.db_cluster_parameter_group()),
+        allow_reboot: false,
         apply_immediately: false,
         skip_final_snapshot: false,
         tags: ctx.own_tags(rds_tags(c.tag_list())),

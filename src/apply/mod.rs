@@ -25,6 +25,8 @@ pub struct Options {
 enum Part {
     Delete,
     Apply,
+    /// Rebooting a database with `allow_reboot` whose parameter changes need it.
+    Reboot,
 }
 
 struct Step {
@@ -72,6 +74,17 @@ fn steps(plan: &Plan) -> Vec<Step> {
             });
         }
     }
+    let mut reboot: HashMap<&Address, usize> = HashMap::new();
+    for (i, c) in plan.changes.iter().enumerate() {
+        if c.reboot.is_some() {
+            reboot.insert(&c.address, out.len());
+            out.push(Step {
+                change: i,
+                part: Part::Reboot,
+                deps: vec![],
+            });
+        }
+    }
     for s in 0..out.len() {
         let c = &plan.changes[out[s].change];
         let mut deps = Vec::new();
@@ -96,6 +109,22 @@ fn steps(plan: &Plan) -> Vec<Step> {
                         .is_some_and(|a| a.deps().contains(&c.address));
                     if other.part == Part::Apply && names && j != s {
                         deps.push(j);
+                    }
+                }
+            }
+            Part::Reboot => {
+                // After its own changes and those of everything it names (its parameter
+                // groups); replicas reboot before their source.
+                deps.extend(app.get(&c.address));
+                for d in c.after.as_ref().map(Resource::deps).unwrap_or_default() {
+                    deps.extend(app.get(&d));
+                }
+                for other in &plan.changes {
+                    let of_this = other.after.as_ref().is_some_and(|a| {
+                        a.kind == Kind::Replica && a.str("source") == Some(c.address.as_str())
+                    });
+                    if of_this {
+                        deps.extend(reboot.get(&other.address));
                     }
                 }
             }
@@ -141,6 +170,8 @@ pub(crate) struct Ctx {
     pub(crate) env: String,
     pub(crate) timeout: Duration,
     ids: Mutex<Ids>,
+    /// Held while a database reboots: reboots run one at a time.
+    reboots: tokio::sync::Mutex<()>,
 }
 
 impl Ctx {
@@ -215,6 +246,7 @@ pub async fn apply(clients: &Clients, plan: &Plan, live: &Live, opts: &Options) 
         env: plan.environment.clone(),
         timeout: opts.timeout,
         ids: Mutex::new(ids),
+        reboots: tokio::sync::Mutex::new(()),
     });
     let steps = steps(plan);
     let conflicts: Vec<&Address> = plan
@@ -386,6 +418,7 @@ impl Drop for Progress {
 
 fn verb(a: Action, p: Part) -> (&'static str, &'static str) {
     match (a, p) {
+        (_, Part::Reboot) => ("rebooting", "rebooted"),
         (Action::Replace, Part::Delete) => ("deleting (replace)", "deleted (replace)"),
         (_, Part::Delete) => ("deleting", "deleted"),
         (Action::Update, _) => ("updating", "updated"),
@@ -395,6 +428,13 @@ fn verb(a: Action, p: Part) -> (&'static str, &'static str) {
 
 async fn run_step(ctx: &Ctx, c: &Change, part: Part) -> Result<Option<String>, AwsError> {
     match part {
+        Part::Reboot => {
+            // One database at a time in the whole environment.
+            let _one = ctx.reboots.lock().await;
+            let d = c.after.as_ref().expect("reboots have a desired side");
+            aws::rds::reboot(&ctx.clients.rds, d.address.as_str(), &d.name, ctx.timeout).await?;
+            Ok(c.reboot.clone())
+        }
         Part::Delete => delete(ctx, c.before.as_ref().expect("deletes have a live side"), c).await,
         Part::Apply => {
             let d = c
@@ -695,4 +735,84 @@ async fn delete(ctx: &Ctx, l: &Resource, c: &Change) -> Result<Option<String>, A
         }
     }
     Ok(None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Value;
+
+    fn change(addr: &str, kind: Kind, action: Action, after: Resource) -> Change {
+        Change {
+            address: Address(addr.into()),
+            kind,
+            name: addr.into(),
+            action,
+            replaced_because: vec![],
+            diffs: vec![],
+            pending: vec![],
+            maintenance_window: None,
+            before: Some(after.clone()),
+            after: Some(after),
+            final_snapshot: None,
+            final_snapshot_id: None,
+            notes: vec![],
+            reboot: None,
+        }
+    }
+
+    #[test]
+    fn reboots_follow_the_parameter_group_and_replicas_go_before_their_source() {
+        let pg = Resource::new(
+            Address::new("parameter_group", "pg"),
+            Kind::ParameterGroup,
+            "pg",
+        );
+        let db = Resource::new(Address::new("instance", "db"), Kind::Instance, "db")
+            .with("parameter_group", Value::str("parameter_group.pg"));
+        let ro = Resource::new(Address::new("replica", "ro"), Kind::Replica, "ro")
+            .with("source", Value::str("instance.db"))
+            .with("parameter_group", Value::str("parameter_group.pg"));
+        let mut c_db = change("instance.db", Kind::Instance, Action::Update, db);
+        c_db.reboot = Some("x".into());
+        let mut c_ro = change("replica.ro", Kind::Replica, Action::Update, ro);
+        c_ro.reboot = Some("x".into());
+        let plan = Plan {
+            environment: "t".into(),
+            region: "r".into(),
+            changes: vec![
+                change(
+                    "parameter_group.pg",
+                    Kind::ParameterGroup,
+                    Action::Update,
+                    pg,
+                ),
+                c_db,
+                c_ro,
+            ],
+            warnings: vec![],
+        };
+        let s = steps(&plan);
+        let find = |addr: &str, part: Part| {
+            s.iter()
+                .position(|x| plan.changes[x.change].address.as_str() == addr && x.part == part)
+                .unwrap()
+        };
+        let (pg_apply, db_apply) = (
+            find("parameter_group.pg", Part::Apply),
+            find("instance.db", Part::Apply),
+        );
+        let (db_reboot, ro_reboot) = (
+            find("instance.db", Part::Reboot),
+            find("replica.ro", Part::Reboot),
+        );
+        assert!(s[db_reboot].deps.contains(&pg_apply));
+        assert!(s[db_reboot].deps.contains(&db_apply));
+        assert!(
+            s[db_reboot].deps.contains(&ro_reboot),
+            "replicas reboot first"
+        );
+        assert!(s[ro_reboot].deps.contains(&pg_apply));
+        assert!(!s[ro_reboot].deps.contains(&db_reboot));
+    }
 }

@@ -408,6 +408,26 @@ pub async fn set_tags(
     Ok(())
 }
 
+/// Reboots a DB instance without forcing a failover (a Multi-AZ instance reboots in place) and
+/// waits until it is `available` again, so that parameter changes pending a reboot take effect.
+pub async fn reboot(
+    c: &Client,
+    address: &str,
+    ident: &str,
+    timeout: Duration,
+) -> Result<(), AwsError> {
+    // A database that is still busy (modifying, backing-up) cannot reboot yet.
+    wait_available(c, address, ident, timeout).await?;
+    c.reboot_db_instance()
+        .db_instance_identifier(ident)
+        .force_failover(false)
+        .send()
+        .await
+        .map_err(sdk(address, "RebootDBInstance"))?;
+    wait_available(c, address, ident, timeout).await?;
+    Ok(())
+}
+
 /// Waits until the instance is `available`; returns it.
 pub async fn wait_available(
     c: &Client,

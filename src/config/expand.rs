@@ -397,6 +397,7 @@ fn instance(
             "allow_major_version_upgrade",
             Value::Bool(s.allow_major_version_upgrade),
         )
+        .with("allow_reboot", Value::Bool(s.allow_reboot))
         .with("apply_immediately", Value::Bool(s.apply_immediately))
         .with("skip_final_snapshot", Value::Bool(s.skip_final_snapshot))
         .with("tags", tags.clone());

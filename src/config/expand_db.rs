@@ -18,6 +18,7 @@ pub fn replica(cfg: &Config, name: &str, s: &ReplicaConfig, tags: &Value) -> Res
         .unwrap_or_else(|| format!("{}-{name}", cfg.env_name));
     let mut r = Resource::new(Address::new("replica", name), Kind::Replica, ident)
         .with("source", Value::str(&s.source))
+        .with("allow_reboot", Value::Bool(s.allow_reboot))
         .with("apply_immediately", Value::Bool(s.apply_immediately))
         .with("tags", tags.clone());
     let optional = [
@@ -133,6 +134,7 @@ pub fn cluster(
             "allow_major_version_upgrade",
             Value::Bool(s.allow_major_version_upgrade),
         )
+        .with("allow_reboot", Value::Bool(s.allow_reboot))
         .with("apply_immediately", Value::Bool(s.apply_immediately))
         .with("skip_final_snapshot", Value::Bool(s.skip_final_snapshot))
         .with("tags", tags.clone());
@@ -198,6 +200,7 @@ pub fn cluster(
             "auto_minor_version_upgrade",
             Value::Bool(s.auto_minor_version_upgrade),
         )
+        .with("allow_reboot", Value::Bool(s.allow_reboot))
         .with("apply_immediately", Value::Bool(s.apply_immediately))
         .with("tags", tags.clone());
         if let Some(g) = &m.parameter_group {

@@ -109,6 +109,9 @@ pub struct ReplicaConfig {
     /// replica takes its source's.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parameter_group: Option<String>,
+    /// true: apply may reboot it when parameter changes need a reboot (before its source).
+    #[serde(default)]
+    pub allow_reboot: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub multi_az: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -200,6 +203,9 @@ pub struct ClusterConfig {
     /// A `cluster_parameter_group` of this environment, or the name of an existing group.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cluster_parameter_group: Option<String>,
+    /// true: apply may reboot the members, one at a time, when parameter changes need it.
+    #[serde(default)]
+    pub allow_reboot: bool,
     #[serde(default)]
     pub apply_immediately: bool,
     /// false: deleting the cluster takes a final cluster snapshot first.
@@ -455,6 +461,10 @@ pub struct InstanceConfig {
     /// A `parameter_group` of this environment, or the name of an existing group.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parameter_group: Option<String>,
+    /// true: apply may reboot it (one database at a time, replicas before their source,
+    /// Multi-AZ without a forced failover) when parameter changes need a reboot.
+    #[serde(default)]
+    pub allow_reboot: bool,
     /// false: modifications wait for the maintenance window.
     #[serde(default)]
     pub apply_immediately: bool,

@@ -242,6 +242,7 @@ const INSTANCE: &[Attr] = &[
     modify("preferred_backup_window", F::BackupWindow),
     modify("auto_minor_version_upgrade", F::AutoMinorVersionUpgrade),
     modify("parameter_group", F::ParameterGroup).when(When::AfterReboot),
+    local("allow_reboot"),
     local("allow_major_version_upgrade"),
     local("apply_immediately"),
     // Kept on the resource as the tag `rdsplan:skip-final-snapshot`.
@@ -272,6 +273,7 @@ const REPLICA: &[Attr] = &[
     modify("preferred_backup_window", F::BackupWindow).after_create(),
     modify("auto_minor_version_upgrade", F::AutoMinorVersionUpgrade),
     modify("parameter_group", F::ParameterGroup).when(When::AfterReboot),
+    local("allow_reboot"),
     local("apply_immediately"),
     TAGS,
 ];
@@ -300,6 +302,7 @@ const CLUSTER: &[Attr] = &[
     modify("preferred_maintenance_window", F::MaintenanceWindow),
     modify("preferred_backup_window", F::BackupWindow),
     modify("cluster_parameter_group", F::ClusterParameterGroup).when(When::AfterReboot),
+    local("allow_reboot"),
     local("allow_major_version_upgrade"),
     local("apply_immediately"),
     attr("skip_final_snapshot", Tags),
@@ -314,6 +317,7 @@ const CLUSTER_INSTANCE: &[Attr] = &[
     modify("publicly_accessible", F::PubliclyAccessible),
     modify("auto_minor_version_upgrade", F::AutoMinorVersionUpgrade),
     modify("parameter_group", F::ParameterGroup).when(When::AfterReboot),
+    local("allow_reboot"),
     local("apply_immediately"),
     // Readers are created after the writer; which one AWS makes the writer is not compared.
     local("writer"),

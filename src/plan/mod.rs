@@ -94,6 +94,10 @@ pub struct Change {
     #[serde(default)]
     pub final_snapshot_id: Option<String>,
     pub notes: Vec<String>,
+    /// For a database with `allow_reboot = true`: why apply reboots it once its changes (and
+    /// those of the parameter groups it uses) are made.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reboot: Option<String>,
 }
 
 impl Change {

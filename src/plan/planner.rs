@@ -90,7 +90,7 @@ pub fn plan(
         changes.push(change);
     }
     warn_subnets_in_use(&changes, live, &mut warnings);
-    warn_reboots_needed(&changes, desired, &mut warnings);
+    plan_reboots(&mut changes, desired, &mut warnings);
     let desired_addrs: BTreeSet<&Address> = desired.iter().map(|r| &r.address).collect();
     let mut deletes: Vec<&Resource> = live
         .resources
@@ -133,6 +133,7 @@ pub fn plan(
                 .then(|| l.bool("skip_final_snapshot") != Some(true)),
             final_snapshot_id: None,
             notes: vec![],
+            reboot: None,
         });
     }
     if errors.is_empty() {
@@ -210,37 +211,81 @@ fn cascade(d: &Resource, replaced: &BTreeSet<Address>) -> Option<String> {
         })
 }
 
-/// A static parameter (or one whose apply type AWS did not tell) takes effect only when the
-/// databases using its group reboot: say which, since rdsplan does not reboot them.
-fn warn_reboots_needed(changes: &[Change], desired: &[Resource], warnings: &mut Vec<String>) {
-    for c in changes.iter().filter(|c| {
-        matches!(c.kind, Kind::ParameterGroup | Kind::ClusterParameterGroup)
-            && c.action == Action::Update
-    }) {
-        let waiting: Vec<&str> = c
-            .diffs
+/// A static parameter (or one whose apply type AWS did not tell), or a new parameter group,
+/// takes effect only when the database reboots, as do changes AWS already holds as
+/// `pending-reboot`. A database with `allow_reboot = true` is rebooted by apply once its
+/// changes and its groups' are made; for the others the plan says who needs a reboot.
+fn plan_reboots(changes: &mut [Change], desired: &[Resource], warnings: &mut Vec<String>) {
+    let by_addr: BTreeMap<Address, &Change> =
+        changes.iter().map(|c| (c.address.clone(), c)).collect();
+    let waits = |c: &Change| -> Vec<String> {
+        if c.action == Action::Replace {
+            return vec!["a new group".into()];
+        }
+        c.diffs
             .iter()
             .filter(|x| x.timing == Some(Timing::AfterReboot))
-            .map(|x| x.name.trim_start_matches("parameters."))
-            .collect();
-        if waiting.is_empty() {
+            .map(|x| x.name.clone())
+            .collect()
+    };
+    let mut reasons: BTreeMap<Address, Vec<String>> = BTreeMap::new();
+    for d in desired.iter().filter(|d| {
+        matches!(
+            d.kind,
+            Kind::Instance | Kind::Replica | Kind::ClusterInstance
+        )
+    }) {
+        let Some(c) = by_addr.get(&d.address) else {
             continue;
+        };
+        let mut why = Vec::new();
+        if c.pending.iter().any(|p| p.name == "reboot") {
+            why.push("changes pending a reboot in AWS".to_string());
         }
-        let users: Vec<String> = desired
-            .iter()
-            .filter(|r| {
-                ["parameter_group", "cluster_parameter_group"]
-                    .iter()
-                    .any(|k| r.str(k) == Some(c.address.as_str()))
-            })
-            .map(|r| format!("{} ({})", r.address, r.name))
+        if matches!(c.action, Action::Update) {
+            why.extend(waits(c).into_iter().map(|n| format!("its {n}")));
+        }
+        // Its DB parameter group, and for an Aurora member its cluster's parameter group.
+        let mut groups: Vec<String> = d
+            .str("parameter_group")
+            .map(str::to_string)
+            .into_iter()
             .collect();
-        if !users.is_empty() {
+        if let Some(cl) = d
+            .str("cluster")
+            .and_then(|a| desired.iter().find(|r| r.address.as_str() == a))
+        {
+            groups.extend(cl.str("cluster_parameter_group").map(str::to_string));
+        }
+        for g in groups {
+            if let Some(gc) = by_addr.get(&Address(g.clone())) {
+                if matches!(gc.action, Action::Update | Action::Replace) {
+                    let w = waits(gc);
+                    if !w.is_empty() {
+                        why.push(format!("{g} ({})", w.join(", ")));
+                    }
+                }
+            }
+        }
+        if !why.is_empty() {
+            reasons.insert(d.address.clone(), why);
+        }
+    }
+    for c in changes.iter_mut() {
+        let Some(why) = reasons.remove(&c.address) else {
+            continue;
+        };
+        let allowed = c.after.as_ref().and_then(|a| a.bool("allow_reboot")) == Some(true);
+        let why = why.join("; ");
+        if allowed {
+            c.reboot = Some(why);
+            if c.action == Action::NoOp {
+                c.action = Action::Update;
+            }
+        } else {
             warnings.push(format!(
-                "{}: changes to {} take effect only after a reboot of {}; rdsplan does not reboot databases: reboot them when an outage is acceptable",
-                c.address,
-                waiting.join(", "),
-                users.join(", ")
+                "{} ({}) needs a reboot for {why} to take effect; set allow_reboot = true to let apply reboot it, or reboot it when an outage is acceptable",
+                c.address, c.name
             ));
         }
     }
@@ -401,6 +446,7 @@ fn create_or_conflict(d: &Resource, live: &Live) -> Change {
         final_snapshot: None,
         final_snapshot_id: None,
         notes,
+        reboot: None,
     }
 }
 
@@ -752,10 +798,6 @@ fn compare(
             forces_replacement: false,
             timing: Some(Timing::AfterReboot),
         });
-        warnings.push(format!(
-            "{} ({}) has parameter changes waiting for a reboot (pending-reboot in AWS); rdsplan does not reboot databases: reboot it when an outage is acceptable",
-            d.address, d.name
-        ));
     }
     if d.kind == Kind::Cluster {
         if let Some(w) = l.str("writer_member") {
@@ -794,5 +836,6 @@ fn compare(
         final_snapshot,
         final_snapshot_id: None,
         notes,
+        reboot: None,
     }
 }

@@ -1023,10 +1023,62 @@ fn a_database_waiting_for_a_reboot_is_shown_as_pending() {
     assert_eq!(c.pending[0].name, "reboot");
     assert_eq!(c.pending[0].timing, Some(rules::Timing::AfterReboot));
     assert!(
-        p.warnings[0].contains("waiting for a reboot"),
+        p.warnings[0].contains("needs a reboot for changes pending a reboot in AWS"),
         "{:?}",
         p.warnings
     );
+    assert!(p.warnings[0].contains("set allow_reboot = true"));
+    assert_eq!(c.reboot, None);
+    // Allowed to reboot: apply will, and says why.
+    let mut d = all();
+    d[4].set("allow_reboot", Value::Bool(true));
+    let p = run(&d, &l);
+    let c = change(&p, "instance.orders");
+    assert_eq!(c.action, Action::Update);
+    assert_eq!(c.reboot.as_deref(), Some("changes pending a reboot in AWS"));
+    assert!(p.warnings.is_empty(), "{:?}", p.warnings);
+}
+
+#[test]
+fn a_static_parameter_change_reboots_the_databases_that_allow_it_and_names_the_others() {
+    let d = vec![
+        pgroup(&[("innodb_buffer_pool_size", "2048")]),
+        db().with("parameter_group", Value::str("parameter_group.pg"))
+            .with("allow_reboot", Value::Bool(true)),
+        replica()
+            .with("parameter_group", Value::str("parameter_group.pg"))
+            .with("allow_reboot", Value::Bool(false)),
+    ];
+    let mut l = live(&d);
+    l.resources[0].set(
+        "parameters",
+        Value::Map([("innodb_buffer_pool_size".to_string(), "1024".to_string())].into()),
+    );
+    let p = run(&d, &l);
+    let i = change(&p, "instance.orders");
+    assert_eq!(i.action, Action::Update);
+    assert_eq!(
+        i.reboot.as_deref(),
+        Some("parameter_group.pg (parameters.innodb_buffer_pool_size)")
+    );
+    let r = change(&p, "replica.ro");
+    assert_eq!((r.action, r.reboot.clone()), (Action::NoOp, None));
+    assert!(
+        p.warnings
+            .iter()
+            .any(|w| w.starts_with("replica.ro (t-ro) needs a reboot for parameter_group.pg")),
+        "{:?}",
+        p.warnings
+    );
+    // A dynamic one needs no reboot.
+    let mut l2 = l.clone();
+    l2.parameter_apply_types.insert(
+        "mysql8.0".into(),
+        [("innodb_buffer_pool_size".to_string(), "dynamic".to_string())].into(),
+    );
+    let p = run(&d, &l2);
+    assert_eq!(change(&p, "instance.orders").reboot, None);
+    assert!(p.warnings.is_empty(), "{:?}", p.warnings);
 }
 
 #[test]

@@ -200,6 +200,12 @@ fn section(c: &Change) -> String {
     for n in &c.notes {
         let _ = writeln!(s, "- {n}");
     }
+    if let Some(r) = &c.reboot {
+        let _ = writeln!(
+            s,
+            "- **reboot** after its changes (allow_reboot = true): {r}"
+        );
+    }
     if let Some(snap) = c.final_snapshot {
         let _ = writeln!(s, "- final snapshot: {}", if snap { "yes" } else { "no" });
     }

@@ -177,6 +177,13 @@ fn change(out: &mut String, st: &Style, c: &Change) {
     for n in &c.notes {
         let _ = writeln!(out, "      {} {n}", st.paint("35", "note:"));
     }
+    if let Some(r) = &c.reboot {
+        let _ = writeln!(
+            out,
+            "      {} after its changes, apply reboots it (allow_reboot = true) for {r}",
+            st.paint("33", "reboot:")
+        );
+    }
     for d in &c.diffs {
         if let (Some(b), Some(a)) = (&d.before, &d.after) {
             if let Some(lines) = list_diff(b, a) {

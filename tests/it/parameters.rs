@@ -143,7 +143,7 @@ async fn parameter_groups_are_created_used_changed_and_replaced_for_a_new_family
     );
     assert_shows(
         &p.all(),
-        "only after a reboot of instance.orders (t-orders)",
+        "instance.orders (t-orders) needs a reboot for parameter_group.pg",
     );
     apply_ok(&moto, &env, &[]);
     assert_no_changes(&moto, &env);
@@ -210,4 +210,39 @@ fn a_group_of_another_engine_is_refused_with_its_place() {
         &r.all(),
         "databases.toml:34:19: parameter group `pg` has family `postgres16`, which aurora-postgresql cannot use",
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_database_that_allows_it_is_rebooted_after_a_static_parameter_change() {
+    let moto = Moto::start();
+    let allowed = DATABASES.replace(
+        "parameter_group = \"pg\"\nskip_final_snapshot",
+        "parameter_group = \"pg\"\nallow_reboot = true\nskip_final_snapshot",
+    );
+    assert!(allowed.contains("allow_reboot = true"));
+    let env = Env::new(&[
+        ("environment.toml", ENV_TOML),
+        ("network.toml", NETWORK_TOML),
+        ("databases.toml", &allowed),
+    ]);
+    apply_ok(&moto, &env, &[]);
+    assert_no_changes(&moto, &env);
+    env.write(
+        "databases.toml",
+        &allowed.replace("max_connections = \"500\"", "max_connections = \"600\""),
+    );
+    let p = rdsplan(Some(&moto), &env.dir(), &["plan", "--env", "t"]);
+    assert_shows(
+        &p.stdout,
+        "reboot: after its changes, apply reboots it (allow_reboot = true) for parameter_group.pg (parameters.max_connections)",
+    );
+    let r = apply_ok(&moto, &env, &[]);
+    let out = &r.stdout;
+    let pos = |s: &str| {
+        out.find(s)
+            .unwrap_or_else(|| panic!("`{s}` not in:\n{out}"))
+    };
+    assert!(pos("parameter_group.pg: updated") < pos("instance.orders: rebooting"));
+    assert_shows(out, "instance.orders: rebooted");
+    assert_no_changes(&moto, &env);
 }
