@@ -397,7 +397,18 @@ pub(crate) async fn read_live(clients: &aws::Clients, cfg: &Config) -> Result<Li
         kms_aliases: cfg
             .instances
             .iter()
-            .filter_map(|i| i.spec.kms_key.clone())
+            .flat_map(|i| {
+                [
+                    i.spec.kms_key.clone(),
+                    i.spec.performance_insights_kms_key.clone(),
+                ]
+            })
+            .flatten()
+            .chain(
+                cfg.replicas
+                    .iter()
+                    .filter_map(|r| r.spec.performance_insights_kms_key.clone()),
+            )
             .chain(cfg.clusters.iter().filter_map(|c| c.spec.kms_key.clone()))
             .filter(|k| plan::planner::is_alias(k))
             .collect(),

@@ -294,6 +294,45 @@ fn roles_of(ctx: &Ctx, roles: Vec<(Option<&str>, Option<&str>)>) -> Vec<IamRoleA
         .collect()
 }
 
+/// Monitoring, Performance Insights, log exports and the CA, as the instance has them, so that
+/// the next plan compares them and finds no change.
+struct Observability {
+    log_exports: Option<Vec<String>>,
+    performance_insights: Option<bool>,
+    performance_insights_retention_days: Option<i64>,
+    performance_insights_kms_key: Option<String>,
+    monitoring_interval: Option<i64>,
+    monitoring_role: Option<String>,
+    ca_certificate: Option<String>,
+}
+
+fn observability(ctx: &Ctx, i: &DbInstance) -> Observability {
+    let pi = i.performance_insights_enabled() == Some(true);
+    let interval = i.monitoring_interval().filter(|n| *n > 0);
+    Observability {
+        log_exports: (!i.enabled_cloudwatch_logs_exports().is_empty())
+            .then(|| i.enabled_cloudwatch_logs_exports().to_vec()),
+        performance_insights: pi.then_some(true),
+        performance_insights_retention_days: i
+            .performance_insights_retention_period()
+            .filter(|_| pi)
+            .map(i64::from),
+        performance_insights_kms_key: i
+            .performance_insights_kms_key_id()
+            .filter(|_| pi)
+            .map(str::to_string),
+        monitoring_interval: interval.map(i64::from),
+        monitoring_role: i
+            .monitoring_role_arn()
+            .filter(|_| interval.is_some())
+            .map(|arn| {
+                ctx.short(Kind::IamRole, arn, "role")
+                    .unwrap_or_else(|_| arn.to_string())
+            }),
+        ca_certificate: i.ca_certificate_identifier().map(str::to_string),
+    }
+}
+
 /// A parameter group other than the engine's default (`default.*`), written by name so that
 /// the next plan compares it; the default is left to AWS.
 fn custom_group(name: Option<&str>) -> Option<String> {
@@ -307,6 +346,7 @@ pub fn instance(ctx: &Ctx, name: &str, i: &DbInstance) -> Result<Adoption, Strin
         .ok_or_else(|| format!("engine {engine} is not supported"))?;
     let ident = i.db_instance_identifier().unwrap_or_default();
     let port = i.endpoint().and_then(|e| e.port()).map(i64::from);
+    let o = observability(ctx, i);
     let spec = InstanceConfig {
         identifier: (ident != format!("{}-{name}", ctx.env)).then(|| ident.to_string()),
         engine: engine.clone(),
@@ -365,6 +405,14 @@ pub fn instance(ctx: &Ctx, name: &str, i: &DbInstance) -> Result<Adoption, Strin
                 .and_then(|g| g.db_parameter_group_name()),
         ),
         allow_reboot: false,
+        log_exports: o.log_exports,
+        performance_insights: o.performance_insights,
+        performance_insights_retention_days: o.performance_insights_retention_days,
+        performance_insights_kms_key: o.performance_insights_kms_key,
+        monitoring_interval: o.monitoring_interval,
+        monitoring_role: o.monitoring_role,
+        ca_certificate: o.ca_certificate,
+        copy_tags_to_snapshot: i.copy_tags_to_snapshot().unwrap_or(false),
         apply_immediately: false,
         skip_final_snapshot: false,
         tags: ctx.own_tags(rds_tags(i.tag_list())),
@@ -403,6 +451,14 @@ pub fn replica(ctx: &Ctx, name: &str, i: &DbInstance) -> Result<Adoption, String
         instance_class: i.db_instance_class().map(str::to_string),
         parameter_group: None,
         allow_reboot: false,
+        log_exports: None,
+        performance_insights: None,
+        performance_insights_retention_days: None,
+        performance_insights_kms_key: None,
+        monitoring_interval: None,
+        monitoring_role: None,
+        ca_certificate: None,
+        copy_tags_to_snapshot: None,
         multi_az: None,
         storage_type: None,
         max_allocated_storage: None,
@@ -528,6 +584,15 @@ pub fn cluster(
         allow_major_version_upgrade: false,
         cluster_parameter_group: custom_group(c.db_cluster_parameter_group()),
         allow_reboot: false,
+        log_exports: (!c.enabled_cloudwatch_logs_exports().is_empty())
+            .then(|| c.enabled_cloudwatch_logs_exports().to_vec()),
+        copy_tags_to_snapshot: c.copy_tags_to_snapshot().unwrap_or(false),
+        serverless_v2: c.serverless_v2_scaling_configuration().and_then(|v| {
+            Some(crate::config::types::ServerlessV2Config {
+                min_capacity: v.min_capacity()?,
+                max_capacity: v.max_capacity()?,
+            })
+        }),
         apply_immediately: false,
         skip_final_snapshot: false,
         tags: ctx.own_tags(rds_tags(c.tag_list())),

@@ -403,6 +403,7 @@ pub const REFERENCE_ATTRS: &[&str] = &[
     "secret",
     "parameter_group",
     "cluster_parameter_group",
+    "monitoring_role",
 ];
 
 /// Whether a reference value names a resource of this environment (rather than a raw AWS id).

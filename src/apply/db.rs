@@ -36,6 +36,17 @@ fn group(ctx: &Ctx, d: &Resource, attr: &str) -> Option<String> {
     }
 }
 
+/// The ARN of the enhanced monitoring role: a role of this environment (created by an earlier
+/// step) or an ARN.
+fn role_arn(ctx: &Ctx, d: &Resource) -> Option<String> {
+    let v = d.str("monitoring_role")?;
+    if crate::model::is_address(v) {
+        ctx.id(v).ok()
+    } else {
+        Some(v.to_string())
+    }
+}
+
 /// The generated password, when RDS stops managing the master password: AWS takes
 /// ManageMasterUserPassword=false only together with the new MasterUserPassword.
 async fn new_password(
@@ -182,6 +193,7 @@ pub(super) async fn instance(
                     security_group_ids: sg_ids,
                     password,
                     parameter_group: group(ctx, d, "parameter_group"),
+                    monitoring_role_arn: role_arn(ctx, d),
                 },
             )
             .await?;
@@ -200,6 +212,7 @@ pub(super) async fn instance(
                 before: Some(b),
                 parameter_group: group(ctx, d, "parameter_group"),
                 cluster_parameter_group: None,
+                monitoring_role_arn: role_arn(ctx, d),
             };
             modify::modify_instance(rds, d, changed, &r).await?;
             retag(ctx, d, b, changed).await?;
@@ -235,8 +248,11 @@ pub(super) async fn replica(
     let live = match before {
         None => {
             let source = ctx.id(d.str("source").unwrap_or_default())?;
-            let pg = group(ctx, d, "parameter_group");
-            aws::rds::create_replica(rds, &ctx.env, d, &source, sg_ids.clone(), pg).await?;
+            let refs = aws::rds::ReplicaRefs {
+                parameter_group: group(ctx, d, "parameter_group"),
+                monitoring_role_arn: role_arn(ctx, d),
+            };
+            aws::rds::create_replica(rds, &ctx.env, d, &source, sg_ids.clone(), refs).await?;
             let live = aws::rds::wait_available(rds, addr, &d.name, ctx.timeout).await?;
             // What CreateDBInstanceReadReplica cannot take (backups, windows), set now so
             // that one apply converges.
@@ -255,6 +271,7 @@ pub(super) async fn replica(
                 security_group_ids: sg_ids,
                 before: Some(b),
                 parameter_group: group(ctx, d, "parameter_group"),
+                monitoring_role_arn: role_arn(ctx, d),
                 ..Resolved::default()
             };
             modify::modify_instance(rds, d, changed, &r).await?;

@@ -10,6 +10,7 @@ use crate::plan::attrs::{self, Field};
 use crate::plan::rules::is_major_change;
 use aws_sdk_rds::operation::modify_db_cluster::builders::ModifyDBClusterFluentBuilder;
 use aws_sdk_rds::operation::modify_db_instance::builders::ModifyDBInstanceFluentBuilder;
+use aws_sdk_rds::types::{CloudwatchLogsExportConfiguration, ServerlessV2ScalingConfiguration};
 use aws_sdk_rds::Client;
 
 /// What a Modify call needs beyond the desired resource: ids resolved by earlier steps, the
@@ -24,6 +25,34 @@ pub struct Resolved<'a> {
     /// The AWS names of the DB (cluster) parameter group the desired resource names.
     pub parameter_group: Option<String>,
     pub cluster_parameter_group: Option<String>,
+    /// The ARN of the enhanced monitoring role.
+    pub monitoring_role_arn: Option<String>,
+}
+
+/// CloudwatchLogsExportConfiguration from the live exports to the desired ones.
+fn log_exports(d: &Resource, r: &Resolved) -> CloudwatchLogsExportConfiguration {
+    let want = d.list("log_exports");
+    let have = r.before.map(|b| b.list("log_exports")).unwrap_or_default();
+    CloudwatchLogsExportConfiguration::builder()
+        .set_enable_log_types(Some(
+            want.iter().filter(|w| !have.contains(w)).cloned().collect(),
+        ))
+        .set_disable_log_types(Some(
+            have.iter().filter(|h| !want.contains(h)).cloned().collect(),
+        ))
+        .build()
+}
+
+/// `serverless_v2 = { min_capacity, max_capacity }` as AWS takes it.
+pub fn serverless_v2(d: &Resource) -> Option<ServerlessV2ScalingConfiguration> {
+    let m = d.get("serverless_v2")?.as_map()?;
+    let num = |k: &str| m.get(k).and_then(|v| v.parse::<f64>().ok());
+    Some(
+        ServerlessV2ScalingConfiguration::builder()
+            .set_min_capacity(num("min_capacity"))
+            .set_max_capacity(num("max_capacity"))
+            .build(),
+    )
 }
 
 /// Storage types whose provisioned IOPS (and throughput) AWS wants with every storage change.
@@ -138,8 +167,24 @@ pub fn instance_field(
                 .clone()
                 .ok_or_else(|| missing(d, "parameter group"))?,
         ),
-        Field::ClusterParameterGroup => {
-            return Err("ModifyDBInstance does not carry a cluster parameter group".into())
+        Field::CopyTagsToSnapshot => req.copy_tags_to_snapshot(b("copy_tags_to_snapshot")?),
+        Field::CaCertificate => req.ca_certificate_identifier(s("ca_certificate")?),
+        Field::LogExports => req.cloudwatch_logs_export_configuration(log_exports(d, r)),
+        Field::PerformanceInsights => req.enable_performance_insights(b("performance_insights")?),
+        Field::PerformanceInsightsRetention => {
+            req.performance_insights_retention_period(i("performance_insights_retention_days")?)
+        }
+        Field::PerformanceInsightsKmsKey => {
+            req.performance_insights_kms_key_id(s("performance_insights_kms_key")?)
+        }
+        Field::MonitoringInterval => req.monitoring_interval(i("monitoring_interval")?),
+        Field::MonitoringRole => req.monitoring_role_arn(
+            r.monitoring_role_arn
+                .clone()
+                .ok_or_else(|| missing(d, "monitoring role ARN"))?,
+        ),
+        Field::ClusterParameterGroup | Field::ServerlessV2 => {
+            return Err(format!("ModifyDBInstance does not carry {f:?}"))
         }
     })
 }
@@ -181,7 +226,16 @@ pub fn cluster_field(
                 .clone()
                 .ok_or_else(|| missing(d, "cluster parameter group"))?,
         ),
+        Field::CopyTagsToSnapshot => req.copy_tags_to_snapshot(b("copy_tags_to_snapshot")?),
+        Field::LogExports => req.cloudwatch_logs_export_configuration(log_exports(d, r)),
+        Field::ServerlessV2 => req.set_serverless_v2_scaling_configuration(serverless_v2(d)),
         Field::InstanceClass
+        | Field::CaCertificate
+        | Field::PerformanceInsights
+        | Field::PerformanceInsightsRetention
+        | Field::PerformanceInsightsKmsKey
+        | Field::MonitoringInterval
+        | Field::MonitoringRole
         | Field::ParameterGroup
         | Field::AllocatedStorage
         | Field::MaxAllocatedStorage

@@ -211,6 +211,41 @@ pub fn instance_resource(
                 .find(|s| *s == "pending-reboot")
                 .map(Value::str),
         ),
+        (
+            "copy_tags_to_snapshot",
+            i.copy_tags_to_snapshot().map(Value::Bool),
+        ),
+        (
+            "ca_certificate",
+            i.ca_certificate_identifier().map(Value::str),
+        ),
+        (
+            "log_exports",
+            Some(Value::set(
+                i.enabled_cloudwatch_logs_exports().iter().cloned(),
+            )),
+        ),
+        (
+            "performance_insights",
+            i.performance_insights_enabled().map(Value::Bool),
+        ),
+        (
+            "performance_insights_retention_days",
+            i.performance_insights_retention_period()
+                .map(|v| Value::Int(v as i64)),
+        ),
+        (
+            "performance_insights_kms_key",
+            i.performance_insights_kms_key_id().map(Value::str),
+        ),
+        (
+            "monitoring_interval",
+            i.monitoring_interval().map(|v| Value::Int(v as i64)),
+        ),
+        (
+            "monitoring_role",
+            i.monitoring_role_arn().map(|a| Value::str(map(a))),
+        ),
         // Information: where the database runs, for warnings about replaced subnets.
         ("availability_zone", i.availability_zone().map(Value::str)),
         (
@@ -287,6 +322,15 @@ pub struct NewInstance<'a> {
     pub password: Option<Password>,
     /// The DB parameter group's AWS name; `None` leaves the engine default.
     pub parameter_group: Option<String>,
+    /// The enhanced monitoring role's ARN.
+    pub monitoring_role_arn: Option<String>,
+}
+
+/// What a replica's create call takes that earlier steps resolve.
+#[derive(Default)]
+pub struct ReplicaRefs {
+    pub parameter_group: Option<String>,
+    pub monitoring_role_arn: Option<String>,
 }
 
 /// A string attribute as the create calls take it. Defaults live only in expansion: what the
@@ -297,6 +341,11 @@ pub fn string(d: &Resource, attr: &str) -> Option<String> {
 
 pub fn int(d: &Resource, attr: &str) -> Option<i32> {
     d.int(attr).map(|v| v as i32)
+}
+
+/// A list attribute, when the desired resource sets it.
+pub fn list(d: &Resource, attr: &str) -> Option<Vec<String>> {
+    d.get(attr).map(|v| v.as_list().to_vec())
 }
 
 /// Builds CreateDBInstance from the desired instance (tests inspect it without sending).
@@ -332,6 +381,14 @@ pub fn create_instance_request(
         .set_preferred_backup_window(string(d, "preferred_backup_window"))
         .set_auto_minor_version_upgrade(d.bool("auto_minor_version_upgrade"))
         .set_db_parameter_group_name(n.parameter_group.clone())
+        .set_copy_tags_to_snapshot(d.bool("copy_tags_to_snapshot"))
+        .set_ca_certificate_identifier(string(d, "ca_certificate"))
+        .set_enable_cloudwatch_logs_exports(list(d, "log_exports"))
+        .set_enable_performance_insights(d.bool("performance_insights"))
+        .set_performance_insights_retention_period(int(d, "performance_insights_retention_days"))
+        .set_performance_insights_kms_key_id(string(d, "performance_insights_kms_key"))
+        .set_monitoring_interval(int(d, "monitoring_interval"))
+        .set_monitoring_role_arn(n.monitoring_role_arn.clone())
         .set_tags(Some(create_tags(n.env, d)));
     match &n.password {
         Some(p) => req.master_user_password(p.expose()),
@@ -564,14 +621,15 @@ pub async fn create_replica(
     d: &Resource,
     source: &str,
     security_group_ids: Vec<String>,
-    parameter_group: Option<String>,
+    refs: ReplicaRefs,
 ) -> Result<(), AwsError> {
     let addr = d.address.as_str();
     if describe_instance(c, &d.name).await?.is_some() {
         return Ok(());
     }
     let res = create_replica_request(c, env, d, source, security_group_ids)
-        .set_db_parameter_group_name(parameter_group)
+        .set_db_parameter_group_name(refs.parameter_group)
+        .set_monitoring_role_arn(refs.monitoring_role_arn)
         .send()
         .await;
     match res {
@@ -610,5 +668,12 @@ pub fn create_replica_request(
         .set_deletion_protection(d.bool("deletion_protection"))
         .set_auto_minor_version_upgrade(d.bool("auto_minor_version_upgrade"))
         .set_vpc_security_group_ids((!security_group_ids.is_empty()).then_some(security_group_ids))
+        .set_copy_tags_to_snapshot(d.bool("copy_tags_to_snapshot"))
+        .set_ca_certificate_identifier(string(d, "ca_certificate"))
+        .set_enable_cloudwatch_logs_exports(list(d, "log_exports"))
+        .set_enable_performance_insights(d.bool("performance_insights"))
+        .set_performance_insights_retention_period(int(d, "performance_insights_retention_days"))
+        .set_performance_insights_kms_key_id(string(d, "performance_insights_kms_key"))
+        .set_monitoring_interval(int(d, "monitoring_interval"))
         .set_tags(Some(create_tags(env, d)))
 }

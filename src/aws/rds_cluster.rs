@@ -106,6 +106,31 @@ pub fn cluster_resource(
     let optional = [
         ("writer_member", writer.map(Value::Str)),
         (
+            "copy_tags_to_snapshot",
+            c.copy_tags_to_snapshot().map(Value::Bool),
+        ),
+        (
+            "log_exports",
+            Some(Value::set(
+                c.enabled_cloudwatch_logs_exports().iter().cloned(),
+            )),
+        ),
+        (
+            "serverless_v2",
+            c.serverless_v2_scaling_configuration().map(|v| {
+                let mut m = std::collections::BTreeMap::new();
+                for (k, n) in [
+                    ("min_capacity", v.min_capacity()),
+                    ("max_capacity", v.max_capacity()),
+                ] {
+                    if let Some(n) = n {
+                        m.insert(k.to_string(), n.to_string());
+                    }
+                }
+                Value::Map(m)
+            }),
+        ),
+        (
             "cluster_parameter_group",
             c.db_cluster_parameter_group().map(|g| Value::str(map(g))),
         ),
@@ -209,6 +234,9 @@ pub fn create_cluster_request(
         .set_deletion_protection(d.bool("deletion_protection"))
         .set_enable_iam_database_authentication(d.bool("iam_database_authentication"))
         .set_db_cluster_parameter_group_name(n.cluster_parameter_group.clone())
+        .set_copy_tags_to_snapshot(d.bool("copy_tags_to_snapshot"))
+        .set_enable_cloudwatch_logs_exports(super::rds::list(d, "log_exports"))
+        .set_serverless_v2_scaling_configuration(super::modify::serverless_v2(d))
         .set_tags(Some(super::rds::create_tags(n.env, d)));
     match &n.password {
         Some(p) => req.master_user_password(p.expose()),

@@ -601,7 +601,8 @@ pub async fn resolve_kms(c: &Clients, w: &Wanted<'_>, live: &mut Live) {
     aliases.extend(
         live.resources
             .iter()
-            .filter_map(|r| r.str("kms_key"))
+            .flat_map(|r| [r.str("kms_key"), r.str("performance_insights_kms_key")])
+            .flatten()
             .filter(|k| crate::plan::planner::is_alias(k))
             .map(str::to_string),
     );

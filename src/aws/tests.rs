@@ -140,6 +140,7 @@ async fn already_exists_and_not_found_are_success_for_idempotent_steps() {
             security_group_ids: vec![],
             password: None,
             parameter_group: None,
+            monitoring_role_arn: None,
         },
     )
     .await;

@@ -44,6 +44,34 @@ fn values(kind: Kind, attr: &str) -> (Value, Value) {
         "credentials" => s("managed", "generated"),
         "db_subnet_group" => s("vpc.a.db_subnet_group", "vpc.b.db_subnet_group"),
         "parameter_group" => s("parameter_group.a", "parameter_group.b"),
+        "log_exports" => (
+            Value::set(["error".to_string()]),
+            Value::set(["error".to_string(), "slowquery".to_string()]),
+        ),
+        "serverless_v2" => (
+            Value::Map(
+                [
+                    ("min_capacity".to_string(), "0.5".to_string()),
+                    ("max_capacity".to_string(), "16".to_string()),
+                ]
+                .into(),
+            ),
+            Value::Map(
+                [
+                    ("min_capacity".to_string(), "1".to_string()),
+                    ("max_capacity".to_string(), "32".to_string()),
+                ]
+                .into(),
+            ),
+        ),
+        "performance_insights_retention_days" => i(7, 31),
+        "monitoring_interval" => i(0, 60),
+        "monitoring_role" => s("iam_role.a", "iam_role.b"),
+        "performance_insights_kms_key" => s(
+            "arn:aws:kms:us-west-2:1:key/cccccccc-0000-0000-0000-000000000000",
+            "arn:aws:kms:us-west-2:1:key/dddddddd-0000-0000-0000-000000000000",
+        ),
+        "ca_certificate" => s("rds-ca-2019", "rds-ca-rsa2048-g1"),
         "cluster_parameter_group" => s("cluster_parameter_group.a", "cluster_parameter_group.b"),
         "family" => s("mysql8.0", "mysql8.4"),
         "parameters" => (
@@ -90,6 +118,9 @@ fn values(kind: Kind, attr: &str) -> (Value, Value) {
         | "auto_minor_version_upgrade"
         | "storage_encrypted"
         | "skip_final_snapshot"
+        | "copy_tags_to_snapshot"
+        | "performance_insights"
+        | "allow_reboot"
         | "allow_major_version_upgrade"
         | "apply_immediately" => (Value::Bool(false), Value::Bool(true)),
         "vpc" => s("vpc.a", "vpc.b"),
@@ -205,9 +236,22 @@ tags = { a = "b" }
 family = "aurora-postgresql16"
 parameters = { "rds.logical_replication" = "1" }
 
+[iam_role.monitoring]
+assumed_by = "monitoring.rds.amazonaws.com"
+managed_policies = ["arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole"]
+
 [instance.orders]
 identifier = "t-orders"
 parameter_group = "pg"
+allow_reboot = true
+log_exports = ["postgresql", "upgrade"]
+performance_insights = true
+performance_insights_retention_days = 7
+performance_insights_kms_key = "arn:aws:kms:us-west-2:1:key/pi"
+monitoring_interval = 60
+monitoring_role = "monitoring"
+ca_certificate = "rds-ca-rsa2048-g1"
+copy_tags_to_snapshot = true
 engine = "postgres"
 engine_version = "16"
 instance_class = "db.m6g.large"
@@ -242,6 +286,15 @@ tags = { a = "b" }
 source = "instance.orders"
 identifier = "t-ro"
 parameter_group = "pg"
+allow_reboot = true
+log_exports = ["postgresql"]
+performance_insights = true
+performance_insights_retention_days = 31
+performance_insights_kms_key = "arn:aws:kms:us-west-2:1:key/pi"
+monitoring_interval = 30
+monitoring_role = "arn:aws:iam::1:role/mon"
+ca_certificate = "rds-ca-rsa2048-g1"
+copy_tags_to_snapshot = false
 instance_class = "db.m6g.large"
 multi_az = false
 storage_type = "gp3"
@@ -263,6 +316,10 @@ tags = { a = "b" }
 [cluster.c]
 identifier = "t-c"
 cluster_parameter_group = "cpg"
+allow_reboot = true
+log_exports = ["postgresql"]
+copy_tags_to_snapshot = true
+serverless_v2 = { min_capacity = 0.5, max_capacity = 16 }
 engine = "aurora-postgresql"
 engine_version = "16"
 vpc = "main"
@@ -291,7 +348,7 @@ publicly_accessible = false
 parameter_group = "default.aurora-postgresql16"
 [[cluster.c.instance]]
 name = "b"
-instance_class = "db.r6g.large"
+instance_class = "db.serverless"
 "#;
 
 /// Every attribute the expansion of the examples, and of a configuration that sets every
@@ -365,7 +422,19 @@ fn instance_sent(i: &ModifyDbInstanceInput, f: Field) -> Option<String> {
         Field::SecurityGroups => Some(i.vpc_security_group_ids().join(",")),
         Field::SubnetGroup => i.db_subnet_group_name().map(str::to_string),
         Field::ParameterGroup => i.db_parameter_group_name().map(str::to_string),
-        Field::ClusterParameterGroup => None,
+        Field::CopyTagsToSnapshot => i.copy_tags_to_snapshot().map(|v| v.to_string()),
+        Field::CaCertificate => i.ca_certificate_identifier().map(str::to_string),
+        Field::LogExports => i
+            .cloudwatch_logs_export_configuration()
+            .map(|c| c.enable_log_types().join(",")),
+        Field::PerformanceInsights => i.enable_performance_insights().map(|v| v.to_string()),
+        Field::PerformanceInsightsRetention => i
+            .performance_insights_retention_period()
+            .map(|v| v.to_string()),
+        Field::PerformanceInsightsKmsKey => i.performance_insights_kms_key_id().map(str::to_string),
+        Field::MonitoringInterval => i.monitoring_interval().map(|v| v.to_string()),
+        Field::MonitoringRole => i.monitoring_role_arn().map(str::to_string),
+        Field::ClusterParameterGroup | Field::ServerlessV2 => None,
         Field::Credentials => i.manage_master_user_password().map(|m| {
             format!(
                 "managed={m} password={}",
@@ -388,6 +457,13 @@ fn cluster_sent(i: &ModifyDbClusterInput, f: Field) -> Option<String> {
         Field::BackupWindow => i.preferred_backup_window().map(str::to_string),
         Field::SecurityGroups => Some(i.vpc_security_group_ids().join(",")),
         Field::ClusterParameterGroup => i.db_cluster_parameter_group_name().map(str::to_string),
+        Field::CopyTagsToSnapshot => i.copy_tags_to_snapshot().map(|v| v.to_string()),
+        Field::LogExports => i
+            .cloudwatch_logs_export_configuration()
+            .map(|c| c.enable_log_types().join(",")),
+        Field::ServerlessV2 => i
+            .serverless_v2_scaling_configuration()
+            .map(|c| format!("{:?}-{:?}", c.min_capacity(), c.max_capacity())),
         Field::Credentials => i.manage_master_user_password().map(|m| {
             format!(
                 "managed={m} password={}",
@@ -404,6 +480,10 @@ fn expected(f: Field, v: &Value) -> String {
         (Field::SecurityGroups, _) => "sg-b".into(),
         (Field::SubnetGroup, _) => "t-b".into(),
         (Field::ParameterGroup, _) => "t-pg".into(),
+        (Field::MonitoringRole, _) => "arn:aws:iam::1:role/mon".into(),
+        // The live side exports `error`; the files want `error` and `slowquery`.
+        (Field::LogExports, _) => "slowquery".into(),
+        (Field::ServerlessV2, _) => "Some(1.0)-Some(32.0)".into(),
         (Field::ClusterParameterGroup, _) => "t-cpg".into(),
         (Field::Credentials, _) => "managed=false password=true".into(),
         (_, Value::Str(s)) => s.clone(),
@@ -457,6 +537,7 @@ async fn every_in_place_change_is_carried_by_the_modify_request() {
                 before: Some(&before),
                 parameter_group: Some("t-pg".into()),
                 cluster_parameter_group: Some("t-cpg".into()),
+                monitoring_role_arn: Some("arn:aws:iam::1:role/mon".into()),
             };
             let changed = vec![a.name.to_string()];
             let sent = if kind == Kind::Cluster {
@@ -510,6 +591,7 @@ async fn the_create_requests_carry_every_attribute_they_take() {
         security_group_ids: vec!["sg-b".into()],
         password: Some(Password::new("x")),
         parameter_group: Some("t-pg".into()),
+        monitoring_role_arn: Some("arn:aws:iam::1:role/mon".into()),
     };
     super::rds::create_instance_request(&client, &n)
         .send()
@@ -545,6 +627,30 @@ async fn the_create_requests_carry_every_attribute_they_take() {
                     .set_vpc_security_group_ids(Some(i.vpc_security_group_ids().to_vec()))
                     .set_db_subnet_group_name(i.db_subnet_group_name().map(str::to_string))
                     .set_db_parameter_group_name(i.db_parameter_group_name().map(str::to_string))
+                    .set_copy_tags_to_snapshot(i.copy_tags_to_snapshot())
+                    .set_ca_certificate_identifier(
+                        i.ca_certificate_identifier().map(str::to_string),
+                    )
+                    .set_cloudwatch_logs_export_configuration(Some(
+                        aws_sdk_rds::types::CloudwatchLogsExportConfiguration::builder()
+                            .set_enable_log_types(Some(
+                                i.enable_cloudwatch_logs_exports()
+                                    .iter()
+                                    .filter(|l| *l != "error")
+                                    .cloned()
+                                    .collect(),
+                            ))
+                            .build(),
+                    ))
+                    .set_enable_performance_insights(i.enable_performance_insights())
+                    .set_performance_insights_retention_period(
+                        i.performance_insights_retention_period(),
+                    )
+                    .set_performance_insights_kms_key_id(
+                        i.performance_insights_kms_key_id().map(str::to_string),
+                    )
+                    .set_monitoring_interval(i.monitoring_interval())
+                    .set_monitoring_role_arn(i.monitoring_role_arn().map(str::to_string))
                     .build()
                     .unwrap();
                 instance_sent(&m, f)
@@ -650,6 +756,13 @@ async fn the_create_requests_carry_every_attribute_they_take() {
     assert_eq!(c.database_name(), Some("database_name-2"));
     assert!(c.kms_key_id().is_some_and(|k| k.contains("bbbbbbbb")));
     assert_eq!(c.db_cluster_parameter_group_name(), Some("t-cpg"));
+    assert_eq!(c.copy_tags_to_snapshot(), Some(true));
+    assert_eq!(c.enable_cloudwatch_logs_exports(), ["error", "slowquery"]);
+    let v2 = c.serverless_v2_scaling_configuration().unwrap();
+    assert_eq!(
+        (v2.min_capacity(), v2.max_capacity()),
+        (Some(1.0), Some(32.0))
+    );
     let m = full(Kind::ClusterInstance);
     let (seen, rule) = recording!(
         create_db_instance,

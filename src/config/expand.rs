@@ -278,6 +278,16 @@ pub fn parameter_group_name(env: &str, name: &str, family: &str) -> String {
     format!("{env}-{name}-{}", family.replace('.', "-")).to_ascii_lowercase()
 }
 
+/// A role named by a database (`monitoring_role`): an `iam_role` of this environment, or an
+/// ARN.
+pub fn role_ref(role: &str) -> Value {
+    if role.starts_with("arn:") {
+        Value::str(role)
+    } else {
+        Value::str(Address::new("iam_role", role).as_str())
+    }
+}
+
 /// A database's `parameter_group` or `cluster_parameter_group`: the address of a group of this
 /// environment, or, for a name the files do not declare, that existing group's AWS name.
 pub fn group_ref(kind: Kind, declared: &[String], name: &str) -> Value {
@@ -398,6 +408,10 @@ fn instance(
             Value::Bool(s.allow_major_version_upgrade),
         )
         .with("allow_reboot", Value::Bool(s.allow_reboot))
+        .with(
+            "copy_tags_to_snapshot",
+            Value::Bool(s.copy_tags_to_snapshot),
+        )
         .with("apply_immediately", Value::Bool(s.apply_immediately))
         .with("skip_final_snapshot", Value::Bool(s.skip_final_snapshot))
         .with("tags", tags.clone());
@@ -417,6 +431,25 @@ fn instance(
                 .as_deref()
                 .map(|g| group_ref(Kind::ParameterGroup, &cfg.declared_parameter_groups, g)),
         ),
+        ("log_exports", s.log_exports.clone().map(Value::set)),
+        (
+            "performance_insights",
+            s.performance_insights.map(Value::Bool),
+        ),
+        (
+            "performance_insights_retention_days",
+            s.performance_insights_retention_days.map(Value::Int),
+        ),
+        (
+            "performance_insights_kms_key",
+            s.performance_insights_kms_key.clone().map(Value::Str),
+        ),
+        ("monitoring_interval", s.monitoring_interval.map(Value::Int)),
+        (
+            "monitoring_role",
+            s.monitoring_role.as_deref().map(role_ref),
+        ),
+        ("ca_certificate", s.ca_certificate.clone().map(Value::Str)),
         ("db_name", s.db_name.clone().map(Value::Str)),
         (
             "backup_retention_days",

@@ -2,7 +2,7 @@
 
 use super::engines;
 use super::expand::{
-    db_subnet_group_address, generated_secret, group_ref, iam_roles, secret_address,
+    db_subnet_group_address, generated_secret, group_ref, iam_roles, role_ref, secret_address,
     GeneratedSecret,
 };
 use super::load::Config;
@@ -36,6 +36,29 @@ pub fn replica(cfg: &Config, name: &str, s: &ReplicaConfig, tags: &Value) -> Res
             s.parameter_group
                 .as_deref()
                 .map(|g| group_ref(Kind::ParameterGroup, &cfg.declared_parameter_groups, g)),
+        ),
+        ("log_exports", s.log_exports.clone().map(Value::set)),
+        (
+            "performance_insights",
+            s.performance_insights.map(Value::Bool),
+        ),
+        (
+            "performance_insights_retention_days",
+            s.performance_insights_retention_days.map(Value::Int),
+        ),
+        (
+            "performance_insights_kms_key",
+            s.performance_insights_kms_key.clone().map(Value::Str),
+        ),
+        ("monitoring_interval", s.monitoring_interval.map(Value::Int)),
+        (
+            "monitoring_role",
+            s.monitoring_role.as_deref().map(role_ref),
+        ),
+        ("ca_certificate", s.ca_certificate.clone().map(Value::Str)),
+        (
+            "copy_tags_to_snapshot",
+            s.copy_tags_to_snapshot.map(Value::Bool),
         ),
         (
             "security_groups",
@@ -135,6 +158,10 @@ pub fn cluster(
             Value::Bool(s.allow_major_version_upgrade),
         )
         .with("allow_reboot", Value::Bool(s.allow_reboot))
+        .with(
+            "copy_tags_to_snapshot",
+            Value::Bool(s.copy_tags_to_snapshot),
+        )
         .with("apply_immediately", Value::Bool(s.apply_immediately))
         .with("skip_final_snapshot", Value::Bool(s.skip_final_snapshot))
         .with("tags", tags.clone());
@@ -142,6 +169,19 @@ pub fn cluster(
         ("engine_version", s.engine_version.clone().map(Value::Str)),
         ("kms_key", s.kms_key.clone().map(Value::Str)),
         ("database_name", s.database_name.clone().map(Value::Str)),
+        ("log_exports", s.log_exports.clone().map(Value::set)),
+        (
+            "serverless_v2",
+            s.serverless_v2.map(|v| {
+                Value::Map(
+                    [
+                        ("min_capacity".to_string(), v.min_capacity.to_string()),
+                        ("max_capacity".to_string(), v.max_capacity.to_string()),
+                    ]
+                    .into(),
+                )
+            }),
+        ),
         (
             "cluster_parameter_group",
             s.cluster_parameter_group.as_deref().map(|g| {

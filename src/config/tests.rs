@@ -377,3 +377,67 @@ fn iam_roles_are_checked() {
         ]
     );
 }
+
+#[test]
+fn storage_performance_monitoring_and_logs_are_checked_with_their_places() {
+    let p = problems(&instance(
+        "storage_type = \"gp2\"\niops = 3000\nstorage_throughput = 500\nlog_exports = [\"postgresql\", \"slowquery\"]\nperformance_insights_retention_days = 30\nmonitoring_interval = 7\n",
+    ));
+    assert_eq!(
+        p,
+        [
+            "a.toml:10:8: iops needs storage_type gp3, io1 or io2, not gp2",
+            "a.toml:11:22: storage_throughput is for gp3 storage only",
+            "a.toml:12:30: postgres has no log `slowquery` to export",
+            "a.toml:13:39: 30 days is not a Performance Insights retention",
+            "a.toml:14:23: 7 is not an enhanced monitoring interval",
+        ]
+    );
+    let p = problems(&instance("monitoring_interval = 60\n"));
+    assert_eq!(
+        p,
+        ["a.toml:9:23: enhanced monitoring needs a monitoring_role"]
+    );
+    let p = problems(&format!(
+        "{}monitoring_interval = 60\nmonitoring_role = \"s3\"\n\n[iam_role.s3]\n",
+        instance("")
+    ));
+    assert_eq!(
+        p,
+        ["a.toml:10:19: iam_role `s3` is assumed by rds.amazonaws.com, but enhanced monitoring assumes it as monitoring.rds.amazonaws.com"]
+    );
+    let ok = format!(
+        "{}storage_type = \"gp3\"\niops = 12000\nstorage_throughput = 500\nmonitoring_interval = 60\nmonitoring_role = \"mon\"\nperformance_insights_retention_days = 93\n\n[iam_role.mon]\nassumed_by = \"monitoring.rds.amazonaws.com\"\n",
+        instance("")
+    );
+    assert_eq!(problems(&ok), Vec::<String>::new());
+}
+
+#[test]
+fn serverless_members_need_the_cluster_capacity_range() {
+    let cluster = |extra: &str| {
+        format!(
+            "{VPC}\n[cluster.c]\nengine = \"aurora-postgresql\"\nvpc = \"main\"\n{extra}\n[[cluster.c.instance]]\nname = \"a\"\ninstance_class = \"db.serverless\"\n"
+        )
+    };
+    let p = problems(&cluster(""));
+    assert_eq!(
+        p,
+        ["a.toml:10:18: a db.serverless member needs the cluster's serverless_v2 capacity range"]
+    );
+    let p = problems(&cluster(
+        "serverless_v2 = { min_capacity = 0.3, max_capacity = 300 }\n",
+    ));
+    assert_eq!(p.len(), 2, "{p:?}");
+    assert!(
+        p[0].contains("min_capacity 0.3 is not a Serverless v2 capacity"),
+        "{p:?}"
+    );
+    assert!(p[1].contains("max_capacity 300"), "{p:?}");
+    assert_eq!(
+        problems(&cluster(
+            "serverless_v2 = { min_capacity = 0.5, max_capacity = 16 }\n"
+        )),
+        Vec::<String>::new()
+    );
+}

@@ -112,6 +112,32 @@ pub struct ReplicaConfig {
     /// true: apply may reboot it when parameter changes need a reboot (before its source).
     #[serde(default)]
     pub allow_reboot: bool,
+    /// Export these logs to CloudWatch Logs (names per engine, e.g. `error`, `slowquery`,
+    /// `postgresql`); unset, not managed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub log_exports: Option<Vec<String>>,
+    /// Performance Insights on or off; unset, not managed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub performance_insights: Option<bool>,
+    /// Days of Performance Insights data: 7, or a multiple of 31 up to 731.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub performance_insights_retention_days: Option<i64>,
+    /// KMS key (id, ARN or alias) for Performance Insights data.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub performance_insights_kms_key: Option<String>,
+    /// Enhanced monitoring every N seconds: 0 (off), 1, 5, 10, 15, 30 or 60.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub monitoring_interval: Option<i64>,
+    /// The role enhanced monitoring uses: an `iam_role` of this environment (assumed by
+    /// `monitoring.rds.amazonaws.com`) or a role ARN; required when `monitoring_interval` > 0.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub monitoring_role: Option<String>,
+    /// The CA of the server certificate, e.g. `rds-ca-rsa2048-g1`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ca_certificate: Option<String>,
+    /// Snapshots carry the replica's tags; unset, AWS's default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub copy_tags_to_snapshot: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub multi_az: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -206,6 +232,16 @@ pub struct ClusterConfig {
     /// true: apply may reboot the members, one at a time, when parameter changes need it.
     #[serde(default)]
     pub allow_reboot: bool,
+    /// Export these logs to CloudWatch Logs (e.g. `postgresql`, `audit`, `error`); unset, not
+    /// managed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub log_exports: Option<Vec<String>>,
+    /// Default true: cluster snapshots carry the cluster's tags.
+    #[serde(default = "yes")]
+    pub copy_tags_to_snapshot: bool,
+    /// Aurora Serverless v2 capacity range in ACUs; the members then use `db.serverless`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub serverless_v2: Option<ServerlessV2Config>,
     #[serde(default)]
     pub apply_immediately: bool,
     /// false: deleting the cluster takes a final cluster snapshot first.
@@ -216,6 +252,16 @@ pub struct ClusterConfig {
     /// Member instances: the first is the writer, the rest are readers.
     #[serde(default)]
     pub instance: Vec<ClusterMemberConfig>,
+}
+
+/// `serverless_v2 = { min_capacity = 0.5, max_capacity = 16 }`
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ServerlessV2Config {
+    /// Minimum ACUs, from 0 (or 0.5 on older engine versions) in steps of 0.5.
+    pub min_capacity: f64,
+    /// Maximum ACUs, up to 256, at least `min_capacity`.
+    pub max_capacity: f64,
 }
 
 /// `[[cluster.NAME.instance]]`: identifier `<cluster identifier>-<name>`.
@@ -465,6 +511,32 @@ pub struct InstanceConfig {
     /// Multi-AZ without a forced failover) when parameter changes need a reboot.
     #[serde(default)]
     pub allow_reboot: bool,
+    /// Export these logs to CloudWatch Logs (names per engine, e.g. `error`, `slowquery`,
+    /// `postgresql`); unset, not managed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub log_exports: Option<Vec<String>>,
+    /// Performance Insights on or off; unset, not managed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub performance_insights: Option<bool>,
+    /// Days of Performance Insights data: 7, or a multiple of 31 up to 731.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub performance_insights_retention_days: Option<i64>,
+    /// KMS key (id, ARN or alias) for Performance Insights data.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub performance_insights_kms_key: Option<String>,
+    /// Enhanced monitoring every N seconds: 0 (off), 1, 5, 10, 15, 30 or 60.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub monitoring_interval: Option<i64>,
+    /// The role enhanced monitoring uses: an `iam_role` of this environment (assumed by
+    /// `monitoring.rds.amazonaws.com`) or a role ARN; required when `monitoring_interval` > 0.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub monitoring_role: Option<String>,
+    /// The CA of the server certificate, e.g. `rds-ca-rsa2048-g1`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ca_certificate: Option<String>,
+    /// Default true: snapshots carry the instance's tags.
+    #[serde(default = "yes")]
+    pub copy_tags_to_snapshot: bool,
     /// false: modifications wait for the maintenance window.
     #[serde(default)]
     pub apply_immediately: bool,

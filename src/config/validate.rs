@@ -47,6 +47,7 @@ pub fn validate(cfg: &Config) -> Vec<Diagnostic> {
     duplicates(&cfg.iam_roles, "iam_role", &mut d);
     super::validate_db::check(cfg, &vpcs, &mut d);
     super::validate_groups::check(cfg, &mut d);
+    super::validate_fields::check(cfg, &mut d);
     d
 }
 

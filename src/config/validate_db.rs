@@ -240,6 +240,9 @@ fn check_cluster(
             );
         }
         seen.push(m.name.clone());
-        check_class(&m.instance_class, o, &["instance", &i, "instance_class"], d);
+        // Aurora Serverless v2 members (checked against the cluster's serverless_v2 elsewhere).
+        if m.instance_class != "db.serverless" {
+            check_class(&m.instance_class, o, &["instance", &i, "instance_class"], d);
+        }
     }
 }

@@ -75,6 +75,19 @@ pub enum Field {
     Credentials,
     /// DBParameterGroupName.
     ParameterGroup,
+    CopyTagsToSnapshot,
+    /// CACertificateIdentifier.
+    CaCertificate,
+    /// CloudwatchLogsExportConfiguration (enable what the files add, disable what they drop).
+    LogExports,
+    /// EnablePerformanceInsights.
+    PerformanceInsights,
+    PerformanceInsightsRetention,
+    PerformanceInsightsKmsKey,
+    MonitoringInterval,
+    MonitoringRole,
+    /// ServerlessV2ScalingConfiguration.
+    ServerlessV2,
     /// DBClusterParameterGroupName.
     ClusterParameterGroup,
 }
@@ -242,6 +255,17 @@ const INSTANCE: &[Attr] = &[
     modify("preferred_backup_window", F::BackupWindow),
     modify("auto_minor_version_upgrade", F::AutoMinorVersionUpgrade),
     modify("parameter_group", F::ParameterGroup).when(When::AfterReboot),
+    modify("copy_tags_to_snapshot", F::CopyTagsToSnapshot),
+    modify("ca_certificate", F::CaCertificate).when(When::Window),
+    modify("log_exports", F::LogExports),
+    modify("performance_insights", F::PerformanceInsights),
+    modify(
+        "performance_insights_retention_days",
+        F::PerformanceInsightsRetention,
+    ),
+    modify("performance_insights_kms_key", F::PerformanceInsightsKmsKey).cmp(Compare::KmsKey),
+    modify("monitoring_interval", F::MonitoringInterval),
+    modify("monitoring_role", F::MonitoringRole),
     local("allow_reboot"),
     local("allow_major_version_upgrade"),
     local("apply_immediately"),
@@ -273,6 +297,17 @@ const REPLICA: &[Attr] = &[
     modify("preferred_backup_window", F::BackupWindow).after_create(),
     modify("auto_minor_version_upgrade", F::AutoMinorVersionUpgrade),
     modify("parameter_group", F::ParameterGroup).when(When::AfterReboot),
+    modify("copy_tags_to_snapshot", F::CopyTagsToSnapshot),
+    modify("ca_certificate", F::CaCertificate).when(When::Window),
+    modify("log_exports", F::LogExports),
+    modify("performance_insights", F::PerformanceInsights),
+    modify(
+        "performance_insights_retention_days",
+        F::PerformanceInsightsRetention,
+    ),
+    modify("performance_insights_kms_key", F::PerformanceInsightsKmsKey).cmp(Compare::KmsKey),
+    modify("monitoring_interval", F::MonitoringInterval),
+    modify("monitoring_role", F::MonitoringRole),
     local("allow_reboot"),
     local("apply_immediately"),
     TAGS,
@@ -302,6 +337,9 @@ const CLUSTER: &[Attr] = &[
     modify("preferred_maintenance_window", F::MaintenanceWindow),
     modify("preferred_backup_window", F::BackupWindow),
     modify("cluster_parameter_group", F::ClusterParameterGroup).when(When::AfterReboot),
+    modify("copy_tags_to_snapshot", F::CopyTagsToSnapshot),
+    modify("log_exports", F::LogExports),
+    modify("serverless_v2", F::ServerlessV2),
     local("allow_reboot"),
     local("allow_major_version_upgrade"),
     local("apply_immediately"),

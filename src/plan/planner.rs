@@ -363,11 +363,15 @@ fn follow_replaced(d: &Resource, l: &Resource, replaced: &BTreeSet<Address>, c: 
 
 /// A KMS key given as an alias must resolve (the reader asks KMS once per key per run).
 fn check_kms_key(d: &Resource, live: &Live, errors: &mut Vec<PlanError>) {
-    if let Some(k) = d.str("kms_key") {
-        if is_alias(k) && !live.kms_keys.contains_key(k) {
+    for attr in ["kms_key", "performance_insights_kms_key"] {
+        let Some(k) = d.str(attr) else { continue };
+        let known = errors
+            .iter()
+            .any(|e| e.address == d.address && e.message.contains(&format!("{attr} \"{k}\"")));
+        if is_alias(k) && !live.kms_keys.contains_key(k) && !known {
             errors.push(PlanError {
                 address: d.address.clone(),
-                message: format!("{}: kms_key \"{k}\" could not be resolved to a KMS key (kms:DescribeKey)", d.address),
+                message: format!("{}: {attr} \"{k}\" could not be resolved to a KMS key (kms:DescribeKey)", d.address),
                 help: "check the alias exists in this account and region, and that rdsplan may call kms:DescribeKey on it".into(),
             });
         }

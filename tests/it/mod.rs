@@ -3,6 +3,7 @@ mod aws_rules;
 mod cli;
 mod databases;
 mod drift;
+mod fields;
 mod import;
 mod parameters;
 mod postgres;

@@ -1,0 +1,236 @@
+//! Checks for storage performance, monitoring, Performance Insights, log exports and
+//! Serverless v2: what AWS would refuse at apply, refused at validation with the place.
+
+use super::diag::Diagnostic;
+use super::load::{Config, Origin};
+use super::validate::check_ref;
+use std::collections::BTreeMap;
+
+/// The monitoring-related fields of an instance or replica.
+struct Observed<'a> {
+    engine: Option<&'a str>,
+    storage_type: Option<&'a str>,
+    iops: Option<i64>,
+    storage_throughput: Option<i64>,
+    log_exports: Option<&'a [String]>,
+    performance_insights_retention_days: Option<i64>,
+    monitoring_interval: Option<i64>,
+    monitoring_role: Option<&'a str>,
+}
+
+pub(super) fn check(cfg: &Config, d: &mut Vec<Diagnostic>) {
+    let roles: BTreeMap<&str, _> = cfg.iam_roles.iter().map(|r| (r.name.as_str(), r)).collect();
+    for i in &cfg.instances {
+        let s = &i.spec;
+        let o = Observed {
+            engine: Some(&s.engine),
+            storage_type: s.storage_type.as_deref(),
+            iops: s.iops,
+            storage_throughput: s.storage_throughput,
+            log_exports: s.log_exports.as_deref(),
+            performance_insights_retention_days: s.performance_insights_retention_days,
+            monitoring_interval: s.monitoring_interval,
+            monitoring_role: s.monitoring_role.as_deref(),
+        };
+        check_observed(cfg, &roles, &o, &i.origin, d);
+    }
+    for r in &cfg.replicas {
+        let s = &r.spec;
+        let source = s
+            .source
+            .strip_prefix("instance.")
+            .and_then(|n| cfg.instances.iter().find(|i| i.name == n));
+        let o = Observed {
+            engine: source.map(|i| i.spec.engine.as_str()),
+            storage_type: s
+                .storage_type
+                .as_deref()
+                .or(source.and_then(|i| i.spec.storage_type.as_deref())),
+            iops: s.iops,
+            storage_throughput: s.storage_throughput,
+            log_exports: s.log_exports.as_deref(),
+            performance_insights_retention_days: s.performance_insights_retention_days,
+            monitoring_interval: s.monitoring_interval,
+            monitoring_role: s.monitoring_role.as_deref(),
+        };
+        check_observed(cfg, &roles, &o, &r.origin, d);
+    }
+    for c in &cfg.clusters {
+        let s = &c.spec;
+        if let Some(l) = &s.log_exports {
+            check_logs(&s.engine, l, &c.origin, d);
+        }
+        if let Some(v) = s.serverless_v2 {
+            let steps = |x: f64| (x * 2.0).fract() == 0.0;
+            if !(0.0..=256.0).contains(&v.min_capacity) || !steps(v.min_capacity) {
+                d.push(
+                    Diagnostic::at(
+                        c.origin.place(&["serverless_v2", "min_capacity"]),
+                        format!(
+                            "min_capacity {} is not a Serverless v2 capacity",
+                            v.min_capacity
+                        ),
+                    )
+                    .help("ACUs from 0 to 256 in steps of 0.5"),
+                );
+            }
+            if !(1.0..=256.0).contains(&v.max_capacity)
+                || !steps(v.max_capacity)
+                || v.max_capacity < v.min_capacity
+            {
+                d.push(
+                    Diagnostic::at(
+                        c.origin.place(&["serverless_v2", "max_capacity"]),
+                        format!(
+                            "max_capacity {} is not a Serverless v2 capacity of at least min_capacity {}",
+                            v.max_capacity, v.min_capacity
+                        ),
+                    )
+                    .help("ACUs from 1 to 256 in steps of 0.5, at least min_capacity"),
+                );
+            }
+        }
+        for (n, m) in s.instance.iter().enumerate() {
+            if m.instance_class == "db.serverless" && s.serverless_v2.is_none() {
+                let n = n.to_string();
+                d.push(
+                    Diagnostic::at(
+                        c.origin.place(&["instance", &n, "instance_class"]),
+                        "a db.serverless member needs the cluster's serverless_v2 capacity range",
+                    )
+                    .help("add serverless_v2 = { min_capacity = 0.5, max_capacity = 16 } to the cluster"),
+                );
+            }
+        }
+    }
+}
+
+fn check_observed(
+    cfg: &Config,
+    roles: &BTreeMap<&str, &super::load::Decl<super::types::IamRoleConfig>>,
+    o: &Observed,
+    origin: &Origin,
+    d: &mut Vec<Diagnostic>,
+) {
+    if o.iops.is_some() && !matches!(o.storage_type, Some("gp3" | "io1" | "io2")) {
+        d.push(
+            Diagnostic::at(
+                origin.place(&["iops"]),
+                format!(
+                    "iops needs storage_type gp3, io1 or io2, not {}",
+                    o.storage_type.unwrap_or("the default (gp2)")
+                ),
+            )
+            .help("set storage_type = \"gp3\" (or io1/io2), or remove iops"),
+        );
+    }
+    if o.storage_throughput.is_some() && o.storage_type != Some("gp3") {
+        d.push(
+            Diagnostic::at(
+                origin.place(&["storage_throughput"]),
+                "storage_throughput is for gp3 storage only",
+            )
+            .help("set storage_type = \"gp3\", or remove storage_throughput"),
+        );
+    }
+    if let (Some(e), Some(l)) = (o.engine, o.log_exports) {
+        check_logs(e, l, origin, d);
+    }
+    if let Some(r) = o.performance_insights_retention_days {
+        if r != 7 && !(r % 31 == 0 && (31..=731).contains(&r)) {
+            d.push(
+                Diagnostic::at(
+                    origin.place(&["performance_insights_retention_days"]),
+                    format!("{r} days is not a Performance Insights retention"),
+                )
+                .help("7 (the free tier), or a multiple of 31 up to 731"),
+            );
+        }
+    }
+    if let Some(n) = o.monitoring_interval {
+        if ![0, 1, 5, 10, 15, 30, 60].contains(&n) {
+            d.push(
+                Diagnostic::at(
+                    origin.place(&["monitoring_interval"]),
+                    format!("{n} is not an enhanced monitoring interval"),
+                )
+                .help("one of 0 (off), 1, 5, 10, 15, 30, 60 seconds"),
+            );
+        } else if n > 0 && o.monitoring_role.is_none() {
+            d.push(
+                Diagnostic::at(
+                    origin.place(&["monitoring_interval"]),
+                    "enhanced monitoring needs a monitoring_role",
+                )
+                .help("add monitoring_role = \"NAME\" (an iam_role assumed by monitoring.rds.amazonaws.com) or a role ARN"),
+            );
+        }
+    }
+    if let Some(role) = o.monitoring_role.filter(|r| !r.starts_with("arn:")) {
+        if check_ref(
+            roles,
+            &cfg.declared_roles,
+            role,
+            "iam_role",
+            origin,
+            &["monitoring_role"],
+            d,
+        ) {
+            let assumed = &roles[role].spec.assumed_by;
+            if assumed != "monitoring.rds.amazonaws.com" {
+                d.push(
+                    Diagnostic::at(
+                        origin.place(&["monitoring_role"]),
+                        format!("iam_role `{role}` is assumed by {assumed}, but enhanced monitoring assumes it as monitoring.rds.amazonaws.com"),
+                    )
+                    .help(format!("set assumed_by = \"monitoring.rds.amazonaws.com\" on iam_role.{role}")),
+                );
+            }
+        }
+    }
+}
+
+/// CloudWatch Logs export names each engine offers.
+fn log_names(engine: &str) -> &'static [&'static str] {
+    match engine {
+        "mysql" | "mariadb" => &[
+            "audit",
+            "error",
+            "general",
+            "slowquery",
+            "iam-db-auth-error",
+        ],
+        "postgres" => &["postgresql", "upgrade", "iam-db-auth-error"],
+        "aurora-mysql" => &[
+            "audit",
+            "error",
+            "general",
+            "slowquery",
+            "iam-db-auth-error",
+            "instance",
+        ],
+        "aurora-postgresql" => &["postgresql", "iam-db-auth-error", "instance"],
+        e if e.starts_with("oracle") => &["alert", "audit", "listener", "trace", "oemagent"],
+        e if e.starts_with("sqlserver") => &["agent", "error"],
+        _ => &[],
+    }
+}
+
+fn check_logs(engine: &str, logs: &[String], origin: &Origin, d: &mut Vec<Diagnostic>) {
+    let names = log_names(engine);
+    if names.is_empty() {
+        return;
+    }
+    for (i, l) in logs.iter().enumerate() {
+        if !names.contains(&l.as_str()) {
+            let i = i.to_string();
+            d.push(
+                Diagnostic::at(
+                    origin.place(&["log_exports", &i]),
+                    format!("{engine} has no log `{l}` to export"),
+                )
+                .help(format!("{engine} exports: {}", names.join(", "))),
+            );
+        }
+    }
+}
