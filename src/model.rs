@@ -30,6 +30,7 @@ pub enum Kind {
     IamRole,
     ParameterGroup,
     ClusterParameterGroup,
+    OptionGroup,
     Secret,
     Instance,
     Replica,
@@ -49,6 +50,7 @@ impl Kind {
             Kind::IamRole => "iam_role",
             Kind::ParameterGroup => "parameter_group",
             Kind::ClusterParameterGroup => "cluster_parameter_group",
+            Kind::OptionGroup => "option_group",
             Kind::Secret => "secret",
             Kind::Instance => "instance",
             Kind::Replica => "replica",
@@ -69,6 +71,7 @@ impl Kind {
             Kind::IamRole => "an IAM role",
             Kind::ParameterGroup => "a DB parameter group",
             Kind::ClusterParameterGroup => "a DB cluster parameter group",
+            Kind::OptionGroup => "an option group",
             Kind::Secret => "a secret",
             Kind::Instance => "an RDS instance",
             Kind::Replica => "an RDS read replica",
@@ -90,7 +93,10 @@ impl Kind {
     /// groups, whose AWS names carry their family, so that the databases move to the new group
     /// before the old one (which AWS refuses to delete while in use) goes.
     pub fn create_before_destroy(self) -> bool {
-        matches!(self, Kind::ParameterGroup | Kind::ClusterParameterGroup)
+        matches!(
+            self,
+            Kind::ParameterGroup | Kind::ClusterParameterGroup | Kind::OptionGroup
+        )
     }
 
     /// Whether deleting this kind destroys data (and so deserves a `DATA LOSS` warning).
@@ -403,6 +409,7 @@ pub const REFERENCE_ATTRS: &[&str] = &[
     "secret",
     "parameter_group",
     "cluster_parameter_group",
+    "option_group",
     "monitoring_role",
 ];
 
@@ -417,6 +424,7 @@ pub fn is_address(s: &str) -> bool {
         "iam_role.",
         "parameter_group.",
         "cluster_parameter_group.",
+        "option_group.",
     ]
     .iter()
     .any(|p| s.starts_with(p))

@@ -194,6 +194,7 @@ pub(super) async fn instance(
                     password,
                     parameter_group: group(ctx, d, "parameter_group"),
                     monitoring_role_arn: role_arn(ctx, d),
+                    option_group: group(ctx, d, "option_group"),
                 },
             )
             .await?;
@@ -213,6 +214,7 @@ pub(super) async fn instance(
                 parameter_group: group(ctx, d, "parameter_group"),
                 cluster_parameter_group: None,
                 monitoring_role_arn: role_arn(ctx, d),
+                option_group: group(ctx, d, "option_group"),
             };
             modify::modify_instance(rds, d, changed, &r).await?;
             retag(ctx, d, b, changed).await?;
@@ -251,6 +253,7 @@ pub(super) async fn replica(
             let refs = aws::rds::ReplicaRefs {
                 parameter_group: group(ctx, d, "parameter_group"),
                 monitoring_role_arn: role_arn(ctx, d),
+                option_group: group(ctx, d, "option_group"),
             };
             aws::rds::create_replica(rds, &ctx.env, d, &source, sg_ids.clone(), refs).await?;
             let live = aws::rds::wait_available(rds, addr, &d.name, ctx.timeout).await?;
@@ -272,6 +275,7 @@ pub(super) async fn replica(
                 before: Some(b),
                 parameter_group: group(ctx, d, "parameter_group"),
                 monitoring_role_arn: role_arn(ctx, d),
+                option_group: group(ctx, d, "option_group"),
                 ..Resolved::default()
             };
             modify::modify_instance(rds, d, changed, &r).await?;

@@ -230,6 +230,7 @@ pub async fn apply(clients: &Clients, plan: &Plan, live: &Live, opts: &Options) 
                 Kind::DbSubnetGroup
                 | Kind::ParameterGroup
                 | Kind::ClusterParameterGroup
+                | Kind::OptionGroup
                 | Kind::Instance
                 | Kind::Secret
                 | Kind::Replica
@@ -560,6 +561,18 @@ async fn upsert(
             let old = retag.then_some(&old_tags);
             aws::iam::ensure_role(&ctx.clients.iam, env, d, old).await?
         }
+        Kind::OptionGroup => {
+            let rds = &ctx.clients.rds;
+            if before.is_none() {
+                aws::options::create(rds, env, d).await?;
+            }
+            let changed = aws::options::converge(rds, d).await?;
+            if let (true, Some(arn)) = (retag, &live_id) {
+                aws::rds::set_tags(rds, addr, arn, &old_tags, &tags).await?;
+            }
+            ctx.record(&d.address, &d.name, &d.name);
+            return Ok(changed.then(|| "options changed".to_string()));
+        }
         Kind::ParameterGroup | Kind::ClusterParameterGroup => {
             let rds = &ctx.clients.rds;
             if before.is_none() {
@@ -694,6 +707,7 @@ async fn delete(ctx: &Ctx, l: &Resource, c: &Change) -> Result<Option<String>, A
         Kind::ParameterGroup | Kind::ClusterParameterGroup => {
             aws::parameters::delete(&ctx.clients.rds, l.kind, addr, &l.name).await?
         }
+        Kind::OptionGroup => aws::options::delete(&ctx.clients.rds, addr, &l.name).await?,
         Kind::Instance | Kind::Cluster => {
             let snapshot = (c.final_snapshot != Some(false)).then(|| {
                 if let Some(id) = &c.final_snapshot_id {

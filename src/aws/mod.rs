@@ -7,6 +7,7 @@ pub mod iam;
 pub mod kms;
 pub mod lock;
 pub mod modify;
+pub mod options;
 pub mod parameters;
 pub mod rds;
 pub mod rds_cluster;

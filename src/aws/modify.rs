@@ -27,6 +27,8 @@ pub struct Resolved<'a> {
     pub cluster_parameter_group: Option<String>,
     /// The ARN of the enhanced monitoring role.
     pub monitoring_role_arn: Option<String>,
+    /// The option group's AWS name.
+    pub option_group: Option<String>,
 }
 
 /// CloudwatchLogsExportConfiguration from the live exports to the desired ones.
@@ -167,6 +169,11 @@ pub fn instance_field(
                 .clone()
                 .ok_or_else(|| missing(d, "parameter group"))?,
         ),
+        Field::OptionGroup => req.option_group_name(
+            r.option_group
+                .clone()
+                .ok_or_else(|| missing(d, "option group"))?,
+        ),
         Field::CopyTagsToSnapshot => req.copy_tags_to_snapshot(b("copy_tags_to_snapshot")?),
         Field::CaCertificate => req.ca_certificate_identifier(s("ca_certificate")?),
         Field::LogExports => req.cloudwatch_logs_export_configuration(log_exports(d, r)),
@@ -230,6 +237,7 @@ pub fn cluster_field(
         Field::LogExports => req.cloudwatch_logs_export_configuration(log_exports(d, r)),
         Field::ServerlessV2 => req.set_serverless_v2_scaling_configuration(serverless_v2(d)),
         Field::InstanceClass
+        | Field::OptionGroup
         | Field::CaCertificate
         | Field::PerformanceInsights
         | Field::PerformanceInsightsRetention

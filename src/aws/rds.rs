@@ -246,6 +246,13 @@ pub fn instance_resource(
             "monitoring_role",
             i.monitoring_role_arn().map(|a| Value::str(map(a))),
         ),
+        (
+            "option_group",
+            i.option_group_memberships()
+                .first()
+                .and_then(|m| m.option_group_name())
+                .map(|n| Value::str(map(n))),
+        ),
         // Information: where the database runs, for warnings about replaced subnets.
         ("availability_zone", i.availability_zone().map(Value::str)),
         (
@@ -324,6 +331,8 @@ pub struct NewInstance<'a> {
     pub parameter_group: Option<String>,
     /// The enhanced monitoring role's ARN.
     pub monitoring_role_arn: Option<String>,
+    /// The option group's AWS name; `None` leaves the engine default.
+    pub option_group: Option<String>,
 }
 
 /// What a replica's create call takes that earlier steps resolve.
@@ -331,6 +340,7 @@ pub struct NewInstance<'a> {
 pub struct ReplicaRefs {
     pub parameter_group: Option<String>,
     pub monitoring_role_arn: Option<String>,
+    pub option_group: Option<String>,
 }
 
 /// A string attribute as the create calls take it. Defaults live only in expansion: what the
@@ -389,6 +399,7 @@ pub fn create_instance_request(
         .set_performance_insights_kms_key_id(string(d, "performance_insights_kms_key"))
         .set_monitoring_interval(int(d, "monitoring_interval"))
         .set_monitoring_role_arn(n.monitoring_role_arn.clone())
+        .set_option_group_name(n.option_group.clone())
         .set_tags(Some(create_tags(n.env, d)));
     match &n.password {
         Some(p) => req.master_user_password(p.expose()),
@@ -630,6 +641,7 @@ pub async fn create_replica(
     let res = create_replica_request(c, env, d, source, security_group_ids)
         .set_db_parameter_group_name(refs.parameter_group)
         .set_monitoring_role_arn(refs.monitoring_role_arn)
+        .set_option_group_name(refs.option_group)
         .send()
         .await;
     match res {

@@ -177,11 +177,21 @@ pub async fn read(c: &Clients, w: &Wanted<'_>) -> Result<Live, AwsError> {
     };
     let roles = super::iam::read_env_roles(c, env);
     let parameter_groups = super::parameters::read(c, env, &w.parameter_families);
+    let option_groups = super::options::read(c, env);
     let subnet_groups = read_subnet_groups(c, env);
     let secrets = super::secrets::read_env_secrets(c, env);
     let (
         (azs, vpcs, subnets, igws, rts, sgs, sg_lookalikes),
-        (instances, clusters, roles, subnet_groups, secrets, events, parameter_groups),
+        (
+            instances,
+            clusters,
+            roles,
+            subnet_groups,
+            secrets,
+            events,
+            parameter_groups,
+            option_groups,
+        ),
     ) = tokio::try_join!(
         async { tokio::try_join!(azs, vpcs, subnets, igws, rts, sgs, sg_lookalikes) },
         async {
@@ -192,7 +202,8 @@ pub async fn read(c: &Clients, w: &Wanted<'_>) -> Result<Live, AwsError> {
                 subnet_groups,
                 secrets,
                 events,
-                parameter_groups
+                parameter_groups,
+                option_groups
             )
         },
     )?;
@@ -238,6 +249,10 @@ pub async fn read(c: &Clients, w: &Wanted<'_>) -> Result<Live, AwsError> {
     }
     for (g, tags, _) in &owned_groups {
         note(Some(&g.name), tags);
+    }
+    let (owned_options, lookalike_options) = option_groups;
+    for (g, tags) in &owned_options {
+        note(g.option_group_name(), tags);
     }
     let map = |id: &str| -> String {
         by_id
@@ -447,6 +462,19 @@ pub async fn read(c: &Clients, w: &Wanted<'_>) -> Result<Live, AwsError> {
                 params,
             ));
         }
+    }
+    for (g, tags) in &owned_options {
+        if let Some(addr) = owned(tags, env) {
+            live.resources
+                .push(super::options::group_resource(addr, g, tags.clone()));
+        }
+    }
+    for g in lookalike_options {
+        live.foreign.push(Foreign {
+            kind: Kind::OptionGroup,
+            name: g.option_group_name().unwrap_or_default().to_string(),
+            id: g.option_group_arn().unwrap_or_default().to_string(),
+        });
     }
     for g in lookalike_groups {
         live.foreign.push(Foreign {

@@ -141,6 +141,7 @@ async fn already_exists_and_not_found_are_success_for_idempotent_steps() {
             password: None,
             parameter_group: None,
             monitoring_role_arn: None,
+            option_group: None,
         },
     )
     .await;

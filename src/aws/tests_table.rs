@@ -44,6 +44,23 @@ fn values(kind: Kind, attr: &str) -> (Value, Value) {
         "credentials" => s("managed", "generated"),
         "db_subnet_group" => s("vpc.a.db_subnet_group", "vpc.b.db_subnet_group"),
         "parameter_group" => s("parameter_group.a", "parameter_group.b"),
+        "option_group" => s("option_group.a", "option_group.b"),
+        "options" => (
+            Value::Map(
+                [(
+                    "MARIADB_AUDIT_PLUGIN".to_string(),
+                    "SERVER_AUDIT_EVENTS=CONNECT".to_string(),
+                )]
+                .into(),
+            ),
+            Value::Map(
+                [(
+                    "MARIADB_AUDIT_PLUGIN".to_string(),
+                    "SERVER_AUDIT_EVENTS=CONNECT,QUERY".to_string(),
+                )]
+                .into(),
+            ),
+        ),
         "log_exports" => (
             Value::set(["error".to_string()]),
             Value::set(["error".to_string(), "slowquery".to_string()]),
@@ -240,9 +257,19 @@ parameters = { "rds.logical_replication" = "1" }
 assumed_by = "monitoring.rds.amazonaws.com"
 managed_policies = ["arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole"]
 
+[option_group.og]
+engine = "postgres"
+major_engine_version = "16"
+description = "options"
+tags = { a = "b" }
+[[option_group.og.option]]
+name = "SOME_OPTION"
+settings = { A = "1" }
+
 [instance.orders]
 identifier = "t-orders"
 parameter_group = "pg"
+option_group = "og"
 allow_reboot = true
 log_exports = ["postgresql", "upgrade"]
 performance_insights = true
@@ -286,6 +313,7 @@ tags = { a = "b" }
 source = "instance.orders"
 identifier = "t-ro"
 parameter_group = "pg"
+option_group = "og"
 allow_reboot = true
 log_exports = ["postgresql"]
 performance_insights = true
@@ -422,6 +450,7 @@ fn instance_sent(i: &ModifyDbInstanceInput, f: Field) -> Option<String> {
         Field::SecurityGroups => Some(i.vpc_security_group_ids().join(",")),
         Field::SubnetGroup => i.db_subnet_group_name().map(str::to_string),
         Field::ParameterGroup => i.db_parameter_group_name().map(str::to_string),
+        Field::OptionGroup => i.option_group_name().map(str::to_string),
         Field::CopyTagsToSnapshot => i.copy_tags_to_snapshot().map(|v| v.to_string()),
         Field::CaCertificate => i.ca_certificate_identifier().map(str::to_string),
         Field::LogExports => i
@@ -480,6 +509,7 @@ fn expected(f: Field, v: &Value) -> String {
         (Field::SecurityGroups, _) => "sg-b".into(),
         (Field::SubnetGroup, _) => "t-b".into(),
         (Field::ParameterGroup, _) => "t-pg".into(),
+        (Field::OptionGroup, _) => "t-og".into(),
         (Field::MonitoringRole, _) => "arn:aws:iam::1:role/mon".into(),
         // The live side exports `error`; the files want `error` and `slowquery`.
         (Field::LogExports, _) => "slowquery".into(),
@@ -538,6 +568,7 @@ async fn every_in_place_change_is_carried_by_the_modify_request() {
                 parameter_group: Some("t-pg".into()),
                 cluster_parameter_group: Some("t-cpg".into()),
                 monitoring_role_arn: Some("arn:aws:iam::1:role/mon".into()),
+                option_group: Some("t-og".into()),
             };
             let changed = vec![a.name.to_string()];
             let sent = if kind == Kind::Cluster {
@@ -592,6 +623,7 @@ async fn the_create_requests_carry_every_attribute_they_take() {
         password: Some(Password::new("x")),
         parameter_group: Some("t-pg".into()),
         monitoring_role_arn: Some("arn:aws:iam::1:role/mon".into()),
+        option_group: Some("t-og".into()),
     };
     super::rds::create_instance_request(&client, &n)
         .send()
@@ -651,6 +683,7 @@ async fn the_create_requests_carry_every_attribute_they_take() {
                     )
                     .set_monitoring_interval(i.monitoring_interval())
                     .set_monitoring_role_arn(i.monitoring_role_arn().map(str::to_string))
+                    .set_option_group_name(i.option_group_name().map(str::to_string))
                     .build()
                     .unwrap();
                 instance_sent(&m, f)

@@ -207,6 +207,34 @@ pub fn expand(cfg: &Config, live: &Live) -> Result<Vec<Resource>, Vec<ExpandErro
             );
         }
     }
+    for g in &cfg.option_groups {
+        let options: BTreeMap<String, String> = g
+            .spec
+            .option
+            .iter()
+            .map(|o| {
+                (
+                    o.name.clone(),
+                    crate::aws::options::encode_settings(&o.settings),
+                )
+            })
+            .collect();
+        out.push(
+            Resource::new(
+                Address::new("option_group", &g.name),
+                Kind::OptionGroup,
+                option_group_name(env, &g.name, &g.spec.engine, &g.spec.major_engine_version),
+            )
+            .with("engine", Value::str(&g.spec.engine))
+            .with(
+                "major_engine_version",
+                Value::str(&g.spec.major_engine_version),
+            )
+            .with("description", Value::str(&g.spec.description))
+            .with("options", Value::Map(options))
+            .with("tags", tags(&g.spec.tags, None)),
+        );
+    }
     for i in &cfg.instances {
         out.extend(instance(
             cfg,
@@ -276,6 +304,11 @@ fn rules(cfgs: &[RuleConfig]) -> Vec<Rule> {
 /// stores names in lower case), so that a new family makes a new group.
 pub fn parameter_group_name(env: &str, name: &str, family: &str) -> String {
     format!("{env}-{name}-{}", family.replace('.', "-")).to_ascii_lowercase()
+}
+
+/// An option group's AWS name: `<env>-<name>-<engine>-<major>`, dots as dashes, lower case.
+pub fn option_group_name(env: &str, name: &str, engine: &str, major: &str) -> String {
+    format!("{env}-{name}-{engine}-{}", major.replace('.', "-")).to_ascii_lowercase()
 }
 
 /// A role named by a database (`monitoring_role`): an `iam_role` of this environment, or an
@@ -430,6 +463,12 @@ fn instance(
             s.parameter_group
                 .as_deref()
                 .map(|g| group_ref(Kind::ParameterGroup, &cfg.declared_parameter_groups, g)),
+        ),
+        (
+            "option_group",
+            s.option_group
+                .as_deref()
+                .map(|g| group_ref(Kind::OptionGroup, &cfg.declared_option_groups, g)),
         ),
         ("log_exports", s.log_exports.clone().map(Value::set)),
         (

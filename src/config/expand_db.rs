@@ -37,6 +37,12 @@ pub fn replica(cfg: &Config, name: &str, s: &ReplicaConfig, tags: &Value) -> Res
                 .as_deref()
                 .map(|g| group_ref(Kind::ParameterGroup, &cfg.declared_parameter_groups, g)),
         ),
+        (
+            "option_group",
+            s.option_group
+                .as_deref()
+                .map(|g| group_ref(Kind::OptionGroup, &cfg.declared_option_groups, g)),
+        ),
         ("log_exports", s.log_exports.clone().map(Value::set)),
         (
             "performance_insights",

@@ -106,6 +106,7 @@ pub struct Config {
     pub iam_roles: Vec<Decl<IamRoleConfig>>,
     pub parameter_groups: Vec<Decl<ParameterGroupConfig>>,
     pub cluster_parameter_groups: Vec<Decl<ParameterGroupConfig>>,
+    pub option_groups: Vec<Decl<OptionGroupConfig>>,
     pub files: Vec<SourceFile>,
     /// Names declared in the files, including those whose body had errors, so that references
     /// to them are not reported a second time as undefined.
@@ -115,6 +116,7 @@ pub struct Config {
     pub declared_roles: Vec<String>,
     pub declared_parameter_groups: Vec<String>,
     pub declared_cluster_parameter_groups: Vec<String>,
+    pub declared_option_groups: Vec<String>,
     /// Whether an [environment] table was present, even if it had errors.
     pub environment_declared: bool,
 }
@@ -142,6 +144,7 @@ const KINDS: &[&str] = &[
     "cluster",
     "parameter_group",
     "cluster_parameter_group",
+    "option_group",
 ];
 /// Fields that would put a password in a file; refused with a pointer to `credentials`.
 const PASSWORD_FIELDS: &[&str] = &["password", "master_password", "master_user_password"];
@@ -174,6 +177,7 @@ pub fn load_dir(dir: &Path) -> (Config, Diagnostics) {
         iam_roles: vec![],
         parameter_groups: vec![],
         cluster_parameter_groups: vec![],
+        option_groups: vec![],
         files: vec![],
         declared_vpcs: vec![],
         declared_groups: vec![],
@@ -181,6 +185,7 @@ pub fn load_dir(dir: &Path) -> (Config, Diagnostics) {
         declared_roles: vec![],
         declared_parameter_groups: vec![],
         declared_cluster_parameter_groups: vec![],
+        declared_option_groups: vec![],
         environment_declared: false,
     };
     let mut diags = Vec::new();
@@ -322,6 +327,13 @@ fn load_file(cfg: &mut Config, file: usize, text: &str, diags: &mut Vec<Diagnost
             "parameter_group" => load_kind(
                 &mut cfg.parameter_groups,
                 &mut cfg.declared_parameter_groups,
+                value,
+                file,
+                diags,
+            ),
+            "option_group" => load_kind(
+                &mut cfg.option_groups,
+                &mut cfg.declared_option_groups,
                 value,
                 file,
                 diags,
@@ -479,6 +491,7 @@ fn check_fields<T: JsonSchema>(
                     "ingress" | "egress" => check_fields::<RuleConfig>(item, file, diags),
                     "iam_roles" => check_fields::<IamRoleAttachment>(item, file, diags),
                     "instance" => check_fields::<ClusterMemberConfig>(item, file, diags),
+                    "option" => check_fields::<OptionConfig>(item, file, diags),
                     _ => {}
                 }
             }

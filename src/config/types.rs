@@ -37,6 +37,39 @@ pub struct ConfigFile {
     /// DB cluster parameter groups (engine settings of Aurora clusters).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub cluster_parameter_group: BTreeMap<String, ParameterGroupConfig>,
+    /// Option groups (engine features such as audit plugins) of instances and replicas.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub option_group: BTreeMap<String, OptionGroupConfig>,
+}
+
+/// `[option_group.NAME]`: AWS name `<env>-<name>-<engine>-<major>` with dots as dashes.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OptionGroupConfig {
+    /// The engine, e.g. `mysql`, `mariadb`, `oracle-ee`, `sqlserver-se`.
+    pub engine: String,
+    /// The major engine version, e.g. `8.0`. A new one makes a new group: created first, the
+    /// databases moved to it, the old one deleted last.
+    pub major_engine_version: String,
+    /// Default "managed by rdsplan". AWS cannot edit it: changing it forces replacement.
+    #[serde(default = "default_description")]
+    pub description: String,
+    /// The options, each with the settings the files manage.
+    #[serde(default)]
+    pub option: Vec<OptionConfig>,
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
+}
+
+/// `[[option_group.NAME.option]]`
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OptionConfig {
+    /// The option's name, e.g. `MARIADB_AUDIT_PLUGIN`.
+    pub name: String,
+    /// Option settings as RDS stores them; only those named are managed.
+    #[serde(default)]
+    pub settings: BTreeMap<String, String>,
 }
 
 /// `[parameter_group.NAME]` / `[cluster_parameter_group.NAME]`: AWS name
@@ -109,6 +142,10 @@ pub struct ReplicaConfig {
     /// replica takes its source's.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parameter_group: Option<String>,
+    /// An `option_group` of this environment, or the name of an existing group; unset, the
+    /// replica takes its source's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub option_group: Option<String>,
     /// true: apply may reboot it when parameter changes need a reboot (before its source).
     #[serde(default)]
     pub allow_reboot: bool,
@@ -507,6 +544,9 @@ pub struct InstanceConfig {
     /// A `parameter_group` of this environment, or the name of an existing group.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parameter_group: Option<String>,
+    /// An `option_group` of this environment, or the name of an existing group.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub option_group: Option<String>,
     /// true: apply may reboot it (one database at a time, replicas before their source,
     /// Multi-AZ without a forced failover) when parameter changes need a reboot.
     #[serde(default)]

@@ -16,6 +16,14 @@ pub(super) fn check(cfg: &Config, d: &mut Vec<Diagnostic>) {
     }
     for i in &cfg.instances {
         let s = &i.spec;
+        check_option_group(
+            cfg,
+            s.option_group.as_deref(),
+            &s.engine,
+            s.engine_version.as_deref(),
+            i,
+            d,
+        );
         let want = Want {
             engine: &s.engine,
             version: s.engine_version.as_deref(),
@@ -101,6 +109,43 @@ fn check_group(cfg: &Config, kind: &str, g: &Decl<ParameterGroupConfig>, d: &mut
                 .help("parameter names are as RDS lists them, e.g. max_connections"),
             );
         }
+    }
+}
+
+/// An option group of this environment must be of the database's engine and major version.
+fn check_option_group<T>(
+    cfg: &Config,
+    name: Option<&str>,
+    engine: &str,
+    version: Option<&str>,
+    db: &Decl<T>,
+    d: &mut Vec<Diagnostic>,
+) {
+    let Some(name) = name else { return };
+    let Some(g) = cfg.option_groups.iter().find(|g| g.name == name) else {
+        return;
+    };
+    let major = version.map(|v| major_version(engine, v));
+    let version_ok = match (
+        &major,
+        engine.starts_with("oracle") || engine.starts_with("sqlserver"),
+    ) {
+        (Some(m), false) => &g.spec.major_engine_version == m,
+        _ => true,
+    };
+    if g.spec.engine != engine || !version_ok {
+        d.push(
+            Diagnostic::at(
+                db.origin.place(&["option_group"]),
+                format!(
+                    "option group `{name}` is for {} {}, not {engine}{}",
+                    g.spec.engine,
+                    g.spec.major_engine_version,
+                    major.map(|m| format!(" {m}")).unwrap_or_default()
+                ),
+            )
+            .help("use an option group of the database's engine and major version"),
+        );
     }
 }
 

@@ -28,6 +28,9 @@ pub enum Compare {
     /// Parameter values: only the names the files give are managed (others live in AWS are
     /// reset), and values compare as AWS stores them (case does not matter).
     Parameters,
+    /// Options: each option the files name must be there with the settings they name (values
+    /// as AWS stores them); options the files do not name are removed.
+    Options,
     /// Not compared: rdsplan's own settings and references that only order steps.
     Never,
 }
@@ -75,6 +78,8 @@ pub enum Field {
     Credentials,
     /// DBParameterGroupName.
     ParameterGroup,
+    /// OptionGroupName.
+    OptionGroup,
     CopyTagsToSnapshot,
     /// CACertificateIdentifier.
     CaCertificate,
@@ -212,6 +217,15 @@ const PARAMETER_GROUP: &[Attr] = &[
     converge("parameters").cmp(Compare::Parameters),
     TAGS,
 ];
+/// Option groups: ModifyOptionGroup includes and removes options; engine, major version and
+/// description are fixed at creation.
+const OPTION_GROUP: &[Attr] = &[
+    converge("engine").replaces(),
+    converge("major_engine_version").replaces(),
+    converge("description").replaces(),
+    converge("options").cmp(Compare::Options),
+    TAGS,
+];
 const SECRET: &[Attr] = &[
     converge("engine"),
     converge("host"),
@@ -266,6 +280,8 @@ const INSTANCE: &[Attr] = &[
     modify("performance_insights_kms_key", F::PerformanceInsightsKmsKey).cmp(Compare::KmsKey),
     modify("monitoring_interval", F::MonitoringInterval),
     modify("monitoring_role", F::MonitoringRole),
+    // Applied at the next maintenance window, or at once with apply_immediately.
+    modify("option_group", F::OptionGroup).when(When::Window),
     local("allow_reboot"),
     local("allow_major_version_upgrade"),
     local("apply_immediately"),
@@ -308,6 +324,8 @@ const REPLICA: &[Attr] = &[
     modify("performance_insights_kms_key", F::PerformanceInsightsKmsKey).cmp(Compare::KmsKey),
     modify("monitoring_interval", F::MonitoringInterval),
     modify("monitoring_role", F::MonitoringRole),
+    // Applied at the next maintenance window, or at once with apply_immediately.
+    modify("option_group", F::OptionGroup).when(When::Window),
     local("allow_reboot"),
     local("apply_immediately"),
     TAGS,
@@ -373,6 +391,7 @@ pub fn table(kind: Kind) -> &'static [Attr] {
         Kind::DbSubnetGroup => DB_SUBNET_GROUP,
         Kind::IamRole => IAM_ROLE,
         Kind::ParameterGroup | Kind::ClusterParameterGroup => PARAMETER_GROUP,
+        Kind::OptionGroup => OPTION_GROUP,
         Kind::Secret => SECRET,
         Kind::Instance => INSTANCE,
         Kind::Replica => REPLICA,
@@ -381,7 +400,7 @@ pub fn table(kind: Kind) -> &'static [Attr] {
     }
 }
 
-pub const ALL_KINDS: [Kind; 14] = [
+pub const ALL_KINDS: [Kind; 15] = [
     Kind::Vpc,
     Kind::Subnet,
     Kind::InternetGateway,
@@ -391,6 +410,7 @@ pub const ALL_KINDS: [Kind; 14] = [
     Kind::IamRole,
     Kind::ParameterGroup,
     Kind::ClusterParameterGroup,
+    Kind::OptionGroup,
     Kind::Secret,
     Kind::Instance,
     Kind::Replica,

@@ -511,6 +511,15 @@ fn verdict(
         Compare::Never => Verdict::Same,
         Compare::Exact => same(h == want),
         Compare::Parameters => same(parameter_changes(want, h).is_empty()),
+        Compare::Options => {
+            let empty = BTreeMap::new();
+            let (w, h) = (
+                want.as_map().unwrap_or(&empty),
+                h.as_map().unwrap_or(&empty),
+            );
+            let (include, remove) = crate::aws::options::option_changes(w, h);
+            same(include.is_empty() && remove.is_empty())
+        }
         Compare::Version => {
             version_verdict(d, want.as_str().unwrap_or(""), h.as_str().unwrap_or(""))
         }

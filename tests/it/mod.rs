@@ -5,6 +5,7 @@ mod databases;
 mod drift;
 mod fields;
 mod import;
+mod options;
 mod parameters;
 mod postgres;
 mod review;

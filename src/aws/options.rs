@@ -1,0 +1,230 @@
+//! Option groups: read (one paginated DescribeOptionGroups, tags of the groups whose names
+//! carry the environment's prefix), created with their tags, options included and removed in
+//! one ModifyOptionGroup (applied at once: the group's databases pick them up as AWS applies
+//! them), deleted.
+//!
+//! In the model an option group's `options` is a map from option name to its managed settings
+//! written `K=V` joined by `;`, so that the planner compares them without SDK types.
+
+use super::error::sdk;
+use super::{AwsError, Clients};
+use crate::model::{Address, Kind, Resource, Value};
+use aws_sdk_rds::types::{OptionConfiguration, OptionGroup, OptionSetting};
+use aws_sdk_rds::Client;
+use std::collections::BTreeMap;
+
+/// `K=V;K2=V2`, sorted by key.
+pub fn encode_settings(settings: &BTreeMap<String, String>) -> String {
+    settings
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join(";")
+}
+
+pub fn decode_settings(s: &str) -> BTreeMap<String, String> {
+    s.split(';')
+        .filter(|p| !p.is_empty())
+        .filter_map(|p| p.split_once('='))
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+/// A live group in the model's terms: every option with every setting AWS reports (the
+/// planner compares only the settings the files name).
+pub fn group_resource(addr: Address, g: &OptionGroup, tags: Vec<(String, String)>) -> Resource {
+    let options: BTreeMap<String, String> = g
+        .options()
+        .iter()
+        .map(|o| {
+            let settings: BTreeMap<String, String> = o
+                .option_settings()
+                .iter()
+                .filter_map(|s| Some((s.name()?.to_string(), s.value()?.to_string())))
+                .collect();
+            (
+                o.option_name().unwrap_or_default().to_string(),
+                encode_settings(&settings),
+            )
+        })
+        .collect();
+    let mut r = Resource::new(
+        addr,
+        Kind::OptionGroup,
+        g.option_group_name().unwrap_or_default(),
+    )
+    .with("engine", Value::str(g.engine_name().unwrap_or_default()))
+    .with(
+        "major_engine_version",
+        Value::str(g.major_engine_version().unwrap_or_default()),
+    )
+    .with(
+        "description",
+        Value::str(g.option_group_description().unwrap_or_default()),
+    )
+    .with("options", Value::Map(options))
+    .with("tags", Value::Map(super::user_tags(tags)));
+    r.id = g.option_group_arn().map(str::to_string);
+    r
+}
+
+/// Reads the option groups the environment owns, and look-alikes without its tags.
+pub async fn read(
+    c: &Clients,
+    env: &str,
+) -> Result<(Vec<(OptionGroup, Vec<(String, String)>)>, Vec<OptionGroup>), AwsError> {
+    let all: Vec<OptionGroup> = c
+        .rds
+        .describe_option_groups()
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .map_err(sdk("option groups", "DescribeOptionGroups"))?;
+    let prefix = format!("{env}-");
+    let candidates: Vec<OptionGroup> = all
+        .into_iter()
+        .filter(|g| {
+            g.option_group_name()
+                .is_some_and(|n| n.starts_with(&prefix))
+        })
+        .collect();
+    let reads = candidates.iter().map(|g| async move {
+        let name = g.option_group_name().unwrap_or_default();
+        let out = c
+            .rds
+            .list_tags_for_resource()
+            .resource_name(g.option_group_arn().unwrap_or_default())
+            .send()
+            .await
+            .map_err(sdk(name, "ListTagsForResource"))?;
+        Ok::<_, AwsError>((g.clone(), super::read::rds_tags(out.tag_list())))
+    });
+    let tagged = futures::future::try_join_all(reads).await?;
+    let (owned, foreign): (Vec<_>, Vec<_>) = tagged
+        .into_iter()
+        .partition(|(_, tags)| super::read::owned(tags, env).is_some());
+    Ok((owned, foreign.into_iter().map(|(g, _)| g).collect()))
+}
+
+/// Creates the group with its tags unless it exists (a re-run after a crash adopts it).
+pub async fn create(c: &Client, env: &str, d: &Resource) -> Result<(), AwsError> {
+    use aws_sdk_rds::error::ProvideErrorMetadata;
+    let res = c
+        .create_option_group()
+        .option_group_name(&d.name)
+        .engine_name(d.str("engine").unwrap_or_default())
+        .major_engine_version(d.str("major_engine_version").unwrap_or_default())
+        .option_group_description(d.str("description").unwrap_or_default())
+        .set_tags(Some(super::rds::create_tags(env, d)))
+        .send()
+        .await;
+    match res {
+        Ok(_) => Ok(()),
+        Err(e) => {
+            let e = e.into_service_error();
+            if e.code() == Some("OptionGroupAlreadyExistsFault") {
+                Ok(())
+            } else {
+                Err(AwsError::from_sdk(
+                    d.address.as_str(),
+                    "CreateOptionGroup",
+                    e,
+                ))
+            }
+        }
+    }
+}
+
+/// What ModifyOptionGroup must include (options missing or with other managed settings) and
+/// remove (options the files do not name), from the desired and live `options` maps.
+pub fn option_changes(
+    want: &BTreeMap<String, String>,
+    have: &BTreeMap<String, String>,
+) -> (Vec<String>, Vec<String>) {
+    let include = want
+        .iter()
+        .filter(|(name, settings)| match have.get(*name) {
+            None => true,
+            Some(h) => {
+                let h = decode_settings(h);
+                decode_settings(settings)
+                    .iter()
+                    .any(|(k, v)| !h.get(k).is_some_and(|hv| hv.eq_ignore_ascii_case(v)))
+            }
+        })
+        .map(|(n, _)| n.clone())
+        .collect();
+    let remove = have
+        .keys()
+        .filter(|n| !want.contains_key(*n))
+        .cloned()
+        .collect();
+    (include, remove)
+}
+
+/// Includes and removes options in one ModifyOptionGroup, against the group as AWS holds it
+/// now (so a re-run does only what is left). Returns whether a call was made.
+pub async fn converge(c: &Client, d: &Resource) -> Result<bool, AwsError> {
+    let addr = d.address.as_str();
+    let now = c
+        .describe_option_groups()
+        .option_group_name(&d.name)
+        .send()
+        .await
+        .map_err(sdk(addr, "DescribeOptionGroups"))?;
+    let have = now
+        .option_groups_list()
+        .first()
+        .map(|g| group_resource(d.address.clone(), g, vec![]))
+        .and_then(|r| r.get("options").and_then(Value::as_map).cloned())
+        .unwrap_or_default();
+    let want = d
+        .get("options")
+        .and_then(Value::as_map)
+        .cloned()
+        .unwrap_or_default();
+    let (include, remove) = option_changes(&want, &have);
+    if include.is_empty() && remove.is_empty() {
+        return Ok(false);
+    }
+    let include: Vec<OptionConfiguration> = include
+        .iter()
+        .map(|name| {
+            let settings: Vec<OptionSetting> = decode_settings(&want[name])
+                .into_iter()
+                .map(|(k, v)| OptionSetting::builder().name(k).value(v).build())
+                .collect();
+            OptionConfiguration::builder()
+                .option_name(name)
+                .set_option_settings(Some(settings))
+                .build()
+        })
+        .collect();
+    c.modify_option_group()
+        .option_group_name(&d.name)
+        .set_options_to_include((!include.is_empty()).then_some(include))
+        .set_options_to_remove((!remove.is_empty()).then_some(remove))
+        .apply_immediately(true)
+        .send()
+        .await
+        .map_err(sdk(addr, "ModifyOptionGroup"))?;
+    Ok(true)
+}
+
+/// Deletes a group; already gone is success.
+pub async fn delete(c: &Client, address: &str, name: &str) -> Result<(), AwsError> {
+    use aws_sdk_rds::error::ProvideErrorMetadata;
+    match c.delete_option_group().option_group_name(name).send().await {
+        Ok(_) => Ok(()),
+        Err(e) => {
+            let e = e.into_service_error();
+            if e.code() == Some("OptionGroupNotFoundFault") {
+                Ok(())
+            } else {
+                Err(AwsError::from_sdk(address, "DeleteOptionGroup", e))
+            }
+        }
+    }
+}
