@@ -419,6 +419,7 @@ pub fn instance(ctx: &Ctx, name: &str, i: &DbInstance) -> Result<Adoption, Strin
         monitoring_role: o.monitoring_role,
         ca_certificate: o.ca_certificate,
         copy_tags_to_snapshot: i.copy_tags_to_snapshot().unwrap_or(false),
+        restore: None,
         apply_immediately: false,
         skip_final_snapshot: false,
         tags: ctx.own_tags(rds_tags(i.tag_list())),
@@ -594,6 +595,7 @@ pub fn cluster(
         log_exports: (!c.enabled_cloudwatch_logs_exports().is_empty())
             .then(|| c.enabled_cloudwatch_logs_exports().to_vec()),
         copy_tags_to_snapshot: c.copy_tags_to_snapshot().unwrap_or(false),
+        restore: None,
         serverless_v2: c.serverless_v2_scaling_configuration().and_then(|v| {
             Some(crate::config::types::ServerlessV2Config {
                 min_capacity: v.min_capacity()?,

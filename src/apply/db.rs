@@ -5,6 +5,7 @@
 use super::{tags_of, Ctx};
 use crate::aws::modify::{self, Resolved};
 use crate::aws::rds_cluster::{self, RoleTarget};
+use crate::aws::restore;
 use crate::aws::{self, secrets::Password, AwsError};
 use crate::model::{Resource, Value};
 use std::collections::BTreeMap;
@@ -184,20 +185,24 @@ pub(super) async fn instance(
     match before {
         None => {
             let (subnet_group, password) = creation_inputs(ctx, d, secret.as_ref()).await?;
-            aws::rds::create_instance(
-                rds,
-                aws::rds::NewInstance {
-                    env: &ctx.env,
-                    desired: d,
-                    subnet_group,
-                    security_group_ids: sg_ids,
-                    password,
-                    parameter_group: group(ctx, d, "parameter_group"),
-                    monitoring_role_arn: role_arn(ctx, d),
-                    option_group: group(ctx, d, "option_group"),
-                },
-            )
-            .await?;
+            let n = aws::rds::NewInstance {
+                env: &ctx.env,
+                desired: d,
+                subnet_group,
+                security_group_ids: sg_ids,
+                password,
+                parameter_group: group(ctx, d, "parameter_group"),
+                monitoring_role_arn: role_arn(ctx, d),
+                option_group: group(ctx, d, "option_group"),
+            };
+            match restore::from(d) {
+                Some(from) => {
+                    restore::instance(rds, &n, &from).await?;
+                    aws::rds::wait_available(rds, addr, &d.name, ctx.timeout).await?;
+                    restore::after_instance(rds, &n, role_arn(ctx, d)).await?;
+                }
+                None => aws::rds::create_instance(rds, n).await?,
+            }
         }
         Some(b) => {
             let p = new_password(ctx, d, changed, secret.as_ref()).await?;
@@ -302,18 +307,22 @@ pub(super) async fn cluster(
     match before {
         None => {
             let (subnet_group, password) = creation_inputs(ctx, d, secret.as_ref()).await?;
-            rds_cluster::create_cluster(
-                rds,
-                rds_cluster::NewCluster {
-                    env: &ctx.env,
-                    desired: d,
-                    subnet_group,
-                    security_group_ids: sg_ids,
-                    password,
-                    cluster_parameter_group: group(ctx, d, "cluster_parameter_group"),
-                },
-            )
-            .await?;
+            let n = rds_cluster::NewCluster {
+                env: &ctx.env,
+                desired: d,
+                subnet_group,
+                security_group_ids: sg_ids,
+                password,
+                cluster_parameter_group: group(ctx, d, "cluster_parameter_group"),
+            };
+            match restore::from(d) {
+                Some(from) => {
+                    restore::cluster(rds, &n, &from).await?;
+                    rds_cluster::wait_cluster_available(rds, addr, &d.name, ctx.timeout).await?;
+                    restore::after_cluster(rds, &n).await?;
+                }
+                None => rds_cluster::create_cluster(rds, n).await?,
+            }
         }
         Some(b) => {
             let p = new_password(ctx, d, changed, secret.as_ref()).await?;

@@ -12,6 +12,7 @@ pub mod parameters;
 pub mod rds;
 pub mod rds_cluster;
 pub mod read;
+pub mod restore;
 pub mod rotation;
 pub mod secrets;
 pub mod wait;

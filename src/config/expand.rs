@@ -470,6 +470,21 @@ fn instance(
                 .as_deref()
                 .map(|g| group_ref(Kind::OptionGroup, &cfg.declared_option_groups, g)),
         ),
+        (
+            "restore",
+            s.restore.as_ref().map(|r| {
+                Value::Map(
+                    [
+                        ("snapshot", &r.snapshot),
+                        ("source", &r.source),
+                        ("time", &r.time),
+                    ]
+                    .into_iter()
+                    .filter_map(|(k, v)| v.clone().map(|v| (k.to_string(), v)))
+                    .collect(),
+                )
+            }),
+        ),
         ("log_exports", s.log_exports.clone().map(Value::set)),
         (
             "performance_insights",

@@ -175,6 +175,21 @@ pub fn cluster(
         ("engine_version", s.engine_version.clone().map(Value::Str)),
         ("kms_key", s.kms_key.clone().map(Value::Str)),
         ("database_name", s.database_name.clone().map(Value::Str)),
+        (
+            "restore",
+            s.restore.as_ref().map(|r| {
+                Value::Map(
+                    [
+                        ("snapshot", &r.snapshot),
+                        ("source", &r.source),
+                        ("time", &r.time),
+                    ]
+                    .into_iter()
+                    .filter_map(|(k, v)| v.clone().map(|v| (k.to_string(), v)))
+                    .collect(),
+                )
+            }),
+        ),
         ("log_exports", s.log_exports.clone().map(Value::set)),
         (
             "serverless_v2",

@@ -279,6 +279,10 @@ pub struct ClusterConfig {
     /// Aurora Serverless v2 capacity range in ACUs; the members then use `db.serverless`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub serverless_v2: Option<ServerlessV2Config>,
+    /// Create it from a cluster snapshot or a point in time instead of empty (only when
+    /// created).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub restore: Option<RestoreConfig>,
     #[serde(default)]
     pub apply_immediately: bool,
     /// false: deleting the cluster takes a final cluster snapshot first.
@@ -289,6 +293,23 @@ pub struct ClusterConfig {
     /// Member instances: the first is the writer, the rest are readers.
     #[serde(default)]
     pub instance: Vec<ClusterMemberConfig>,
+}
+
+/// `restore = { snapshot = "ID or ARN" }` or `restore = { source = "IDENTIFIER", time = "RFC
+/// 3339" | "latest" }`: create the database from a snapshot or a point in time instead of
+/// empty. Used only when it is created; never drift afterwards.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RestoreConfig {
+    /// A DB snapshot (instances) or DB cluster snapshot (clusters), by identifier or ARN.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub snapshot: Option<String>,
+    /// The database to restore to a point in time, by identifier.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    /// With `source`: an RFC 3339 time (`2026-11-20T08:00:00Z`) or `latest`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time: Option<String>,
 }
 
 /// `serverless_v2 = { min_capacity = 0.5, max_capacity = 16 }`
@@ -577,6 +598,9 @@ pub struct InstanceConfig {
     /// Default true: snapshots carry the instance's tags.
     #[serde(default = "yes")]
     pub copy_tags_to_snapshot: bool,
+    /// Create it from a snapshot or a point in time instead of empty (only when created).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub restore: Option<RestoreConfig>,
     /// false: modifications wait for the maintenance window.
     #[serde(default)]
     pub apply_immediately: bool,

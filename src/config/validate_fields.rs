@@ -3,6 +3,7 @@
 
 use super::diag::Diagnostic;
 use super::load::{Config, Origin};
+use super::types::RestoreConfig;
 use super::validate::check_ref;
 use std::collections::BTreeMap;
 
@@ -18,7 +19,49 @@ struct Observed<'a> {
     monitoring_role: Option<&'a str>,
 }
 
+/// `restore` names a snapshot, or a source and a time (RFC 3339 or `latest`), not both.
+fn check_restore(r: &RestoreConfig, origin: &Origin, d: &mut Vec<Diagnostic>) {
+    let place = |f: &str| origin.place(&["restore", f]);
+    match (&r.snapshot, &r.source, &r.time) {
+        (Some(_), None, None) => {}
+        (None, Some(_), Some(t)) => {
+            let rfc3339 = aws_sdk_rds::primitives::DateTime::from_str(
+                t,
+                aws_sdk_rds::primitives::DateTimeFormat::DateTime,
+            )
+            .is_ok();
+            if t != "latest" && !rfc3339 {
+                d.push(
+                    Diagnostic::at(place("time"), format!("`{t}` is not a restore time"))
+                        .help("an RFC 3339 UTC time such as \"2026-11-20T08:00:00Z\", or \"latest\""),
+                );
+            }
+        }
+        (None, Some(_), None) => d.push(
+            Diagnostic::at(place("source"), "a point-in-time restore needs a time")
+                .help("add time = \"latest\" or an RFC 3339 time"),
+        ),
+        _ => d.push(
+            Diagnostic::at(
+                origin.place(&["restore"]),
+                "restore takes either `snapshot`, or `source` and `time`",
+            )
+            .help("restore = { snapshot = \"ID\" } or restore = { source = \"IDENTIFIER\", time = \"latest\" }"),
+        ),
+    }
+}
+
 pub(super) fn check(cfg: &Config, d: &mut Vec<Diagnostic>) {
+    for i in &cfg.instances {
+        if let Some(r) = &i.spec.restore {
+            check_restore(r, &i.origin, d);
+        }
+    }
+    for c in &cfg.clusters {
+        if let Some(r) = &c.spec.restore {
+            check_restore(r, &c.origin, d);
+        }
+    }
     let roles: BTreeMap<&str, _> = cfg.iam_roles.iter().map(|r| (r.name.as_str(), r)).collect();
     for i in &cfg.instances {
         let s = &i.spec;

@@ -282,6 +282,8 @@ const INSTANCE: &[Attr] = &[
     modify("monitoring_role", F::MonitoringRole),
     // Applied at the next maintenance window, or at once with apply_immediately.
     modify("option_group", F::OptionGroup).when(When::Window),
+    // How it was created; never compared afterwards.
+    local("restore"),
     local("allow_reboot"),
     local("allow_major_version_upgrade"),
     local("apply_immediately"),
@@ -358,6 +360,8 @@ const CLUSTER: &[Attr] = &[
     modify("copy_tags_to_snapshot", F::CopyTagsToSnapshot),
     modify("log_exports", F::LogExports),
     modify("serverless_v2", F::ServerlessV2),
+    // How it was created; never compared afterwards.
+    local("restore"),
     local("allow_reboot"),
     local("allow_major_version_upgrade"),
     local("apply_immediately"),

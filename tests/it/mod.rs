@@ -8,5 +8,6 @@ mod import;
 mod options;
 mod parameters;
 mod postgres;
+mod restore;
 mod review;
 mod support;
