@@ -238,6 +238,15 @@ fn plan_reboots(changes: &mut [Change], desired: &[Resource], warnings: &mut Vec
         let Some(c) = by_addr.get(&d.address) else {
             continue;
         };
+        // A major version upgrade restarts the database with its new groups anyway.
+        let engine = d.str("engine").unwrap_or_default();
+        let major_upgrade = c.diffs.iter().any(|x| {
+            x.name == "engine_version"
+                && matches!((&x.before, &x.after), (Some(Value::Str(b)), Some(Value::Str(a))) if is_major_change(engine, b, a))
+        });
+        if major_upgrade {
+            continue;
+        }
         let mut why = Vec::new();
         if c.pending.iter().any(|p| p.name == "reboot") {
             why.push("changes pending a reboot in AWS".to_string());
@@ -257,7 +266,11 @@ fn plan_reboots(changes: &mut [Change], desired: &[Resource], warnings: &mut Vec
         {
             groups.extend(cl.str("cluster_parameter_group").map(str::to_string));
         }
+        let own_group_moves = c.diffs.iter().any(|x| x.name == "parameter_group");
         for g in groups {
+            if own_group_moves && Some(g.as_str()) == d.str("parameter_group") {
+                continue;
+            }
             if let Some(gc) = by_addr.get(&Address(g.clone())) {
                 if matches!(gc.action, Action::Update | Action::Replace) {
                     let w = waits(gc);
@@ -766,6 +779,16 @@ fn compare(
                     timing: Some(Timing::MaintenanceWindow),
                 });
                 continue;
+            }
+        }
+        if let (Compare::Version, Some(Value::Str(h)), Value::Str(w)) = (rule.compare, have, want) {
+            let engine = d.str("engine").unwrap_or_default();
+            if is_major_change(engine, h, w) {
+                notes.push(format!(
+                    "major version upgrade {} -> {}: an in-place upgrade with downtime, which cannot be undone",
+                    major_version(engine, h),
+                    major_version(engine, w)
+                ));
             }
         }
         diffs.push(AttrDiff {

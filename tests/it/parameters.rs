@@ -246,3 +246,81 @@ async fn a_database_that_allows_it_is_rebooted_after_a_static_parameter_change()
     assert_shows(out, "instance.orders: rebooted");
     assert_no_changes(&moto, &env);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_major_upgrade_needs_the_flag_and_lands_on_the_new_familys_group() {
+    let moto = Moto::start();
+    let v15 = r#"
+[parameter_group.pg]
+family = "postgres15"
+parameters = { max_connections = "500" }
+
+[instance.orders]
+engine = "postgres"
+engine_version = "15"
+instance_class = "db.t3.micro"
+allocated_storage = 20
+vpc = "main"
+security_groups = ["db"]
+parameter_group = "pg"
+skip_final_snapshot = true
+"#;
+    let env = Env::new(&[
+        ("environment.toml", ENV_TOML),
+        ("network.toml", NETWORK_TOML),
+        ("databases.toml", v15),
+    ]);
+    apply_ok(&moto, &env, &[]);
+    assert_no_changes(&moto, &env);
+
+    let v16 = v15
+        .replace("postgres15", "postgres16")
+        .replace("engine_version = \"15\"", "engine_version = \"16\"");
+    env.write("databases.toml", &v16);
+    let p = rdsplan(Some(&moto), &env.dir(), &["plan", "--env", "t"]);
+    assert_eq!(p.code, 1, "{}", p.all());
+    assert_shows(&p.stderr, "is a major upgrade of t-orders from 15");
+    assert_shows(&p.stderr, "set allow_major_version_upgrade = true");
+
+    let allowed = v16.replace(
+        "skip_final_snapshot = true",
+        "skip_final_snapshot = true\nallow_major_version_upgrade = true",
+    );
+    env.write("databases.toml", &allowed);
+    let p = rdsplan(Some(&moto), &env.dir(), &["plan", "--env", "t"]);
+    assert_shows(
+        &p.stdout,
+        "note: major version upgrade 15 -> 16: an in-place upgrade with downtime",
+    );
+    assert!(!p.all().contains("needs a reboot"), "{}", p.all());
+    let r = apply_ok(&moto, &env, &[]);
+    let out = &r.stdout;
+    let pos = |s: &str| {
+        out.find(s)
+            .unwrap_or_else(|| panic!("`{s}` not in:\n{out}"))
+    };
+    assert!(pos("parameter_group.pg: created") < pos("instance.orders: updating"));
+    assert!(pos("instance.orders: updated") < pos("parameter_group.pg: deleting"));
+    assert_no_changes(&moto, &env);
+    let sdk = moto.sdk().await;
+    let i = sdk
+        .rds
+        .describe_db_instances()
+        .db_instance_identifier("t-orders")
+        .send()
+        .await
+        .unwrap();
+    let i = &i.db_instances()[0];
+    assert!(i.engine_version().is_some_and(|v| v.starts_with("16")));
+    assert_eq!(
+        i.db_parameter_groups()[0].db_parameter_group_name(),
+        Some("t-pg-postgres16")
+    );
+    let old = sdk
+        .rds
+        .describe_db_parameter_groups()
+        .db_parameter_group_name("t-pg-postgres15")
+        .send()
+        .await;
+    assert!(old.map_or(true, |o| o.db_parameter_groups().is_empty()));
+}
