@@ -325,6 +325,12 @@ fn validate(dir: &std::path::Path, env: Option<&str>) -> i32 {
                     ("vpc", cfg.vpcs.len()),
                     ("security_group", cfg.security_groups.len()),
                     ("iam_role", cfg.iam_roles.len()),
+                    ("parameter_group", cfg.parameter_groups.len()),
+                    (
+                        "cluster_parameter_group",
+                        cfg.cluster_parameter_groups.len()
+                    ),
+                    ("option_group", cfg.option_groups.len()),
                     ("instance", cfg.instances.len()),
                     ("replica", cfg.replicas.len()),
                     ("cluster", cfg.clusters.len()),
