@@ -11,6 +11,7 @@ use super::AwsError;
 use crate::model::Resource;
 use crate::plan::attrs::Field;
 use aws_sdk_rds::primitives::DateTime;
+use aws_sdk_rds::types::Tag;
 use aws_sdk_rds::Client;
 
 /// Where a database is restored from.
@@ -51,6 +52,56 @@ const AFTER_INSTANCE: &[Field] = &[
     Field::MonitoringRole,
 ];
 
+/// The settings both instance restore calls take, from the desired instance: the two builders
+/// are different types with the same setters.
+trait RestoredLike: Sized {
+    fn restored_like(
+        self,
+        d: &Resource,
+        n: &NewInstance,
+        managed: bool,
+        tags: Option<Vec<Tag>>,
+    ) -> Self;
+}
+
+macro_rules! restored_like {
+    ($builder:ty) => {
+        impl RestoredLike for $builder {
+            fn restored_like(
+                self,
+                d: &Resource,
+                n: &NewInstance,
+                managed: bool,
+                tags: Option<Vec<Tag>>,
+            ) -> Self {
+                self.set_db_instance_class(string(d, "instance_class"))
+                    .db_subnet_group_name(&n.subnet_group)
+                    .set_vpc_security_group_ids(Some(n.security_group_ids.clone()))
+                    .set_multi_az(d.bool("multi_az"))
+                    .set_publicly_accessible(d.bool("publicly_accessible"))
+                    .set_port(int(d, "port"))
+                    .set_storage_type(string(d, "storage_type"))
+                    .set_iops(int(d, "iops"))
+                    .set_storage_throughput(int(d, "storage_throughput"))
+                    .set_auto_minor_version_upgrade(d.bool("auto_minor_version_upgrade"))
+                    .set_deletion_protection(d.bool("deletion_protection"))
+                    .set_copy_tags_to_snapshot(d.bool("copy_tags_to_snapshot"))
+                    .set_enable_iam_database_authentication(d.bool("iam_database_authentication"))
+                    .set_enable_cloudwatch_logs_exports(list(d, "log_exports"))
+                    .set_db_parameter_group_name(n.parameter_group.clone())
+                    .set_option_group_name(n.option_group.clone())
+                    .set_ca_certificate_identifier(string(d, "ca_certificate"))
+                    .set_backup_retention_period(int(d, "backup_retention_days"))
+                    .set_preferred_backup_window(string(d, "preferred_backup_window"))
+                    .set_manage_master_user_password(managed.then_some(true))
+                    .set_tags(tags)
+            }
+        }
+    };
+}
+restored_like!(aws_sdk_rds::operation::restore_db_instance_from_db_snapshot::builders::RestoreDBInstanceFromDBSnapshotFluentBuilder);
+restored_like!(aws_sdk_rds::operation::restore_db_instance_to_point_in_time::builders::RestoreDBInstanceToPointInTimeFluentBuilder);
+
 /// Restores an instance unless it exists (a re-run after a crash adopts it).
 pub async fn instance(c: &Client, n: &NewInstance<'_>, from: &From) -> Result<(), AwsError> {
     let d = n.desired;
@@ -65,27 +116,7 @@ pub async fn instance(c: &Client, n: &NewInstance<'_>, from: &From) -> Result<()
             .restore_db_instance_from_db_snapshot()
             .db_instance_identifier(&d.name)
             .db_snapshot_identifier(snap)
-            .set_db_instance_class(string(d, "instance_class"))
-            .db_subnet_group_name(&n.subnet_group)
-            .set_vpc_security_group_ids(Some(n.security_group_ids.clone()))
-            .set_multi_az(d.bool("multi_az"))
-            .set_publicly_accessible(d.bool("publicly_accessible"))
-            .set_port(int(d, "port"))
-            .set_storage_type(string(d, "storage_type"))
-            .set_iops(int(d, "iops"))
-            .set_storage_throughput(int(d, "storage_throughput"))
-            .set_auto_minor_version_upgrade(d.bool("auto_minor_version_upgrade"))
-            .set_deletion_protection(d.bool("deletion_protection"))
-            .set_copy_tags_to_snapshot(d.bool("copy_tags_to_snapshot"))
-            .set_enable_iam_database_authentication(d.bool("iam_database_authentication"))
-            .set_enable_cloudwatch_logs_exports(list(d, "log_exports"))
-            .set_db_parameter_group_name(n.parameter_group.clone())
-            .set_option_group_name(n.option_group.clone())
-            .set_ca_certificate_identifier(string(d, "ca_certificate"))
-            .set_backup_retention_period(int(d, "backup_retention_days"))
-            .set_preferred_backup_window(string(d, "preferred_backup_window"))
-            .set_manage_master_user_password(managed.then_some(true))
-            .set_tags(tags)
+            .restored_like(d, n, managed, tags)
             .send()
             .await
             .map(|_| ())
@@ -99,28 +130,8 @@ pub async fn instance(c: &Client, n: &NewInstance<'_>, from: &From) -> Result<()
                 Some(t) => req.restore_time(when(addr, t)?),
                 None => req.use_latest_restorable_time(true),
             };
-            req.set_db_instance_class(string(d, "instance_class"))
-                .db_subnet_group_name(&n.subnet_group)
-                .set_vpc_security_group_ids(Some(n.security_group_ids.clone()))
-                .set_multi_az(d.bool("multi_az"))
-                .set_publicly_accessible(d.bool("publicly_accessible"))
-                .set_port(int(d, "port"))
-                .set_storage_type(string(d, "storage_type"))
-                .set_iops(int(d, "iops"))
-                .set_storage_throughput(int(d, "storage_throughput"))
-                .set_max_allocated_storage(int(d, "max_allocated_storage"))
-                .set_auto_minor_version_upgrade(d.bool("auto_minor_version_upgrade"))
-                .set_deletion_protection(d.bool("deletion_protection"))
-                .set_copy_tags_to_snapshot(d.bool("copy_tags_to_snapshot"))
-                .set_enable_iam_database_authentication(d.bool("iam_database_authentication"))
-                .set_enable_cloudwatch_logs_exports(list(d, "log_exports"))
-                .set_db_parameter_group_name(n.parameter_group.clone())
-                .set_option_group_name(n.option_group.clone())
-                .set_ca_certificate_identifier(string(d, "ca_certificate"))
-                .set_backup_retention_period(int(d, "backup_retention_days"))
-                .set_preferred_backup_window(string(d, "preferred_backup_window"))
-                .set_manage_master_user_password(managed.then_some(true))
-                .set_tags(tags)
+            req.set_max_allocated_storage(int(d, "max_allocated_storage"))
+                .restored_like(d, n, managed, tags)
                 .send()
                 .await
                 .map(|_| ())

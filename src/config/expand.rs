@@ -311,6 +311,52 @@ pub fn option_group_name(env: &str, name: &str, engine: &str, major: &str) -> St
     format!("{env}-{name}-{engine}-{}", major.replace('.', "-")).to_ascii_lowercase()
 }
 
+/// The attributes instances and replicas share (their groups, monitoring, Performance
+/// Insights, log exports, CA), from config structs with the same field names.
+macro_rules! db_options {
+    ($cfg:expr, $s:expr) => {{
+        let (cfg, s) = ($cfg, $s);
+        [
+            (
+                "parameter_group",
+                s.parameter_group.as_deref().map(|g| {
+                    super::expand::group_ref(
+                        Kind::ParameterGroup,
+                        &cfg.declared_parameter_groups,
+                        g,
+                    )
+                }),
+            ),
+            (
+                "option_group",
+                s.option_group.as_deref().map(|g| {
+                    super::expand::group_ref(Kind::OptionGroup, &cfg.declared_option_groups, g)
+                }),
+            ),
+            ("log_exports", s.log_exports.clone().map(Value::set)),
+            (
+                "performance_insights",
+                s.performance_insights.map(Value::Bool),
+            ),
+            (
+                "performance_insights_retention_days",
+                s.performance_insights_retention_days.map(Value::Int),
+            ),
+            (
+                "performance_insights_kms_key",
+                s.performance_insights_kms_key.clone().map(Value::Str),
+            ),
+            ("monitoring_interval", s.monitoring_interval.map(Value::Int)),
+            (
+                "monitoring_role",
+                s.monitoring_role.as_deref().map(super::expand::role_ref),
+            ),
+            ("ca_certificate", s.ca_certificate.clone().map(Value::Str)),
+        ]
+    }};
+}
+pub(crate) use db_options;
+
 /// A role named by a database (`monitoring_role`): an `iam_role` of this environment, or an
 /// ARN.
 pub fn role_ref(role: &str) -> Value {
@@ -459,18 +505,6 @@ fn instance(
         ("storage_throughput", s.storage_throughput.map(Value::Int)),
         ("kms_key", s.kms_key.clone().map(Value::Str)),
         (
-            "parameter_group",
-            s.parameter_group
-                .as_deref()
-                .map(|g| group_ref(Kind::ParameterGroup, &cfg.declared_parameter_groups, g)),
-        ),
-        (
-            "option_group",
-            s.option_group
-                .as_deref()
-                .map(|g| group_ref(Kind::OptionGroup, &cfg.declared_option_groups, g)),
-        ),
-        (
             "restore",
             s.restore.as_ref().map(|r| {
                 Value::Map(
@@ -485,25 +519,6 @@ fn instance(
                 )
             }),
         ),
-        ("log_exports", s.log_exports.clone().map(Value::set)),
-        (
-            "performance_insights",
-            s.performance_insights.map(Value::Bool),
-        ),
-        (
-            "performance_insights_retention_days",
-            s.performance_insights_retention_days.map(Value::Int),
-        ),
-        (
-            "performance_insights_kms_key",
-            s.performance_insights_kms_key.clone().map(Value::Str),
-        ),
-        ("monitoring_interval", s.monitoring_interval.map(Value::Int)),
-        (
-            "monitoring_role",
-            s.monitoring_role.as_deref().map(role_ref),
-        ),
-        ("ca_certificate", s.ca_certificate.clone().map(Value::Str)),
         ("db_name", s.db_name.clone().map(Value::Str)),
         (
             "backup_retention_days",
@@ -519,6 +534,7 @@ fn instance(
         ),
     ];
     r.set_present(optional);
+    r.set_present(super::expand::db_options!(cfg, s));
     let mut out = Vec::new();
     if s.credentials == Credentials::Generated {
         let secret = secret_address(&addr);

@@ -2,7 +2,7 @@
 
 use super::engines;
 use super::expand::{
-    db_subnet_group_address, generated_secret, group_ref, iam_roles, role_ref, secret_address,
+    db_subnet_group_address, generated_secret, group_ref, iam_roles, secret_address,
     GeneratedSecret,
 };
 use super::load::Config;
@@ -31,37 +31,6 @@ pub fn replica(cfg: &Config, name: &str, s: &ReplicaConfig, tags: &Value) -> Res
         ),
         ("iops", s.iops.map(Value::Int)),
         ("storage_throughput", s.storage_throughput.map(Value::Int)),
-        (
-            "parameter_group",
-            s.parameter_group
-                .as_deref()
-                .map(|g| group_ref(Kind::ParameterGroup, &cfg.declared_parameter_groups, g)),
-        ),
-        (
-            "option_group",
-            s.option_group
-                .as_deref()
-                .map(|g| group_ref(Kind::OptionGroup, &cfg.declared_option_groups, g)),
-        ),
-        ("log_exports", s.log_exports.clone().map(Value::set)),
-        (
-            "performance_insights",
-            s.performance_insights.map(Value::Bool),
-        ),
-        (
-            "performance_insights_retention_days",
-            s.performance_insights_retention_days.map(Value::Int),
-        ),
-        (
-            "performance_insights_kms_key",
-            s.performance_insights_kms_key.clone().map(Value::Str),
-        ),
-        ("monitoring_interval", s.monitoring_interval.map(Value::Int)),
-        (
-            "monitoring_role",
-            s.monitoring_role.as_deref().map(role_ref),
-        ),
-        ("ca_certificate", s.ca_certificate.clone().map(Value::Str)),
         (
             "copy_tags_to_snapshot",
             s.copy_tags_to_snapshot.map(Value::Bool),
@@ -103,6 +72,7 @@ pub fn replica(cfg: &Config, name: &str, s: &ReplicaConfig, tags: &Value) -> Res
         ),
     ];
     r.set_present(optional);
+    r.set_present(super::expand::db_options!(cfg, s));
     r
 }
 
