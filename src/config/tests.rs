@@ -410,7 +410,29 @@ fn storage_performance_monitoring_and_logs_are_checked_with_their_places() {
         "{}storage_type = \"gp3\"\niops = 12000\nstorage_throughput = 500\nmonitoring_interval = 60\nmonitoring_role = \"mon\"\nperformance_insights_retention_days = 93\n\n[iam_role.mon]\nassumed_by = \"monitoring.rds.amazonaws.com\"\n",
         instance("")
     );
+    // gp3 IOPS and throughput are the baseline below 400 GiB for PostgreSQL.
+    let p = problems(&ok);
+    assert_eq!(
+        p,
+        [
+            "a.toml:10:8: gp3 iops cannot be set for postgres below 400 GiB (allocated_storage = 20): it is the baseline",
+            "a.toml:11:22: gp3 storage_throughput cannot be set for postgres below 400 GiB (allocated_storage = 20): it is the baseline",
+        ]
+    );
+    let ok = ok.replace("allocated_storage = 20", "allocated_storage = 400");
     assert_eq!(problems(&ok), Vec::<String>::new());
+    let p = problems(&ok.replace("iops = 12000", "iops = 70000"));
+    assert_eq!(p, ["a.toml:10:8: gp3 iops 70000 is outside 12000-64000 IOPS for postgres"]);
+    // io1: 1 to 50 IOPS per GiB.
+    let io1 = instance("storage_type = \"io1\"\niops = 500\n");
+    assert_eq!(
+        problems(&io1),
+        ["a.toml:10:8: io1 iops 500 does not fit 20 GiB (1 to 50 IOPS per GiB, at least 1000)"]
+    );
+    assert_eq!(
+        problems(&instance("storage_type = \"io2\"\n")),
+        ["a.toml:9:16: io2 storage needs iops"]
+    );
 }
 
 #[test]

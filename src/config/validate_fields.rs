@@ -65,6 +65,7 @@ pub(super) fn check(cfg: &Config, d: &mut Vec<Diagnostic>) {
     let roles: BTreeMap<&str, _> = cfg.iam_roles.iter().map(|r| (r.name.as_str(), r)).collect();
     for i in &cfg.instances {
         let s = &i.spec;
+        check_provisioned(s, &i.origin, d);
         let o = Observed {
             engine: Some(&s.engine),
             storage_type: s.storage_type.as_deref(),
@@ -275,5 +276,68 @@ fn check_logs(engine: &str, logs: &[String], origin: &Origin, d: &mut Vec<Diagno
                 .help(format!("{engine} exports: {}", names.join(", "))),
             );
         }
+    }
+}
+
+/// gp3 IOPS and throughput are configurable only from the engine's threshold size on, within
+/// AWS's ranges; io1 and io2 IOPS go with the size (RDS user guide, "Amazon RDS DB instance
+/// storage").
+fn check_provisioned(s: &super::types::InstanceConfig, origin: &Origin, d: &mut Vec<Diagnostic>) {
+    let size = s.allocated_storage;
+    let engine = s.engine.as_str();
+    let mut bad = |field: &str, message: String, help: String| {
+        d.push(Diagnostic::at(origin.place(&[field]), message).help(help));
+    };
+    match s.storage_type.as_deref() {
+        Some("gp3") => {
+            let sqlserver = engine.starts_with("sqlserver");
+            let threshold = if engine.starts_with("oracle") {
+                200
+            } else {
+                400
+            };
+            let (iops, mibs) = if sqlserver {
+                ((3000, 16000), (125, 1000))
+            } else {
+                ((12000, 64000), (500, 4000))
+            };
+            let configurable = sqlserver || size >= threshold;
+            for (field, value, (lo, hi), unit) in [
+                ("iops", s.iops, iops, "IOPS"),
+                ("storage_throughput", s.storage_throughput, mibs, "MiB/s"),
+            ] {
+                let Some(v) = value else { continue };
+                if !configurable {
+                    bad(
+                        field,
+                        format!("gp3 {field} cannot be set for {engine} below {threshold} GiB (allocated_storage = {size}): it is the baseline"),
+                        format!("remove {field}, or set allocated_storage = {threshold} or more"),
+                    );
+                } else if v < lo || v > hi {
+                    bad(
+                        field,
+                        format!("gp3 {field} {v} is outside {lo}-{hi} {unit} for {engine}"),
+                        format!("set {field} between {lo} and {hi}"),
+                    );
+                }
+            }
+        }
+        Some(t @ ("io1" | "io2")) => {
+            let max_ratio = if t == "io1" { 50 } else { 1000 };
+            match s.iops {
+                None => bad(
+                    "storage_type",
+                    format!("{t} storage needs iops"),
+                    format!("set iops between {size} and {} for {size} GiB", size * max_ratio),
+                ),
+                Some(v) if v < size || v > size * max_ratio || v < 1000 => bad(
+                    "iops",
+                    format!("{t} iops {v} does not fit {size} GiB (1 to {max_ratio} IOPS per GiB, at least 1000)"),
+                    format!("set iops between {} and {}", size.max(1000), size * max_ratio),
+                ),
+                _ => {}
+            }
+        }
+        _ => {}
     }
 }
