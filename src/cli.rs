@@ -418,6 +418,7 @@ pub(crate) async fn read_live(clients: &aws::Clients, cfg: &Config) -> Result<Li
             .chain(cfg.clusters.iter().filter_map(|c| c.spec.kms_key.clone()))
             .filter(|k| plan::planner::is_alias(k))
             .collect(),
+        external_groups: external_groups(cfg),
         parameter_families: cfg
             .parameter_groups
             .iter()
@@ -437,6 +438,61 @@ pub(crate) async fn read_live(clients: &aws::Clients, cfg: &Config) -> Result<Li
         );
         1
     })
+}
+
+/// Parameter and option groups the files name by an existing group's AWS name (not a group of
+/// the environment, not an engine default), which the plan checks exist.
+fn external_groups(cfg: &Config) -> Vec<(crate::model::Kind, String)> {
+    use crate::model::Kind;
+    let mut out: Vec<(Kind, String)> = Vec::new();
+    let mut add = |kind: Kind, name: Option<&String>, declared: &[String]| {
+        if let Some(n) = name {
+            if !declared.contains(n) && !n.starts_with("default.") && !n.starts_with("default:") {
+                out.push((kind, n.clone()));
+            }
+        }
+    };
+    for i in &cfg.instances {
+        add(
+            Kind::ParameterGroup,
+            i.spec.parameter_group.as_ref(),
+            &cfg.declared_parameter_groups,
+        );
+        add(
+            Kind::OptionGroup,
+            i.spec.option_group.as_ref(),
+            &cfg.declared_option_groups,
+        );
+    }
+    for r in &cfg.replicas {
+        add(
+            Kind::ParameterGroup,
+            r.spec.parameter_group.as_ref(),
+            &cfg.declared_parameter_groups,
+        );
+        add(
+            Kind::OptionGroup,
+            r.spec.option_group.as_ref(),
+            &cfg.declared_option_groups,
+        );
+    }
+    for c in &cfg.clusters {
+        add(
+            Kind::ClusterParameterGroup,
+            c.spec.cluster_parameter_group.as_ref(),
+            &cfg.declared_cluster_parameter_groups,
+        );
+        for m in &c.spec.instance {
+            add(
+                Kind::ParameterGroup,
+                m.parameter_group.as_ref(),
+                &cfg.declared_parameter_groups,
+            );
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
 }
 
 pub(crate) fn make_plan(cfg: &Config, live: &Live) -> Result<Plan, i32> {

@@ -463,6 +463,10 @@ pub struct Live {
     /// found here is taken as static: its change waits for a reboot.
     #[serde(default)]
     pub parameter_apply_types: BTreeMap<String, BTreeMap<String, String>>,
+    /// Existing parameter and option groups the files name (not groups of the environment)
+    /// that AWS does not have.
+    #[serde(default)]
+    pub missing_groups: Vec<(Kind, String)>,
 }
 
 impl Live {

@@ -18,6 +18,8 @@ pub struct Wanted<'a> {
     pub kms_aliases: Vec<String>,
     /// Parameter group families the files name, whose parameters' apply types the plan needs.
     pub parameter_families: Vec<(super::parameters::Flavor, String)>,
+    /// Existing groups the files name by their AWS names, to check that they exist.
+    pub external_groups: Vec<(Kind, String)>,
 }
 
 fn tag_filter(env: &str) -> Filter {
@@ -556,6 +558,7 @@ pub async fn read(c: &Clients, w: &Wanted<'_>) -> Result<Live, AwsError> {
     }
     live.resources.sort_by(|a, b| a.address.cmp(&b.address));
     resolve_kms(c, w, &mut live).await;
+    live.missing_groups = missing_groups(c, &w.external_groups).await?;
     Ok(live)
 }
 
@@ -637,4 +640,59 @@ pub async fn resolve_kms(c: &Clients, w: &Wanted<'_>, live: &mut Live) {
     if !aliases.is_empty() {
         live.kms_keys = super::kms::resolve_aliases(&c.kms, aliases).await;
     }
+}
+
+/// The groups among `named` that AWS does not have (one describe by name each).
+async fn missing_groups(
+    c: &Clients,
+    named: &[(Kind, String)],
+) -> Result<Vec<(Kind, String)>, AwsError> {
+    use aws_sdk_rds::error::ProvideErrorMetadata;
+    let mut missing = Vec::new();
+    for (kind, name) in named {
+        let code = match kind {
+            Kind::ClusterParameterGroup => c
+                .rds
+                .describe_db_cluster_parameter_groups()
+                .db_cluster_parameter_group_name(name)
+                .send()
+                .await
+                .map(|o| o.db_cluster_parameter_groups().is_empty())
+                .map_err(|e| e.into_service_error().code().map(str::to_string)),
+            Kind::OptionGroup => c
+                .rds
+                .describe_option_groups()
+                .option_group_name(name)
+                .send()
+                .await
+                .map(|o| o.option_groups_list().is_empty())
+                .map_err(|e| e.into_service_error().code().map(str::to_string)),
+            _ => c
+                .rds
+                .describe_db_parameter_groups()
+                .db_parameter_group_name(name)
+                .send()
+                .await
+                .map(|o| o.db_parameter_groups().is_empty())
+                .map_err(|e| e.into_service_error().code().map(str::to_string)),
+        };
+        match code {
+            Ok(false) => {}
+            Ok(true) => missing.push((*kind, name.clone())),
+            Err(Some(c)) if c.contains("NotFound") => missing.push((*kind, name.clone())),
+            Err(c) => {
+                let op = match kind {
+                    Kind::ClusterParameterGroup => "DescribeDBClusterParameterGroups",
+                    Kind::OptionGroup => "DescribeOptionGroups",
+                    _ => "DescribeDBParameterGroups",
+                };
+                return Err(AwsError::new(
+                    name,
+                    op,
+                    c.unwrap_or_else(|| "failed".into()),
+                ));
+            }
+        }
+    }
+    Ok(missing)
 }

@@ -422,7 +422,10 @@ fn storage_performance_monitoring_and_logs_are_checked_with_their_places() {
     let ok = ok.replace("allocated_storage = 20", "allocated_storage = 400");
     assert_eq!(problems(&ok), Vec::<String>::new());
     let p = problems(&ok.replace("iops = 12000", "iops = 70000"));
-    assert_eq!(p, ["a.toml:10:8: gp3 iops 70000 is outside 12000-64000 IOPS for postgres"]);
+    assert_eq!(
+        p,
+        ["a.toml:10:8: gp3 iops 70000 is outside 12000-64000 IOPS for postgres"]
+    );
     // io1: 1 to 50 IOPS per GiB.
     let io1 = instance("storage_type = \"io1\"\niops = 500\n");
     assert_eq!(

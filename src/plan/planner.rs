@@ -81,6 +81,7 @@ pub fn plan(
             }
         };
         check_replica_source(d, &desired_by, &mut errors);
+        check_groups_exist(d, live, &mut errors);
         if change.action == Action::Replace {
             replaced.insert(d.address.clone());
             if let Some(l) = &change.before {
@@ -393,6 +394,31 @@ fn check_kms_key(d: &Resource, live: &Live, errors: &mut Vec<PlanError>) {
 
 pub fn is_alias(key: &str) -> bool {
     key.starts_with("alias/") || key.contains(":alias/")
+}
+
+/// A group named by its AWS name (not one of the environment) must exist.
+fn check_groups_exist(d: &Resource, live: &Live, errors: &mut Vec<PlanError>) {
+    for (attr, kind) in [
+        ("parameter_group", Kind::ParameterGroup),
+        ("cluster_parameter_group", Kind::ClusterParameterGroup),
+        ("option_group", Kind::OptionGroup),
+    ] {
+        let Some(name) = d.str(attr) else { continue };
+        if live
+            .missing_groups
+            .iter()
+            .any(|(k, n)| *k == kind && n == name)
+        {
+            errors.push(PlanError {
+                address: d.address.clone(),
+                message: format!(
+                    "{}: {attr} `{name}` is not a group of this environment and does not exist in AWS",
+                    d.address
+                ),
+                help: format!("declare [{attr}.{name}] in the files, or name an existing group"),
+            });
+        }
+    }
 }
 
 /// AWS refuses a read replica of an instance without automated backups.

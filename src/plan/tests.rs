@@ -1101,3 +1101,17 @@ fn a_new_family_replaces_the_group_and_moves_its_databases_without_allow_destroy
     assert_eq!(i.diffs[0].after, Some(Value::unknown()));
     assert_eq!(i.diffs[0].timing, Some(rules::Timing::AfterReboot));
 }
+
+#[test]
+fn a_group_named_by_an_aws_name_that_does_not_exist_is_a_plan_error() {
+    let d = vec![db().with("option_group", Value::str("team-audit"))];
+    let mut l = Live::default();
+    assert!(plan("t", "r", &d, &l).is_ok());
+    l.missing_groups
+        .push((Kind::OptionGroup, "team-audit".into()));
+    let e = errors(&d, &l);
+    assert!(
+        e[0].contains("option_group `team-audit` is not a group of this environment and does not exist in AWS"),
+        "{e:?}"
+    );
+}

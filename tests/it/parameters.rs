@@ -324,3 +324,65 @@ skip_final_snapshot = true
         .await;
     assert!(old.map_or(true, |o| o.db_parameter_groups().is_empty()));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_existing_group_is_used_by_name_and_a_missing_one_is_a_plan_error() {
+    let moto = Moto::start();
+    let sdk = moto.sdk().await;
+    sdk.rds
+        .create_db_parameter_group()
+        .db_parameter_group_name("shared-postgres16")
+        .db_parameter_group_family("postgres16")
+        .description("owned by the DBA team")
+        .send()
+        .await
+        .unwrap();
+    let db = |group: &str| {
+        format!(
+            r#"
+[instance.orders]
+engine = "postgres"
+instance_class = "db.t3.micro"
+allocated_storage = 20
+vpc = "main"
+security_groups = ["db"]
+parameter_group = "{group}"
+skip_final_snapshot = true
+"#
+        )
+    };
+    let env = Env::new(&[
+        ("environment.toml", ENV_TOML),
+        ("network.toml", NETWORK_TOML),
+        ("databases.toml", &db("no-such-group")),
+    ]);
+    let p = rdsplan(Some(&moto), &env.dir(), &["plan", "--env", "t"]);
+    assert_eq!(p.code, 1, "{}", p.all());
+    assert_shows(
+        &p.stderr,
+        "parameter_group `no-such-group` is not a group of this environment and does not exist in AWS",
+    );
+    env.write("databases.toml", &db("shared-postgres16"));
+    apply_ok(&moto, &env, &[]);
+    assert_no_changes(&moto, &env);
+    let i = sdk
+        .rds
+        .describe_db_instances()
+        .db_instance_identifier("t-orders")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        i.db_instances()[0].db_parameter_groups()[0].db_parameter_group_name(),
+        Some("shared-postgres16")
+    );
+    // Used, never changed or tagged: it is not the environment's.
+    let tags = sdk
+        .rds
+        .list_tags_for_resource()
+        .resource_name("arn:aws:rds:us-west-2:123456789012:pg:shared-postgres16")
+        .send()
+        .await
+        .unwrap();
+    assert!(tags.tag_list().is_empty());
+}
