@@ -3,7 +3,7 @@
 use crate::aws::lock::{self, LockError};
 use crate::cli::{clients_for, color_out, load_env, make_plan, read_live};
 use crate::config::{self, Config};
-use crate::plan::Plan;
+use crate::plan::{Action, Plan};
 use crate::saved::{self, SavedPlan};
 use crate::{apply, aws, render};
 use std::io::{IsTerminal, Write};
@@ -192,11 +192,17 @@ async fn locked(
         Err(c) => return c,
     };
     match make_plan(cfg, &live) {
-        Ok(after) if !after.has_changes() => {
+        Ok(after) if !after.has_changes() || only_kept_blues(&after, &plan) => {
             println!(
                 "Converged: environment `{}` matches the configuration.",
                 cfg.env_name
             );
+            for c in after.changes.iter().filter(|c| c.action == Action::Delete) {
+                println!(
+                    "Kept: {} ({}), the old instance of a blue/green upgrade, still runs; delete it with `apply --allow-destroy` once it is no longer needed.",
+                    c.address, c.name
+                );
+            }
             if outcome.failed.is_empty() {
                 0
             } else {
@@ -247,4 +253,18 @@ pub async fn unlock(dir: &Path, env: &str) -> i32 {
             1
         }
     }
+}
+
+/// Whether all that remains is old instances a blue/green upgrade of this apply left running
+/// (`<address>.old1`), which are kept on purpose and deleted only with `--allow-destroy`.
+fn only_kept_blues(after: &Plan, applied: &Plan) -> bool {
+    after.changes.iter().all(|c| match c.action {
+        Action::NoOp => true,
+        Action::Delete => c
+            .address
+            .as_str()
+            .strip_suffix(".old1")
+            .is_some_and(|a| applied.changes.iter().any(|x| x.address.as_str() == a)),
+        _ => false,
+    })
 }

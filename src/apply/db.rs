@@ -8,6 +8,7 @@ use crate::aws::rds_cluster::{self, RoleTarget};
 use crate::aws::restore;
 use crate::aws::{self, secrets::Password, AwsError};
 use crate::model::{Resource, Value};
+use crate::plan::planner::BLUE_GREEN_ATTRS;
 use std::collections::BTreeMap;
 
 type StepResult = Result<Option<String>, AwsError>;
@@ -221,7 +222,41 @@ pub(super) async fn instance(
                 monitoring_role_arn: role_arn(ctx, d),
                 option_group: group(ctx, d, "option_group"),
             };
-            modify::modify_instance(rds, d, changed, &r).await?;
+            let bg = d.str("upgrade") == Some("blue-green")
+                && changed
+                    .iter()
+                    .any(|c| BLUE_GREEN_ATTRS.contains(&c.as_str()));
+            if bg {
+                let has = |a: &str| changed.iter().any(|c| c == a);
+                aws::blue_green::upgrade(
+                    rds,
+                    aws::blue_green::Target {
+                        env: &ctx.env,
+                        desired: d,
+                        source_arn: b.id.as_deref().unwrap_or_default(),
+                        engine_version: d
+                            .str("engine_version")
+                            .filter(|_| has("engine_version"))
+                            .map(str::to_string),
+                        parameter_group: r
+                            .parameter_group
+                            .clone()
+                            .filter(|_| has("parameter_group")),
+                        switchover_timeout: std::time::Duration::from_secs(300),
+                    },
+                    ctx.timeout,
+                )
+                .await?;
+                let rest: Vec<String> = changed
+                    .iter()
+                    .filter(|c| !BLUE_GREEN_ATTRS.contains(&c.as_str()))
+                    .cloned()
+                    .collect();
+                aws::rds::wait_available(rds, addr, &d.name, ctx.timeout).await?;
+                modify::modify_instance(rds, d, &rest, &r).await?;
+            } else {
+                modify::modify_instance(rds, d, changed, &r).await?;
+            }
             retag(ctx, d, b, changed).await?;
         }
     }

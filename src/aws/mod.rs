@@ -1,6 +1,7 @@
 //! The only part of rdsplan that knows the AWS SDK: clients, readers, mutations and errors.
 
 pub mod adopt;
+pub mod blue_green;
 pub mod ec2;
 pub mod error;
 pub mod iam;

@@ -487,6 +487,7 @@ fn instance(
             Value::Bool(s.allow_major_version_upgrade),
         )
         .with("allow_reboot", Value::Bool(s.allow_reboot))
+        .with("upgrade", Value::str(s.upgrade.as_str()))
         .with(
             "copy_tags_to_snapshot",
             Value::Bool(s.copy_tags_to_snapshot),

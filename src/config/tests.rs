@@ -466,3 +466,15 @@ fn serverless_members_need_the_cluster_capacity_range() {
         Vec::<String>::new()
     );
 }
+
+#[test]
+fn blue_green_needs_a_password_rds_does_not_manage() {
+    let p = problems(&instance(
+        "upgrade = \"blue-green\"\ncredentials = \"managed\"\n",
+    ));
+    assert_eq!(
+        p,
+        ["a.toml:9:11: AWS does not make blue/green deployments of a database whose master password RDS manages"]
+    );
+    assert!(problems(&instance("upgrade = \"blue-green\"\n")).is_empty());
+}

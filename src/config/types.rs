@@ -312,6 +312,24 @@ pub struct RestoreConfig {
     pub time: Option<String>,
 }
 
+/// `in-place | blue-green`
+#[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum Upgrade {
+    #[default]
+    InPlace,
+    BlueGreen,
+}
+
+impl Upgrade {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Upgrade::InPlace => "in-place",
+            Upgrade::BlueGreen => "blue-green",
+        }
+    }
+}
+
 /// `serverless_v2 = { min_capacity = 0.5, max_capacity = 16 }`
 #[derive(Debug, Clone, Copy, Deserialize, Serialize, JsonSchema, PartialEq)]
 #[serde(deny_unknown_fields)]
@@ -601,6 +619,11 @@ pub struct InstanceConfig {
     /// Create it from a snapshot or a point in time instead of empty (only when created).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub restore: Option<RestoreConfig>,
+    /// How an `engine_version` or `parameter_group` change is made: `in-place` (default, a
+    /// ModifyDBInstance) or `blue-green` (an RDS blue/green deployment: a green copy with the
+    /// new version and group, switched over; the old instance is kept as `<identifier>-old1`).
+    #[serde(default)]
+    pub upgrade: Upgrade,
     /// false: modifications wait for the maintenance window.
     #[serde(default)]
     pub apply_immediately: bool,

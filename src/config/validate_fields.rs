@@ -56,6 +56,17 @@ pub(super) fn check(cfg: &Config, d: &mut Vec<Diagnostic>) {
         if let Some(r) = &i.spec.restore {
             check_restore(r, &i.origin, d);
         }
+        if i.spec.upgrade == super::types::Upgrade::BlueGreen
+            && i.spec.credentials == super::types::Credentials::Managed
+        {
+            d.push(
+                Diagnostic::at(
+                    i.origin.place(&["upgrade"]),
+                    "AWS does not make blue/green deployments of a database whose master password RDS manages",
+                )
+                .help("use upgrade = \"in-place\", or credentials = \"generated\""),
+            );
+        }
     }
     for c in &cfg.clusters {
         if let Some(r) = &c.spec.restore {

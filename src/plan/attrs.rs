@@ -283,6 +283,8 @@ const INSTANCE: &[Attr] = &[
     // Applied at the next maintenance window, or at once with apply_immediately.
     modify("option_group", F::OptionGroup).when(When::Window),
     // How it was created; never compared afterwards.
+    // How engine and parameter group changes are made; rdsplan's own setting.
+    local("upgrade"),
     local("restore"),
     local("allow_reboot"),
     local("allow_major_version_upgrade"),

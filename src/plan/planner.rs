@@ -245,7 +245,7 @@ fn plan_reboots(changes: &mut [Change], desired: &[Resource], warnings: &mut Vec
             x.name == "engine_version"
                 && matches!((&x.before, &x.after), (Some(Value::Str(b)), Some(Value::Str(a))) if is_major_change(engine, b, a))
         });
-        if major_upgrade {
+        if major_upgrade || via_blue_green(d, &c.diffs) {
             continue;
         }
         let mut why = Vec::new();
@@ -700,6 +700,18 @@ fn version_verdict(d: &Resource, w: &str, h: &str) -> Verdict {
     Verdict::Differs
 }
 
+/// What `upgrade = "blue-green"` changes through a blue/green deployment.
+pub const BLUE_GREEN_ATTRS: &[&str] = &["engine_version", "parameter_group"];
+
+/// Whether an instance's change goes through a blue/green deployment.
+pub fn via_blue_green(d: &Resource, diffs: &[AttrDiff]) -> bool {
+    d.kind == Kind::Instance
+        && d.str("upgrade") == Some("blue-green")
+        && diffs
+            .iter()
+            .any(|x| BLUE_GREEN_ATTRS.contains(&x.name.as_str()))
+}
+
 /// Attributes that make a storage modification, which AWS allows once per six hours (or
 /// until storage optimization ends, whichever is longer).
 const STORAGE_ATTRS: &[&str] = &[
@@ -824,6 +836,24 @@ fn compare(
             forces_replacement: rule.replace,
             timing: (!rule.replace).then(|| timing(have)),
         });
+    }
+    if via_blue_green(d, &diffs) {
+        for x in diffs
+            .iter_mut()
+            .filter(|x| BLUE_GREEN_ATTRS.contains(&x.name.as_str()))
+        {
+            x.timing = Some(Timing::Immediate);
+        }
+        for n in notes
+            .iter_mut()
+            .filter(|n| n.starts_with("major version upgrade"))
+        {
+            *n = n.replace(": an in-place upgrade with downtime,", ",");
+        }
+        notes.push(format!(
+            "through a blue/green deployment: a green copy with the new version and parameter group is created and kept in sync, then switched over (the endpoint stays; writes pause for about a minute); the old instance is kept as {}-old1 and reported for deletion",
+            d.name
+        ));
     }
     if diffs
         .iter()

@@ -1115,3 +1115,34 @@ fn a_group_named_by_an_aws_name_that_does_not_exist_is_a_plan_error() {
         "{e:?}"
     );
 }
+
+#[test]
+fn a_blue_green_upgrade_is_named_switched_over_at_once_and_needs_no_reboot() {
+    let mut d = all();
+    d[4].set("engine_version", Value::str("8.4"));
+    d[4].set("allow_major_version_upgrade", Value::Bool(true));
+    d[4].set("upgrade", Value::str("blue-green"));
+    d[4].set("allow_reboot", Value::Bool(true));
+    let p = run(&d, &live(&all()));
+    let c = change(&p, "instance.orders");
+    assert_eq!(c.action, Action::Update);
+    assert_eq!(c.diffs[0].timing, Some(rules::Timing::Immediate));
+    assert!(
+        c.notes
+            .iter()
+            .any(|n| n.contains("through a blue/green deployment")),
+        "{:?}",
+        c.notes
+    );
+    assert!(c.notes.iter().any(|n| n.contains("t-orders-old1")));
+    assert!(
+        !c.notes.iter().any(|n| n.contains("in-place upgrade")),
+        "{:?}",
+        c.notes
+    );
+    assert_eq!(c.reboot, None);
+    // In place (the default), the same change waits for the window.
+    d[4].set("upgrade", Value::str("in-place"));
+    let c = change(&run(&d, &live(&all())), "instance.orders").clone();
+    assert_eq!(c.diffs[0].timing, Some(rules::Timing::MaintenanceWindow));
+}

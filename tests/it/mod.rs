@@ -1,5 +1,6 @@
 mod apply;
 mod aws_rules;
+mod blue_green;
 mod cli;
 mod databases;
 mod drift;

@@ -1,0 +1,160 @@
+//! Upgrades through an RDS blue/green deployment (`upgrade = "blue-green"`): a green copy is
+//! created with the target version and parameter group and kept in sync, switched over (the
+//! green takes the name and endpoint), and the deployment deleted without its target. The old
+//! (blue) instance stays, renamed by AWS `<identifier>-old1`; rdsplan moves its address tag to
+//! `<address>.old1`, so the next plan reports it for deletion, which needs `--allow-destroy`.
+//!
+//! Every step looks for what an interrupted run left (the deployment by its name, the
+//! switchover by its status), so a re-run resumes.
+
+use super::error::sdk;
+use super::{wait, AwsError};
+use crate::model::{Resource, TAG_ADDRESS};
+use aws_sdk_rds::types::{BlueGreenDeployment, Filter, Tag};
+use aws_sdk_rds::Client;
+use std::time::Duration;
+
+/// The deployment's name: fixed per instance, so that a re-run finds it.
+pub fn deployment_name(ident: &str) -> String {
+    format!("{ident}-rdsplan-upgrade")
+}
+
+async fn find(
+    c: &Client,
+    address: &str,
+    name: &str,
+) -> Result<Option<BlueGreenDeployment>, AwsError> {
+    let out = c
+        .describe_blue_green_deployments()
+        .filters(
+            Filter::builder()
+                .name("blue-green-deployment-name")
+                .values(name)
+                .build(),
+        )
+        .send()
+        .await
+        .map_err(sdk(address, "DescribeBlueGreenDeployments"))?;
+    Ok(out
+        .blue_green_deployments()
+        .iter()
+        .find(|d| d.blue_green_deployment_name() == Some(name))
+        .cloned())
+}
+
+async fn wait_status(
+    c: &Client,
+    address: &str,
+    name: &str,
+    want: &str,
+    timeout: Duration,
+) -> Result<BlueGreenDeployment, AwsError> {
+    wait::until(address, timeout, || async {
+        match find(c, address, name).await? {
+            Some(d) if d.status() == Some(want) => Ok(Some(d)),
+            Some(d)
+                if matches!(
+                    d.status(),
+                    Some("INVALID_CONFIGURATION" | "SWITCHOVER_FAILED" | "PROVISIONING_FAILED")
+                ) =>
+            {
+                Err(AwsError::new(
+                    address,
+                    "blue/green deployment",
+                    format!(
+                        "{name} is {}: {}",
+                        d.status().unwrap_or_default(),
+                        d.status_details().unwrap_or_default()
+                    ),
+                ))
+            }
+            _ => Ok(None),
+        }
+    })
+    .await
+}
+
+/// What the green copy gets.
+pub struct Target<'a> {
+    pub env: &'a str,
+    pub desired: &'a Resource,
+    /// The instance's ARN (the blue).
+    pub source_arn: &'a str,
+    pub engine_version: Option<String>,
+    pub parameter_group: Option<String>,
+    pub switchover_timeout: Duration,
+}
+
+/// Creates (or resumes) the deployment, switches over, deletes the deployment and retags the
+/// old instance. Returns the old instance's identifier.
+pub async fn upgrade(c: &Client, t: Target<'_>, timeout: Duration) -> Result<String, AwsError> {
+    let d = t.desired;
+    let addr = d.address.as_str();
+    let name = deployment_name(&d.name);
+    let old = format!("{}-old1", d.name);
+    let existing = find(c, addr, &name).await?;
+    if existing.is_none() {
+        // Already switched over by an earlier run whose deployment is gone: nothing left but
+        // the tags (below).
+        let switched = super::rds::describe_instance(c, &old).await?.is_some();
+        if !switched {
+            c.create_blue_green_deployment()
+                .blue_green_deployment_name(&name)
+                .source(t.source_arn)
+                .set_target_engine_version(t.engine_version.clone())
+                .set_target_db_parameter_group_name(t.parameter_group.clone())
+                .set_tags(Some(super::rds::create_tags(t.env, d)))
+                .send()
+                .await
+                .map_err(sdk(addr, "CreateBlueGreenDeployment"))?;
+        }
+    }
+    if let Some(bg) = find(c, addr, &name).await? {
+        let id = bg
+            .blue_green_deployment_identifier()
+            .unwrap_or_default()
+            .to_string();
+        if bg.status() != Some("SWITCHOVER_COMPLETED") {
+            wait_status(c, addr, &name, "AVAILABLE", timeout).await?;
+            c.switchover_blue_green_deployment()
+                .blue_green_deployment_identifier(&id)
+                .switchover_timeout(t.switchover_timeout.as_secs() as i32)
+                .send()
+                .await
+                .map_err(sdk(addr, "SwitchoverBlueGreenDeployment"))?;
+            wait_status(c, addr, &name, "SWITCHOVER_COMPLETED", timeout).await?;
+        }
+        c.delete_blue_green_deployment()
+            .blue_green_deployment_identifier(&id)
+            .delete_target(false)
+            .send()
+            .await
+            .map_err(sdk(addr, "DeleteBlueGreenDeployment"))?;
+    }
+    // The green now has the name: it is the environment's instance, with its tags.
+    if let Some(green) = super::rds::describe_instance(c, &d.name).await? {
+        let arn = green.db_instance_arn().unwrap_or_default();
+        c.add_tags_to_resource()
+            .resource_name(arn)
+            .set_tags(Some(super::rds::create_tags(t.env, d)))
+            .send()
+            .await
+            .map_err(sdk(addr, "AddTagsToResource"))?;
+    }
+    // The blue keeps running under its new name; its address moves aside so that it is
+    // reported (and deleted only with --allow-destroy), never confused with the new one.
+    if let Some(blue) = super::rds::describe_instance(c, &old).await? {
+        c.add_tags_to_resource()
+            .resource_name(blue.db_instance_arn().unwrap_or_default())
+            .tags(
+                Tag::builder()
+                    .key(TAG_ADDRESS)
+                    .value(format!("{addr}.old1"))
+                    .build(),
+            )
+            .send()
+            .await
+            .map_err(sdk(addr, "AddTagsToResource"))?;
+    }
+    Ok(old)
+}

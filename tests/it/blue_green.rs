@@ -1,0 +1,91 @@
+//! `upgrade = "blue-green"` end to end on moto: a major upgrade goes through a blue/green
+//! deployment; the green takes the name, the old instance is kept and reported, and deleted
+//! only with --allow-destroy.
+
+use super::support::*;
+
+const DB: &str = r#"
+[instance.orders]
+engine = "postgres"
+engine_version = "15"
+instance_class = "db.t3.micro"
+allocated_storage = 20
+vpc = "main"
+security_groups = ["db"]
+upgrade = "blue-green"
+allow_major_version_upgrade = true
+skip_final_snapshot = true
+"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_blue_green_upgrade_switches_over_and_keeps_the_old_instance() {
+    let moto = Moto::start();
+    let env = Env::new(&[
+        ("environment.toml", ENV_TOML),
+        ("network.toml", NETWORK_TOML),
+        ("databases.toml", DB),
+    ]);
+    apply_ok(&moto, &env, &[]);
+    let sdk = moto.sdk().await;
+
+    env.write(
+        "databases.toml",
+        &DB.replace("engine_version = \"15\"", "engine_version = \"16\""),
+    );
+    let p = rdsplan(Some(&moto), &env.dir(), &["plan", "--env", "t"]);
+    assert_shows(&p.stdout, "note: through a blue/green deployment");
+    assert_shows(
+        &p.stdout,
+        "~ engine_version = \"15\" -> \"16\"  # immediately",
+    );
+    let r = apply_ok(&moto, &env, &[]);
+    assert_shows(&r.stdout, "Kept: instance.orders.old1 (t-orders-old1)");
+
+    // The green has the name and the new version; the blue runs on as t-orders-old1.
+    let now = sdk
+        .rds
+        .describe_db_instances()
+        .db_instance_identifier("t-orders")
+        .send()
+        .await
+        .unwrap();
+    let green = &now.db_instances()[0];
+    assert!(green.engine_version().is_some_and(|v| v.starts_with("16")));
+    let old = sdk
+        .rds
+        .describe_db_instances()
+        .db_instance_identifier("t-orders-old1")
+        .send()
+        .await
+        .unwrap();
+    // The old one still runs the old version.
+    assert!(old.db_instances()[0]
+        .engine_version()
+        .is_some_and(|v| v.starts_with("15")));
+    let deployments = sdk
+        .rds
+        .describe_blue_green_deployments()
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        deployments.blue_green_deployments().is_empty(),
+        "deployment deleted"
+    );
+
+    // Reported, and kept unless --allow-destroy.
+    let p = rdsplan(Some(&moto), &env.dir(), &["plan", "--env", "t"]);
+    assert_shows(&p.stdout, "- instance.orders.old1 (t-orders-old1");
+    assert_shows(
+        &p.stdout,
+        "Plan: 0 to add, 0 to change, 0 to replace, 1 to destroy.",
+    );
+    let r = rdsplan(
+        Some(&moto),
+        &env.dir(),
+        &["apply", "--env", "t", "--auto-approve"],
+    );
+    assert_eq!(r.code, 1, "{}", r.all());
+    apply_ok(&moto, &env, &["--allow-destroy"]);
+    assert_no_changes(&moto, &env);
+}
