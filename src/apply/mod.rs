@@ -91,7 +91,28 @@ fn steps(plan: &Plan) -> Vec<Step> {
         match out[s].part {
             Part::Apply => {
                 for d in c.after.as_ref().map(Resource::deps).unwrap_or_default() {
-                    deps.extend(app.get(&d));
+                    // A replica needs its source to exist, not its source's update (which,
+                    // for a MySQL major upgrade, waits for the replica).
+                    let source_update = c.kind == Kind::Replica
+                        && plan
+                            .changes
+                            .iter()
+                            .any(|x| x.address == d && x.action == Action::Update);
+                    if !source_update {
+                        deps.extend(app.get(&d));
+                    }
+                }
+                // A source's major upgrade goes after its replicas' (planned with it).
+                if c.kind == Kind::Instance && c.diffs.iter().any(|x| x.name == "engine_version") {
+                    for other in &plan.changes {
+                        let replica_upgrade = other.kind == Kind::Replica
+                            && other.after.as_ref().and_then(|a| a.str("source"))
+                                == Some(c.address.as_str())
+                            && other.diffs.iter().any(|x| x.name == "engine_version");
+                        if replica_upgrade {
+                            deps.extend(app.get(&other.address));
+                        }
+                    }
                 }
                 if !c.kind.create_before_destroy() {
                     deps.extend(del.get(&c.address));

@@ -298,6 +298,13 @@ const INSTANCE: &[Attr] = &[
 /// A replica sets only what its file names; everything else follows its source.
 const REPLICA: &[Attr] = &[
     create("source"),
+    // Never in the files (a replica runs its source's version); set by the planner when a
+    // MySQL or MariaDB source makes a major upgrade, which RDS requires of replicas first.
+    modify("engine_version", F::EngineVersion)
+        .cmp(Compare::Version)
+        .when(When::Window)
+        .after_create(),
+    local("allow_major_version_upgrade"),
     modify("instance_class", F::InstanceClass).when(When::Window),
     modify("multi_az", F::MultiAz).when(When::Window),
     modify("storage_type", F::StorageType).when(When::Window),

@@ -91,6 +91,7 @@ pub fn plan(
         changes.push(change);
     }
     warn_subnets_in_use(&changes, live, &mut warnings);
+    upgrade_replicas_first(&mut changes);
     plan_reboots(&mut changes, desired, &mut warnings);
     let desired_addrs: BTreeSet<&Address> = desired.iter().map(|r| &r.address).collect();
     let mut deletes: Vec<&Resource> = live
@@ -210,6 +211,63 @@ fn cascade(d: &Resource, replaced: &BTreeSet<Address>) -> Option<String> {
             ),
             _ => format!("{dep} is replaced, and {} cannot move to another VPC", d.kind.describe()),
         })
+}
+
+/// RDS for MySQL and MariaDB upgrades a source's major version only once its read replicas
+/// run the new version (RDS user guide); PostgreSQL upgrades in-region replicas with their
+/// source. So for the former, each replica of an upgraded source gets the same upgrade, made
+/// first (the executor orders the source after them).
+fn upgrade_replicas_first(changes: &mut [Change]) {
+    let upgrades: Vec<(Address, Value, bool)> = changes
+        .iter()
+        .filter(|c| c.kind == Kind::Instance && c.action == Action::Update)
+        .filter_map(|c| {
+            let after = c.after.as_ref()?;
+            let engine = after.str("engine")?;
+            if !matches!(engine, "mysql" | "mariadb") {
+                return None;
+            }
+            let x = c.diffs.iter().find(|x| x.name == "engine_version")?;
+            match (&x.before, &x.after) {
+                (Some(Value::Str(b)), Some(Value::Str(a))) if is_major_change(engine, b, a) => {
+                    Some((
+                        c.address.clone(),
+                        Value::str(a),
+                        after.bool("allow_major_version_upgrade") == Some(true),
+                    ))
+                }
+                _ => None,
+            }
+        })
+        .collect();
+    for (source, version, allowed) in upgrades {
+        for r in changes.iter_mut().filter(|r| {
+            r.kind == Kind::Replica
+                && matches!(r.action, Action::NoOp | Action::Update)
+                && r.after.as_ref().and_then(|a| a.str("source")) == Some(source.as_str())
+        }) {
+            let before = r
+                .before
+                .as_ref()
+                .and_then(|b| b.get("engine_version"))
+                .cloned();
+            if let Some(after) = r.after.as_mut() {
+                after.set("engine_version", version.clone());
+                after.set("allow_major_version_upgrade", Value::Bool(allowed));
+            }
+            r.diffs.push(AttrDiff {
+                name: "engine_version".into(),
+                before,
+                after: Some(version.clone()),
+                forces_replacement: false,
+                timing: Some(Timing::MaintenanceWindow),
+            });
+            r.notes.push(format!(
+                "upgraded with {source}, before it: RDS upgrades a MySQL or MariaDB source only once its replicas run the new major version"
+            ));
+            r.action = Action::Update;
+        }
+    }
 }
 
 /// A static parameter (or one whose apply type AWS did not tell), or a new parameter group,

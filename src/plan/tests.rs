@@ -1146,3 +1146,35 @@ fn a_blue_green_upgrade_is_named_switched_over_at_once_and_needs_no_reboot() {
     let c = change(&run(&d, &live(&all())), "instance.orders").clone();
     assert_eq!(c.diffs[0].timing, Some(rules::Timing::MaintenanceWindow));
 }
+
+#[test]
+fn a_mysql_major_upgrade_upgrades_the_replicas_first_and_postgres_does_not() {
+    let mut d = all();
+    d.push(replica());
+    let l = live(&d);
+    d[4].set("engine_version", Value::str("8.4"));
+    d[4].set("allow_major_version_upgrade", Value::Bool(true));
+    let p = run(&d, &l);
+    let r = change(&p, "replica.ro");
+    assert_eq!(r.action, Action::Update);
+    assert_eq!(r.diffs[0].name, "engine_version");
+    assert_eq!(r.diffs[0].after, Some(Value::str("8.4")));
+    assert_eq!(
+        r.after
+            .as_ref()
+            .unwrap()
+            .bool("allow_major_version_upgrade"),
+        Some(true)
+    );
+    assert!(r.notes[0].contains("before it"), "{:?}", r.notes);
+    // PostgreSQL upgrades in-region replicas with the source.
+    let mut d = all();
+    d[4].set("engine", Value::str("postgres"));
+    d[4].set("engine_version", Value::str("15"));
+    d.push(replica());
+    let l = live(&d);
+    d[4].set("engine_version", Value::str("16"));
+    d[4].set("allow_major_version_upgrade", Value::Bool(true));
+    let p = run(&d, &l);
+    assert_eq!(change(&p, "replica.ro").action, Action::NoOp);
+}

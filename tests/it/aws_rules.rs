@@ -181,3 +181,57 @@ async fn a_replica_gets_its_backups_and_windows_in_the_same_apply() {
     assert_eq!(p.code, 1, "{}", p.all());
     assert_shows(&p.stderr, "has backup_retention_days = 0");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_mysql_major_upgrade_goes_replica_first() {
+    let moto = Moto::start();
+    let db = r#"
+[instance.orders]
+engine = "mysql"
+engine_version = "8.0"
+instance_class = "db.t3.micro"
+allocated_storage = 20
+vpc = "main"
+security_groups = ["db"]
+backup_retention_days = 7
+allow_major_version_upgrade = true
+skip_final_snapshot = true
+
+[replica.orders-ro]
+source = "instance.orders"
+"#;
+    let env = Env::new(&[
+        ("environment.toml", ENV_TOML),
+        ("network.toml", NETWORK_TOML),
+        ("databases.toml", db),
+    ]);
+    apply_ok(&moto, &env, &[]);
+    env.write(
+        "databases.toml",
+        &db.replace("engine_version = \"8.0\"", "engine_version = \"8.4\""),
+    );
+    let r = apply_ok(&moto, &env, &[]);
+    let out = &r.stdout;
+    let pos = |s: &str| {
+        out.find(s)
+            .unwrap_or_else(|| panic!("`{s}` not in:\n{out}"))
+    };
+    assert!(pos("replica.orders-ro: updated") < pos("instance.orders: updating"));
+    assert_no_changes(&moto, &env);
+    let sdk = moto.sdk().await;
+    for ident in ["t-orders", "t-orders-ro"] {
+        let i = sdk
+            .rds
+            .describe_db_instances()
+            .db_instance_identifier(ident)
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            i.db_instances()[0]
+                .engine_version()
+                .is_some_and(|v| v.starts_with("8.4")),
+            "{ident}"
+        );
+    }
+}
