@@ -463,6 +463,10 @@ pub struct Live {
     /// found here is taken as static: its change waits for a reboot.
     #[serde(default)]
     pub parameter_apply_types: BTreeMap<String, BTreeMap<String, String>>,
+    /// Engine-default parameter values by family: a parameter the files set to its default is
+    /// not reported by AWS as set by the user, and is no difference.
+    #[serde(default)]
+    pub parameter_defaults: BTreeMap<String, BTreeMap<String, String>>,
     /// Existing parameter and option groups the files name (not groups of the environment)
     /// that AWS does not have.
     #[serde(default)]

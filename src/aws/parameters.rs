@@ -142,6 +142,11 @@ pub async fn engine_apply_types(
     flavor: Flavor,
     family: &str,
 ) -> BTreeMap<String, String> {
+    apply_types(&engine_defaults(c, flavor, family).await)
+}
+
+/// The engine-default parameters of a family (names, values, apply types), best effort.
+pub async fn engine_defaults(c: &Client, flavor: Flavor, family: &str) -> Vec<Parameter> {
     // A best-effort lookup: one attempt per page, no retries (the fallback, "after reboot",
     // is safe), so an API that is missing or throttled costs one round trip.
     let once = || {
@@ -181,7 +186,20 @@ pub async fn engine_apply_types(
             break;
         }
     }
-    apply_types(&params)
+    params
+}
+
+/// Default values by name, for parameters that have one.
+pub fn default_values(params: &[Parameter]) -> BTreeMap<String, String> {
+    params
+        .iter()
+        .filter_map(|p| {
+            Some((
+                p.parameter_name()?.to_string(),
+                p.parameter_value()?.to_string(),
+            ))
+        })
+        .collect()
 }
 
 pub fn apply_types(params: &[Parameter]) -> BTreeMap<String, String> {
@@ -402,7 +420,7 @@ pub async fn delete(c: &Client, kind: Kind, address: &str, name: &str) -> Result
 
 /// Reads the groups the environment owns (by tags) and the apply types of their families and
 /// of the families the files name. Returns (owned groups, look-alikes without our tags, apply
-/// types by family).
+/// types by family, engine-default values by family).
 pub async fn read(
     c: &Clients,
     env: &str,
@@ -411,6 +429,7 @@ pub async fn read(
     (
         Vec<(Listed, Vec<(String, String)>, Vec<Parameter>)>,
         Vec<Listed>,
+        BTreeMap<String, BTreeMap<String, String>>,
         BTreeMap<String, BTreeMap<String, String>>,
     ),
     AwsError,
@@ -443,11 +462,17 @@ pub async fn read(
     wanted.sort_by(|a, b| (a.0 == Flavor::Cluster, &a.1).cmp(&(b.0 == Flavor::Cluster, &b.1)));
     wanted.dedup();
     let mut types: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
+    let mut defaults: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
     for (flavor, family) in wanted {
+        let params = engine_defaults(rds, flavor, &family).await;
         types
             .entry(family.clone())
             .or_default()
-            .extend(engine_apply_types(rds, flavor, &family).await);
+            .extend(apply_types(&params));
+        defaults
+            .entry(family.clone())
+            .or_default()
+            .extend(default_values(&params));
     }
     // What AWS reported with the user-set parameters counts too.
     for (g, _, params) in &owned {
@@ -456,5 +481,5 @@ pub async fn read(
             .or_default()
             .extend(apply_types(params));
     }
-    Ok((owned, foreign, types))
+    Ok((owned, foreign, types, defaults))
 }

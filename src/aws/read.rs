@@ -209,7 +209,7 @@ pub async fn read(c: &Clients, w: &Wanted<'_>) -> Result<Live, AwsError> {
             )
         },
     )?;
-    let (owned_groups, lookalike_groups, apply_types) = parameter_groups;
+    let (owned_groups, lookalike_groups, apply_types, defaults) = parameter_groups;
 
     let mut live = Live {
         azs,
@@ -455,6 +455,7 @@ pub async fn read(c: &Clients, w: &Wanted<'_>) -> Result<Live, AwsError> {
         }
     }
     live.parameter_apply_types = apply_types;
+    live.parameter_defaults = defaults;
     for (g, tags, params) in &owned_groups {
         if let Some(addr) = owned(tags, env) {
             live.resources.push(super::parameters::group_resource(

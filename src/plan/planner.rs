@@ -607,7 +607,15 @@ fn verdict(
     match compare {
         Compare::Never => Verdict::Same,
         Compare::Exact => same(h == want),
-        Compare::Parameters => same(parameter_changes(want, h).is_empty()),
+        Compare::Parameters => same(
+            parameter_changes_from(
+                want,
+                h,
+                live.parameter_defaults
+                    .get(d.str("family").unwrap_or_default()),
+            )
+            .is_empty(),
+        ),
         Compare::Options => {
             let empty = BTreeMap::new();
             let (w, h) = (
@@ -664,16 +672,27 @@ pub fn parameter_changes(
     want: &Value,
     have: &Value,
 ) -> Vec<(String, Option<String>, Option<String>)> {
-    let empty = std::collections::BTreeMap::new();
+    parameter_changes_from(want, have, None)
+}
+
+/// As [`parameter_changes`], where a desired value equal to the engine default matches a
+/// parameter AWS does not list as set by the user.
+pub fn parameter_changes_from(
+    want: &Value,
+    have: &Value,
+    defaults: Option<&BTreeMap<String, String>>,
+) -> Vec<(String, Option<String>, Option<String>)> {
+    let empty = BTreeMap::new();
     let (w, h) = (
         want.as_map().unwrap_or(&empty),
         have.as_map().unwrap_or(&empty),
     );
     let mut out = Vec::new();
     for (k, v) in w {
-        match h.get(k) {
+        let current = h.get(k).or_else(|| defaults.and_then(|d| d.get(k)));
+        match current {
             Some(hv) if hv.eq_ignore_ascii_case(v) => {}
-            hv => out.push((k.clone(), hv.cloned(), Some(v.clone()))),
+            _ => out.push((k.clone(), h.get(k).cloned(), Some(v.clone()))),
         }
     }
     for (k, hv) in h {
@@ -692,7 +711,10 @@ fn parameter_diffs(d: &Resource, want: &Value, have: Option<&Value>, live: &Live
     let types = live
         .parameter_apply_types
         .get(d.str("family").unwrap_or_default());
-    parameter_changes(want, have.unwrap_or(&none))
+    let defaults = live
+        .parameter_defaults
+        .get(d.str("family").unwrap_or_default());
+    parameter_changes_from(want, have.unwrap_or(&none), defaults)
         .into_iter()
         .map(|(name, before, after)| {
             let dynamic = types

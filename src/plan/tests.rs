@@ -1178,3 +1178,22 @@ fn a_mysql_major_upgrade_upgrades_the_replicas_first_and_postgres_does_not() {
     let p = run(&d, &l);
     assert_eq!(change(&p, "replica.ro").action, Action::NoOp);
 }
+
+#[test]
+fn a_parameter_set_to_its_engine_default_is_no_perpetual_diff() {
+    // AWS does not list a parameter equal to its default as set by the user.
+    let d = vec![pgroup(&[("max_connections", "500"), ("autocommit", "1")])];
+    let mut l = live(&[pgroup(&[("max_connections", "500")])]);
+    assert!(
+        run(&d, &l).has_changes(),
+        "without the defaults, it looks missing"
+    );
+    l.parameter_defaults.insert(
+        "mysql8.0".into(),
+        [("autocommit".to_string(), "1".to_string())].into(),
+    );
+    assert!(!run(&d, &l).has_changes());
+    // Another value than the default is still a change.
+    let d = vec![pgroup(&[("max_connections", "500"), ("autocommit", "0")])];
+    assert!(run(&d, &l).has_changes());
+}
