@@ -317,3 +317,86 @@ async fn replicas_and_clusters_are_imported_with_their_members() {
     );
     assert_no_changes(&moto, &env);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_imported_instance_keeps_its_groups_monitoring_and_logs() {
+    let moto = Moto::start();
+    let env = Env::standard("db.t3.micro");
+    apply_ok(&moto, &env, &[]);
+    let sdk = moto.sdk().await;
+    // The environment's own group, so that only the database is foreign.
+    let sg = sdk
+        .ec2
+        .describe_security_groups()
+        .filters(
+            aws_sdk_ec2::types::Filter::builder()
+                .name("tag:rdsplan:address")
+                .values("security_group.db")
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let sg_id = sg.security_groups()[0].group_id().unwrap().to_string();
+    sdk.rds
+        .create_db_parameter_group()
+        .db_parameter_group_name("reporting-pg")
+        .db_parameter_group_family("postgres16")
+        .description("the DBA team's")
+        .send()
+        .await
+        .unwrap();
+    sdk.rds
+        .create_db_instance()
+        .db_instance_identifier("reporting")
+        .engine("postgres")
+        .engine_version("16.3")
+        .db_instance_class("db.t3.small")
+        .allocated_storage(50)
+        .master_username("report")
+        .master_user_password("not-in-secrets-123")
+        .db_subnet_group_name("t-main")
+        .vpc_security_group_ids(&sg_id)
+        .db_parameter_group_name("reporting-pg")
+        .enable_cloudwatch_logs_exports("postgresql")
+        .monitoring_interval(60)
+        .monitoring_role_arn("arn:aws:iam::123456789012:role/dba-monitoring")
+        .ca_certificate_identifier("rds-ca-rsa2048-g1")
+        .copy_tags_to_snapshot(true)
+        .send()
+        .await
+        .unwrap();
+    let file = env.dir().join("t").join("imported.toml");
+    let file = file.to_str().unwrap();
+    let r = rdsplan(
+        Some(&moto),
+        &env.dir(),
+        &[
+            "import",
+            "--env",
+            "t",
+            "instance",
+            "reporting",
+            "--as",
+            "reporting",
+            "--write",
+            file,
+            "--auto-approve",
+        ],
+    );
+    assert_eq!(r.code, 0, "{}", r.all());
+    let text = std::fs::read_to_string(file).unwrap();
+    for line in [
+        "parameter_group = \"reporting-pg\"",
+        "log_exports = [\"postgresql\"]",
+        "monitoring_interval = 60",
+        "monitoring_role = \"arn:aws:iam::123456789012:role/dba-monitoring\"",
+        "ca_certificate = \"rds-ca-rsa2048-g1\"",
+        "copy_tags_to_snapshot = true",
+    ] {
+        assert!(text.contains(line), "`{line}` not in:\n{text}");
+    }
+    let v = rdsplan(Some(&moto), &env.dir(), &["validate", "--env", "t"]);
+    assert_eq!(v.code, 0, "{}", v.all());
+    assert_no_changes(&moto, &env);
+}
