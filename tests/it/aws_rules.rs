@@ -157,14 +157,8 @@ async fn a_replica_gets_its_backups_and_windows_in_the_same_apply() {
     // One apply converges: backups and windows were set right after the replica was created.
     assert_no_changes(&moto, &env);
     let sdk = moto.sdk().await;
-    let out = sdk
-        .rds
-        .describe_db_instances()
-        .db_instance_identifier("t-orders-ro")
-        .send()
-        .await
-        .unwrap();
-    let ro = &out.db_instances()[0];
+    let out = sdk.instance("t-orders-ro").await;
+    let ro = &out;
     assert_eq!(ro.backup_retention_period(), Some(3));
     assert_eq!(ro.preferred_backup_window(), Some("01:00-02:00"));
     assert_eq!(
@@ -220,17 +214,9 @@ source = "instance.orders"
     assert_no_changes(&moto, &env);
     let sdk = moto.sdk().await;
     for ident in ["t-orders", "t-orders-ro"] {
-        let i = sdk
-            .rds
-            .describe_db_instances()
-            .db_instance_identifier(ident)
-            .send()
-            .await
-            .unwrap();
+        let i = sdk.instance(ident).await;
         assert!(
-            i.db_instances()[0]
-                .engine_version()
-                .is_some_and(|v| v.starts_with("8.4")),
+            i.engine_version().is_some_and(|v| v.starts_with("8.4")),
             "{ident}"
         );
     }

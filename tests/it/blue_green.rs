@@ -42,26 +42,12 @@ async fn a_blue_green_upgrade_switches_over_and_keeps_the_old_instance() {
     assert_shows(&r.stdout, "Kept: instance.orders.old1 (t-orders-old1)");
 
     // The green has the name and the new version; the blue runs on as t-orders-old1.
-    let now = sdk
-        .rds
-        .describe_db_instances()
-        .db_instance_identifier("t-orders")
-        .send()
-        .await
-        .unwrap();
-    let green = &now.db_instances()[0];
+    let now = sdk.instance("t-orders").await;
+    let green = &now;
     assert!(green.engine_version().is_some_and(|v| v.starts_with("16")));
-    let old = sdk
-        .rds
-        .describe_db_instances()
-        .db_instance_identifier("t-orders-old1")
-        .send()
-        .await
-        .unwrap();
+    let old = sdk.instance("t-orders-old1").await;
     // The old one still runs the old version.
-    assert!(old.db_instances()[0]
-        .engine_version()
-        .is_some_and(|v| v.starts_with("15")));
+    assert!(old.engine_version().is_some_and(|v| v.starts_with("15")));
     let deployments = sdk
         .rds
         .describe_blue_green_deployments()

@@ -57,14 +57,8 @@ async fn monitoring_logs_storage_performance_and_serverless_v2_converge() {
     assert_no_changes(&moto, &env);
 
     let sdk = moto.sdk().await;
-    let i = sdk
-        .rds
-        .describe_db_instances()
-        .db_instance_identifier("t-orders")
-        .send()
-        .await
-        .unwrap();
-    let i = &i.db_instances()[0];
+    let i = sdk.instance("t-orders").await;
+    let i = &i;
     assert_eq!((i.iops(), i.storage_throughput()), (Some(12000), Some(500)));
     assert_eq!(i.monitoring_interval(), Some(60));
     assert!(i
@@ -113,15 +107,6 @@ async fn monitoring_logs_storage_performance_and_serverless_v2_converge() {
     );
     apply_ok(&moto, &env, &[]);
     assert_no_changes(&moto, &env);
-    let i = sdk
-        .rds
-        .describe_db_instances()
-        .db_instance_identifier("t-orders")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(
-        i.db_instances()[0].enabled_cloudwatch_logs_exports(),
-        ["postgresql"]
-    );
+    let i = sdk.instance("t-orders").await;
+    assert_eq!(i.enabled_cloudwatch_logs_exports(), ["postgresql"]);
 }

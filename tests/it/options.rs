@@ -41,15 +41,9 @@ async fn option_groups_are_created_used_and_reconciled_in_place() {
     assert!(pos("option_group.audit: created") < pos("instance.orders: creating"));
     assert_no_changes(&moto, &env);
     let sdk = moto.sdk().await;
-    let i = sdk
-        .rds
-        .describe_db_instances()
-        .db_instance_identifier("t-orders")
-        .send()
-        .await
-        .unwrap();
+    let i = sdk.instance("t-orders").await;
     assert_eq!(
-        i.db_instances()[0].option_group_memberships()[0].option_group_name(),
+        i.option_group_memberships()[0].option_group_name(),
         Some("t-audit-mysql-8-0")
     );
 

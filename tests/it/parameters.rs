@@ -91,26 +91,14 @@ async fn parameter_groups_are_created_used_changed_and_replaced_for_a_new_family
             ("max_connections".to_string(), "500".to_string())
         ]
     );
-    let i = sdk
-        .rds
-        .describe_db_instances()
-        .db_instance_identifier("t-orders")
-        .send()
-        .await
-        .unwrap();
+    let i = sdk.instance("t-orders").await;
     assert_eq!(
-        i.db_instances()[0].db_parameter_groups()[0].db_parameter_group_name(),
+        i.db_parameter_groups()[0].db_parameter_group_name(),
         Some("t-pg-postgres16")
     );
-    let m = sdk
-        .rds
-        .describe_db_instances()
-        .db_instance_identifier("t-c-a")
-        .send()
-        .await
-        .unwrap();
+    let m = sdk.instance("t-c-a").await;
     assert_eq!(
-        m.db_instances()[0].db_parameter_groups()[0].db_parameter_group_name(),
+        m.db_parameter_groups()[0].db_parameter_group_name(),
         Some("t-members-aurora-postgresql16")
     );
     let c = sdk
@@ -166,15 +154,9 @@ async fn parameter_groups_are_created_used_changed_and_replaced_for_a_new_family
     assert!(pos("parameter_group.pg: created") < pos("instance.orders: updating"));
     assert!(pos("instance.orders: updated") < pos("parameter_group.pg: deleting"));
     assert_no_changes(&moto, &env);
-    let i = sdk
-        .rds
-        .describe_db_instances()
-        .db_instance_identifier("t-orders")
-        .send()
-        .await
-        .unwrap();
+    let i = sdk.instance("t-orders").await;
     assert_eq!(
-        i.db_instances()[0].db_parameter_groups()[0].db_parameter_group_name(),
+        i.db_parameter_groups()[0].db_parameter_group_name(),
         Some("t-pg-postgres17")
     );
     let gone = sdk
@@ -303,14 +285,8 @@ skip_final_snapshot = true
     assert!(pos("instance.orders: updated") < pos("parameter_group.pg: deleting"));
     assert_no_changes(&moto, &env);
     let sdk = moto.sdk().await;
-    let i = sdk
-        .rds
-        .describe_db_instances()
-        .db_instance_identifier("t-orders")
-        .send()
-        .await
-        .unwrap();
-    let i = &i.db_instances()[0];
+    let i = sdk.instance("t-orders").await;
+    let i = &i;
     assert!(i.engine_version().is_some_and(|v| v.starts_with("16")));
     assert_eq!(
         i.db_parameter_groups()[0].db_parameter_group_name(),
@@ -365,15 +341,9 @@ skip_final_snapshot = true
     env.write("databases.toml", &db("shared-postgres16"));
     apply_ok(&moto, &env, &[]);
     assert_no_changes(&moto, &env);
-    let i = sdk
-        .rds
-        .describe_db_instances()
-        .db_instance_identifier("t-orders")
-        .send()
-        .await
-        .unwrap();
+    let i = sdk.instance("t-orders").await;
     assert_eq!(
-        i.db_instances()[0].db_parameter_groups()[0].db_parameter_group_name(),
+        i.db_parameter_groups()[0].db_parameter_group_name(),
         Some("shared-postgres16")
     );
     // Used, never changed or tagged: it is not the environment's.

@@ -92,14 +92,8 @@ async fn databases_restored_from_snapshots_and_points_in_time_replan_clean() {
     assert_no_changes(&moto, &env);
 
     for (ident, snapshot) in [("t-copy", true), ("t-pitr", false)] {
-        let out = sdk
-            .rds
-            .describe_db_instances()
-            .db_instance_identifier(ident)
-            .send()
-            .await
-            .unwrap();
-        let i = &out.db_instances()[0];
+        let out = sdk.instance(ident).await;
+        let i = &out;
         // Owned: its tags came with the restore call.
         assert!(
             i.tag_list()
@@ -109,15 +103,9 @@ async fn databases_restored_from_snapshots_and_points_in_time_replan_clean() {
         );
     }
     // What the restore call cannot take was set right after.
-    let out = sdk
-        .rds
-        .describe_db_instances()
-        .db_instance_identifier("t-copy")
-        .send()
-        .await
-        .unwrap();
+    let out = sdk.instance("t-copy").await;
     assert_eq!(
-        out.db_instances()[0].preferred_maintenance_window(),
+        out.preferred_maintenance_window(),
         Some("mon:05:00-mon:06:00")
     );
     // The generated secret exists for the restored database, and records its endpoint.

@@ -189,6 +189,20 @@ pub struct Sdk {
     pub iam: aws_sdk_iam::Client,
 }
 
+impl Sdk {
+    /// The DB instance with this identifier, as moto describes it; panics if there is none.
+    pub async fn instance(&self, ident: &str) -> aws_sdk_rds::types::DbInstance {
+        let out = self
+            .rds
+            .describe_db_instances()
+            .db_instance_identifier(ident)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("describe {ident}: {e}"));
+        out.db_instances()[0].clone()
+    }
+}
+
 /// An environment folder `t` in a temporary directory.
 pub struct Env {
     pub root: tempfile::TempDir,
