@@ -196,7 +196,7 @@ pub(super) async fn instance(
                 monitoring_role_arn: role_arn(ctx, d),
                 option_group: group(ctx, d, "option_group"),
             };
-            match restore::from(d) {
+            match restore::source(d) {
                 Some(from) => {
                     restore::instance(rds, &n, &from).await?;
                     aws::rds::wait_available(rds, addr, &d.name, ctx.timeout).await?;
@@ -350,7 +350,7 @@ pub(super) async fn cluster(
                 password,
                 cluster_parameter_group: group(ctx, d, "cluster_parameter_group"),
             };
-            match restore::from(d) {
+            match restore::source(d) {
                 Some(from) => {
                     restore::cluster(rds, &n, &from).await?;
                     rds_cluster::wait_cluster_available(rds, addr, &d.name, ctx.timeout).await?;

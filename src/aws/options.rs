@@ -3,32 +3,15 @@
 //! one ModifyOptionGroup (applied at once: the group's databases pick them up as AWS applies
 //! them), deleted.
 //!
-//! In the model an option group's `options` is a map from option name to its managed settings
-//! written `K=V` joined by `;`, so that the planner compares them without SDK types.
+//! The model's encoding of options and their comparison are in `plan::options`.
 
 use super::error::sdk;
 use super::{AwsError, Clients};
 use crate::model::{Address, Kind, Resource, Value};
+use crate::plan::options::{decode_settings, encode_settings, option_changes};
 use aws_sdk_rds::types::{OptionConfiguration, OptionGroup, OptionSetting};
 use aws_sdk_rds::Client;
 use std::collections::BTreeMap;
-
-/// `K=V;K2=V2`, sorted by key.
-pub fn encode_settings(settings: &BTreeMap<String, String>) -> String {
-    settings
-        .iter()
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect::<Vec<_>>()
-        .join(";")
-}
-
-pub fn decode_settings(s: &str) -> BTreeMap<String, String> {
-    s.split(';')
-        .filter(|p| !p.is_empty())
-        .filter_map(|p| p.split_once('='))
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect()
-}
 
 /// A live group in the model's terms: every option with every setting AWS reports (the
 /// planner compares only the settings the files name).
@@ -135,33 +118,6 @@ pub async fn create(c: &Client, env: &str, d: &Resource) -> Result<(), AwsError>
             }
         }
     }
-}
-
-/// What ModifyOptionGroup must include (options missing or with other managed settings) and
-/// remove (options the files do not name), from the desired and live `options` maps.
-pub fn option_changes(
-    want: &BTreeMap<String, String>,
-    have: &BTreeMap<String, String>,
-) -> (Vec<String>, Vec<String>) {
-    let include = want
-        .iter()
-        .filter(|(name, settings)| match have.get(*name) {
-            None => true,
-            Some(h) => {
-                let h = decode_settings(h);
-                decode_settings(settings)
-                    .iter()
-                    .any(|(k, v)| !h.get(k).is_some_and(|hv| hv.eq_ignore_ascii_case(v)))
-            }
-        })
-        .map(|(n, _)| n.clone())
-        .collect();
-    let remove = have
-        .keys()
-        .filter(|n| !want.contains_key(*n))
-        .cloned()
-        .collect();
-    (include, remove)
 }
 
 /// Includes and removes options in one ModifyOptionGroup, against the group as AWS holds it

@@ -137,14 +137,6 @@ pub async fn user_parameters(
 /// Apply types (`dynamic`, `static`) of a family's parameters, from the engine defaults. Where
 /// AWS cannot tell (an emulator without the call, missing permission), the result is empty and
 /// every change is planned as needing a reboot, which is never wrong.
-pub async fn engine_apply_types(
-    c: &Client,
-    flavor: Flavor,
-    family: &str,
-) -> BTreeMap<String, String> {
-    apply_types(&engine_defaults(c, flavor, family).await)
-}
-
 /// The engine-default parameters of a family (names, values, apply types), best effort.
 pub async fn engine_defaults(c: &Client, flavor: Flavor, family: &str) -> Vec<Parameter> {
     // A best-effort lookup: one attempt per page, no retries (the fallback, "after reboot",
@@ -447,24 +439,29 @@ pub async fn read(
         Ok::<_, AwsError>((g.clone(), tags))
     });
     let tagged = futures::future::try_join_all(reads).await?;
-    let mut owned = Vec::new();
-    let mut foreign = Vec::new();
-    for (g, tags) in tagged {
-        if super::read::owned(&tags, env).is_some() {
-            let params = user_parameters(rds, g.flavor, &g.name).await?;
-            owned.push((g, tags, params));
-        } else {
-            foreign.push(g);
-        }
-    }
+    let (mine, theirs): (Vec<_>, Vec<_>) = tagged
+        .into_iter()
+        .partition(|(_, tags)| super::read::owned(tags, env).is_some());
+    let foreign: Vec<Listed> = theirs.into_iter().map(|(g, _)| g).collect();
+    // The user-set parameters of every owned group, concurrently.
+    let owned = futures::future::try_join_all(mine.into_iter().map(|(g, tags)| async move {
+        let params = user_parameters(rds, g.flavor, &g.name).await?;
+        Ok::<_, AwsError>((g, tags, params))
+    }))
+    .await?;
     let mut wanted: Vec<(Flavor, String)> = families.to_vec();
     wanted.extend(owned.iter().map(|(g, _, _)| (g.flavor, g.family.clone())));
     wanted.sort_by(|a, b| (a.0 == Flavor::Cluster, &a.1).cmp(&(b.0 == Flavor::Cluster, &b.1)));
     wanted.dedup();
     let mut types: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
     let mut defaults: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
-    for (flavor, family) in wanted {
-        let params = engine_defaults(rds, flavor, &family).await;
+    let all_defaults =
+        futures::future::join_all(wanted.into_iter().map(|(flavor, family)| async move {
+            let params = engine_defaults(rds, flavor, &family).await;
+            (family, params)
+        }))
+        .await;
+    for (family, params) in all_defaults {
         types
             .entry(family.clone())
             .or_default()

@@ -16,7 +16,7 @@ use aws_sdk_rds::Client;
 
 /// Where a database is restored from.
 #[derive(Debug, Clone, PartialEq)]
-pub enum From {
+pub enum Source {
     Snapshot(String),
     /// A point in time of `source`; `None` is its latest restorable time.
     PointInTime {
@@ -26,14 +26,14 @@ pub enum From {
 }
 
 /// The `restore` of a desired database, if it has one.
-pub fn from(d: &Resource) -> Option<From> {
+pub fn source(d: &Resource) -> Option<Source> {
     let m = d.get("restore")?.as_map()?;
     if let Some(s) = m.get("snapshot") {
-        return Some(From::Snapshot(s.clone()));
+        return Some(Source::Snapshot(s.clone()));
     }
     let source = m.get("source")?.clone();
     let time = m.get("time").filter(|t| t.as_str() != "latest").cloned();
-    Some(From::PointInTime { source, time })
+    Some(Source::PointInTime { source, time })
 }
 
 fn when(address: &str, t: &str) -> Result<DateTime, AwsError> {
@@ -103,7 +103,7 @@ restored_like!(aws_sdk_rds::operation::restore_db_instance_from_db_snapshot::bui
 restored_like!(aws_sdk_rds::operation::restore_db_instance_to_point_in_time::builders::RestoreDBInstanceToPointInTimeFluentBuilder);
 
 /// Restores an instance unless it exists (a re-run after a crash adopts it).
-pub async fn instance(c: &Client, n: &NewInstance<'_>, from: &From) -> Result<(), AwsError> {
+pub async fn instance(c: &Client, n: &NewInstance<'_>, from: &Source) -> Result<(), AwsError> {
     let d = n.desired;
     let addr = d.address.as_str();
     if super::rds::describe_instance(c, &d.name).await?.is_some() {
@@ -112,7 +112,7 @@ pub async fn instance(c: &Client, n: &NewInstance<'_>, from: &From) -> Result<()
     let managed = n.password.is_none();
     let tags = Some(super::rds::create_tags(n.env, d));
     let sent = match from {
-        From::Snapshot(snap) => c
+        Source::Snapshot(snap) => c
             .restore_db_instance_from_db_snapshot()
             .db_instance_identifier(&d.name)
             .db_snapshot_identifier(snap)
@@ -121,7 +121,7 @@ pub async fn instance(c: &Client, n: &NewInstance<'_>, from: &From) -> Result<()
             .await
             .map(|_| ())
             .map_err(|e| AwsError::from_sdk(addr, "RestoreDBInstanceFromDBSnapshot", e)),
-        From::PointInTime { source, time } => {
+        Source::PointInTime { source, time } => {
             let req = c
                 .restore_db_instance_to_point_in_time()
                 .source_db_instance_identifier(source)
@@ -181,7 +181,7 @@ pub async fn after_instance(
 }
 
 /// Restores an Aurora cluster unless it exists.
-pub async fn cluster(c: &Client, n: &NewCluster<'_>, from: &From) -> Result<(), AwsError> {
+pub async fn cluster(c: &Client, n: &NewCluster<'_>, from: &Source) -> Result<(), AwsError> {
     let d = n.desired;
     let addr = d.address.as_str();
     if super::rds_cluster::describe_cluster(c, &d.name)
@@ -193,7 +193,7 @@ pub async fn cluster(c: &Client, n: &NewCluster<'_>, from: &From) -> Result<(), 
     let tags = Some(super::rds::create_tags(n.env, d));
     let v2 = modify::serverless_v2(d);
     let sent = match from {
-        From::Snapshot(snap) => c
+        Source::Snapshot(snap) => c
             .restore_db_cluster_from_snapshot()
             .db_cluster_identifier(&d.name)
             .snapshot_identifier(snap)
@@ -217,7 +217,7 @@ pub async fn cluster(c: &Client, n: &NewCluster<'_>, from: &From) -> Result<(), 
             .await
             .map(|_| ())
             .map_err(|e| AwsError::from_sdk(addr, "RestoreDBClusterFromSnapshot", e)),
-        From::PointInTime { source, time } => {
+        Source::PointInTime { source, time } => {
             let req = c
                 .restore_db_cluster_to_point_in_time()
                 .db_cluster_identifier(&d.name)

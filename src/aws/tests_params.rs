@@ -113,7 +113,9 @@ async fn apply_types_come_from_the_engine_defaults_once_and_an_error_means_unkno
         })
         .build();
     let client = mock_client!(aws_sdk_rds, RuleMode::Sequential, [&pages]);
-    let types = parameters::engine_apply_types(&client, Flavor::Db, "postgres16").await;
+    let types = parameters::apply_types(
+        &parameters::engine_defaults(&client, Flavor::Db, "postgres16").await,
+    );
     assert_eq!(types.get("work_mem").map(String::as_str), Some("dynamic"));
     assert_eq!(
         types.get("shared_buffers").map(String::as_str),
@@ -126,7 +128,9 @@ async fn apply_types_come_from_the_engine_defaults_once_and_an_error_means_unkno
     let failing = mock!(Client::describe_engine_default_parameters)
         .then_error(|| DescribeEngineDefaultParametersError::unhandled("not implemented"));
     let client = mock_client!(aws_sdk_rds, [&failing]);
-    let types = parameters::engine_apply_types(&client, Flavor::Db, "postgres16").await;
+    let types = parameters::apply_types(
+        &parameters::engine_defaults(&client, Flavor::Db, "postgres16").await,
+    );
     assert!(types.is_empty());
     assert_eq!(failing.num_calls(), 1);
 }

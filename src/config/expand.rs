@@ -215,7 +215,7 @@ pub fn expand(cfg: &Config, live: &Live) -> Result<Vec<Resource>, Vec<ExpandErro
             .map(|o| {
                 (
                     o.name.clone(),
-                    crate::aws::options::encode_settings(&o.settings),
+                    crate::plan::options::encode_settings(&o.settings),
                 )
             })
             .collect();

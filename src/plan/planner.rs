@@ -36,6 +36,7 @@ pub fn plan(
     let desired_by: BTreeMap<&Address, &Resource> =
         desired.iter().map(|r| (&r.address, r)).collect();
     for d in desired {
+        check_kms_key(d, live, &mut errors);
         for k in d.attrs.keys() {
             if lookup(d.kind, k).is_none() {
                 errors.push(PlanError {
@@ -76,7 +77,6 @@ pub fn plan(
                         help: "use credentials = \"generated\" or \"managed\" for a database rdsplan creates".into(),
                     });
                 }
-                check_kms_key(d, live, &mut errors);
                 create_or_conflict(d, live)
             }
         };
@@ -437,10 +437,7 @@ fn follow_replaced(d: &Resource, l: &Resource, replaced: &BTreeSet<Address>, c: 
 fn check_kms_key(d: &Resource, live: &Live, errors: &mut Vec<PlanError>) {
     for attr in ["kms_key", "performance_insights_kms_key"] {
         let Some(k) = d.str(attr) else { continue };
-        let known = errors
-            .iter()
-            .any(|e| e.address == d.address && e.message.contains(&format!("{attr} \"{k}\"")));
-        if is_alias(k) && !live.kms_keys.contains_key(k) && !known {
+        if is_alias(k) && !live.kms_keys.contains_key(k) {
             errors.push(PlanError {
                 address: d.address.clone(),
                 message: format!("{}: {attr} \"{k}\" could not be resolved to a KMS key (kms:DescribeKey)", d.address),
@@ -622,7 +619,7 @@ fn verdict(
                 want.as_map().unwrap_or(&empty),
                 h.as_map().unwrap_or(&empty),
             );
-            let (include, remove) = crate::aws::options::option_changes(w, h);
+            let (include, remove) = super::options::option_changes(w, h);
             same(include.is_empty() && remove.is_empty())
         }
         Compare::Version => {
@@ -846,9 +843,6 @@ fn compare(
         let have = l.attrs.get(k);
         let pending_value = l.pending.get(k);
         let timing = |before: Option<&Value>| timing(d.kind, k, before, Some(want), apply_now);
-        if rule.compare == Compare::KmsKey {
-            check_kms_key(d, live, errors);
-        }
         if rule.compare == Compare::Parameters {
             diffs.extend(parameter_diffs(d, want, have, live));
             continue;
