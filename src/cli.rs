@@ -419,6 +419,12 @@ pub(crate) async fn read_live(clients: &aws::Clients, cfg: &Config) -> Result<Li
             .filter(|k| plan::planner::is_alias(k))
             .collect(),
         external_groups: external_groups(cfg),
+        external_ids: external_ids(cfg),
+        kms_keys: config::check_live::referenced(cfg)
+            .into_iter()
+            .filter(|r| r.kind == config::check_live::IdKind::KmsKey)
+            .map(|r| r.id)
+            .collect(),
         parameter_families: cfg
             .parameter_groups
             .iter()
@@ -430,14 +436,48 @@ pub(crate) async fn read_live(clients: &aws::Clients, cfg: &Config) -> Result<Li
             )
             .collect(),
     };
-    aws::read::read(clients, &wanted).await.map_err(|e| {
+    let mut live = aws::read::read(clients, &wanted).await.map_err(|e| {
         eprintln!(
             "error: reading live state of `{}` in {}: {e}",
             cfg.env_name,
             cfg.region()
         );
         1
-    })
+    })?;
+    // Renamed resources stand at their new addresses from here on: plan, apply and drift all
+    // see them there.
+    let moves: Vec<(crate::model::Address, crate::model::Address)> = cfg
+        .moved
+        .iter()
+        .map(|m| {
+            (
+                crate::model::Address(m.spec.from.clone()),
+                crate::model::Address(m.spec.to.clone()),
+            )
+        })
+        .collect();
+    plan::moved::apply(&mut live, &moves);
+    Ok(live)
+}
+
+/// The existing resources the files name by id, which the plan checks.
+fn external_ids(cfg: &Config) -> aws::external::ExternalIds {
+    use config::check_live::IdKind;
+    let mut ids = aws::external::ExternalIds::default();
+    for r in config::check_live::referenced(cfg) {
+        let list = match r.kind {
+            IdKind::Vpc => &mut ids.vpcs,
+            IdKind::Subnet { .. } => &mut ids.subnets,
+            IdKind::SecurityGroup { .. } => &mut ids.security_groups,
+            IdKind::DbSubnetGroup { .. } => &mut ids.db_subnet_groups,
+            IdKind::Role => &mut ids.roles,
+            IdKind::KmsKey => continue,
+        };
+        if !list.contains(&r.id) {
+            list.push(r.id);
+        }
+    }
+    ids
 }
 
 /// Parameter and option groups the files name by an existing group's AWS name (not a group of
@@ -496,6 +536,15 @@ fn external_groups(cfg: &Config) -> Vec<(crate::model::Kind, String)> {
 }
 
 pub(crate) fn make_plan(cfg: &Config, live: &Live) -> Result<Plan, i32> {
+    let problems = config::check_live::check(cfg, live);
+    if !problems.is_empty() {
+        let d = config::Diagnostics {
+            files: cfg.files.clone(),
+            items: problems,
+        };
+        eprint!("{}", d.render(color_err()));
+        return Err(1);
+    }
     let desired = config::expand::expand(cfg, live).map_err(|errs| {
         for e in errs {
             eprintln!("error: {}: {}", e.address, e.message);

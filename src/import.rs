@@ -124,7 +124,10 @@ pub fn vpc(ctx: &Ctx, name: &str, v: &Vpc, subnets: &[Subnet]) -> Result<Adoptio
         .min()
         .unwrap_or(24);
     let spec = VpcConfig {
-        cidr: cidr.to_string(),
+        id: None,
+        subnets: None,
+        db_subnet_group: None,
+        cidr: Some(cidr.to_string()),
         azs: if azs.is_empty() {
             Azs::Count(2)
         } else {

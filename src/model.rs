@@ -99,6 +99,15 @@ impl Kind {
         )
     }
 
+    /// Whether AWS can rename it in place (ModifyDBInstance/ModifyDBCluster with a new
+    /// identifier). Other AWS names are fixed for life: a resource keeps the name it has.
+    pub fn renamable_in_place(self) -> bool {
+        matches!(
+            self,
+            Kind::Instance | Kind::Replica | Kind::Cluster | Kind::ClusterInstance
+        )
+    }
+
     /// Whether deleting this kind destroys data (and so deserves a `DATA LOSS` warning).
     pub fn holds_data(self) -> bool {
         matches!(self, Kind::Instance | Kind::Cluster | Kind::Secret)
@@ -471,6 +480,56 @@ pub struct Live {
     /// that AWS does not have.
     #[serde(default)]
     pub missing_groups: Vec<(Kind, String)>,
+    /// Existing resources the files name by id (infrastructure rdsplan does not own), as AWS
+    /// has them; an id missing here does not exist.
+    #[serde(default)]
+    pub external: External,
+    /// For each VPC of this environment: what it holds that the environment does not own
+    /// (security groups, subnets, network interfaces, databases), which would make AWS refuse
+    /// to delete it. By VPC id, each item described for a message.
+    #[serde(default)]
+    pub vpc_contents: BTreeMap<String, Vec<String>>,
+    /// `[[moved]]` entries and what became of them when live state was read.
+    #[serde(default)]
+    pub moves: Vec<MoveRecord>,
+    /// New address → old address of every live resource a `[[moved]]` entry re-addressed
+    /// (derived resources included).
+    #[serde(default)]
+    pub moved: BTreeMap<Address, Address>,
+}
+
+/// Existing resources named by id in the files, as read at plan time.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct External {
+    /// VPC id → its CIDR.
+    pub vpcs: BTreeMap<String, String>,
+    /// Subnet id → (VPC id, AZ).
+    pub subnets: BTreeMap<String, (String, String)>,
+    /// Security group id → (VPC id, group name).
+    pub security_groups: BTreeMap<String, (String, String)>,
+    /// DB subnet group name → (VPC id, subnet ids).
+    pub db_subnet_groups: BTreeMap<String, (String, Vec<String>)>,
+    /// IAM role ARNs that exist.
+    pub roles: Vec<String>,
+}
+
+/// What became of one `[[moved]]` entry.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MoveRecord {
+    pub from: Address,
+    pub to: Address,
+    pub outcome: MoveOutcome,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum MoveOutcome {
+    /// The resource at `from` (and what derives from it) now stands at `to`.
+    Moved,
+    /// Nothing in AWS has the address `from` (already moved, or never created).
+    NothingAtFrom,
+    /// AWS has resources at both addresses: rdsplan cannot tell which is meant.
+    BothExist,
 }
 
 impl Live {

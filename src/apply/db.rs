@@ -173,6 +173,15 @@ async fn retag(
     Ok(())
 }
 
+/// The live instance under its desired identifier: renamed in place first when the files give
+/// it a new one (a `[[moved]]` rename, or a new `identifier`).
+async fn renamed_instance(ctx: &Ctx, d: &Resource, b: &Resource) -> Result<Resource, AwsError> {
+    if b.name == d.name {
+        return Ok(b.clone());
+    }
+    aws::rename::instance(&ctx.clients.rds, b, &d.name, ctx.timeout).await
+}
+
 pub(super) async fn instance(
     ctx: &Ctx,
     d: &Resource,
@@ -206,6 +215,7 @@ pub(super) async fn instance(
             }
         }
         Some(b) => {
+            let b = &renamed_instance(ctx, d, b).await?;
             let p = new_password(ctx, d, changed, secret.as_ref()).await?;
             let subnet_group = if changed.iter().any(|c| c == "db_subnet_group") {
                 ctx.name(d.str("db_subnet_group").unwrap_or_default())
@@ -310,6 +320,7 @@ pub(super) async fn replica(
             }
         }
         Some(b) => {
+            let b = &renamed_instance(ctx, d, b).await?;
             let r = Resolved {
                 security_group_ids: sg_ids,
                 before: Some(b),
@@ -360,6 +371,13 @@ pub(super) async fn cluster(
             }
         }
         Some(b) => {
+            let renamed;
+            let b = if b.name == d.name {
+                b
+            } else {
+                renamed = aws::rename::cluster(rds, b, &d.name, ctx.timeout).await?;
+                &renamed
+            };
             let p = new_password(ctx, d, changed, secret.as_ref()).await?;
             let r = Resolved {
                 security_group_ids: sg_ids,
@@ -402,6 +420,7 @@ pub(super) async fn member(
             rds_cluster::create_member(rds, &ctx.env, d, &cluster, pg).await?;
         }
         Some(b) => {
+            let b = &renamed_instance(ctx, d, b).await?;
             let r = Resolved {
                 before: Some(b),
                 parameter_group: group(ctx, d, "parameter_group"),

@@ -196,7 +196,12 @@ pub(crate) struct Ctx {
 }
 
 impl Ctx {
+    /// The AWS id of a reference: an address of this environment (created by an earlier step
+    /// or live), or an existing resource's id (`sg-`, `subnet-`, `vpc-`), which is itself.
     pub(crate) fn id(&self, addr: &str) -> Result<String, AwsError> {
+        if !addr.is_empty() && !crate::model::is_address(addr) {
+            return Ok(addr.to_string());
+        }
         self.ids
             .lock()
             .expect("ids lock")
@@ -211,7 +216,11 @@ impl Ctx {
                 )
             })
     }
+    /// The AWS name of a reference: an address's, or an existing resource's name as it is.
     pub(crate) fn name(&self, addr: &str) -> Option<String> {
+        if !addr.is_empty() && !crate::model::is_address(addr) {
+            return Some(addr.to_string());
+        }
         self.ids.lock().expect("ids lock").name.get(addr).cloned()
     }
     pub(crate) fn record(&self, addr: &Address, id: &str, name: &str) {
@@ -484,7 +493,16 @@ async fn upsert(
     let addr = d.address.as_str();
     let env = ctx.env.as_str();
     let tags = tags_of(d);
-    let changed: Vec<String> = c.diffs.iter().map(|x| x.name.clone()).collect();
+    if let (Some(_), Some(b)) = (&c.moved_from, before) {
+        aws::retag::set_address(&ctx.clients, b, &d.address).await?;
+    }
+    // A new identifier is a rename, made by the database steps before any other change.
+    let changed: Vec<String> = c
+        .diffs
+        .iter()
+        .map(|x| x.name.clone())
+        .filter(|x| x != "identifier")
+        .collect();
     let retag = before.is_some() && changed.iter().any(|x| x == "tags");
     let old_tags = before.map(tags_of).unwrap_or_default();
     let live_id = before.and_then(|b| b.id.clone());
@@ -793,6 +811,7 @@ mod tests {
             final_snapshot_id: None,
             notes: vec![],
             reboot: None,
+            moved_from: None,
         }
     }
 

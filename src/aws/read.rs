@@ -20,6 +20,11 @@ pub struct Wanted<'a> {
     pub parameter_families: Vec<(super::parameters::Flavor, String)>,
     /// Existing groups the files name by their AWS names, to check that they exist.
     pub external_groups: Vec<(Kind, String)>,
+    /// Existing VPCs, subnets, security groups, DB subnet groups and IAM roles the files name
+    /// by id, to check that they exist and where.
+    pub external_ids: super::external::ExternalIds,
+    /// KMS keys the files name by id or ARN, to check that they exist.
+    pub kms_keys: Vec<String>,
 }
 
 fn tag_filter(env: &str) -> Filter {
@@ -182,6 +187,7 @@ pub async fn read(c: &Clients, w: &Wanted<'_>) -> Result<Live, AwsError> {
     let option_groups = super::options::read(c, env);
     let subnet_groups = read_subnet_groups(c, env);
     let secrets = super::secrets::read_env_secrets(c, env);
+    let external = super::external::read(c, &w.external_ids);
     let (
         (azs, vpcs, subnets, igws, rts, sgs, sg_lookalikes),
         (
@@ -194,6 +200,7 @@ pub async fn read(c: &Clients, w: &Wanted<'_>) -> Result<Live, AwsError> {
             parameter_groups,
             option_groups,
         ),
+        external,
     ) = tokio::try_join!(
         async { tokio::try_join!(azs, vpcs, subnets, igws, rts, sgs, sg_lookalikes) },
         async {
@@ -208,11 +215,13 @@ pub async fn read(c: &Clients, w: &Wanted<'_>) -> Result<Live, AwsError> {
                 option_groups
             )
         },
+        external,
     )?;
     let (owned_groups, lookalike_groups, apply_types, defaults) = parameter_groups;
 
     let mut live = Live {
         azs,
+        external,
         read_at: Some(now_secs()),
         ..Default::default()
     };
@@ -366,9 +375,15 @@ pub async fn read(c: &Clients, w: &Wanted<'_>) -> Result<Live, AwsError> {
         live.resources.push(r);
     }
     let our_vpcs: Vec<&str> = vpcs.iter().filter_map(|v| v.vpc_id()).collect();
+    // A group of ours would be created in one of our VPCs or in an existing VPC the files name.
+    let group_vpcs: Vec<&str> = our_vpcs
+        .iter()
+        .copied()
+        .chain(w.external_ids.vpcs.iter().map(String::as_str))
+        .collect();
     for g in &sg_lookalikes {
         let tags = ec2_tags(g.tags());
-        if owned(&tags, env).is_none() && g.vpc_id().is_some_and(|v| our_vpcs.contains(&v)) {
+        if owned(&tags, env).is_none() && g.vpc_id().is_some_and(|v| group_vpcs.contains(&v)) {
             live.foreign.push(Foreign {
                 kind: Kind::SecurityGroup,
                 name: g.group_name().unwrap_or_default().to_string(),
@@ -531,29 +546,22 @@ pub async fn read(c: &Clients, w: &Wanted<'_>) -> Result<Live, AwsError> {
         }
     }
     if !our_vpcs.is_empty() {
-        let groups: Vec<_> = c
-            .ec2
-            .describe_security_groups()
-            .filters(
-                Filter::builder()
-                    .name("vpc-id")
-                    .set_values(Some(our_vpcs.iter().map(|v| v.to_string()).collect()))
-                    .build(),
-            )
-            .into_paginator()
-            .items()
-            .send()
-            .try_collect()
-            .await
-            .map_err(sdk("security groups", "DescribeSecurityGroups"))?;
-        for g in &groups {
-            // Every VPC has a "default" group that AWS made; it is not drift.
-            if g.group_name() != Some("default") && untagged(&ec2_tags(g.tags())) {
-                live.unmanaged.push(Foreign {
-                    kind: Kind::SecurityGroup,
-                    name: g.group_name().unwrap_or_default().to_string(),
-                    id: g.group_id().unwrap_or_default().to_string(),
-                });
+        let ours: Vec<String> = our_vpcs.iter().map(|v| v.to_string()).collect();
+        let contents = vpc_contents(c, env, &ours).await?;
+        live.unmanaged.extend(contents.unmanaged_groups);
+        live.vpc_contents = contents.foreign;
+        for i in &instances {
+            let vpc = i.db_subnet_group().and_then(|g| g.vpc_id());
+            if let Some(vpc) = vpc.filter(|v| our_vpcs.contains(v)) {
+                if owned(&rds_tags(i.tag_list()), env).is_none() {
+                    live.vpc_contents
+                        .entry(vpc.to_string())
+                        .or_default()
+                        .push(format!(
+                            "RDS instance {}",
+                            i.db_instance_identifier().unwrap_or_default()
+                        ));
+                }
             }
         }
     }
@@ -561,6 +569,117 @@ pub async fn read(c: &Clients, w: &Wanted<'_>) -> Result<Live, AwsError> {
     resolve_kms(c, w, &mut live).await;
     live.missing_groups = missing_groups(c, &w.external_groups).await?;
     Ok(live)
+}
+
+struct VpcContents {
+    /// Security groups with no rdsplan tags (drift's "unmanaged").
+    unmanaged_groups: Vec<Foreign>,
+    /// By VPC id: what the environment does not own.
+    foreign: std::collections::BTreeMap<String, Vec<String>>,
+}
+
+/// What the environment's VPCs hold that it does not own: security groups (but each VPC's
+/// `default`, which AWS deletes with it), subnets and network interfaces other than those RDS
+/// makes for databases (which go with the databases). One paginated call per kind.
+async fn vpc_contents(c: &Clients, env: &str, vpcs: &[String]) -> Result<VpcContents, AwsError> {
+    let vpc_filter = || {
+        Filter::builder()
+            .name("vpc-id")
+            .set_values(Some(vpcs.to_vec()))
+            .build()
+    };
+    let groups = async {
+        c.ec2
+            .describe_security_groups()
+            .filters(vpc_filter())
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(sdk("security groups", "DescribeSecurityGroups"))
+    };
+    let subnets = async {
+        c.ec2
+            .describe_subnets()
+            .filters(vpc_filter())
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(sdk("subnets", "DescribeSubnets"))
+    };
+    let enis = async {
+        c.ec2
+            .describe_network_interfaces()
+            .filters(vpc_filter())
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(sdk("network interfaces", "DescribeNetworkInterfaces"))
+    };
+    let (groups, subnets, enis) = tokio::try_join!(groups, subnets, enis)?;
+    let mut out = VpcContents {
+        unmanaged_groups: vec![],
+        foreign: Default::default(),
+    };
+    for g in &groups {
+        let tags = ec2_tags(g.tags());
+        let (name, id) = (
+            g.group_name().unwrap_or_default(),
+            g.group_id().unwrap_or_default(),
+        );
+        // Every VPC has a "default" group that AWS made; it is not drift.
+        if name == "default" || owned(&tags, env).is_some() {
+            continue;
+        }
+        if tag(&tags, TAG_ENV).is_none() {
+            out.unmanaged_groups.push(Foreign {
+                kind: Kind::SecurityGroup,
+                name: name.to_string(),
+                id: id.to_string(),
+            });
+        }
+        out.foreign
+            .entry(g.vpc_id().unwrap_or_default().to_string())
+            .or_default()
+            .push(format!("security group {id} ({name})"));
+    }
+    for s in &subnets {
+        if owned(&ec2_tags(s.tags()), env).is_none() {
+            out.foreign
+                .entry(s.vpc_id().unwrap_or_default().to_string())
+                .or_default()
+                .push(format!(
+                    "subnet {} ({})",
+                    s.subnet_id().unwrap_or_default(),
+                    s.cidr_block().unwrap_or_default()
+                ));
+        }
+    }
+    for e in &enis {
+        if e.requester_id() == Some("amazon-rds") || e.description() == Some("RDSNetworkInterface")
+        {
+            continue;
+        }
+        let attached = e
+            .attachment()
+            .and_then(|a| a.instance_id())
+            .map(|i| format!(", attached to {i}"))
+            .unwrap_or_default();
+        out.foreign
+            .entry(e.vpc_id().unwrap_or_default().to_string())
+            .or_default()
+            .push(format!(
+                "network interface {} ({}{attached})",
+                e.network_interface_id().unwrap_or_default(),
+                e.description().unwrap_or_default()
+            ));
+    }
+    Ok(out)
 }
 
 type SubnetGroupRow = (
@@ -630,6 +749,7 @@ pub fn storage_changes(events: &[aws_sdk_rds::types::Event]) -> HashMap<String, 
 /// Resolves the KMS aliases the files name, and any AWS reports, to key ARNs.
 pub async fn resolve_kms(c: &Clients, w: &Wanted<'_>, live: &mut Live) {
     let mut aliases: std::collections::BTreeSet<String> = w.kms_aliases.iter().cloned().collect();
+    aliases.extend(w.kms_keys.iter().cloned());
     aliases.extend(
         live.resources
             .iter()

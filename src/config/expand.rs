@@ -49,6 +49,24 @@ pub fn expand(cfg: &Config, live: &Live) -> Result<Vec<Resource>, Vec<ExpandErro
     for v in &cfg.vpcs {
         let addr = Address::new("vpc", &v.name);
         let vname = format!("{env}-{}", v.name);
+        if let Some(id) = &v.spec.id {
+            // An existing VPC is never a resource of the plan: only rdsplan's own subnet group
+            // over the listed subnets, when databases are placed in it and the files do not
+            // name an existing group for them.
+            let used = vpc_used(cfg, &v.name);
+            if let (true, None, Some(subnets)) = (used, &v.spec.db_subnet_group, &v.spec.subnets) {
+                out.push(
+                    Resource::new(db_subnet_group_address(&addr), Kind::DbSubnetGroup, vname)
+                        .with(
+                            "description",
+                            Value::str(format!("rdsplan: subnets of {id} for {env}")),
+                        )
+                        .with("subnets", Value::set(subnets.clone()))
+                        .with("tags", tags(&v.spec.tags, None)),
+                );
+            }
+            continue;
+        }
         let azs: Vec<String> = match &v.spec.azs {
             Azs::Count(n) => {
                 let n = *n as usize;
@@ -82,7 +100,8 @@ pub fn expand(cfg: &Config, live: &Live) -> Result<Vec<Resource>, Vec<ExpandErro
                 l.clone()
             }
         };
-        let net: Ipv4Net = v.spec.cidr.parse().expect("validated");
+        let cidr = v.spec.cidr.as_deref().unwrap_or_default();
+        let net: Ipv4Net = cidr.parse().expect("validated");
         let blocks: Vec<Ipv4Net> = net
             .subnets(v.spec.subnet_prefix as u8)
             .expect("validated")
@@ -90,7 +109,7 @@ pub fn expand(cfg: &Config, live: &Live) -> Result<Vec<Resource>, Vec<ExpandErro
             .collect();
         out.push(
             Resource::new(addr.clone(), Kind::Vpc, vname.clone())
-                .with("cidr", Value::str(&v.spec.cidr))
+                .with("cidr", Value::str(cidr))
                 .with("tags", tags(&v.spec.tags, Some(vname.clone()))),
         );
         let mut private = Vec::new();
@@ -139,9 +158,7 @@ pub fn expand(cfg: &Config, live: &Live) -> Result<Vec<Resource>, Vec<ExpandErro
         }
         // The subnet group exists for the databases placed in this VPC; a VPC without any has
         // none (so an adopted VPC plans with no change).
-        let used = cfg.instances.iter().any(|i| i.spec.vpc == v.name)
-            || cfg.clusters.iter().any(|c| c.spec.vpc == v.name);
-        if azs.len() >= 2 && used {
+        if azs.len() >= 2 && vpc_used(cfg, &v.name) {
             out.push(
                 Resource::new(
                     db_subnet_group_address(&addr),
@@ -167,7 +184,7 @@ pub fn expand(cfg: &Config, live: &Live) -> Result<Vec<Resource>, Vec<ExpandErro
         };
         out.push(
             Resource::new(addr, Kind::SecurityGroup, name.clone())
-                .with("vpc", Value::str(Address::new("vpc", &g.spec.vpc).as_str()))
+                .with("vpc", Value::str(vpc_ref(cfg, &g.spec.vpc)))
                 .with("description", Value::str(&g.spec.description))
                 .with("ingress", Value::Rules(ingress))
                 .with("egress", Value::Rules(egress))
@@ -268,6 +285,50 @@ pub fn expand(cfg: &Config, live: &Live) -> Result<Vec<Resource>, Vec<ExpandErro
     }
 }
 
+/// Whether databases are placed in the VPC (which then needs a DB subnet group).
+fn vpc_used(cfg: &Config, vpc: &str) -> bool {
+    cfg.instances.iter().any(|i| i.spec.vpc == vpc)
+        || cfg.clusters.iter().any(|c| c.spec.vpc == vpc)
+}
+
+/// What a `vpc = NAME` reference becomes: the address of a VPC of this environment, or the
+/// id of an existing VPC.
+pub fn vpc_ref(cfg: &Config, name: &str) -> String {
+    match cfg
+        .vpcs
+        .iter()
+        .find(|v| v.name == name)
+        .and_then(|v| v.spec.id.clone())
+    {
+        Some(id) => id,
+        None => Address::new("vpc", name).0,
+    }
+}
+
+/// The DB subnet group of databases placed in a VPC: rdsplan's own (an address), or, for an
+/// existing VPC with `db_subnet_group`, that group's name.
+pub fn db_subnet_group_ref(cfg: &Config, vpc: &str) -> String {
+    match cfg
+        .vpcs
+        .iter()
+        .find(|v| v.name == vpc)
+        .and_then(|v| v.spec.db_subnet_group.clone())
+    {
+        Some(name) => name,
+        None => db_subnet_group_address(&Address::new("vpc", vpc)).0,
+    }
+}
+
+/// A security group reference: the address of a group of this environment, or an existing
+/// group's `sg-` id as it is.
+pub fn group_ref_of(g: &str) -> String {
+    if super::validate_net::is_group_id(g) {
+        g.to_string()
+    } else {
+        Address::new("security_group", g).0
+    }
+}
+
 /// One rule per source, sorted, so that rule sets compare as sets.
 fn rules(cfgs: &[RuleConfig]) -> Vec<Rule> {
     let mut out = Vec::new();
@@ -280,11 +341,7 @@ fn rules(cfgs: &[RuleConfig]) -> Vec<Rule> {
         };
         let mut sources: Vec<String> = r.cidrs.clone().unwrap_or_default();
         sources.extend(r.cidr.clone());
-        sources.extend(
-            r.security_group
-                .as_ref()
-                .map(|g| Address::new("security_group", g).0),
-        );
+        sources.extend(r.security_group.as_deref().map(group_ref_of));
         for source in sources {
             out.push(Rule {
                 protocol: r.protocol.as_str().into(),
@@ -449,7 +506,6 @@ fn instance(
         .master_username
         .clone()
         .unwrap_or_else(|| engine.default_username.to_string());
-    let vpc = Address::new("vpc", &s.vpc);
     let mut r = Resource::new(addr.clone(), Kind::Instance, ident.clone())
         .with("engine", Value::str(&s.engine))
         .with("instance_class", Value::str(&s.instance_class))
@@ -458,15 +514,11 @@ fn instance(
         .with("storage_encrypted", Value::Bool(s.storage_encrypted))
         .with(
             "db_subnet_group",
-            Value::str(db_subnet_group_address(&vpc).as_str()),
+            Value::str(db_subnet_group_ref(cfg, &s.vpc)),
         )
         .with(
             "security_groups",
-            Value::set(
-                s.security_groups
-                    .iter()
-                    .map(|g| Address::new("security_group", g).0),
-            ),
+            Value::set(s.security_groups.iter().map(|g| group_ref_of(g))),
         )
         .with("publicly_accessible", Value::Bool(s.publicly_accessible))
         .with("port", Value::Int(port))

@@ -2,7 +2,7 @@
 
 use super::engines;
 use super::expand::{
-    db_subnet_group_address, generated_secret, group_ref, iam_roles, secret_address,
+    db_subnet_group_ref, generated_secret, group_ref, group_ref_of, iam_roles, secret_address,
     GeneratedSecret,
 };
 use super::load::Config;
@@ -39,7 +39,7 @@ pub fn replica(cfg: &Config, name: &str, s: &ReplicaConfig, tags: &Value) -> Res
             "security_groups",
             s.security_groups
                 .as_ref()
-                .map(|g| Value::set(g.iter().map(|g| Address::new("security_group", g).0))),
+                .map(|g| Value::set(g.iter().map(|g| group_ref_of(g)))),
         ),
         (
             "publicly_accessible",
@@ -100,7 +100,6 @@ pub fn cluster(
         .master_username
         .clone()
         .unwrap_or_else(|| engine.default_username.to_string());
-    let vpc = Address::new("vpc", &s.vpc);
     // A set: the first member is created as the writer, but after a failover AWS may make
     // any member the writer, which is not a difference.
     let members = Value::set(s.instance.iter().map(|m| m.name.clone()));
@@ -108,15 +107,11 @@ pub fn cluster(
         .with("engine", Value::str(&s.engine))
         .with(
             "db_subnet_group",
-            Value::str(db_subnet_group_address(&vpc).as_str()),
+            Value::str(db_subnet_group_ref(cfg, &s.vpc)),
         )
         .with(
             "security_groups",
-            Value::set(
-                s.security_groups
-                    .iter()
-                    .map(|g| Address::new("security_group", g).0),
-            ),
+            Value::set(s.security_groups.iter().map(|g| group_ref_of(g))),
         )
         .with("storage_encrypted", Value::Bool(s.storage_encrypted))
         .with("master_username", Value::str(&username))

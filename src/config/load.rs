@@ -107,6 +107,8 @@ pub struct Config {
     pub parameter_groups: Vec<Decl<ParameterGroupConfig>>,
     pub cluster_parameter_groups: Vec<Decl<ParameterGroupConfig>>,
     pub option_groups: Vec<Decl<OptionGroupConfig>>,
+    /// `[[moved]]` entries, in file order.
+    pub moved: Vec<Decl<MovedConfig>>,
     pub files: Vec<SourceFile>,
     /// Names declared in the files, including those whose body had errors, so that references
     /// to them are not reported a second time as undefined.
@@ -145,6 +147,7 @@ const KINDS: &[&str] = &[
     "parameter_group",
     "cluster_parameter_group",
     "option_group",
+    "moved",
 ];
 /// Fields that would put a password in a file; refused with a pointer to `credentials`.
 const PASSWORD_FIELDS: &[&str] = &["password", "master_password", "master_user_password"];
@@ -178,6 +181,7 @@ pub fn load_dir(dir: &Path) -> (Config, Diagnostics) {
         parameter_groups: vec![],
         cluster_parameter_groups: vec![],
         option_groups: vec![],
+        moved: vec![],
         files: vec![],
         declared_vpcs: vec![],
         declared_groups: vec![],
@@ -345,6 +349,7 @@ fn load_file(cfg: &mut Config, file: usize, text: &str, diags: &mut Vec<Diagnost
                 file,
                 diags,
             ),
+            "moved" => load_moved(cfg, value, file, diags),
             other => {
                 let help = format!("known kinds: {}{}", KINDS.join(", "), suggest(other, KINDS));
                 diags.push(
@@ -353,6 +358,46 @@ fn load_file(cfg: &mut Config, file: usize, text: &str, diags: &mut Vec<Diagnost
                         .help(help),
                 );
             }
+        }
+    }
+}
+
+/// `[[moved]]`: an array of `{ from, to }` tables.
+fn load_moved(
+    cfg: &mut Config,
+    value: &Spanned<DeValue<'_>>,
+    file: usize,
+    diags: &mut Vec<Diagnostic>,
+) {
+    let DeValue::Array(items) = value.get_ref() else {
+        diags.push(
+            Diagnostic::at(
+                Place {
+                    file,
+                    span: value.span(),
+                },
+                "`moved` must be an array of tables",
+            )
+            .help("write each rename as `[[moved]]` with `from = \"KIND.NAME\"` and `to = \"KIND.NAME\"`"),
+        );
+        return;
+    };
+    for item in items.iter() {
+        let before = diags.len();
+        check_fields::<MovedConfig>(item, file, diags);
+        if diags.len() > before {
+            continue;
+        }
+        if let Some(spec) = decode::<MovedConfig>(item, file, diags) {
+            cfg.moved.push(Decl {
+                name: "moved".into(),
+                spec,
+                origin: Origin {
+                    file,
+                    name_span: item.span(),
+                    tree: SpanTree::build(item),
+                },
+            });
         }
     }
 }

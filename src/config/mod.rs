@@ -1,5 +1,6 @@
 //! Configuration: TOML files → a validated [`Config`], and from it the desired resources.
 
+pub mod check_live;
 pub mod diag;
 pub mod engines;
 pub mod expand;
@@ -10,6 +11,7 @@ pub mod validate;
 pub mod validate_db;
 pub mod validate_fields;
 pub mod validate_groups;
+pub mod validate_net;
 
 pub use diag::Diagnostics;
 pub use load::Config;

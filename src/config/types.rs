@@ -40,6 +40,21 @@ pub struct ConfigFile {
     /// Option groups (engine features such as audit plugins) of instances and replicas.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub option_group: BTreeMap<String, OptionGroupConfig>,
+    /// Renames: `[[moved]]` with `from` and `to` addresses. The resource at `from` in AWS is
+    /// retagged as `to` (and, where its AWS identifier derives from the name, renamed in
+    /// place) instead of being deleted and created again.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub moved: Vec<MovedConfig>,
+}
+
+/// `[[moved]]`: a resource renamed in the files.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MovedConfig {
+    /// The old address, `KIND.NAME` (e.g. `instance.orders`): what AWS holds now.
+    pub from: String,
+    /// The new address, `KIND.NAME`, declared in the files, of the same kind.
+    pub to: String,
 }
 
 /// `[option_group.NAME]`: AWS name `<env>-<name>-<engine>-<major>` with dots as dashes.
@@ -187,6 +202,7 @@ pub struct ReplicaConfig {
     /// Storage throughput in MiB/s (gp3 only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub storage_throughput: Option<i64>,
+    /// `security_group`s of this environment or `sg-` ids; unset, the source's groups.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub security_groups: Option<Vec<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -225,7 +241,10 @@ pub struct ClusterConfig {
     /// A version prefix: "16" is met by any 16.x.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub engine_version: Option<String>,
+    /// The `vpc` of this environment the cluster is placed in.
     pub vpc: String,
+    /// `security_group`s of this environment, or ids (`sg-...`) of existing groups of the same
+    /// VPC, used as they are.
     #[serde(default)]
     pub security_groups: Vec<String>,
     /// Default true. Changing it forces replacement.
@@ -386,8 +405,23 @@ pub enum Azs {
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct VpcConfig {
-    /// The VPC's IPv4 block. Changing it forces replacement.
-    pub cidr: String,
+    /// An existing VPC (`vpc-...`) that rdsplan does not own: read at plan time, never tagged,
+    /// changed or deleted. With it, give `subnets` (or `db_subnet_group`) instead of `cidr`,
+    /// `azs`, `subnet_prefix` and `public`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// With `id`: existing subnets of that VPC (`subnet-...`, in at least 2 AZs) over which
+    /// rdsplan keeps its own DB subnet group for the databases placed in this VPC.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subnets: Option<Vec<String>>,
+    /// With `id`: an existing DB subnet group of that VPC that the databases placed in it use
+    /// as it is (rdsplan then keeps none of its own). `import` writes it for a database in a
+    /// subnet group rdsplan does not own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub db_subnet_group: Option<String>,
+    /// The VPC's IPv4 block (required unless `id` is given). Changing it forces replacement.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cidr: Option<String>,
     /// Number of AZs (the first N of the region, sorted), or a list of AZ names. Default 3.
     #[serde(default = "default_azs")]
     pub azs: Azs,
@@ -470,7 +504,7 @@ pub struct RuleConfig {
     pub cidr: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cidrs: Option<Vec<String>>,
-    /// A `security_group` of this environment.
+    /// A `security_group` of this environment, or the id (`sg-...`) of an existing group.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub security_group: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -542,7 +576,8 @@ pub struct InstanceConfig {
     pub kms_key: Option<String>,
     /// The `vpc` of this environment; the instance goes into its private subnets.
     pub vpc: String,
-    /// `security_group`s of this environment.
+    /// `security_group`s of this environment, or ids (`sg-...`) of existing groups of the same
+    /// VPC, used as they are.
     #[serde(default)]
     pub security_groups: Vec<String>,
     #[serde(default)]

@@ -48,6 +48,7 @@ pub fn validate(cfg: &Config) -> Vec<Diagnostic> {
     super::validate_db::check(cfg, &vpcs, &mut d);
     super::validate_groups::check(cfg, &mut d);
     super::validate_fields::check(cfg, &mut d);
+    super::validate_net::check_moved(cfg, &mut d);
     d
 }
 
@@ -182,7 +183,13 @@ fn check_cidr(s: &str, o: &Origin, path: &[&str], d: &mut Vec<Diagnostic>) -> Op
 
 fn check_vpc(v: &Decl<VpcConfig>, d: &mut Vec<Diagnostic>) {
     let o = &v.origin;
-    let net = check_cidr(&v.spec.cidr, o, &["cidr"], d);
+    if let Some(id) = &v.spec.id {
+        super::validate_net::check_external_vpc(v, id, d);
+        return;
+    }
+    super::validate_net::check_owned_vpc_fields(v, d);
+    let Some(cidr) = &v.spec.cidr else { return };
+    let net = check_cidr(cidr, o, &["cidr"], d);
     if let Some(net) = net {
         if !(16..=28).contains(&net.prefix_len()) {
             d.push(
@@ -338,20 +345,7 @@ fn check_rule(
         check_cidr(c, o, &[field, &idx, "cidrs", &j], d);
     }
     if let Some(g) = &r.security_group {
-        let groups: BTreeMap<&str, &Decl<SecurityGroupConfig>> = cfg
-            .security_groups
-            .iter()
-            .map(|s| (s.name.as_str(), s))
-            .collect();
-        check_ref(
-            &groups,
-            &cfg.declared_groups,
-            g,
-            "security_group",
-            o,
-            &[field, &idx, "security_group"],
-            d,
-        );
+        super::validate_net::check_group_ref(cfg, g, o, &[field, &idx, "security_group"], d);
     }
 }
 
@@ -560,9 +554,11 @@ pub(super) fn check_placement(
     let vpc_known = check_ref(vpcs, &cfg.declared_vpcs, s.vpc, "vpc", o, &["vpc"], d);
     if vpc_known {
         let v = &vpcs[s.vpc.as_str()].spec;
-        let n = match &v.azs {
-            Azs::Count(n) => *n,
-            Azs::List(l) => l.len() as i64,
+        // An existing VPC's AZs are known only at plan time (check_live).
+        let n = match (&v.id, &v.azs) {
+            (Some(_), _) => 2,
+            (None, Azs::Count(n)) => *n,
+            (None, Azs::List(l)) => l.len() as i64,
         };
         if n < 2 {
             d.push(
@@ -577,27 +573,16 @@ pub(super) fn check_placement(
             );
         }
     }
-    let groups: BTreeMap<&str, &Decl<SecurityGroupConfig>> = cfg
-        .security_groups
-        .iter()
-        .map(|g| (g.name.as_str(), g))
-        .collect();
     for (i, g) in s.security_groups.iter().enumerate() {
         let i = i.to_string();
-        if check_ref(
-            &groups,
-            &cfg.declared_groups,
-            g,
-            "security_group",
-            o,
-            &["security_groups", &i],
-            d,
-        ) && vpc_known
-            && groups[g.as_str()].spec.vpc != *s.vpc
-        {
+        let path = ["security_groups", &i];
+        let Some(group) = super::validate_net::check_group_ref(cfg, g, o, &path, d) else {
+            continue;
+        };
+        if vpc_known && group.spec.vpc != *s.vpc {
             d.push(
                 Diagnostic::at(
-                    o.place(&["security_groups", &i]),
+                    o.place(&path),
                     format!("security_group `{g}` is in another vpc"),
                 )
                 .help(format!("use groups of vpc `{}`", s.vpc)),

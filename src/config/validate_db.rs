@@ -120,6 +120,10 @@ fn check_replica(cfg: &Config, r: &Decl<ReplicaConfig>, d: &mut Vec<Diagnostic>)
     if let Some(c) = &s.instance_class {
         check_class(c, o, &["instance_class"], d);
     }
+    for (i, g) in s.security_groups.iter().flatten().enumerate() {
+        let i = i.to_string();
+        super::validate_net::check_group_ref(cfg, g, o, &["security_groups", &i], d);
+    }
     let source = s.source.strip_prefix("instance.");
     let found = source.and_then(|n| cfg.instances.iter().find(|i| i.name == n));
     match (source, found) {

@@ -1,8 +1,10 @@
 //! The plan: what would change, resource by resource and attribute by attribute.
 
 pub mod attrs;
+pub mod moved;
 pub mod options;
 pub mod planner;
+mod rename_hint;
 pub mod rules;
 
 pub use planner::plan;
@@ -99,6 +101,10 @@ pub struct Change {
     /// those of the parameter groups it uses) are made.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reboot: Option<String>,
+    /// For a resource a `[[moved]]` entry re-addressed: its old address. Apply retags it (and
+    /// its AWS identifier, where that derives from the name, is renamed in place).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub moved_from: Option<Address>,
 }
 
 impl Change {

@@ -51,6 +51,7 @@ pub fn plan(
             }
         }
     }
+    check_moves(live, &mut errors, &mut warnings);
     let mut replaced: BTreeSet<Address> = BTreeSet::new();
     let mut changes = Vec::new();
     for i in order {
@@ -63,6 +64,16 @@ pub fn plan(
                     c.action = Action::Replace;
                 } else {
                     follow_replaced(d, l, &replaced, &mut c);
+                }
+                if let Some(old) = live.moved.get(&d.address) {
+                    c.moved_from = Some(old.clone());
+                    c.notes.push(format!(
+                        "moved from {old}: retagged as {}, nothing is deleted",
+                        d.address
+                    ));
+                    if c.action == Action::NoOp {
+                        c.action = Action::Update;
+                    }
                 }
                 c
             }
@@ -91,6 +102,7 @@ pub fn plan(
         changes.push(change);
     }
     warn_subnets_in_use(&changes, live, &mut warnings);
+    check_vpc_contents(&changes, live, &mut errors);
     upgrade_replicas_first(&mut changes);
     plan_reboots(&mut changes, desired, &mut warnings);
     let desired_addrs: BTreeSet<&Address> = desired.iter().map(|r| &r.address).collect();
@@ -136,8 +148,10 @@ pub fn plan(
             final_snapshot_id: None,
             notes: vec![],
             reboot: None,
+            moved_from: None,
         });
     }
+    super::rename_hint::hint(&changes, live, &mut warnings);
     if errors.is_empty() {
         Ok(Plan {
             environment: environment.to_string(),
@@ -147,6 +161,60 @@ pub fn plan(
         })
     } else {
         Err(errors)
+    }
+}
+
+/// `[[moved]]` entries that moved nothing: a warning when AWS has nothing at `from`, an error
+/// when it has resources at both ends.
+fn check_moves(live: &Live, errors: &mut Vec<PlanError>, warnings: &mut Vec<String>) {
+    use crate::model::MoveOutcome;
+    for m in &live.moves {
+        match m.outcome {
+            MoveOutcome::Moved => {}
+            MoveOutcome::NothingAtFrom => warnings.push(format!(
+                "[[moved]] from {} to {}: nothing in AWS has the address {} (already moved, or never created); this entry can be removed",
+                m.from, m.to, m.from
+            )),
+            MoveOutcome::BothExist => errors.push(PlanError {
+                address: m.to.clone(),
+                message: format!(
+                    "[[moved]] from {} to {}: AWS has resources at both addresses, so rdsplan cannot move one onto the other",
+                    m.from, m.to
+                ),
+                help: format!(
+                    "remove the [[moved]] entry, and delete or import one of the two; {} and {} are found by their rdsplan:address tags",
+                    m.from, m.to
+                ),
+            }),
+        }
+    }
+}
+
+/// AWS refuses to delete a VPC that holds anything, and rdsplan would find out only after
+/// deleting the databases in it: a VPC of this environment that is deleted or replaced while it
+/// holds resources the environment does not own is an error at plan time.
+fn check_vpc_contents(changes: &[Change], live: &Live, errors: &mut Vec<PlanError>) {
+    for c in changes {
+        if c.kind != Kind::Vpc || !c.action.is_destructive() {
+            continue;
+        }
+        let Some(foreign) = c.id().and_then(|id| live.vpc_contents.get(id)) else {
+            continue;
+        };
+        if foreign.is_empty() {
+            continue;
+        }
+        errors.push(PlanError {
+            address: c.address.clone(),
+            message: format!(
+                "{} ({}) would be {}, but it holds resources this environment does not own: {}; AWS refuses to delete a VPC that is not empty",
+                c.address,
+                c.id().unwrap_or_default(),
+                if c.action == Action::Replace { "replaced" } else { "deleted" },
+                foreign.join(", ")
+            ),
+            help: "remove them (or move them out) first, or keep the VPC in the files".into(),
+        });
     }
 }
 
@@ -545,6 +613,7 @@ fn create_or_conflict(d: &Resource, live: &Live) -> Change {
         final_snapshot_id: None,
         notes,
         reboot: None,
+        moved_from: None,
     }
 }
 
@@ -825,7 +894,7 @@ fn storage_blocked(l: &Resource, live: &Live) -> Option<String> {
     })
 }
 
-fn compare(
+pub(super) fn compare(
     d: &Resource,
     l: &Resource,
     live: &Live,
@@ -970,6 +1039,24 @@ fn compare(
             notes.push(format!("writer: {w}"));
         }
     }
+    if d.kind.renamable_in_place() && d.name != l.name {
+        diffs.push(AttrDiff {
+            name: "identifier".into(),
+            before: Some(Value::str(&l.name)),
+            after: Some(Value::str(&d.name)),
+            forces_replacement: false,
+            timing: Some(Timing::Immediate),
+        });
+        let call = if d.kind == Kind::Cluster {
+            "ModifyDBCluster with NewDBClusterIdentifier"
+        } else {
+            "ModifyDBInstance with NewDBInstanceIdentifier"
+        };
+        notes.push(format!(
+            "renamed in place from {} to {} ({call}, applied immediately): the data stays, the endpoint changes and clients must use the new one",
+            l.name, d.name
+        ));
+    }
     let replaced_because: Vec<String> = diffs
         .iter()
         .filter(|x| x.forces_replacement)
@@ -988,20 +1075,27 @@ fn compare(
     let final_snapshot = (action == Action::Replace
         && matches!(d.kind, Kind::Instance | Kind::Cluster))
     .then(|| d.bool("skip_final_snapshot") != Some(true));
+    // Other AWS names never change: a resource kept in place keeps the name it has (one moved
+    // by `[[moved]]`, say); apply then addresses it by that name.
+    let mut after = d.clone();
+    if action != Action::Replace && !d.kind.renamable_in_place() {
+        after.name = l.name.clone();
+    }
     Change {
         address: d.address.clone(),
         kind: d.kind,
-        name: d.name.clone(),
+        name: after.name.clone(),
         action,
         replaced_because,
         diffs,
         pending,
         maintenance_window: l.str("preferred_maintenance_window").map(str::to_string),
         before: Some(l.clone()),
-        after: Some(d.clone()),
+        after: Some(after),
         final_snapshot,
         final_snapshot_id: None,
         notes,
         reboot: None,
+        moved_from: None,
     }
 }

@@ -18,6 +18,9 @@ struct Doc<'a> {
 #[derive(Serialize)]
 struct ChangeDoc<'a> {
     address: &'a Address,
+    /// The address a `[[moved]]` entry moved it from (absent when not moved).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    previous_address: Option<&'a Address>,
     kind: Kind,
     name: &'a str,
     id: Option<&'a str>,
@@ -40,13 +43,19 @@ pub fn render(plan: &Plan) -> String {
         .iter()
         .map(|c| ChangeDoc {
             address: &c.address,
+            previous_address: c.moved_from.as_ref(),
             kind: c.kind,
             name: &c.name,
             id: c.id(),
             actions: c.action.primitives(),
             replaced_because: &c.replaced_because,
-            replace_order: (c.action == crate::plan::Action::Replace)
-                .then_some("delete_then_create"),
+            replace_order: (c.action == crate::plan::Action::Replace).then_some(
+                if c.kind.create_before_destroy() {
+                    "create_then_delete"
+                } else {
+                    "delete_then_create"
+                },
+            ),
             final_snapshot: c.final_snapshot,
             final_snapshot_id: c.final_snapshot_id.as_deref(),
             maintenance_window: c.maintenance_window.as_deref(),

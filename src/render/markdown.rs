@@ -193,7 +193,10 @@ fn section(c: &Change) -> String {
         s,
         "<details><summary><code>{} {}</code> ({}): {}</summary>\n",
         c.action.symbol(),
-        c.address,
+        match &c.moved_from {
+            Some(old) => format!("{old} -> {} (moved)", c.address),
+            None => c.address.to_string(),
+        },
         c.name,
         action_word(c).replace("**", "")
     );

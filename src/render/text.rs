@@ -153,11 +153,21 @@ fn change(out: &mut String, st: &Style, c: &Change) {
         Action::NoOp => "",
     };
     let id = c.id().map(|i| format!(", {i}")).unwrap_or_default();
+    let (address, what) = match &c.moved_from {
+        Some(old) => (
+            format!("{old} -> {} (moved)", c.address),
+            match c.action {
+                Action::Update => "will be updated in place",
+                _ => what,
+            },
+        ),
+        None => (c.address.to_string(), what),
+    };
     let _ = writeln!(
         out,
         "{} {} ({}{id}) {what}",
         st.action(c.action, &format!("{:>3}", c.action.symbol())),
-        st.paint("1", c.address.as_str()),
+        st.paint("1", &address),
         c.name
     );
     if !c.replaced_because.is_empty() {

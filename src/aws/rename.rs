@@ -1,0 +1,60 @@
+//! Renaming a database in place: ModifyDBInstance / ModifyDBCluster with a new identifier,
+//! applied immediately (AWS offers no other timing for it). The data, the DbiResourceId and the
+//! tags stay; the endpoint and the ARN change. Idempotent: when the new identifier already
+//! exists (an earlier run renamed it and stopped), only the wait remains.
+
+use super::error::sdk;
+use super::AwsError;
+use crate::model::Resource;
+use aws_sdk_rds::Client;
+use std::time::Duration;
+
+/// Renames an instance (standalone, replica or Aurora member) from `live.name` to `to`, waits
+/// until it is available under the new name, and returns `live` with its new name and ARN.
+pub async fn instance(
+    c: &Client,
+    live: &Resource,
+    to: &str,
+    timeout: Duration,
+) -> Result<Resource, AwsError> {
+    let addr = live.address.as_str();
+    if super::rds::describe_instance(c, to).await?.is_none() {
+        c.modify_db_instance()
+            .db_instance_identifier(&live.name)
+            .new_db_instance_identifier(to)
+            .apply_immediately(true)
+            .send()
+            .await
+            .map_err(sdk(addr, "ModifyDBInstance (rename)"))?;
+    }
+    let now = super::rds::wait_available(c, addr, to, timeout).await?;
+    let mut r = live.clone();
+    r.name = to.to_string();
+    r.id = now.db_instance_arn().map(str::to_string).or(r.id);
+    Ok(r)
+}
+
+/// Renames an Aurora cluster (its members keep their identifiers until their own steps rename
+/// them) and returns `live` with its new name and ARN.
+pub async fn cluster(
+    c: &Client,
+    live: &Resource,
+    to: &str,
+    timeout: Duration,
+) -> Result<Resource, AwsError> {
+    let addr = live.address.as_str();
+    if super::rds_cluster::describe_cluster(c, to).await?.is_none() {
+        c.modify_db_cluster()
+            .db_cluster_identifier(&live.name)
+            .new_db_cluster_identifier(to)
+            .apply_immediately(true)
+            .send()
+            .await
+            .map_err(sdk(addr, "ModifyDBCluster (rename)"))?;
+    }
+    let now = super::rds_cluster::wait_cluster_available(c, addr, to, timeout).await?;
+    let mut r = live.clone();
+    r.name = to.to_string();
+    r.id = now.db_cluster_arn().map(str::to_string).or(r.id);
+    Ok(r)
+}

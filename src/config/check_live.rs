@@ -1,0 +1,265 @@
+//! Plan-time checks of everything the files name by id (VPCs, subnets, security groups, DB
+//! subnet groups, IAM role ARNs, KMS keys): it exists, and it is where the files put it. Pure:
+//! live state comes in (read once per run), diagnostics with file:line:col go out.
+
+use super::diag::{Diagnostic, Place};
+use super::load::{Config, Origin};
+use super::validate_net::is_group_id;
+use crate::model::{Address, Live};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// What kind of existing resource an id names, and what it must satisfy.
+#[derive(Debug, Clone, PartialEq)]
+pub enum IdKind {
+    Vpc,
+    /// A subnet of the existing VPC with this id.
+    Subnet {
+        vpc: String,
+    },
+    /// A DB subnet group of the existing VPC with this id.
+    DbSubnetGroup {
+        vpc: String,
+    },
+    /// A security group; for a database, in the VPC the database is placed in (`vpc` names it
+    /// as the files do).
+    SecurityGroup {
+        vpc: Option<String>,
+    },
+    Role,
+    KmsKey,
+}
+
+/// One id named in the files, and where.
+#[derive(Debug, Clone)]
+pub struct IdRef {
+    pub kind: IdKind,
+    pub id: String,
+    pub place: Place,
+}
+
+fn at(o: &Origin, path: &[&str]) -> Place {
+    o.place(path)
+}
+
+/// Every id the files name, with its place.
+pub fn referenced(cfg: &Config) -> Vec<IdRef> {
+    let mut out = Vec::new();
+    let mut push = |kind: IdKind, id: &str, place: Place| {
+        out.push(IdRef {
+            kind,
+            id: id.to_string(),
+            place,
+        })
+    };
+    for v in &cfg.vpcs {
+        let Some(id) = &v.spec.id else { continue };
+        let o = &v.origin;
+        push(IdKind::Vpc, id, at(o, &["id"]));
+        for (i, s) in v.spec.subnets.iter().flatten().enumerate() {
+            let i = i.to_string();
+            let kind = IdKind::Subnet { vpc: id.clone() };
+            push(kind, s, at(o, &["subnets", &i]));
+        }
+        if let Some(g) = &v.spec.db_subnet_group {
+            let kind = IdKind::DbSubnetGroup { vpc: id.clone() };
+            push(kind, g, at(o, &["db_subnet_group"]));
+        }
+    }
+    for g in &cfg.security_groups {
+        for (field, rules) in [
+            ("ingress", Some(&g.spec.ingress)),
+            ("egress", g.spec.egress.as_ref()),
+        ] {
+            for (i, r) in rules.into_iter().flatten().enumerate() {
+                if let Some(src) = r.security_group.as_deref().filter(|s| is_group_id(s)) {
+                    // A rule may name a group of a peered VPC: only its existence is checked.
+                    let i = i.to_string();
+                    let place = at(&g.origin, &[field, &i, "security_group"]);
+                    push(IdKind::SecurityGroup { vpc: None }, src, place);
+                }
+            }
+        }
+    }
+    let mut db = |o: &Origin,
+                  vpc: Option<&str>,
+                  groups: &[String],
+                  roles: Vec<(usize, &str)>,
+                  keys: Vec<(&str, Option<&String>)>,
+                  monitoring: Option<&String>| {
+        for (i, g) in groups.iter().enumerate().filter(|(_, g)| is_group_id(g)) {
+            let i = i.to_string();
+            let kind = IdKind::SecurityGroup {
+                vpc: vpc.map(str::to_string),
+            };
+            push(kind, g, at(o, &["security_groups", &i]));
+        }
+        for (i, arn) in roles {
+            let i = i.to_string();
+            push(IdKind::Role, arn, at(o, &["iam_roles", &i, "role"]));
+        }
+        if let Some(arn) = monitoring.filter(|r| r.starts_with("arn:")) {
+            push(IdKind::Role, arn, at(o, &["monitoring_role"]));
+        }
+        for (field, key) in keys {
+            if let Some(k) = key {
+                push(IdKind::KmsKey, k, at(o, &[field]));
+            }
+        }
+    };
+    let arns = |roles: &[super::types::IamRoleAttachment]| -> Vec<(usize, String)> {
+        roles
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.role.starts_with("arn:"))
+            .map(|(i, r)| (i, r.role.clone()))
+            .collect()
+    };
+    for i in &cfg.instances {
+        let s = &i.spec;
+        let roles = arns(&s.iam_roles);
+        db(
+            &i.origin,
+            Some(&s.vpc),
+            &s.security_groups,
+            roles.iter().map(|(i, r)| (*i, r.as_str())).collect(),
+            vec![
+                ("kms_key", s.kms_key.as_ref()),
+                (
+                    "performance_insights_kms_key",
+                    s.performance_insights_kms_key.as_ref(),
+                ),
+            ],
+            s.monitoring_role.as_ref(),
+        );
+    }
+    for r in &cfg.replicas {
+        let s = &r.spec;
+        let source_vpc = cfg
+            .instances
+            .iter()
+            .find(|i| Some(i.name.as_str()) == s.source.strip_prefix("instance."))
+            .map(|i| i.spec.vpc.as_str());
+        db(
+            &r.origin,
+            source_vpc,
+            s.security_groups.as_deref().unwrap_or_default(),
+            vec![],
+            vec![(
+                "performance_insights_kms_key",
+                s.performance_insights_kms_key.as_ref(),
+            )],
+            s.monitoring_role.as_ref(),
+        );
+    }
+    for c in &cfg.clusters {
+        let s = &c.spec;
+        let roles = arns(&s.iam_roles);
+        db(
+            &c.origin,
+            Some(&s.vpc),
+            &s.security_groups,
+            roles.iter().map(|(i, r)| (*i, r.as_str())).collect(),
+            vec![("kms_key", s.kms_key.as_ref())],
+            None,
+        );
+    }
+    out
+}
+
+/// The VPC id a `vpc = NAME` reference stands for: an existing VPC's id, or the live id of a
+/// VPC of this environment (`None` while it is still to be created).
+fn vpc_id<'a>(cfg: &'a Config, live: &'a Live, name: &str) -> Option<&'a str> {
+    let v = cfg.vpcs.iter().find(|v| v.name == name)?;
+    match &v.spec.id {
+        Some(id) => Some(id),
+        None => live.find(&Address::new("vpc", name))?.id.as_deref(),
+    }
+}
+
+/// Every id of `referenced` checked against what AWS reported.
+pub fn check(cfg: &Config, live: &Live) -> Vec<Diagnostic> {
+    let ext = &live.external;
+    let mut d = Vec::new();
+    let mut err = |place: &Place, msg: String, help: &str| {
+        d.push(Diagnostic::at(place.clone(), msg).help(help.to_string()));
+    };
+    let mut subnet_azs: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+    let refs = referenced(cfg);
+    for r in &refs {
+        let id = r.id.as_str();
+        match &r.kind {
+            IdKind::Vpc => {
+                if !ext.vpcs.contains_key(id) {
+                    err(&r.place, format!("VPC {id} does not exist in {}", cfg.region()),
+                        "check the id and the region; rdsplan reads an existing VPC with ec2:DescribeVpcs");
+                }
+            }
+            IdKind::Subnet { vpc } => match ext.subnets.get(id) {
+                None => err(&r.place, format!("subnet {id} does not exist in {}", cfg.region()),
+                    "check the id; rdsplan reads existing subnets with ec2:DescribeSubnets"),
+                Some((in_vpc, _)) if in_vpc != vpc => err(&r.place,
+                    format!("subnet {id} is in {in_vpc}, not in {vpc}"),
+                    "list subnets of the VPC given by `id`"),
+                Some((_, az)) => {
+                    subnet_azs.entry(vpc.as_str()).or_default().insert(az.as_str());
+                }
+            },
+            IdKind::DbSubnetGroup { vpc } => match ext.db_subnet_groups.get(id) {
+                None => err(&r.place, format!("DB subnet group `{id}` does not exist in {}", cfg.region()),
+                    "name an existing DB subnet group, or remove `db_subnet_group` so that rdsplan keeps its own over `subnets`"),
+                Some((in_vpc, _)) if in_vpc != vpc => err(&r.place,
+                    format!("DB subnet group `{id}` is in {in_vpc}, not in {vpc}"),
+                    "name a DB subnet group of the VPC given by `id`"),
+                Some(_) => {}
+            },
+            IdKind::SecurityGroup { vpc } => match ext.security_groups.get(id) {
+                None => err(&r.place, format!("security group {id} does not exist in {}", cfg.region()),
+                    "check the id; rdsplan reads existing groups with ec2:DescribeSecurityGroups"),
+                Some((in_vpc, name)) => {
+                    let Some(vpc) = vpc else { continue };
+                    match vpc_id(cfg, live, vpc) {
+                        Some(want) if want == in_vpc => {}
+                        Some(want) => err(&r.place,
+                            format!("security group {id} ({name}) is in {in_vpc}, but this database is placed in vpc `{vpc}` ({want})"),
+                            "a database's security groups must be in its VPC"),
+                        None => err(&r.place,
+                            format!("security group {id} ({name}) is in {in_vpc}, but vpc `{vpc}` is created by this plan, so the group cannot be in it"),
+                            "use groups of this environment for a VPC rdsplan creates"),
+                    }
+                }
+            },
+            IdKind::Role => {
+                if !ext.roles.iter().any(|a| a == id) {
+                    err(&r.place, format!("IAM role {id} does not exist"),
+                        "check the ARN; rdsplan reads it with iam:GetRole");
+                }
+            }
+            IdKind::KmsKey => {
+                if !live.kms_keys.contains_key(id) {
+                    err(&r.place, format!("KMS key {id} could not be found in {} (kms:DescribeKey)", cfg.region()),
+                        "check the key id, ARN or alias, its region, and that rdsplan may call kms:DescribeKey on it");
+                }
+            }
+        }
+    }
+    for v in &cfg.vpcs {
+        let (Some(id), Some(subnets)) = (&v.spec.id, &v.spec.subnets) else {
+            continue;
+        };
+        let all_found = subnets
+            .iter()
+            .all(|s| ext.subnets.get(s).is_some_and(|(x, _)| x == id));
+        let azs = subnet_azs.get(id.as_str()).map_or(0, BTreeSet::len);
+        if all_found && azs < 2 && ext.vpcs.contains_key(id) {
+            err(
+                &v.origin.place(&["subnets"]),
+                format!(
+                    "the subnets of vpc `{}` are all in one AZ; RDS needs subnets in at least 2",
+                    v.name
+                ),
+                "list subnets of the VPC in two or more AZs",
+            );
+        }
+    }
+    d
+}

@@ -1,0 +1,254 @@
+//! Checks of what the files say about infrastructure rdsplan does not own (a `vpc` with `id`,
+//! `sg-` ids) and of `[[moved]]` entries. Whether the ids exist, and where, is checked at plan
+//! time against AWS (`check_live`); here only their form and the files' consistency.
+
+use super::diag::Diagnostic;
+use super::load::{Config, Decl, Origin};
+use super::types::*;
+use std::collections::BTreeMap;
+
+/// `PREFIX-` followed by 8 or 17 lowercase hex digits, as EC2 ids are.
+pub fn valid_ec2_id(s: &str, prefix: &str) -> bool {
+    s.strip_prefix(prefix)
+        .and_then(|r| r.strip_prefix('-'))
+        .is_some_and(|h| {
+            (h.len() == 8 || h.len() == 17)
+                && h.chars()
+                    .all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c))
+        })
+}
+
+/// Whether a security group reference is an existing group's id rather than a name.
+pub fn is_group_id(s: &str) -> bool {
+    s.starts_with("sg-")
+}
+
+/// A `vpc` with `id`: an existing VPC, with `subnets` and/or `db_subnet_group`, and none of
+/// the fields that describe a VPC rdsplan creates.
+pub(super) fn check_external_vpc(v: &Decl<VpcConfig>, id: &str, d: &mut Vec<Diagnostic>) {
+    let o = &v.origin;
+    if !valid_ec2_id(id, "vpc") {
+        d.push(
+            Diagnostic::at(o.place(&["id"]), format!("`{id}` is not a VPC id"))
+                .help("a VPC id is `vpc-` and 8 or 17 hex digits, e.g. \"vpc-0123456789abcdef0\""),
+        );
+    }
+    for field in ["cidr", "azs", "subnet_prefix", "public"] {
+        if o.tree.fields.contains_key(field) {
+            d.push(
+                Diagnostic::at(o.place(&[field]), format!("`{field}` cannot be set on a VPC given by `id`"))
+                    .label("describes a VPC rdsplan creates")
+                    .help("an existing VPC is used as it is: remove this field, and list its subnets in `subnets`"),
+            );
+        }
+    }
+    match (&v.spec.subnets, &v.spec.db_subnet_group) {
+        (None, None) => d.push(
+            Diagnostic::at(o.place(&["id"]), "a VPC given by `id` needs `subnets` (or `db_subnet_group`)")
+                .help("list existing subnets of it in at least 2 AZs: subnets = [\"subnet-...\", \"subnet-...\"]"),
+        ),
+        (Some(subnets), _) => {
+            let mut seen = Vec::new();
+            for (i, s) in subnets.iter().enumerate() {
+                let i = i.to_string();
+                if !valid_ec2_id(s, "subnet") {
+                    d.push(
+                        Diagnostic::at(o.place(&["subnets", &i]), format!("`{s}` is not a subnet id"))
+                            .help("a subnet id is `subnet-` and 8 or 17 hex digits"),
+                    );
+                } else if seen.contains(&s) {
+                    d.push(
+                        Diagnostic::at(o.place(&["subnets", &i]), format!("subnet `{s}` is listed twice"))
+                            .help("list each subnet once"),
+                    );
+                }
+                seen.push(s);
+            }
+            if subnets.len() < 2 {
+                d.push(
+                    Diagnostic::at(o.place(&["subnets"]), "RDS needs subnets in at least 2 AZs")
+                        .help("list at least two subnets of the VPC, in different AZs"),
+                );
+            }
+        }
+        _ => {}
+    }
+    if let Some(g) = &v.spec.db_subnet_group {
+        if g.is_empty() || g.len() > 255 {
+            d.push(
+                Diagnostic::at(o.place(&["db_subnet_group"]), "not a DB subnet group name")
+                    .help("give the name of an existing DB subnet group of this VPC"),
+            );
+        }
+    }
+}
+
+/// Fields that only a VPC given by `id` takes.
+pub(super) fn check_owned_vpc_fields(v: &Decl<VpcConfig>, d: &mut Vec<Diagnostic>) {
+    for field in ["subnets", "db_subnet_group"] {
+        if v.origin.tree.fields.contains_key(field) {
+            d.push(
+                Diagnostic::at(v.origin.place(&[field]), format!("`{field}` needs `id`"))
+                    .help("`subnets` and `db_subnet_group` name existing resources of an existing VPC: set `id = \"vpc-...\"`, or remove this field so that rdsplan carves subnets from `cidr`"),
+            );
+        }
+    }
+    if v.spec.cidr.is_none() {
+        d.push(
+            Diagnostic::at(v.origin.place(&[]), format!("vpc `{}` has no `cidr`", v.name))
+                .help("set `cidr = \"10.0.0.0/16\"` for a VPC rdsplan creates, or `id = \"vpc-...\"` with `subnets` for an existing one"),
+        );
+    }
+}
+
+/// One security group reference (`security_groups` item or a rule's `security_group`): an
+/// `sg-` id in the right form, or a group of this environment. Returns the group's
+/// declaration when it is one of this environment's.
+pub(super) fn check_group_ref<'a>(
+    cfg: &'a Config,
+    g: &str,
+    o: &Origin,
+    path: &[&str],
+    d: &mut Vec<Diagnostic>,
+) -> Option<&'a Decl<SecurityGroupConfig>> {
+    if is_group_id(g) {
+        if !valid_ec2_id(g, "sg") {
+            d.push(
+                Diagnostic::at(o.place(path), format!("`{g}` is not a security group id"))
+                    .help("a security group id is `sg-` and 8 or 17 hex digits; a group of this environment is named without `sg-`"),
+            );
+        }
+        return None;
+    }
+    let groups: BTreeMap<&str, &Decl<SecurityGroupConfig>> = cfg
+        .security_groups
+        .iter()
+        .map(|s| (s.name.as_str(), s))
+        .collect();
+    super::validate::check_ref(
+        &groups,
+        &cfg.declared_groups,
+        g,
+        "security_group",
+        o,
+        path,
+        d,
+    )
+    .then(|| groups[g])
+}
+
+/// The kinds a `[[moved]]` entry may name.
+const MOVABLE: &[&str] = &[
+    "vpc",
+    "security_group",
+    "iam_role",
+    "instance",
+    "replica",
+    "cluster",
+    "parameter_group",
+    "cluster_parameter_group",
+    "option_group",
+];
+
+/// The names the files declare for a kind.
+fn declared<'a>(cfg: &'a Config, kind: &str) -> Vec<&'a str> {
+    let names = |v: &'a [String]| v.iter().map(String::as_str).collect::<Vec<_>>();
+    match kind {
+        "vpc" => names(&cfg.declared_vpcs),
+        "security_group" => names(&cfg.declared_groups),
+        "iam_role" => names(&cfg.declared_roles),
+        "instance" => names(&cfg.declared_instances),
+        "replica" => cfg.replicas.iter().map(|r| r.name.as_str()).collect(),
+        "cluster" => cfg.clusters.iter().map(|c| c.name.as_str()).collect(),
+        "parameter_group" => names(&cfg.declared_parameter_groups),
+        "cluster_parameter_group" => names(&cfg.declared_cluster_parameter_groups),
+        "option_group" => names(&cfg.declared_option_groups),
+        _ => vec![],
+    }
+}
+
+/// `KIND.NAME` of a movable kind.
+fn parse_address(s: &str) -> Result<(&str, &str), String> {
+    let (kind, name) = s
+        .split_once('.')
+        .ok_or_else(|| format!("`{s}` is not an address (KIND.NAME)"))?;
+    if !MOVABLE.contains(&kind) {
+        return Err(format!(
+            "`{kind}` is not a kind that can be moved (one of: {})",
+            MOVABLE.join(", ")
+        ));
+    }
+    if !super::load::valid_name(name) {
+        return Err(format!("`{name}` is not a resource name"));
+    }
+    Ok((kind, name))
+}
+
+/// `[[moved]]`: both ends addresses of one kind, `to` declared in the files and `from` not,
+/// each address moved at most once.
+pub(super) fn check_moved(cfg: &Config, d: &mut Vec<Diagnostic>) {
+    let mut froms: BTreeMap<&str, &Origin> = BTreeMap::new();
+    let mut tos: BTreeMap<&str, &Origin> = BTreeMap::new();
+    for m in &cfg.moved {
+        let o = &m.origin;
+        let (from, to) = (m.spec.from.as_str(), m.spec.to.as_str());
+        let parsed = [("from", from), ("to", to)].map(|(field, s)| {
+            parse_address(s)
+                .map_err(|why| {
+                    d.push(
+                        Diagnostic::at(o.place(&[field]), why)
+                            .help("e.g. from = \"instance.orders\", to = \"instance.orders-main\""),
+                    )
+                })
+                .ok()
+        });
+        let [Some((fk, fname)), Some((tk, tname))] = parsed else {
+            continue;
+        };
+        if fk != tk {
+            d.push(
+                Diagnostic::at(o.place(&["to"]), format!("a {fk} cannot move to a {tk}"))
+                    .help("`from` and `to` must be of the same kind"),
+            );
+            continue;
+        }
+        if from == to {
+            d.push(
+                Diagnostic::at(o.place(&["to"]), "`from` and `to` are the same address")
+                    .help("remove this entry"),
+            );
+            continue;
+        }
+        let names = declared(cfg, tk);
+        if !names.contains(&tname) {
+            d.push(
+                Diagnostic::at(
+                    o.place(&["to"]),
+                    format!("`{to}` is not declared in the files"),
+                )
+                .label("not declared")
+                .help(format!(
+                    "declare [{tk}.{tname}] (the new name), or fix this address{}",
+                    super::load::suggest(tname, &names)
+                )),
+            );
+        }
+        if names.contains(&fname) {
+            d.push(
+                Diagnostic::at(o.place(&["from"]), format!("`{from}` is still declared in the files"))
+                    .help("a moved resource has only its new address in the files: remove or rename the old declaration"),
+            );
+        }
+        for (seen, addr, field) in [(&mut froms, from, "from"), (&mut tos, to, "to")] {
+            if let Some(first) = seen.get(addr) {
+                d.push(
+                    Diagnostic::at(o.place(&[field]), format!("`{addr}` is moved twice"))
+                        .also(first.place(&[field]), "first here")
+                        .help("each address may be the `from` (and the `to`) of one entry"),
+                );
+            } else {
+                seen.insert(addr, o);
+            }
+        }
+    }
+}
