@@ -62,6 +62,11 @@ async fn run(dir: &Path, env: &str, a: Args) -> Result<i32, String> {
         env: &cfg.env_name,
         env_tags: &cfg.environment().tags,
         live: &live,
+        vpcs: cfg
+            .vpcs
+            .iter()
+            .map(|v| (v.name.as_str(), &v.spec))
+            .collect(),
     };
     let id = a.aws_id.as_str();
     let why = |e: String| format!("cannot import {id}: {e}");
@@ -111,7 +116,21 @@ async fn run(dir: &Path, env: &str, a: Args) -> Result<i32, String> {
                     members.push(i);
                 }
             }
-            import::cluster(&ctx, &a.name, &c, &members).map_err(why)?
+            let group_name = c.db_subnet_group().unwrap_or_default();
+            let g = adopt::subnet_group(&clients, group_name)
+                .await
+                .map_err(|e| e.to_string())?;
+            let group = import::SubnetGroup {
+                name: group_name,
+                vpc_id: g.vpc_id().unwrap_or_default(),
+                subnets: g
+                    .subnets()
+                    .iter()
+                    .filter_map(|s| s.subnet_identifier())
+                    .map(str::to_string)
+                    .collect(),
+            };
+            import::cluster(&ctx, &a.name, &c, &members, &group).map_err(why)?
         }
     };
     match &a.write {

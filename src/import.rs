@@ -28,6 +28,22 @@ pub struct Ctx<'a> {
     pub env: &'a str,
     pub env_tags: &'a BTreeMap<String, String>,
     pub live: &'a Live,
+    /// The VPCs the files declare: (name, its spec).
+    pub vpcs: Vec<(&'a str, &'a VpcConfig)>,
+}
+
+/// Where a database sits, as the files write it: its `vpc`, and the `[vpc.NAME]` table to add
+/// when that is an existing VPC the files do not declare yet.
+pub struct Network {
+    pub vpc: String,
+    pub new_vpc: Option<(String, VpcConfig)>,
+}
+
+/// A database's DB subnet group as AWS describes it: name, VPC id, subnet ids.
+pub struct SubnetGroup<'a> {
+    pub name: &'a str,
+    pub vpc_id: &'a str,
+    pub subnets: Vec<String>,
 }
 
 impl Ctx<'_> {
@@ -58,6 +74,12 @@ impl Ctx<'_> {
             .resources
             .iter()
             .find(|r| r.kind == kind && (r.id.as_deref() == Some(id) || r.name == id))
+    }
+    /// A security group as the files name it: a group of this environment by name, any other
+    /// by its `sg-` id (used as it is, never changed).
+    fn group(&self, id: &str) -> String {
+        self.short(Kind::SecurityGroup, id, "security group")
+            .unwrap_or_else(|_| id.to_string())
     }
     fn short(&self, kind: Kind, id: &str, what: &str) -> Result<String, String> {
         let r = self.owned(kind, id).ok_or_else(|| {
@@ -216,7 +238,7 @@ fn rules_of(
             let name = if gid == self_id {
                 self_name.to_string()
             } else {
-                ctx.short(Kind::SecurityGroup, gid, "security group")?
+                ctx.group(gid)
             };
             out.push(base(None, Some(name), g.description()));
         }
@@ -262,23 +284,84 @@ pub fn security_group(ctx: &Ctx, name: &str, g: &SecurityGroup) -> Result<Adopti
     })
 }
 
-fn db_vpc(ctx: &Ctx, group: Option<&str>) -> Result<String, String> {
-    let g = group.unwrap_or_default();
-    let r = ctx
-        .owned(Kind::DbSubnetGroup, g)
-        .ok_or_else(|| format!("it is in DB subnet group `{g}`, which environment `{}` does not keep; rdsplan manages databases in the subnet group it keeps per VPC", ctx.env))?;
-    Ok(r.address
-        .as_str()
-        .split('.')
-        .nth(1)
-        .unwrap_or_default()
-        .to_string())
+/// The `vpc` of a database from its DB subnet group: the VPC of this environment whose group it
+/// is, or, for a group rdsplan does not keep, an existing VPC (`id`) whose databases use that
+/// group as it is (`db_subnet_group`), declared already or written with the import.
+pub fn db_network(ctx: &Ctx, g: &SubnetGroup) -> Result<Network, String> {
+    if let Some(r) = ctx.owned(Kind::DbSubnetGroup, g.name) {
+        let vpc = r.address.as_str().split('.').nth(1).unwrap_or_default();
+        return Ok(Network {
+            vpc: vpc.to_string(),
+            new_vpc: None,
+        });
+    }
+    if ctx
+        .live
+        .resources
+        .iter()
+        .any(|r| r.kind == Kind::Vpc && r.id.as_deref() == Some(g.vpc_id))
+    {
+        return Err(format!(
+            "it is in DB subnet group `{}`, which environment `{}` does not keep, in a VPC the environment owns; rdsplan places databases of its own VPCs in the subnet group it keeps",
+            g.name, ctx.env
+        ));
+    }
+    let declared = ctx.vpcs.iter().find(|(_, v)| {
+        v.id.as_deref() == Some(g.vpc_id) && v.db_subnet_group.as_deref() == Some(g.name)
+    });
+    if let Some((name, _)) = declared {
+        return Ok(Network {
+            vpc: name.to_string(),
+            new_vpc: None,
+        });
+    }
+    // Named after the VPC id (a valid name as it is); the user may rename it freely, since
+    // rdsplan keeps no state for a VPC it does not own.
+    let mut name = g.vpc_id.to_string();
+    if ctx.vpcs.iter().any(|(n, _)| *n == name) {
+        name = format!("{name}-{}", slug(g.name));
+    }
+    if !crate::config::load::valid_name(&name) || ctx.vpcs.iter().any(|(n, _)| *n == name) {
+        return Err(format!(
+            "cannot name the existing VPC {} of DB subnet group `{}` in the files: declare [vpc.NAME] with id = \"{}\" and db_subnet_group = \"{}\" first",
+            g.vpc_id, g.name, g.vpc_id, g.name
+        ));
+    }
+    let mut subnets = g.subnets.clone();
+    subnets.sort();
+    Ok(Network {
+        vpc: name.clone(),
+        new_vpc: Some((
+            name,
+            VpcConfig {
+                id: Some(g.vpc_id.to_string()),
+                subnets: Some(subnets),
+                db_subnet_group: Some(g.name.to_string()),
+                cidr: None,
+                azs: Azs::Count(3),
+                subnet_prefix: 24,
+                public: false,
+                tags: BTreeMap::new(),
+            },
+        )),
+    })
 }
 
-fn groups_of(ctx: &Ctx, ids: Vec<&str>) -> Result<Vec<String>, String> {
-    ids.into_iter()
-        .map(|id| ctx.short(Kind::SecurityGroup, id, "security group"))
-        .collect()
+/// Lowercase letters, digits and single `-`.
+fn slug(s: &str) -> String {
+    let mut out = String::new();
+    for c in s.to_ascii_lowercase().chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c);
+        } else if !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    out.trim_matches('-').chars().take(20).collect()
+}
+
+fn groups_of(ctx: &Ctx, ids: Vec<&str>) -> Vec<String> {
+    ids.into_iter().map(|id| ctx.group(id)).collect()
 }
 
 fn roles_of(ctx: &Ctx, roles: Vec<(Option<&str>, Option<&str>)>) -> Vec<IamRoleAttachment> {
@@ -350,6 +433,21 @@ pub fn instance(ctx: &Ctx, name: &str, i: &DbInstance) -> Result<Adoption, Strin
     let ident = i.db_instance_identifier().unwrap_or_default();
     let port = i.endpoint().and_then(|e| e.port()).map(i64::from);
     let o = observability(ctx, i);
+    let g = i.db_subnet_group();
+    let network = db_network(
+        ctx,
+        &SubnetGroup {
+            name: g.and_then(|g| g.db_subnet_group_name()).unwrap_or_default(),
+            vpc_id: g.and_then(|g| g.vpc_id()).unwrap_or_default(),
+            subnets: g
+                .map(|g| g.subnets())
+                .unwrap_or_default()
+                .iter()
+                .filter_map(|s| s.subnet_identifier())
+                .map(str::to_string)
+                .collect(),
+        },
+    )?;
     let spec = InstanceConfig {
         identifier: (ident != format!("{}-{name}", ctx.env)).then(|| ident.to_string()),
         engine: engine.clone(),
@@ -368,17 +466,14 @@ pub fn instance(ctx: &Ctx, name: &str, i: &DbInstance) -> Result<Adoption, Strin
         multi_az: i.multi_az().unwrap_or(false),
         storage_encrypted: i.storage_encrypted().unwrap_or(false),
         kms_key: i.kms_key_id().map(str::to_string),
-        vpc: db_vpc(
-            ctx,
-            i.db_subnet_group().and_then(|g| g.db_subnet_group_name()),
-        )?,
+        vpc: network.vpc.clone(),
         security_groups: groups_of(
             ctx,
             i.vpc_security_groups()
                 .iter()
                 .filter_map(|g| g.vpc_security_group_id())
                 .collect(),
-        )?,
+        ),
         publicly_accessible: i.publicly_accessible().unwrap_or(false),
         port: port.filter(|p| *p != defaults.port),
         db_name: i.db_name().map(str::to_string),
@@ -433,8 +528,14 @@ pub fn instance(ctx: &Ctx, name: &str, i: &DbInstance) -> Result<Adoption, Strin
     if spec.credentials == Credentials::External {
         notes.push("its master password is not in Secrets Manager: written as credentials = \"external\" (rdsplan leaves it alone; `creds`, `connect` and `rotate` need \"generated\" or \"managed\")".into());
     }
+    if let Some((vname, v)) = &network.new_vpc {
+        notes.push(format!("it is in DB subnet group `{}` of VPC {}, which rdsplan does not own: written as [vpc.{vname}] with `id`, `subnets` and `db_subnet_group`, used as they are", v.db_subnet_group.as_deref().unwrap_or_default(), v.id.as_deref().unwrap_or_default()));
+    }
     Ok(Adoption {
         toml: file(|c| {
+            if let Some((vname, v)) = network.new_vpc {
+                c.vpc.insert(vname, v);
+            }
             c.instance.insert(name.into(), spec);
         }),
         tags: vec![(
@@ -507,7 +608,9 @@ pub fn cluster(
     name: &str,
     c: &DbCluster,
     members: &[DbInstance],
+    subnet_group: &SubnetGroup,
 ) -> Result<Adoption, String> {
+    let network = db_network(ctx, subnet_group)?;
     let engine = c.engine().unwrap_or_default().to_string();
     let defaults = crate::config::engines::aurora(&engine)
         .ok_or_else(|| format!("engine {engine} is not an Aurora engine"))?;
@@ -562,14 +665,14 @@ pub fn cluster(
         identifier: (ident != format!("{}-{name}", ctx.env)).then(|| ident.to_string()),
         engine: engine.clone(),
         engine_version: c.engine_version().map(|v| version_prefix(&engine, v)),
-        vpc: db_vpc(ctx, c.db_subnet_group())?,
+        vpc: network.vpc.clone(),
         security_groups: groups_of(
             ctx,
             c.vpc_security_groups()
                 .iter()
                 .filter_map(|g| g.vpc_security_group_id())
                 .collect(),
-        )?,
+        ),
         storage_encrypted: c.storage_encrypted().unwrap_or(false),
         kms_key: c.kms_key_id().map(str::to_string),
         master_username: c.master_username().map(str::to_string),
@@ -613,6 +716,9 @@ pub fn cluster(
     };
     Ok(Adoption {
         toml: file(|f| {
+            if let Some((vname, v)) = network.new_vpc {
+                f.vpc.insert(vname, v);
+            }
             f.cluster.insert(name.into(), spec);
         }),
         tags,

@@ -53,6 +53,23 @@ pub async fn security_group(
         .ok_or_else(|| AwsError::new(id, "DescribeSecurityGroups", "no such security group"))
 }
 
+/// A DB subnet group by name (an Aurora cluster reports only its subnet group's name).
+pub async fn subnet_group(
+    c: &Clients,
+    name: &str,
+) -> Result<aws_sdk_rds::types::DbSubnetGroup, AwsError> {
+    c.rds
+        .describe_db_subnet_groups()
+        .db_subnet_group_name(name)
+        .send()
+        .await
+        .map_err(sdk(name, "DescribeDBSubnetGroups"))?
+        .db_subnet_groups()
+        .first()
+        .cloned()
+        .ok_or_else(|| AwsError::new(name, "DescribeDBSubnetGroups", "no such DB subnet group"))
+}
+
 /// Sets tags on EC2 resources (VPC, subnets, groups). Never removes any.
 pub async fn tag_ec2(
     c: &Clients,

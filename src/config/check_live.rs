@@ -235,7 +235,11 @@ pub fn check(cfg: &Config, live: &Live) -> Vec<Diagnostic> {
                 }
             }
             IdKind::KmsKey => {
-                if !live.kms_keys.contains_key(id) {
+                // A key AWS reports a database of this environment uses is known to exist.
+                let in_use = live.resources.iter().any(|l| {
+                    l.str("kms_key") == Some(id) || l.str("performance_insights_kms_key") == Some(id)
+                });
+                if !in_use && !live.kms_keys.contains_key(id) {
                     err(&r.place, format!("KMS key {id} could not be found in {} (kms:DescribeKey)", cfg.region()),
                         "check the key id, ARN or alias, its region, and that rdsplan may call kms:DescribeKey on it");
                 }

@@ -423,13 +423,16 @@ pub struct VpcConfig {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cidr: Option<String>,
     /// Number of AZs (the first N of the region, sorted), or a list of AZ names. Default 3.
-    #[serde(default = "default_azs")]
+    #[serde(default = "default_azs", skip_serializing_if = "is_default_azs")]
     pub azs: Azs,
     /// Prefix length of each subnet carved from `cidr`. Default 24.
-    #[serde(default = "default_subnet_prefix")]
+    #[serde(
+        default = "default_subnet_prefix",
+        skip_serializing_if = "is_default_subnet_prefix"
+    )]
     pub subnet_prefix: i64,
     /// Adds public subnets, an internet gateway and a route table.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub public: bool,
     /// Tags for the VPC and its subnets.
     #[serde(default)]
@@ -439,8 +442,14 @@ pub struct VpcConfig {
 fn default_azs() -> Azs {
     Azs::Count(3)
 }
+fn is_default_azs(a: &Azs) -> bool {
+    *a == default_azs()
+}
 fn default_subnet_prefix() -> i64 {
     24
+}
+fn is_default_subnet_prefix(p: &i64) -> bool {
+    *p == default_subnet_prefix()
 }
 
 /// `[security_group.NAME]`

@@ -102,7 +102,6 @@ pub fn plan(
         changes.push(change);
     }
     warn_subnets_in_use(&changes, live, &mut warnings);
-    check_vpc_contents(&changes, live, &mut errors);
     upgrade_replicas_first(&mut changes);
     plan_reboots(&mut changes, desired, &mut warnings);
     let desired_addrs: BTreeSet<&Address> = desired.iter().map(|r| &r.address).collect();
@@ -151,6 +150,7 @@ pub fn plan(
             moved_from: None,
         });
     }
+    check_vpc_contents(&changes, live, &mut errors);
     super::rename_hint::hint(&changes, live, &mut warnings);
     if errors.is_empty() {
         Ok(Plan {

@@ -44,7 +44,7 @@ pub(super) fn hint(changes: &[Change], live: &Live, warnings: &mut Vec<String>) 
         if let Some(new) = found {
             paired.push(&new.address);
             warnings.push(format!(
-                "{old} would be deleted and {new} created with the same settings: if this is a rename, add this entry to the files to keep the resource (it is retagged, and renamed in place where AWS allows):\n\n    [[moved]]\n    from = \"{old}\"\n    to = \"{new}\"\n",
+                "{old} would be deleted and {new} created with the same settings: this looks like a rename. To keep the resource (retagged, and renamed in place where AWS allows) instead, add to the files:\n\n    [[moved]]\n    from = \"{old}\"\n    to = \"{new}\"\n",
                 old = del.address,
                 new = new.address
             ));

@@ -338,6 +338,16 @@ async fn an_imported_instance_keeps_its_groups_monitoring_and_logs() {
         .await
         .unwrap();
     let sg_id = sg.security_groups()[0].group_id().unwrap().to_string();
+    // The monitoring role the DBA team made (the plan checks that it exists).
+    sdk.iam
+        .create_role()
+        .role_name("dba-monitoring")
+        .assume_role_policy_document(
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"monitoring.rds.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#,
+        )
+        .send()
+        .await
+        .unwrap();
     sdk.rds
         .create_db_parameter_group()
         .db_parameter_group_name("reporting-pg")
