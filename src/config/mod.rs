@@ -81,3 +81,5 @@ fn list_envs(dir: &Path) -> Vec<String> {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_net;

@@ -4,7 +4,7 @@ use super::*;
 
 /// Writes the files into an environment folder `t` and returns `file:line:col: message` for
 /// every problem, or the loaded config.
-fn load_files(files: &[(&str, &str)]) -> Result<Config, Vec<String>> {
+pub(super) fn load_files(files: &[(&str, &str)]) -> Result<Config, Vec<String>> {
     let root = tempfile::tempdir().unwrap();
     let dir = root.path().join("t");
     std::fs::create_dir(&dir).unwrap();
@@ -28,16 +28,16 @@ fn load_files(files: &[(&str, &str)]) -> Result<Config, Vec<String>> {
     })
 }
 
-const ENV: &str = "[environment]\nregion = \"us-west-2\"\n";
-const VPC: &str = "[vpc.main]\ncidr = \"10.0.0.0/16\"\n";
+pub(super) const ENV: &str = "[environment]\nregion = \"us-west-2\"\n";
+pub(super) const VPC: &str = "[vpc.main]\ncidr = \"10.0.0.0/16\"\n";
 
-fn problems(body: &str) -> Vec<String> {
+pub(super) fn problems(body: &str) -> Vec<String> {
     load_files(&[("env.toml", ENV), ("a.toml", body)])
         .err()
         .unwrap_or_default()
 }
 
-fn instance(extra: &str) -> String {
+pub(super) fn instance(extra: &str) -> String {
     format!(
         "{VPC}\n[instance.db]\nengine = \"postgres\"\ninstance_class = \"db.t3.micro\"\nallocated_storage = 20\nvpc = \"main\"\n{extra}"
     )

@@ -192,3 +192,5 @@ pub struct PlanError {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_network;

@@ -3,15 +3,15 @@
 use super::*;
 use crate::model::{Address, Foreign, Kind, Live, Resource, Value};
 
-fn a(s: &str) -> Address {
+pub(super) fn a(s: &str) -> Address {
     Address(s.into())
 }
 
-fn vpc(cidr: &str) -> Resource {
+pub(super) fn vpc(cidr: &str) -> Resource {
     Resource::new(a("vpc.main"), Kind::Vpc, "t-main").with("cidr", Value::str(cidr))
 }
 
-fn subnet() -> Resource {
+pub(super) fn subnet() -> Resource {
     Resource::new(
         a("vpc.main.subnet.us-west-2a"),
         Kind::Subnet,
@@ -22,20 +22,20 @@ fn subnet() -> Resource {
     .with("cidr", Value::str("10.0.0.0/24"))
 }
 
-fn group() -> Resource {
+pub(super) fn group() -> Resource {
     Resource::new(a("security_group.db"), Kind::SecurityGroup, "t-db")
         .with("vpc", Value::str("vpc.main"))
         .with("description", Value::str("db"))
 }
 
-fn subnet_group() -> Resource {
+pub(super) fn subnet_group() -> Resource {
     Resource::new(a("vpc.main.db_subnet_group"), Kind::DbSubnetGroup, "t-main").with(
         "subnets",
         Value::set(["vpc.main.subnet.us-west-2a".to_string()]),
     )
 }
 
-fn db() -> Resource {
+pub(super) fn db() -> Resource {
     Resource::new(a("instance.orders"), Kind::Instance, "t-orders")
         .with("engine", Value::str("mysql"))
         .with("engine_version", Value::str("8.0"))
@@ -51,7 +51,7 @@ fn db() -> Resource {
 }
 
 /// The live counterpart of a desired resource, as the reader would produce it.
-fn live_of(r: &Resource) -> Resource {
+pub(super) fn live_of(r: &Resource) -> Resource {
     let mut l = r.clone();
     l.id = Some(format!("id-{}", r.address));
     l.attrs.remove("apply_immediately");
@@ -62,7 +62,7 @@ fn live_of(r: &Resource) -> Resource {
     l
 }
 
-fn live(rs: &[Resource]) -> Live {
+pub(super) fn live(rs: &[Resource]) -> Live {
     Live {
         resources: rs.iter().map(live_of).collect(),
         azs: vec!["us-west-2a".into()],
@@ -72,11 +72,11 @@ fn live(rs: &[Resource]) -> Live {
     }
 }
 
-fn run(desired: &[Resource], live: &Live) -> Plan {
+pub(super) fn run(desired: &[Resource], live: &Live) -> Plan {
     plan("t", "us-west-2", desired, live).expect("plan succeeds")
 }
 
-fn errors(desired: &[Resource], live: &Live) -> Vec<String> {
+pub(super) fn errors(desired: &[Resource], live: &Live) -> Vec<String> {
     plan("t", "us-west-2", desired, live)
         .expect_err("plan fails")
         .into_iter()
@@ -84,14 +84,14 @@ fn errors(desired: &[Resource], live: &Live) -> Vec<String> {
         .collect()
 }
 
-fn change<'p>(p: &'p Plan, addr: &str) -> &'p Change {
+pub(super) fn change<'p>(p: &'p Plan, addr: &str) -> &'p Change {
     p.changes
         .iter()
         .find(|c| c.address.as_str() == addr)
         .unwrap()
 }
 
-fn all() -> Vec<Resource> {
+pub(super) fn all() -> Vec<Resource> {
     vec![vpc("10.0.0.0/16"), subnet(), group(), subnet_group(), db()]
 }
 
