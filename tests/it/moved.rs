@@ -113,3 +113,69 @@ async fn a_moved_entry_whose_target_is_not_declared_is_an_error() {
         "moves.toml:3:6: `instance.nowhere` is not declared in the files",
     );
 }
+
+const CLUSTER: &str = r#"
+[cluster.analytics]
+engine = "aurora-postgresql"
+engine_version = "16"
+vpc = "main"
+security_groups = ["db"]
+skip_final_snapshot = true
+
+[[cluster.analytics.instance]]
+name = "a"
+instance_class = "db.r6g.large"
+[[cluster.analytics.instance]]
+name = "b"
+instance_class = "db.r6g.large"
+"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_moved_cluster_and_its_members_are_renamed_in_place() {
+    let moto = Moto::start();
+    let env = Env::new(&[
+        ("environment.toml", ENV_TOML),
+        ("network.toml", NETWORK_TOML),
+        ("databases.toml", CLUSTER),
+    ]);
+    apply_ok(&moto, &env, &[]);
+    let sdk = moto.sdk().await;
+    let cluster_id = |c: &aws_sdk_rds::operation::describe_db_clusters::DescribeDbClustersOutput| {
+        c.db_clusters()[0].db_cluster_resource_id().unwrap().to_string()
+    };
+    let before = sdk
+        .rds
+        .describe_db_clusters()
+        .db_cluster_identifier("t-analytics")
+        .send()
+        .await
+        .unwrap();
+    let member = sdk.instance("t-analytics-a").await;
+    env.write(
+        "databases.toml",
+        &format!(
+            "{}\n[[moved]]\nfrom = \"cluster.analytics\"\nto = \"cluster.reporting\"\n",
+            CLUSTER.replace("cluster.analytics", "cluster.reporting")
+        ),
+    );
+    let plan = rdsplan(Some(&moto), &env.dir(), &["plan", "--env", "t"]);
+    assert_shows(
+        &plan.stdout,
+        "cluster.analytics.instance.a -> cluster.reporting.instance.a (moved)",
+    );
+    assert_shows(&plan.stdout, "0 to add, 4 to change, 0 to replace, 0 to destroy");
+    apply_ok(&moto, &env, &[]);
+    let after = sdk
+        .rds
+        .describe_db_clusters()
+        .db_cluster_identifier("t-reporting")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cluster_id(&after), cluster_id(&before));
+    assert_eq!(
+        sdk.instance("t-reporting-a").await.dbi_resource_id(),
+        member.dbi_resource_id()
+    );
+    assert_no_changes(&moto, &env);
+}
