@@ -9,6 +9,22 @@ use crate::model::Resource;
 use aws_sdk_rds::Client;
 use std::time::Duration;
 
+/// A database found under the new identifier is this one only when it carries this address.
+fn ensure_ours(address: &str, to: &str, tags: &[(String, String)]) -> Result<(), AwsError> {
+    let ours = tags
+        .iter()
+        .any(|(k, v)| k == crate::model::TAG_ADDRESS && v == address);
+    if ours {
+        Ok(())
+    } else {
+        Err(AwsError::new(
+            address,
+            "rename",
+            format!("the identifier {to} is taken by a database that is not {address}"),
+        ))
+    }
+}
+
 /// Renames an instance (standalone, replica or Aurora member) from `live.name` to `to`, waits
 /// until it is available under the new name, and returns `live` with its new name and ARN.
 pub async fn instance(
@@ -18,7 +34,11 @@ pub async fn instance(
     timeout: Duration,
 ) -> Result<Resource, AwsError> {
     let addr = live.address.as_str();
-    if super::rds::describe_instance(c, to).await?.is_none() {
+    let existing = super::rds::describe_instance(c, to).await?;
+    if let Some(i) = &existing {
+        // Ours only if an earlier run renamed it (it was retagged with this address first).
+        ensure_ours(addr, to, &super::read::rds_tags(i.tag_list()))?;
+    } else {
         c.modify_db_instance()
             .db_instance_identifier(&live.name)
             .new_db_instance_identifier(to)
@@ -43,7 +63,10 @@ pub async fn cluster(
     timeout: Duration,
 ) -> Result<Resource, AwsError> {
     let addr = live.address.as_str();
-    if super::rds_cluster::describe_cluster(c, to).await?.is_none() {
+    let existing = super::rds_cluster::describe_cluster(c, to).await?;
+    if let Some(cl) = &existing {
+        ensure_ours(addr, to, &super::read::rds_tags(cl.tag_list()))?;
+    } else {
         c.modify_db_cluster()
             .db_cluster_identifier(&live.name)
             .new_db_cluster_identifier(to)

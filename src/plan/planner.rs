@@ -1040,6 +1040,20 @@ pub(super) fn compare(
         }
     }
     if d.kind.renamable_in_place() && d.name != l.name {
+        let taken = live
+            .foreign
+            .iter()
+            .find(|f| f.kind.namespace() == d.kind.namespace() && f.name == d.name);
+        if let Some(f) = taken {
+            errors.push(PlanError {
+                address: d.address.clone(),
+                message: format!(
+                    "{} ({}) cannot be renamed to {}: that identifier is taken by {} this environment does not own ({})",
+                    d.address, l.name, d.name, f.kind.describe(), f.id
+                ),
+                help: "choose another name or `identifier`".into(),
+            });
+        }
         diffs.push(AttrDiff {
             name: "identifier".into(),
             before: Some(Value::str(&l.name)),

@@ -154,3 +154,16 @@ fn deleting_a_vpc_that_holds_foreign_resources_is_an_error() {
     l.vpc_contents.clear();
     assert_eq!(run(&[], &l).summary().destroy, 1);
 }
+
+#[test]
+fn a_rename_onto_an_identifier_someone_else_holds_is_an_error() {
+    let mut l = moved_live();
+    l.foreign.push(crate::model::Foreign {
+        kind: Kind::Instance,
+        name: "t-main".into(),
+        id: "arn:aws:rds:us-west-2:1:db:t-main".into(),
+    });
+    let desired = with(all(), "instance.orders", renamed("instance.main", "t-main"));
+    let e = errors(&desired, &l);
+    assert!(e[0].contains("cannot be renamed to t-main"), "{e:?}");
+}

@@ -140,9 +140,13 @@ async fn a_moved_cluster_and_its_members_are_renamed_in_place() {
     ]);
     apply_ok(&moto, &env, &[]);
     let sdk = moto.sdk().await;
-    let cluster_id = |c: &aws_sdk_rds::operation::describe_db_clusters::DescribeDbClustersOutput| {
-        c.db_clusters()[0].db_cluster_resource_id().unwrap().to_string()
-    };
+    let cluster_id =
+        |c: &aws_sdk_rds::operation::describe_db_clusters::DescribeDbClustersOutput| {
+            c.db_clusters()[0]
+                .db_cluster_resource_id()
+                .unwrap()
+                .to_string()
+        };
     let before = sdk
         .rds
         .describe_db_clusters()
@@ -163,7 +167,10 @@ async fn a_moved_cluster_and_its_members_are_renamed_in_place() {
         &plan.stdout,
         "cluster.analytics.instance.a -> cluster.reporting.instance.a (moved)",
     );
-    assert_shows(&plan.stdout, "0 to add, 4 to change, 0 to replace, 0 to destroy");
+    assert_shows(
+        &plan.stdout,
+        "0 to add, 4 to change, 0 to replace, 0 to destroy",
+    );
     apply_ok(&moto, &env, &[]);
     let after = sdk
         .rds
