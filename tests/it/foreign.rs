@@ -402,3 +402,68 @@ async fn deleting_an_owned_vpc_that_holds_a_foreign_group_is_a_plan_error() {
     let still = sdk.ec2.describe_vpcs().vpc_ids(&vpc).send().await.unwrap();
     assert_eq!(still.vpcs().len(), 1, "nothing was deleted");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_imported_cluster_in_a_foreign_subnet_group_plans_with_no_change() {
+    let moto = Moto::start();
+    let sdk = moto.sdk().await;
+    let n = network_team(&sdk, 11).await;
+    sdk.rds
+        .create_db_subnet_group()
+        .db_subnet_group_name("analytics-db")
+        .db_subnet_group_description("made by hand")
+        .set_subnet_ids(Some(n.subnets.clone()))
+        .send()
+        .await
+        .unwrap();
+    sdk.rds
+        .create_db_cluster()
+        .db_cluster_identifier("bi")
+        .engine("aurora-postgresql")
+        .engine_version("16.4")
+        .master_username("bi")
+        .master_user_password("not-in-secrets-123")
+        .db_subnet_group_name("analytics-db")
+        .vpc_security_group_ids(&n.group)
+        .send()
+        .await
+        .unwrap();
+    sdk.rds
+        .create_db_instance()
+        .db_instance_identifier("bi-a")
+        .db_cluster_identifier("bi")
+        .engine("aurora-postgresql")
+        .db_instance_class("db.r6g.large")
+        .send()
+        .await
+        .unwrap();
+    let env = Env::new(&[("environment.toml", ENV_TOML)]);
+    let file = env.dir().join("t").join("imported.toml");
+    let file = file.to_str().unwrap();
+    let r = rdsplan(
+        Some(&moto),
+        &env.dir(),
+        &[
+            "import",
+            "--env",
+            "t",
+            "cluster",
+            "bi",
+            "--as",
+            "bi",
+            "--write",
+            file,
+            "--auto-approve",
+        ],
+    );
+    assert_eq!(r.code, 0, "{}", r.all());
+    let text = std::fs::read_to_string(file).unwrap();
+    for line in [
+        format!("id = \"{}\"", n.vpc),
+        "db_subnet_group = \"analytics-db\"".to_string(),
+        format!("security_groups = [\"{}\"]", n.group),
+    ] {
+        assert!(text.contains(&line), "`{line}` not in:\n{text}");
+    }
+    assert_no_changes(&moto, &env);
+}
