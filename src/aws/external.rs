@@ -3,7 +3,7 @@
 //! group and one GetRole per role ARN. Never changes anything. An id AWS does not report is
 //! simply absent from the result, and the plan-time checks name it.
 
-use super::error::sdk;
+use super::read::filtered_items;
 use super::{AwsError, Clients};
 use crate::model::External;
 use aws_sdk_ec2::types::Filter;
@@ -31,43 +31,40 @@ pub async fn read(c: &Clients, ids: &ExternalIds) -> Result<External, AwsError> 
         if ids.vpcs.is_empty() {
             return Ok(vec![]);
         }
-        c.ec2
-            .describe_vpcs()
-            .filters(filter("vpc-id", &ids.vpcs))
-            .into_paginator()
-            .items()
-            .send()
-            .try_collect()
-            .await
-            .map_err(sdk("vpcs named by id", "DescribeVpcs"))
+        filtered_items!(
+            c,
+            describe_vpcs,
+            filter("vpc-id", &ids.vpcs),
+            "vpcs named by id",
+            "DescribeVpcs"
+        )
+        .await
     };
     let subnets = async {
         if ids.subnets.is_empty() {
             return Ok(vec![]);
         }
-        c.ec2
-            .describe_subnets()
-            .filters(filter("subnet-id", &ids.subnets))
-            .into_paginator()
-            .items()
-            .send()
-            .try_collect()
-            .await
-            .map_err(sdk("subnets named by id", "DescribeSubnets"))
+        filtered_items!(
+            c,
+            describe_subnets,
+            filter("subnet-id", &ids.subnets),
+            "subnets named by id",
+            "DescribeSubnets"
+        )
+        .await
     };
     let groups = async {
         if ids.security_groups.is_empty() {
             return Ok(vec![]);
         }
-        c.ec2
-            .describe_security_groups()
-            .filters(filter("group-id", &ids.security_groups))
-            .into_paginator()
-            .items()
-            .send()
-            .try_collect()
-            .await
-            .map_err(sdk("security groups named by id", "DescribeSecurityGroups"))
+        filtered_items!(
+            c,
+            describe_security_groups,
+            filter("group-id", &ids.security_groups),
+            "security groups named by id",
+            "DescribeSecurityGroups"
+        )
+        .await
     };
     let subnet_groups =
         futures::future::try_join_all(ids.db_subnet_groups.iter().map(|name| async move {

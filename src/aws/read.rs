@@ -74,19 +74,27 @@ fn tags_value(tags: Vec<(String, String)>) -> Value {
 /// All EC2 objects of one kind that carry the environment's tag: one paginated call.
 macro_rules! owned_items {
     ($c:expr, $op:ident, $env:expr, $what:literal, $name:literal) => {
+        filtered_items!($c, $op, tag_filter($env), $what, $name)
+    };
+}
+
+/// All EC2 objects of one kind that match a filter: one paginated call.
+macro_rules! filtered_items {
+    ($c:expr, $op:ident, $filter:expr, $what:literal, $name:literal) => {
         async {
             $c.ec2
                 .$op()
-                .filters(tag_filter($env))
+                .filters($filter)
                 .into_paginator()
                 .items()
                 .send()
                 .try_collect()
                 .await
-                .map_err(sdk($what, $name))
+                .map_err(super::error::sdk($what, $name))
         }
     };
 }
+pub(crate) use filtered_items;
 
 pub async fn read(c: &Clients, w: &Wanted<'_>) -> Result<Live, AwsError> {
     let env = w.env;
@@ -588,39 +596,27 @@ async fn vpc_contents(c: &Clients, env: &str, vpcs: &[String]) -> Result<VpcCont
             .set_values(Some(vpcs.to_vec()))
             .build()
     };
-    let groups = async {
-        c.ec2
-            .describe_security_groups()
-            .filters(vpc_filter())
-            .into_paginator()
-            .items()
-            .send()
-            .try_collect()
-            .await
-            .map_err(sdk("security groups", "DescribeSecurityGroups"))
-    };
-    let subnets = async {
-        c.ec2
-            .describe_subnets()
-            .filters(vpc_filter())
-            .into_paginator()
-            .items()
-            .send()
-            .try_collect()
-            .await
-            .map_err(sdk("subnets", "DescribeSubnets"))
-    };
-    let enis = async {
-        c.ec2
-            .describe_network_interfaces()
-            .filters(vpc_filter())
-            .into_paginator()
-            .items()
-            .send()
-            .try_collect()
-            .await
-            .map_err(sdk("network interfaces", "DescribeNetworkInterfaces"))
-    };
+    let groups = filtered_items!(
+        c,
+        describe_security_groups,
+        vpc_filter(),
+        "security groups",
+        "DescribeSecurityGroups"
+    );
+    let subnets = filtered_items!(
+        c,
+        describe_subnets,
+        vpc_filter(),
+        "subnets",
+        "DescribeSubnets"
+    );
+    let enis = filtered_items!(
+        c,
+        describe_network_interfaces,
+        vpc_filter(),
+        "network interfaces",
+        "DescribeNetworkInterfaces"
+    );
     let (groups, subnets, enis) = tokio::try_join!(groups, subnets, enis)?;
     let mut out = VpcContents {
         unmanaged_groups: vec![],
