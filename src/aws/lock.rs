@@ -101,49 +101,124 @@ pub async fn read(c: &Clients, env: &str) -> Result<Option<(String, String)>, Aw
 /// Takes the lock or says who has it. A lock left by a process of this machine that no longer
 /// runs (an apply killed mid-way) is stale and taken over, so re-running after a crash works;
 /// a lock from another machine is only cleared by `rdsplan unlock`.
+///
+/// Takeover is a compare-and-swap on the lock's version: the new record is stored as a version
+/// without the AWSCURRENT label, then UpdateSecretVersionStage moves AWSCURRENT to it *from the
+/// stale version only*. When two processes race for the same stale lock, AWS moves the label for
+/// one of them; the other's call fails (the label is no longer on the stale version) and it
+/// reports the lock as held. Nothing is ever deleted on takeover.
 pub async fn acquire(c: &Clients, env: &str, command: &str) -> Result<(), LockError> {
     match try_acquire(c, env, command).await {
-        Err(LockError::Held { .. }) if stale_here(c, env).await => {
-            eprintln!("note: taking over the apply lock of `{env}` left by a process of this machine that is no longer running");
-            release(c, env).await.map_err(LockError::Aws)?;
-            try_acquire(c, env, command).await
+        Err(LockError::Held { holder, since }) => {
+            let Some(stale) = stale_here(c, env).await else {
+                return Err(LockError::Held { holder, since });
+            };
+            if take_over(c, env, command, &stale)
+                .await
+                .map_err(LockError::Aws)?
+            {
+                eprintln!("note: took over the apply lock of `{env}` left by a process of this machine that is no longer running");
+                return Ok(());
+            }
+            let (holder, since) = read(c, env)
+                .await
+                .map_err(LockError::Aws)?
+                .unwrap_or((holder, since));
+            Err(LockError::Held { holder, since })
         }
         other => other,
     }
 }
 
-/// Whether the lock was taken by a process of this machine that has since died.
-async fn stale_here(c: &Clients, env: &str) -> bool {
-    let Ok(v) = c
+/// The version id of the lock's AWSCURRENT record when it was taken by a process of this
+/// machine that has since died.
+async fn stale_here(c: &Clients, env: &str) -> Option<String> {
+    let v = c
         .secrets
         .get_secret_value()
         .secret_id(lock_name(env))
         .version_stage("AWSCURRENT")
         .send()
         .await
-    else {
-        return false;
-    };
+        .ok()?;
     let j: serde_json::Value =
         serde_json::from_str(v.secret_string().unwrap_or_default()).unwrap_or_default();
     let same_host = j["host"].as_str() == Some(host().as_str());
     let pid = j["pid"].as_u64();
-    same_host && pid.is_some_and(|p| !std::path::Path::new(&format!("/proc/{p}")).exists())
+    let dead = pid.is_some_and(|p| !std::path::Path::new(&format!("/proc/{p}")).exists());
+    (same_host && dead).then(|| v.version_id().map(str::to_string))?
 }
 
-async fn try_acquire(c: &Clients, env: &str, command: &str) -> Result<(), LockError> {
+/// Moves the lock from the stale version to a new record of this process; `false` when another
+/// process moved it first (or the lock is gone).
+async fn take_over(c: &Clients, env: &str, command: &str, stale: &str) -> Result<bool, AwsError> {
     let name = lock_name(env);
+    // 32 to 64 characters, unique to this process and moment.
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    let token = format!("rdsplan-{:08x}-{nanos:032x}", std::process::id());
+    let put = c
+        .secrets
+        .put_secret_value()
+        .secret_id(&name)
+        .client_request_token(&token)
+        .secret_string(record(command).to_string())
+        .version_stages("RDSPLAN_TAKEOVER")
+        .send()
+        .await;
+    if let Err(e) = put {
+        let e = e.into_service_error();
+        return if e.is_resource_not_found_exception() {
+            Ok(false)
+        } else {
+            Err(AwsError::from_sdk(&name, "PutSecretValue", e))
+        };
+    }
+    match c
+        .secrets
+        .update_secret_version_stage()
+        .secret_id(&name)
+        .version_stage("AWSCURRENT")
+        .remove_from_version_id(stale)
+        .move_to_version_id(&token)
+        .send()
+        .await
+    {
+        Ok(_) => Ok(true),
+        Err(e) => {
+            let e = e.into_service_error();
+            if e.is_invalid_parameter_exception()
+                || e.is_resource_not_found_exception()
+                || e.is_invalid_request_exception()
+            {
+                Ok(false)
+            } else {
+                Err(AwsError::from_sdk(&name, "UpdateSecretVersionStage", e))
+            }
+        }
+    }
+}
+
+/// What the lock records of its holder.
+fn record(command: &str) -> serde_json::Value {
     let secs = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs())
         .unwrap_or(0);
-    let record = serde_json::json!({
+    serde_json::json!({
         "holder": holder(),
         "host": host(),
         "pid": std::process::id(),
         "since": utc(secs),
         "command": command,
-    });
+    })
+}
+
+async fn try_acquire(c: &Clients, env: &str, command: &str) -> Result<(), LockError> {
+    let name = lock_name(env);
+    let record = record(command);
     let tags: Vec<Tag> = all_tags(env, &format!("lock.{env}"), &BTreeMap::new())
         .into_iter()
         .map(|(k, v)| Tag::builder().key(k).value(v).build())

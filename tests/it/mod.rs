@@ -7,6 +7,7 @@ mod drift;
 mod fields;
 mod foreign;
 mod import;
+mod lock_race;
 mod moved;
 mod options;
 mod parameters;
