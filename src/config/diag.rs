@@ -104,9 +104,10 @@ impl Diagnostics {
         let handler = GraphicalReportHandler::new_themed(theme).with_context_lines(1);
         let mut out = String::new();
         for d in &self.items {
+            let message = printable(&d.message);
             match &d.place {
-                Some(p) => out.push_str(&format!("error: {}: {}\n", self.location(p), d.message)),
-                None => out.push_str(&format!("error: {}\n", d.message)),
+                Some(p) => out.push_str(&format!("error: {}: {message}\n", self.location(p))),
+                None => out.push_str(&format!("error: {message}\n")),
             }
             let report = self.to_report(d);
             let mut s = String::new();
@@ -128,7 +129,7 @@ impl Diagnostics {
             Some(p) => (
                 Some(self.named(p.file)),
                 vec![LabeledSpan::new_with_span(
-                    Some(d.label.clone()),
+                    Some(printable(&d.label)),
                     p.span.clone(),
                 )],
             ),
@@ -149,18 +150,31 @@ impl Diagnostics {
             })
             .collect();
         Report {
-            message: d.message.clone(),
+            message: printable(&d.message),
             src,
             labels,
-            help: d.help.clone(),
+            help: d.help.as_deref().map(printable),
             related,
         }
     }
 
     fn named(&self, file: usize) -> miette::NamedSource<String> {
         let f = &self.files[file];
-        miette::NamedSource::new(f.path.display().to_string(), f.text.to_string())
+        miette::NamedSource::new(printable(&f.path.display().to_string()), printable(&f.text))
     }
+}
+
+/// The text with every control character but newline, tab and carriage return shown as `?`
+/// (one per byte, so that spans into the text still point at the same places): a file's bytes
+/// never reach the terminal as escape sequences.
+pub fn printable(s: &str) -> String {
+    s.chars()
+        .flat_map(|c| {
+            let hide = c.is_control() && !matches!(c, '\n' | '\t' | '\r');
+            let n = if hide { c.len_utf8() } else { 1 };
+            std::iter::repeat_n(if hide { '?' } else { c }, n)
+        })
+        .collect()
 }
 
 #[derive(Debug)]

@@ -121,6 +121,9 @@ pub struct Config {
     pub declared_option_groups: Vec<String>,
     /// Whether an [environment] table was present, even if it had errors.
     pub environment_declared: bool,
+    /// `*.toml` entries that could not be read: what they declare is unknown, so the files are
+    /// not validated further (no follow-on errors about what they would have defined).
+    pub unreadable: usize,
 }
 
 impl Config {
@@ -152,14 +155,55 @@ const KINDS: &[&str] = &[
 /// Fields that would put a password in a file; refused with a pointer to `credentials`.
 const PASSWORD_FIELDS: &[&str] = &["password", "master_password", "master_user_password"];
 
-/// The `*.toml` files of a folder, sorted, not descending into subfolders.
+/// Every entry of a folder whose name ends in `.toml`, sorted, whatever it is: a file, but also
+/// a dangling symlink, a directory or a FIFO, which loading then reports rather than skips (a
+/// file silently left out would make apply delete what it defines).
 pub fn toml_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)?
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "toml"))
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
         .collect();
     files.sort();
     Ok(files)
+}
+
+/// The text of one `*.toml` entry, or why it cannot be read: never a silent skip, and never an
+/// open() of something that is not a regular file (a FIFO would block).
+fn read_toml(path: &Path) -> Result<String, String> {
+    let shown = super::diag::printable(&path.display().to_string());
+    let meta = match std::fs::metadata(path) {
+        Ok(m) => m,
+        Err(e) => {
+            let link = std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
+            return Err(if link {
+                let to = std::fs::read_link(path)
+                    .map(|t| super::diag::printable(&t.display().to_string()))
+                    .unwrap_or_default();
+                format!("cannot read {shown}: it is a symbolic link to `{to}` that leads nowhere (dangling or looping: {e})")
+            } else {
+                format!("cannot read {shown}: {e}")
+            });
+        }
+    };
+    if meta.is_dir() {
+        return Err(format!(
+            "cannot read {shown}: it is a directory, not a file"
+        ));
+    }
+    if !meta.is_file() {
+        return Err(format!(
+            "cannot read {shown}: it is not a regular file (a FIFO, socket or device)"
+        ));
+    }
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read {shown}: {e}"))?;
+    String::from_utf8(bytes).map_err(|e| {
+        let good = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+        let good = std::str::from_utf8(good).unwrap_or_default();
+        let line = good.matches('\n').count() + 1;
+        let col = good.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+        let byte = e.as_bytes()[good.len()];
+        format!("{shown}:{line}:{col}: not valid UTF-8 (byte 0x{byte:02x}); rdsplan reads TOML files in UTF-8")
+    })
 }
 
 /// Loads one environment folder. The returned diagnostics hold every problem of every file;
@@ -191,6 +235,7 @@ pub fn load_dir(dir: &Path) -> (Config, Diagnostics) {
         declared_cluster_parameter_groups: vec![],
         declared_option_groups: vec![],
         environment_declared: false,
+        unreadable: 0,
     };
     let mut diags = Vec::new();
     let paths = match toml_files(dir) {
@@ -223,13 +268,13 @@ pub fn load_dir(dir: &Path) -> (Config, Diagnostics) {
         }
     };
     for path in paths {
-        let text = match std::fs::read_to_string(&path) {
+        let text = match read_toml(&path) {
             Ok(t) => t,
-            Err(e) => {
-                diags.push(Diagnostic::nowhere(format!(
-                    "cannot read {}: {e}",
-                    path.display()
-                )));
+            Err(why) => {
+                cfg.unreadable += 1;
+                diags.push(Diagnostic::nowhere(why).help(
+                    "every *.toml entry of an environment folder is read: fix it, or rename it so that its name does not end in .toml",
+                ));
                 continue;
             }
         };

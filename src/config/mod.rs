@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 /// Loads and validates one environment folder; `Err` holds every problem found.
 pub fn load(dir: &Path) -> Result<Config, Diagnostics> {
     let (cfg, mut diags) = load::load_dir(dir);
-    if !diags.files.is_empty() {
+    if !diags.files.is_empty() && cfg.unreadable == 0 {
         diags.items.extend(validate::validate(&cfg));
     }
     if diags.is_empty() {

@@ -5,6 +5,7 @@ mod cli;
 mod databases;
 mod drift;
 mod fields;
+mod files;
 mod foreign;
 mod import;
 mod lock_race;
