@@ -270,7 +270,14 @@ pub async fn run(cli: Cli) -> i32 {
                     PlanFormat::Markdown => print!("{}", render::markdown::render(&plan)),
                     PlanFormat::Json => print!("{}", render::json::render(&plan)),
                 }
-                if detailed_exitcode && plan.has_changes() {
+                if detailed_exitcode && !plan.duplicates.is_empty() {
+                    eprintln!(
+                        "error: AWS holds {} resource(s) of `{}` twice (see \"Duplicates\" above); exit code 1",
+                        plan.duplicates.len(),
+                        plan.environment
+                    );
+                    1
+                } else if detailed_exitcode && plan.has_changes() {
                     2
                 } else {
                     0

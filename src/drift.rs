@@ -23,6 +23,8 @@ pub enum Class {
     Unmanaged,
     /// A name the files want is taken by something that is not ours.
     Conflict,
+    /// AWS holds a resource of this environment twice (a create that landed twice).
+    Duplicate,
 }
 
 impl Class {
@@ -34,6 +36,7 @@ impl Class {
             Class::NotInFiles => "not in the files",
             Class::Unmanaged => "unmanaged",
             Class::Conflict => "name conflict",
+            Class::Duplicate => "duplicate",
         }
     }
 }
@@ -60,6 +63,15 @@ pub struct Report {
 pub fn report(plan: &Plan, live: &Live) -> Report {
     let mut items = Vec::new();
     for c in &plan.changes {
+        // An empty extra copy's deletion is reported once, as the duplicate it is.
+        let extra_copy = c.action == Action::Delete
+            && plan
+                .duplicates
+                .iter()
+                .any(|d| Some(d.id.as_str()) == c.id());
+        if extra_copy {
+            continue;
+        }
         let class = match c.action {
             Action::Update | Action::Replace => Some(Class::Changed),
             Action::Create => Some(Class::Missing),
@@ -85,6 +97,16 @@ pub fn report(plan: &Plan, live: &Live) -> Report {
         if !c.pending.is_empty() {
             items.push(item(Class::Pending, &c.pending));
         }
+    }
+    for d in &plan.duplicates {
+        items.push(Item {
+            class: Class::Duplicate,
+            address: Some(d.address.clone()),
+            kind: d.kind,
+            name: format!("extra copy of {}", d.kept_id),
+            id: Some(d.id.clone()),
+            diffs: vec![],
+        });
     }
     for u in &live.unmanaged {
         items.push(Item {

@@ -496,6 +496,20 @@ pub struct Live {
     /// (derived resources included).
     #[serde(default)]
     pub moved: BTreeMap<Address, Address>,
+    /// Extra copies: live resources with the address of another one (a create that landed
+    /// twice). `resources` holds the copy in use; these are the others.
+    #[serde(default)]
+    pub duplicates: Vec<DuplicateCopy>,
+}
+
+/// An extra live copy of a resource of this environment.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DuplicateCopy {
+    pub extra: Resource,
+    /// The id of the copy kept (the one in use).
+    pub kept_id: String,
+    /// Nothing depends on it or sits in it: apply may delete it (with `--allow-destroy`).
+    pub empty: bool,
 }
 
 /// Existing resources named by id in the files, as read at plan time.

@@ -845,6 +845,7 @@ mod tests {
                 c_ro,
             ],
             warnings: vec![],
+            duplicates: vec![],
         };
         let s = steps(&plan);
         let find = |addr: &str, part: Part| {

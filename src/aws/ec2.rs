@@ -3,7 +3,8 @@
 //! untagged orphan; every create first looks for an owned object with the same address, so a
 //! re-run adopts what an interrupted run made instead of making a second one.
 
-use super::error::sdk;
+use super::error::{sdk, sent};
+use super::once::{self, no_retry_ec2};
 use super::{all_tags, AwsError};
 use crate::model::{Rule, TAG_ADDRESS, TAG_ENV};
 use aws_sdk_ec2::types::{
@@ -131,22 +132,28 @@ pub async fn create_vpc(
     cidr: &str,
     tags: &BTreeMap<String, String>,
 ) -> Result<String, AwsError> {
-    if let Some(id) = find_vpc(c, env, address).await? {
-        return Ok(id);
-    }
-    let out = c
-        .create_vpc()
-        .cidr_block(cidr)
-        .tag_specifications(tag_spec(ResourceType::Vpc, env, address, tags))
-        .send()
-        .await
-        .map_err(sdk(address, "CreateVpc"))?;
-    let id = out
-        .vpc()
-        .and_then(|v| v.vpc_id())
-        .ok_or_else(|| AwsError::new(address, "CreateVpc", "no VPC id in the response"))?
-        .to_string();
+    let id = once::create(
+        &[],
+        || find_vpc(c, env, address),
+        || async {
+            let out = c
+                .create_vpc()
+                .cidr_block(cidr)
+                .tag_specifications(tag_spec(ResourceType::Vpc, env, address, tags))
+                .customize()
+                .config_override(no_retry_ec2())
+                .send()
+                .await
+                .map_err(sent(address, "CreateVpc"))?;
+            out.vpc()
+                .and_then(|v| v.vpc_id())
+                .map(str::to_string)
+                .ok_or_else(|| AwsError::new(address, "CreateVpc", "no VPC id in the response"))
+        },
+    )
+    .await?;
     // RDS endpoints resolve through the VPC's DNS; CDK enables both attributes by default.
+    // Set every time (they are idempotent): a VPC found after a lost response has them too.
     for hostnames in [false, true] {
         let req = c.modify_vpc_attribute().vpc_id(&id);
         let req = if hostnames {
@@ -159,6 +166,24 @@ pub async fn create_vpc(
             .map_err(sdk(address, "ModifyVpcAttribute"))?;
     }
     Ok(id)
+}
+
+/// A client token for one create of this run: the same on every attempt, so that AWS
+/// recognises a repeated create, and new in every run, so that a resource deleted and made again
+/// later (with other parameters) is not mistaken for the old one (at most 64 ASCII characters).
+fn client_token(env: &str, address: &str, parent: &str) -> String {
+    use std::hash::{Hash, Hasher};
+    static RUN: std::sync::OnceLock<u128> = std::sync::OnceLock::new();
+    let run = RUN.get_or_init(|| {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0)
+            ^ u128::from(std::process::id())
+    });
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    (env, address, parent, run).hash(&mut h);
+    format!("rdsplan-{:016x}-{:08x}", h.finish(), std::process::id())
 }
 
 fn bool_value(b: bool) -> aws_sdk_ec2::types::AttributeBooleanValue {
@@ -190,28 +215,37 @@ pub async fn create_subnet(
     cidr: &str,
     tags: &BTreeMap<String, String>,
 ) -> Result<String, AwsError> {
-    let found = c
-        .describe_subnets()
-        .set_filters(Some(owned_filters(env, address)))
-        .send()
-        .await
-        .map_err(sdk(address, "DescribeSubnets"))?;
-    if let Some(id) = found.subnets().first().and_then(|s| s.subnet_id()) {
-        return Ok(id.to_string());
-    }
-    let out = c
-        .create_subnet()
-        .vpc_id(vpc_id)
-        .availability_zone(az)
-        .cidr_block(cidr)
-        .tag_specifications(tag_spec(ResourceType::Subnet, env, address, tags))
-        .send()
-        .await
-        .map_err(sdk(address, "CreateSubnet"))?;
-    out.subnet()
-        .and_then(|s| s.subnet_id())
-        .map(str::to_string)
-        .ok_or_else(|| AwsError::new(address, "CreateSubnet", "no subnet id in the response"))
+    let find = || async {
+        let found = c
+            .describe_subnets()
+            .set_filters(Some(owned_filters(env, address)))
+            .send()
+            .await
+            .map_err(sdk(address, "DescribeSubnets"))?;
+        Ok(found
+            .subnets()
+            .first()
+            .and_then(|s| s.subnet_id())
+            .map(str::to_string))
+    };
+    once::create(&["InvalidSubnet.Conflict"], find, || async {
+        let out = c
+            .create_subnet()
+            .vpc_id(vpc_id)
+            .availability_zone(az)
+            .cidr_block(cidr)
+            .tag_specifications(tag_spec(ResourceType::Subnet, env, address, tags))
+            .customize()
+            .config_override(no_retry_ec2())
+            .send()
+            .await
+            .map_err(sent(address, "CreateSubnet"))?;
+        out.subnet()
+            .and_then(|s| s.subnet_id())
+            .map(str::to_string)
+            .ok_or_else(|| AwsError::new(address, "CreateSubnet", "no subnet id in the response"))
+    })
+    .await
 }
 
 pub async fn delete_subnet(c: &Client, address: &str, id: &str) -> Result<(), AwsError> {
@@ -236,32 +270,37 @@ pub async fn ensure_internet_gateway(
     vpc_id: &str,
     tags: &BTreeMap<String, String>,
 ) -> Result<String, AwsError> {
-    let found = c
-        .describe_internet_gateways()
-        .set_filters(Some(owned_filters(env, address)))
-        .send()
-        .await
-        .map_err(sdk(address, "DescribeInternetGateways"))?;
-    let (id, attached) = match found.internet_gateways().first() {
-        Some(g) => (
-            g.internet_gateway_id().unwrap_or_default().to_string(),
-            g.attachments().iter().any(|a| a.vpc_id() == Some(vpc_id)),
-        ),
-        None => {
-            let out = c
-                .create_internet_gateway()
-                .tag_specifications(tag_spec(ResourceType::InternetGateway, env, address, tags))
-                .send()
-                .await
-                .map_err(sdk(address, "CreateInternetGateway"))?;
-            let id = out
-                .internet_gateway()
-                .and_then(|g| g.internet_gateway_id())
-                .unwrap_or_default()
-                .to_string();
-            (id, false)
-        }
+    let find = || async {
+        let found = c
+            .describe_internet_gateways()
+            .set_filters(Some(owned_filters(env, address)))
+            .send()
+            .await
+            .map_err(sdk(address, "DescribeInternetGateways"))?;
+        Ok(found.internet_gateways().first().map(|g| {
+            (
+                g.internet_gateway_id().unwrap_or_default().to_string(),
+                g.attachments().iter().any(|a| a.vpc_id() == Some(vpc_id)),
+            )
+        }))
     };
+    let (id, attached) = once::create(&[], find, || async {
+        let out = c
+            .create_internet_gateway()
+            .tag_specifications(tag_spec(ResourceType::InternetGateway, env, address, tags))
+            .customize()
+            .config_override(no_retry_ec2())
+            .send()
+            .await
+            .map_err(sent(address, "CreateInternetGateway"))?;
+        let id = out
+            .internet_gateway()
+            .and_then(|g| g.internet_gateway_id())
+            .unwrap_or_default()
+            .to_string();
+        Ok((id, false))
+    })
+    .await?;
     if !attached {
         c.attach_internet_gateway()
             .internet_gateway_id(&id)
@@ -322,21 +361,28 @@ pub async fn ensure_route_table(
     subnet_ids: &[String],
     tags: &BTreeMap<String, String>,
 ) -> Result<String, AwsError> {
-    let found = c
-        .describe_route_tables()
-        .set_filters(Some(owned_filters(env, address)))
-        .send()
-        .await
-        .map_err(sdk(address, "DescribeRouteTables"))?;
-    let table = match found.route_tables().first() {
-        Some(t) => t.clone(),
-        None => c
-            .create_route_table()
-            .vpc_id(vpc_id)
-            .tag_specifications(tag_spec(ResourceType::RouteTable, env, address, tags))
+    let find = || async {
+        let found = c
+            .describe_route_tables()
+            .set_filters(Some(owned_filters(env, address)))
             .send()
             .await
-            .map_err(sdk(address, "CreateRouteTable"))?
+            .map_err(sdk(address, "DescribeRouteTables"))?;
+        Ok(found.route_tables().first().cloned())
+    };
+    // CreateRouteTable takes a client token: the same token on every attempt makes the create
+    // idempotent on AWS; the look-up before each attempt covers what does not honour it.
+    let token = client_token(env, address, vpc_id);
+    let table = once::create(&[], find, || async {
+        c.create_route_table()
+            .vpc_id(vpc_id)
+            .client_token(&token)
+            .tag_specifications(tag_spec(ResourceType::RouteTable, env, address, tags))
+            .customize()
+            .config_override(no_retry_ec2())
+            .send()
+            .await
+            .map_err(sent(address, "CreateRouteTable"))?
             .route_table()
             .cloned()
             .ok_or_else(|| {
@@ -345,8 +391,9 @@ pub async fn ensure_route_table(
                     "CreateRouteTable",
                     "no route table in the response",
                 )
-            })?,
-    };
+            })
+    })
+    .await?;
     let id = table.route_table_id().unwrap_or_default().to_string();
     let route = table
         .routes()
@@ -443,25 +490,34 @@ pub async fn create_security_group(
     vpc_id: &str,
     tags: &BTreeMap<String, String>,
 ) -> Result<String, AwsError> {
-    let found = c
-        .describe_security_groups()
-        .set_filters(Some(owned_filters(env, address)))
-        .send()
-        .await
-        .map_err(sdk(address, "DescribeSecurityGroups"))?;
-    if let Some(id) = found.security_groups().first().and_then(|g| g.group_id()) {
-        return Ok(id.to_string());
-    }
-    let out = c
-        .create_security_group()
-        .group_name(name)
-        .description(description)
-        .vpc_id(vpc_id)
-        .tag_specifications(tag_spec(ResourceType::SecurityGroup, env, address, tags))
-        .send()
-        .await
-        .map_err(sdk(address, "CreateSecurityGroup"))?;
-    Ok(out.group_id().unwrap_or_default().to_string())
+    let find = || async {
+        let found = c
+            .describe_security_groups()
+            .set_filters(Some(owned_filters(env, address)))
+            .send()
+            .await
+            .map_err(sdk(address, "DescribeSecurityGroups"))?;
+        Ok(found
+            .security_groups()
+            .first()
+            .and_then(|g| g.group_id())
+            .map(str::to_string))
+    };
+    once::create(&["InvalidGroup.Duplicate"], find, || async {
+        let out = c
+            .create_security_group()
+            .group_name(name)
+            .description(description)
+            .vpc_id(vpc_id)
+            .tag_specifications(tag_spec(ResourceType::SecurityGroup, env, address, tags))
+            .customize()
+            .config_override(no_retry_ec2())
+            .send()
+            .await
+            .map_err(sent(address, "CreateSecurityGroup"))?;
+        Ok(out.group_id().unwrap_or_default().to_string())
+    })
+    .await
 }
 
 /// The live rules of a group, read fresh so that authorize/revoke act on the current truth.

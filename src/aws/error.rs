@@ -10,6 +10,62 @@ pub struct AwsError {
     pub operation: String,
     pub code: Option<String>,
     pub message: String,
+    /// Whether the call may be tried again, and whether AWS may have acted on it.
+    pub retry: Retry,
+}
+
+/// What a failed call may have done, for calls that are not idempotent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Retry {
+    /// A definite answer (validation, conflict, not found): trying again gives the same.
+    No,
+    /// Throttled: AWS did nothing; trying again later is safe.
+    NotActed,
+    /// A dropped connection, a timeout or a 5xx: AWS may or may not have acted.
+    MaybeActed,
+}
+
+/// Error codes AWS uses for throttling (the SDK's standard retry list).
+const THROTTLING: &[&str] = &[
+    "Throttling",
+    "ThrottlingException",
+    "ThrottledException",
+    "RequestThrottledException",
+    "TooManyRequestsException",
+    "ProvisionedThroughputExceededException",
+    "TransactionInProgressException",
+    "RequestLimitExceeded",
+    "BandwidthLimitExceeded",
+    "LimitExceededException",
+    "RequestThrottled",
+    "SlowDown",
+    "PriorRequestNotComplete",
+    "EC2ThrottledException",
+];
+
+/// How a failed send may be retried.
+pub fn classify<E>(
+    e: &aws_sdk_ec2::error::SdkError<E, aws_sdk_ec2::config::http::HttpResponse>,
+) -> Retry
+where
+    E: ProvideErrorMetadata,
+{
+    use aws_sdk_ec2::error::SdkError;
+    match e {
+        SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => {
+            Retry::MaybeActed
+        }
+        SdkError::ServiceError(ctx) => {
+            if ctx.err().code().is_some_and(|c| THROTTLING.contains(&c)) {
+                Retry::NotActed
+            } else if ctx.raw().status().is_server_error() {
+                Retry::MaybeActed
+            } else {
+                Retry::No
+            }
+        }
+        _ => Retry::No,
+    }
 }
 
 impl fmt::Display for AwsError {
@@ -35,6 +91,7 @@ impl AwsError {
             operation: operation.into(),
             code: None,
             message: message.into(),
+            retry: Retry::No,
         }
     }
 
@@ -54,6 +111,7 @@ impl AwsError {
             operation: operation.into(),
             code,
             message,
+            retry: Retry::No,
         }
     }
 
@@ -75,6 +133,23 @@ fn chain(e: &(dyn std::error::Error + 'static)) -> String {
         cur = s.source();
     }
     parts.join(": ")
+}
+
+/// `.map_err(sent("vpc.main", "CreateVpc"))`: like [`sdk`], keeping whether the call may be
+/// tried again and whether AWS may have acted.
+pub fn sent<'a, E>(
+    resource: &'a str,
+    operation: &'static str,
+) -> impl FnOnce(aws_sdk_ec2::error::SdkError<E, aws_sdk_ec2::config::http::HttpResponse>) -> AwsError + 'a
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+{
+    move |e| {
+        let retry = classify(&e);
+        let mut err = AwsError::from_sdk(resource, operation, e);
+        err.retry = retry;
+        err
+    }
 }
 
 /// `.map_err(sdk("vpc.main", "CreateVpc"))`

@@ -145,17 +145,20 @@ pub async fn ensure_role(
         .and_then(Value::as_map)
         .cloned()
         .unwrap_or_default();
-    let existing = match c.get_role().role_name(&d.name).send().await {
-        Ok(o) => o.role().cloned(),
-        Err(e) => {
-            let e = e.into_service_error();
-            if e.is_no_such_entity_exception() {
-                None
-            } else {
-                return Err(AwsError::from_sdk(addr, "GetRole", e));
+    let get = || async {
+        match c.get_role().role_name(&d.name).send().await {
+            Ok(o) => Ok(o.role().cloned()),
+            Err(e) => {
+                let e = e.into_service_error();
+                if e.is_no_such_entity_exception() {
+                    Ok(None)
+                } else {
+                    Err(AwsError::from_sdk(addr, "GetRole", e))
+                }
             }
         }
     };
+    let existing = get().await?;
     let arn = match existing {
         Some(r) => {
             if r.path() != path(env) {
@@ -175,23 +178,36 @@ pub async fn ensure_role(
             }
             r.arn().to_string()
         }
+        // Created at most once: a role in this environment's path found after a lost answer
+        // (or named in an EntityAlreadyExists) is the one this step made.
         None => {
-            let out = c
-                .create_role()
-                .role_name(&d.name)
-                .path(path(env))
-                .assume_role_policy_document(trust_policy(service))
-                .description(format!("rdsplan: {addr} in {env}"))
-                .set_tags(Some(
-                    all_tags(env, addr, &tags)
-                        .into_iter()
-                        .filter_map(|(k, v)| Tag::builder().key(k).value(v).build().ok())
-                        .collect(),
-                ))
-                .send()
-                .await
-                .map_err(sdk(addr, "CreateRole"))?;
-            out.role().map(|r| r.arn().to_string()).unwrap_or_default()
+            let ours = || async {
+                Ok(get()
+                    .await?
+                    .filter(|r| r.path() == path(env))
+                    .map(|r| r.arn().to_string()))
+            };
+            super::once::create(&["EntityAlreadyExists"], ours, || async {
+                let out = c
+                    .create_role()
+                    .role_name(&d.name)
+                    .path(path(env))
+                    .assume_role_policy_document(trust_policy(service))
+                    .description(format!("rdsplan: {addr} in {env}"))
+                    .set_tags(Some(
+                        all_tags(env, addr, &tags)
+                            .into_iter()
+                            .filter_map(|(k, v)| Tag::builder().key(k).value(v).build().ok())
+                            .collect(),
+                    ))
+                    .customize()
+                    .config_override(super::once::no_retry_iam())
+                    .send()
+                    .await
+                    .map_err(super::error::sent(addr, "CreateRole"))?;
+                Ok(out.role().map(|r| r.arn().to_string()).unwrap_or_default())
+            })
+            .await?
         }
     };
     let attached: Vec<String> = c

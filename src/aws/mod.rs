@@ -9,6 +9,7 @@ pub mod iam;
 pub mod kms;
 pub mod lock;
 pub mod modify;
+pub mod once;
 pub mod options;
 pub mod parameters;
 pub mod rds;

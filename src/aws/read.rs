@@ -573,10 +573,70 @@ pub async fn read(c: &Clients, w: &Wanted<'_>) -> Result<Live, AwsError> {
             }
         }
     }
+    // What sits in or hangs on each EC2 object, from the raw descriptions (ids, not addresses,
+    // which two copies share): the copy in use is the one with the most.
+    let usage = |r: &Resource| -> usize {
+        let id = r.id.as_deref().unwrap_or_default();
+        match r.kind {
+            Kind::Vpc => {
+                subnets.iter().filter(|s| s.vpc_id() == Some(id)).count()
+                    + sgs.iter().filter(|g| g.vpc_id() == Some(id)).count()
+                    + rts.iter().filter(|t| t.vpc_id() == Some(id)).count()
+                    + igws
+                        .iter()
+                        .filter(|g| g.attachments().iter().any(|a| a.vpc_id() == Some(id)))
+                        .count()
+                    + live.vpc_contents.get(id).map_or(0, Vec::len)
+            }
+            Kind::InternetGateway => igws
+                .iter()
+                .filter(|g| g.internet_gateway_id() == Some(id))
+                .map(|g| g.attachments().len())
+                .sum(),
+            Kind::RouteTable => rts
+                .iter()
+                .filter(|t| t.route_table_id() == Some(id))
+                .map(|t| t.associations().len())
+                .sum(),
+            // Anything else is never called empty: it may hold what rdsplan cannot see.
+            _ => usize::MAX,
+        }
+    };
+    let (kept, duplicates) = split_duplicates(std::mem::take(&mut live.resources), usage);
+    live.resources = kept;
+    live.duplicates = duplicates;
     live.resources.sort_by(|a, b| a.address.cmp(&b.address));
     resolve_kms(c, w, &mut live).await;
     live.missing_groups = missing_groups(c, &w.external_groups).await?;
     Ok(live)
+}
+
+/// Keeps one resource per address, the one most in use (then the lowest id), and returns the
+/// other copies; a copy is empty when nothing is in or on it.
+pub fn split_duplicates(
+    resources: Vec<Resource>,
+    usage: impl Fn(&Resource) -> usize,
+) -> (Vec<Resource>, Vec<DuplicateCopy>) {
+    let mut by_address: std::collections::BTreeMap<Address, Vec<Resource>> = Default::default();
+    for r in resources {
+        by_address.entry(r.address.clone()).or_default().push(r);
+    }
+    let mut kept = Vec::new();
+    let mut extra = Vec::new();
+    for (_, mut copies) in by_address {
+        copies.sort_by(|a, b| usage(b).cmp(&usage(a)).then_with(|| a.id.cmp(&b.id)));
+        let mut copies = copies.into_iter();
+        let Some(first) = copies.next() else { continue };
+        for c in copies {
+            extra.push(DuplicateCopy {
+                empty: usage(&c) == 0,
+                kept_id: first.id.clone().unwrap_or_default(),
+                extra: c,
+            });
+        }
+        kept.push(first);
+    }
+    (kept, extra)
 }
 
 struct VpcContents {
@@ -812,4 +872,27 @@ async fn missing_groups(
         }
     }
     Ok(missing)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_copy_in_use_is_kept_and_an_unused_one_is_an_empty_extra() {
+        let vpc = |id: &str| {
+            let mut r = Resource::new(Address::new("vpc", "main"), Kind::Vpc, "t-main");
+            r.id = Some(id.into());
+            r
+        };
+        let other = Resource::new(Address::new("vpc", "other"), Kind::Vpc, "t-other");
+        let used = |r: &Resource| usize::from(r.id.as_deref() == Some("vpc-b"));
+        let (kept, extra) = split_duplicates(vec![vpc("vpc-a"), vpc("vpc-b"), other], used);
+        assert_eq!(kept.len(), 2);
+        assert_eq!(kept[0].id.as_deref(), Some("vpc-b"), "the one in use");
+        assert_eq!(extra.len(), 1);
+        assert_eq!(extra[0].extra.id.as_deref(), Some("vpc-a"));
+        assert_eq!(extra[0].kept_id, "vpc-b");
+        assert!(extra[0].empty);
+    }
 }

@@ -139,6 +139,23 @@ pub struct Plan {
     /// Every resource, no-ops included, in apply order (deletions last).
     pub changes: Vec<Change>,
     pub warnings: Vec<String>,
+    /// Resources AWS holds twice under one address. An empty extra copy is also a `Delete`
+    /// change; one that is not is left for a person to sort out.
+    #[serde(default)]
+    pub duplicates: Vec<Duplicate>,
+}
+
+/// Two live resources with one address.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Duplicate {
+    pub address: Address,
+    pub kind: Kind,
+    /// The extra copy.
+    pub id: String,
+    /// The copy in use, which the plan manages.
+    pub kept_id: String,
+    /// Whether apply deletes the extra copy (it is empty; needs `--allow-destroy`).
+    pub deleted: bool,
 }
 
 impl Plan {

@@ -152,16 +152,57 @@ pub fn plan(
     }
     check_vpc_contents(&changes, live, &mut errors);
     super::rename_hint::hint(&changes, live, &mut warnings);
+    let duplicates = duplicates(live, &mut changes);
     if errors.is_empty() {
         Ok(Plan {
             environment: environment.to_string(),
             region: region.to_string(),
             changes,
             warnings,
+            duplicates,
         })
     } else {
         Err(errors)
     }
+}
+
+/// Extra live copies of one address: each is a finding, and an empty one is deleted last.
+fn duplicates(live: &Live, changes: &mut Vec<Change>) -> Vec<super::Duplicate> {
+    let mut out = Vec::new();
+    for d in &live.duplicates {
+        let l = &d.extra;
+        let id = l.id.clone().unwrap_or_default();
+        out.push(super::Duplicate {
+            address: l.address.clone(),
+            kind: l.kind,
+            id: id.clone(),
+            kept_id: d.kept_id.clone(),
+            deleted: d.empty,
+        });
+        if d.empty {
+            changes.push(Change {
+                address: l.address.clone(),
+                kind: l.kind,
+                name: l.name.clone(),
+                action: Action::Delete,
+                replaced_because: vec![],
+                pending: vec![],
+                maintenance_window: None,
+                diffs: vec![],
+                before: Some(l.clone()),
+                after: None,
+                final_snapshot: None,
+                final_snapshot_id: None,
+                notes: vec![format!(
+                    "an extra copy of {} ({id}), empty: the copy in use is {}",
+                    l.address, d.kept_id
+                )],
+                reboot: None,
+                moved_from: None,
+            });
+        }
+    }
+    out
 }
 
 /// `[[moved]]` entries that moved nothing: a warning when AWS has nothing at `from`, an error

@@ -167,3 +167,30 @@ fn a_rename_onto_an_identifier_someone_else_holds_is_an_error() {
     let e = errors(&desired, &l);
     assert!(e[0].contains("cannot be renamed to t-main"), "{e:?}");
 }
+
+#[test]
+fn a_duplicate_is_a_finding_and_an_empty_extra_copy_is_deleted() {
+    let mut l = live(&all());
+    let mut extra = crate::plan::tests::live_of(&vpc("10.0.0.0/16"));
+    extra.id = Some("vpc-extra".into());
+    l.duplicates.push(crate::model::DuplicateCopy {
+        extra: extra.clone(),
+        kept_id: "id-vpc.main".into(),
+        empty: true,
+    });
+    let p = run(&all(), &l);
+    assert_eq!(p.duplicates.len(), 1);
+    assert_eq!(p.duplicates[0].id, "vpc-extra");
+    let del = p
+        .changes
+        .iter()
+        .find(|c| c.action == Action::Delete)
+        .expect("the empty copy is deleted");
+    assert_eq!(del.id(), Some("vpc-extra"));
+    assert!(del.needs_allow_destroy());
+    // Not empty: reported, never deleted.
+    l.duplicates[0].empty = false;
+    let p = run(&all(), &l);
+    assert_eq!(p.duplicates.len(), 1);
+    assert!(!p.changes.iter().any(|c| c.action == Action::Delete));
+}

@@ -12,6 +12,7 @@ struct Doc<'a> {
     region: &'a str,
     summary: Summary,
     warnings: &'a [String],
+    duplicates: &'a [crate::plan::Duplicate],
     changes: Vec<ChangeDoc<'a>>,
 }
 
@@ -72,6 +73,7 @@ pub fn render(plan: &Plan) -> String {
         region: &plan.region,
         summary: plan.summary(),
         warnings: &plan.warnings,
+        duplicates: &plan.duplicates,
         changes,
     };
     let mut s = serde_json::to_string_pretty(&doc).expect("plan serialises");

@@ -83,6 +83,16 @@ pub fn render_capped(plan: &Plan, max: usize) -> String {
     for w in &plan.warnings {
         let _ = writeln!(out, "> [!WARNING]\n> {w}\n");
     }
+    for d in &plan.duplicates {
+        let _ = writeln!(
+            out,
+            "> [!CAUTION]\n> **Duplicate**: `{}` exists twice in AWS: `{}` is in use, `{}` is an extra copy{}.\n",
+            d.address,
+            d.kept_id,
+            d.id,
+            if d.deleted { " (empty: deleted by apply --allow-destroy)" } else { " (not empty: left for a person)" }
+        );
+    }
     if !plan.has_changes() {
         let _ = writeln!(
             out,

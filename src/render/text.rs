@@ -67,6 +67,21 @@ pub fn render(plan: &Plan, color: bool) -> String {
     for w in &plan.warnings {
         let _ = writeln!(out, "{} {w}", st.paint("33", "Warning:"));
     }
+    for d in &plan.duplicates {
+        let what = if d.deleted {
+            "it is empty, and apply --allow-destroy deletes it"
+        } else {
+            "it is not empty: rdsplan leaves it; move what it holds to the copy in use, or delete it by hand"
+        };
+        let _ = writeln!(
+            out,
+            "{} {} exists twice in AWS: {} is in use, {} is an extra copy; {what}.",
+            st.paint("1;31", "Duplicate:"),
+            d.address,
+            d.kept_id,
+            d.id
+        );
+    }
     let pending: Vec<&Change> = plan
         .changes
         .iter()

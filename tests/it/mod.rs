@@ -4,6 +4,7 @@ mod blue_green;
 mod cli;
 mod databases;
 mod drift;
+mod duplicates;
 mod fields;
 mod files;
 mod foreign;
