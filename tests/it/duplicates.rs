@@ -45,10 +45,7 @@ async fn a_duplicate_vpc_is_reported_by_plan_and_drift_and_removed_when_empty() 
         &["plan", "--env", "t", "--detailed-exitcode"],
     );
     assert_eq!(plan.code, 1, "{}", plan.all());
-    assert_shows(
-        &plan.stdout,
-        &format!("Duplicate: vpc.main exists twice in AWS"),
-    );
+    assert_shows(&plan.stdout, "Duplicate: vpc.main exists twice in AWS");
     assert_shows(&plan.stdout, &format!("{extra} is an extra copy"));
     let drift = rdsplan(Some(&moto), &env.dir(), &["drift", "--env", "t"]);
     assert_eq!(drift.code, 2, "{}", drift.all());
