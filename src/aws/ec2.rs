@@ -302,12 +302,24 @@ pub async fn ensure_internet_gateway(
     })
     .await?;
     if !attached {
-        c.attach_internet_gateway()
+        let res = c
+            .attach_internet_gateway()
             .internet_gateway_id(&id)
             .vpc_id(vpc_id)
             .send()
             .await
-            .map_err(sdk(address, "AttachInternetGateway"))?;
+            .map_err(sdk(address, "AttachInternetGateway"));
+        match res {
+            Ok(_) => {}
+            // A retry of an attach that landed (its answer lost): attached to this VPC is done.
+            Err(e) if e.is_code(&["Resource.AlreadyAssociated"]) => {
+                let now = find().await?;
+                if !now.is_some_and(|(_, attached)| attached) {
+                    return Err(e);
+                }
+            }
+            Err(e) => return Err(e),
+        }
     }
     Ok(id)
 }
@@ -411,13 +423,27 @@ pub async fn ensure_route_table(
                 .map_err(sdk(address, "ReplaceRoute"))?;
         }
         None => {
-            c.create_route()
+            let made = c
+                .create_route()
                 .route_table_id(&id)
                 .destination_cidr_block("0.0.0.0/0")
                 .gateway_id(igw_id)
                 .send()
                 .await
-                .map_err(sdk(address, "CreateRoute"))?;
+                .map_err(sdk(address, "CreateRoute"));
+            // A retry of a create that landed: make sure the route is ours.
+            if let Err(e) = made {
+                if !e.is_code(&["RouteAlreadyExists"]) {
+                    return Err(e);
+                }
+                c.replace_route()
+                    .route_table_id(&id)
+                    .destination_cidr_block("0.0.0.0/0")
+                    .gateway_id(igw_id)
+                    .send()
+                    .await
+                    .map_err(sdk(address, "ReplaceRoute"))?;
+            }
         }
     }
     for a in table.associations() {
@@ -442,7 +468,16 @@ pub async fn ensure_route_table(
                 .subnet_id(s)
                 .send()
                 .await
-                .map_err(sdk(address, "AssociateRouteTable"))?;
+                .map(|_| ())
+                .map_err(sdk(address, "AssociateRouteTable"))
+                // A retry of an association that landed (its answer lost).
+                .or_else(|e| {
+                    if e.is_code(&["Resource.AlreadyAssociated"]) {
+                        Ok(())
+                    } else {
+                        Err(e)
+                    }
+                })?;
         }
     }
     Ok(id)
@@ -558,14 +593,32 @@ pub async fn change_rules(
                 .set_ip_permissions(Some(remove.to_vec()))
                 .send()
                 .await
-                .map_err(sdk(address, "RevokeSecurityGroupEgress"))?;
+                .map(|_| ())
+                .map_err(sdk(address, "RevokeSecurityGroupEgress"))
+                // A retry of a revoke that landed: the rule is gone, as wanted.
+                .or_else(|e| {
+                    if e.is_code(&["InvalidPermission.NotFound"]) {
+                        Ok(())
+                    } else {
+                        Err(e)
+                    }
+                })?;
         } else {
             c.revoke_security_group_ingress()
                 .group_id(id)
                 .set_ip_permissions(Some(remove.to_vec()))
                 .send()
                 .await
-                .map_err(sdk(address, "RevokeSecurityGroupIngress"))?;
+                .map(|_| ())
+                .map_err(sdk(address, "RevokeSecurityGroupIngress"))
+                // A retry of a revoke that landed: the rule is gone, as wanted.
+                .or_else(|e| {
+                    if e.is_code(&["InvalidPermission.NotFound"]) {
+                        Ok(())
+                    } else {
+                        Err(e)
+                    }
+                })?;
         }
     }
     if !add.is_empty() {

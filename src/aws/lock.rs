@@ -237,6 +237,10 @@ async fn try_acquire(c: &Clients, env: &str, command: &str) -> Result<(), LockEr
         Err(e) => {
             let e = e.into_service_error();
             if e.is_resource_exists_exception() || e.is_invalid_request_exception() {
+                // Our own create, retried after its answer was lost: we hold it.
+                if read(c, env).await.map_err(LockError::Aws)?.map(|(h, _)| h) == Some(holder()) {
+                    return Ok(());
+                }
                 let (holder, since) =
                     read(c, env)
                         .await

@@ -24,12 +24,18 @@ pub mod wait;
 
 pub use error::AwsError;
 
+/// Attempts per AWS call (the first and up to seven retries): throttling and transient errors
+/// are retried with exponential backoff and jitter (1 s base, 20 s cap).
+pub const MAX_ATTEMPTS: u32 = 8;
+
 use aws_config::retry::RetryConfig;
 use aws_config::{BehaviorVersion, Region};
 use std::collections::BTreeMap;
 
 /// One client per service, configured once from the standard chain (env vars, profiles, SSO),
-/// the environment's region, `AWS_ENDPOINT_URL` if set, and the standard retry mode.
+/// the environment's region, `AWS_ENDPOINT_URL` if set, and the SDK's standard retry mode with
+/// up to [`MAX_ATTEMPTS`] attempts per call (creates without an idempotency token turn the
+/// SDK's retries off and use `once` instead).
 #[derive(Clone)]
 pub struct Clients {
     pub ec2: aws_sdk_ec2::Client,
@@ -44,7 +50,7 @@ impl Clients {
     pub async fn connect(region: &str, profile: Option<&str>) -> Clients {
         let mut loader = aws_config::defaults(BehaviorVersion::latest())
             .region(Region::new(region.to_string()))
-            .retry_config(RetryConfig::standard().with_max_attempts(5));
+            .retry_config(RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS));
         if let Some(p) = profile {
             loader = loader.profile_name(p);
         }

@@ -18,7 +18,7 @@ use std::future::Future;
 use std::time::Duration;
 
 /// Attempts at the create call, each preceded by a look-up.
-const ATTEMPTS: u32 = 5;
+const ATTEMPTS: u32 = super::MAX_ATTEMPTS;
 
 /// How long to keep looking (eventual consistency) after a failure that may have acted.
 fn settle() -> Duration {

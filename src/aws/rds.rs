@@ -309,11 +309,14 @@ pub async fn describe_instance(c: &Client, ident: &str) -> Result<Option<DbInsta
     {
         Ok(out) => Ok(out.db_instances().first().cloned()),
         Err(e) => {
+            let retry = super::error::classify(&e);
             let e = e.into_service_error();
             if e.is_db_instance_not_found_fault() {
                 Ok(None)
             } else {
-                Err(AwsError::from_sdk(ident, "DescribeDBInstances", e))
+                let mut e = AwsError::from_sdk(ident, "DescribeDBInstances", e);
+                e.retry = retry;
+                Err(e)
             }
         }
     }
@@ -417,14 +420,26 @@ pub async fn create_instance(c: &Client, n: NewInstance<'_>) -> Result<(), AwsEr
     match req.send().await {
         Ok(_) => Ok(()),
         Err(e) => {
-            let e = e.into_service_error();
-            // Created by a concurrent or interrupted run between our check and our call.
-            if e.is_db_instance_already_exists_fault() {
-                Ok(())
-            } else {
-                Err(AwsError::from_sdk(addr, "CreateDBInstance", e))
-            }
+            let e = AwsError::from_sdk(addr, "CreateDBInstance", e);
+            // Created by a concurrent or interrupted run between our check and our call, or by
+            // an attempt whose answer was lost: done when it carries this address.
+            landed(c, addr, &d.name, e).await
         }
+    }
+}
+
+/// After a failed create: `Ok` when the instance now exists carrying `address` (an earlier
+/// attempt or run made it), the create's error otherwise.
+pub async fn landed(c: &Client, address: &str, ident: &str, e: AwsError) -> Result<(), AwsError> {
+    let ours = describe_instance(c, ident).await?.is_some_and(|i| {
+        super::read::rds_tags(i.tag_list())
+            .iter()
+            .any(|(k, v)| k == crate::model::TAG_ADDRESS && v == address)
+    });
+    if ours {
+        Ok(())
+    } else {
+        Err(e)
     }
 }
 
@@ -647,12 +662,8 @@ pub async fn create_replica(
     match res {
         Ok(_) => Ok(()),
         Err(e) => {
-            let e = e.into_service_error();
-            if e.is_db_instance_already_exists_fault() {
-                Ok(())
-            } else {
-                Err(AwsError::from_sdk(addr, "CreateDBInstanceReadReplica", e))
-            }
+            let e = AwsError::from_sdk(addr, "CreateDBInstanceReadReplica", e);
+            landed(c, addr, &d.name, e).await
         }
     }
 }

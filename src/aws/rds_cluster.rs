@@ -190,11 +190,14 @@ pub async fn describe_cluster(c: &Client, ident: &str) -> Result<Option<DbCluste
     {
         Ok(out) => Ok(out.db_clusters().first().cloned()),
         Err(e) => {
+            let retry = super::error::classify(&e);
             let e = e.into_service_error();
             if e.is_db_cluster_not_found_fault() {
                 Ok(None)
             } else {
-                Err(AwsError::from_sdk(ident, "DescribeDBClusters", e))
+                let mut e = AwsError::from_sdk(ident, "DescribeDBClusters", e);
+                e.retry = retry;
+                Err(e)
             }
         }
     }
@@ -253,11 +256,20 @@ pub async fn create_cluster(c: &Client, n: NewCluster<'_>) -> Result<(), AwsErro
     match create_cluster_request(c, &n).send().await {
         Ok(_) => Ok(()),
         Err(e) => {
-            let e = e.into_service_error();
-            if e.is_db_cluster_already_exists_fault() {
+            let e = AwsError::from_sdk(addr, "CreateDBCluster", e);
+            // A retried create whose first attempt landed (its answer was lost) fails with
+            // "already exists" or, for the automated snapshot, a snapshot conflict: the cluster
+            // is there, carrying this address, and the step is done.
+            let now = describe_cluster(c, &d.name).await?;
+            let ours = now.is_some_and(|cl| {
+                super::read::rds_tags(cl.tag_list())
+                    .iter()
+                    .any(|(k, v)| k == crate::model::TAG_ADDRESS && v == addr)
+            });
+            if ours {
                 Ok(())
             } else {
-                Err(AwsError::from_sdk(addr, "CreateDBCluster", e))
+                Err(e)
             }
         }
     }
@@ -339,12 +351,8 @@ pub async fn create_member(
     match res {
         Ok(_) => Ok(()),
         Err(e) => {
-            let e = e.into_service_error();
-            if e.is_db_instance_already_exists_fault() {
-                Ok(())
-            } else {
-                Err(AwsError::from_sdk(addr, "CreateDBInstance", e))
-            }
+            let e = AwsError::from_sdk(addr, "CreateDBInstance", e);
+            super::rds::landed(c, addr, &d.name, e).await
         }
     }
 }

@@ -112,41 +112,54 @@ async fn throttling_is_retried_by_the_standard_retry_mode() {
     assert_eq!(rule.num_calls(), 3);
 }
 
+/// A create that fails with "already exists" is done when the instance now there carries this
+/// address (an earlier attempt whose answer was lost made it), and an error otherwise.
 #[tokio::test]
-async fn already_exists_and_not_found_are_success_for_idempotent_steps() {
-    let exists = mock!(Client::create_db_instance).then_error(|| {
-        CreateDBInstanceError::DbInstanceAlreadyExistsFault(
-            DbInstanceAlreadyExistsFault::builder().build(),
+async fn already_exists_is_success_only_for_our_own_instance() {
+    for (tag, ok) in [("instance.orders", true), ("instance.someone-else", false)] {
+        let exists = mock!(Client::create_db_instance).then_error(|| {
+            CreateDBInstanceError::DbInstanceAlreadyExistsFault(
+                DbInstanceAlreadyExistsFault::builder().build(),
+            )
+        });
+        let absent = mock!(Client::describe_db_instances).then_error(|| {
+            aws_sdk_rds::operation::describe_db_instances::DescribeDBInstancesError::DbInstanceNotFoundFault(
+                DbInstanceNotFoundFault::builder().build(),
+            )
+        });
+        let now = mock!(Client::describe_db_instances).then_output(move || {
+            let mut out = instance("creating");
+            let i = out.db_instances.as_mut().unwrap().first_mut().unwrap();
+            i.tag_list = Some(vec![aws_sdk_rds::types::Tag::builder()
+                .key("rdsplan:address")
+                .value(tag)
+                .build()]);
+            out
+        });
+        let client = mock_client!(aws_sdk_rds, RuleMode::Sequential, [&absent, &exists, &now]);
+        let desired = Resource::new(
+            Address::new("instance", "orders"),
+            crate::model::Kind::Instance,
+            "t-orders",
         )
-    });
-    let absent = mock!(Client::describe_db_instances).then_error(|| {
-        aws_sdk_rds::operation::describe_db_instances::DescribeDBInstancesError::DbInstanceNotFoundFault(
-            DbInstanceNotFoundFault::builder().build(),
+        .with("engine", Value::str("mysql"));
+        let r = rds::create_instance(
+            &client,
+            rds::NewInstance {
+                env: "t",
+                desired: &desired,
+                subnet_group: "t-main".into(),
+                security_group_ids: vec![],
+                password: None,
+                parameter_group: None,
+                monitoring_role_arn: None,
+                option_group: None,
+            },
         )
-    });
-    let client = mock_client!(aws_sdk_rds, RuleMode::MatchAny, [&exists, &absent]);
-    let desired = Resource::new(
-        Address::new("instance", "orders"),
-        crate::model::Kind::Instance,
-        "t-orders",
-    )
-    .with("engine", Value::str("mysql"));
-    let r = rds::create_instance(
-        &client,
-        rds::NewInstance {
-            env: "t",
-            desired: &desired,
-            subnet_group: "t-main".into(),
-            security_group_ids: vec![],
-            password: None,
-            parameter_group: None,
-            monitoring_role_arn: None,
-            option_group: None,
-        },
-    )
-    .await;
-    assert!(r.is_ok(), "{r:?}");
-    assert_eq!(exists.num_calls(), 1);
+        .await;
+        assert_eq!(r.is_ok(), ok, "{tag}: {r:?}");
+        assert_eq!(exists.num_calls(), 1);
+    }
 }
 
 #[tokio::test]

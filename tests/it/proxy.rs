@@ -1,0 +1,302 @@
+//! A fault-injecting HTTP proxy between rdsplan and moto: throttling, 5xx and dropped
+//! connections, each either before the call reaches moto or after moto acted (the response is
+//! lost). Faults are scripted per action (the next N calls of `CreateVpc`, say) or drawn at
+//! random from a seed. It runs on its own thread, like moto itself, for one test.
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Fault {
+    /// A throttling error (RequestLimitExceeded, Throttling, ThrottlingException).
+    Throttle,
+    /// HTTP 500 InternalError / InternalFailure.
+    ServerError,
+    /// The connection closes without a response.
+    Drop,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum When {
+    /// Before the call reaches moto: nothing happened.
+    Before,
+    /// After moto acted: the response is lost or replaced.
+    After,
+}
+
+/// Random faults: rates per call, drawn from a seed.
+#[derive(Debug, Clone, Copy)]
+pub struct Rates {
+    pub seed: u64,
+    pub throttle: f64,
+    pub server_error: f64,
+    pub drop: f64,
+}
+
+#[derive(Default)]
+struct State {
+    scripted: HashMap<String, VecDeque<(Fault, When)>>,
+    random: Option<(Rates, u64)>,
+    /// Calls seen per action, and faults injected per (fault, when).
+    calls: BTreeMap<String, usize>,
+    injected: BTreeMap<(Fault, When), usize>,
+}
+
+impl State {
+    fn next_random(&mut self) -> Option<f64> {
+        let (_, s) = self.random.as_mut()?;
+        // xorshift64*: small, seedable, good enough to spread faults.
+        *s ^= *s >> 12;
+        *s ^= *s << 25;
+        *s ^= *s >> 27;
+        let v = s.wrapping_mul(0x2545_f491_4f6c_dd1d);
+        Some((v >> 11) as f64 / (1u64 << 53) as f64)
+    }
+
+    fn decide(&mut self, action: &str) -> Option<(Fault, When)> {
+        *self.calls.entry(action.to_string()).or_default() += 1;
+        if let Some(f) = self.scripted.get_mut(action).and_then(VecDeque::pop_front) {
+            *self.injected.entry(f).or_default() += 1;
+            return Some(f);
+        }
+        let rates = self.random.map(|(r, _)| r)?;
+        let x = self.next_random()?;
+        let when = if self.next_random()? < 0.5 {
+            When::Before
+        } else {
+            When::After
+        };
+        let fault = if x < rates.throttle {
+            Fault::Throttle
+        } else if x < rates.throttle + rates.server_error {
+            Fault::ServerError
+        } else if x < rates.throttle + rates.server_error + rates.drop {
+            Fault::Drop
+        } else {
+            return None;
+        };
+        *self.injected.entry((fault, when)).or_default() += 1;
+        Some((fault, when))
+    }
+}
+
+pub struct Proxy {
+    pub url: String,
+    state: Arc<Mutex<State>>,
+}
+
+impl Proxy {
+    /// Starts a proxy in front of the server at `upstream` (`http://127.0.0.1:PORT`).
+    pub fn start(upstream: &str) -> Proxy {
+        let upstream: SocketAddr = upstream
+            .trim_start_matches("http://")
+            .parse()
+            .expect("moto's address");
+        let state = Arc::new(Mutex::new(State::default()));
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.set_nonblocking(true).unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let shared = state.clone();
+        std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async move {
+                let listener = TcpListener::from_std(listener).unwrap();
+                while let Ok((client, _)) = listener.accept().await {
+                    tokio::spawn(serve(client, upstream, shared.clone()));
+                }
+            });
+        });
+        Proxy { url, state }
+    }
+
+    /// The next `faults` calls of `action` get these faults, in order.
+    pub fn script(&self, action: &str, faults: &[(Fault, When)]) {
+        self.state
+            .lock()
+            .unwrap()
+            .scripted
+            .entry(action.to_string())
+            .or_default()
+            .extend(faults.iter().copied());
+    }
+
+    pub fn random(&self, rates: Rates) {
+        // A zero state would stay zero.
+        self.state.lock().unwrap().random = Some((rates, rates.seed | 1));
+    }
+
+    /// Stops injecting anything.
+    pub fn calm(&self) {
+        let mut s = self.state.lock().unwrap();
+        s.random = None;
+        s.scripted.clear();
+    }
+
+    pub fn calls(&self, action: &str) -> usize {
+        self.state
+            .lock()
+            .unwrap()
+            .calls
+            .get(action)
+            .copied()
+            .unwrap_or(0)
+    }
+
+    pub fn total_calls(&self) -> usize {
+        self.state.lock().unwrap().calls.values().sum()
+    }
+
+    pub fn injected(&self) -> BTreeMap<(Fault, When), usize> {
+        self.state.lock().unwrap().injected.clone()
+    }
+}
+
+struct Request {
+    head: String,
+    body: Vec<u8>,
+}
+
+impl Request {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.head.lines().skip(1).find_map(|l| {
+            let (k, v) = l.split_once(':')?;
+            k.trim().eq_ignore_ascii_case(name).then(|| v.trim())
+        })
+    }
+    /// `CreateVpc` from a Query body (`Action=CreateVpc&...`) or a JSON target
+    /// (`secretsmanager.CreateSecret`).
+    fn action(&self) -> String {
+        if let Some(t) = self.header("x-amz-target") {
+            return t.rsplit('.').next().unwrap_or(t).to_string();
+        }
+        String::from_utf8_lossy(&self.body)
+            .split('&')
+            .find_map(|kv| kv.strip_prefix("Action="))
+            .unwrap_or("unknown")
+            .to_string()
+    }
+    fn ec2(&self) -> bool {
+        self.header("authorization")
+            .is_some_and(|a| a.contains("/ec2/aws4_request"))
+    }
+}
+
+async fn read_request(c: &mut TcpStream) -> Option<Request> {
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 8192];
+    let end = loop {
+        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            break i + 4;
+        }
+        let n = c.read(&mut chunk).await.ok()?;
+        if n == 0 {
+            return None;
+        }
+        buf.extend_from_slice(&chunk[..n]);
+    };
+    let head = String::from_utf8_lossy(&buf[..end]).to_string();
+    let mut req = Request {
+        head,
+        body: buf[end..].to_vec(),
+    };
+    assert!(
+        req.header("transfer-encoding").is_none(),
+        "the proxy reads Content-Length bodies only"
+    );
+    let len: usize = req
+        .header("content-length")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    while req.body.len() < len {
+        let n = c.read(&mut chunk).await.ok()?;
+        if n == 0 {
+            return None;
+        }
+        req.body.extend_from_slice(&chunk[..n]);
+    }
+    Some(req)
+}
+
+/// The head with its `Connection` header replaced by `Connection: close`.
+fn closing(head: &str) -> String {
+    let mut lines: Vec<&str> = head
+        .trim_end_matches("\r\n")
+        .split("\r\n")
+        .filter(|l| {
+            !l.split_once(':')
+                .is_some_and(|(k, _)| k.trim().eq_ignore_ascii_case("connection"))
+        })
+        .collect();
+    lines.push("Connection: close");
+    format!("{}\r\n\r\n", lines.join("\r\n"))
+}
+
+async fn forward(upstream: SocketAddr, req: &Request) -> Option<Vec<u8>> {
+    let mut m = TcpStream::connect(upstream).await.ok()?;
+    m.write_all(closing(&req.head).as_bytes()).await.ok()?;
+    m.write_all(&req.body).await.ok()?;
+    let mut out = Vec::new();
+    m.read_to_end(&mut out).await.ok()?;
+    let end = out.windows(4).position(|w| w == b"\r\n\r\n")? + 4;
+    let head = closing(&String::from_utf8_lossy(&out[..end]));
+    let mut resp = head.into_bytes();
+    resp.extend_from_slice(&out[end..]);
+    Some(resp)
+}
+
+fn error_response(req: &Request, fault: Fault) -> Vec<u8> {
+    let json = req.header("x-amz-target").is_some();
+    let ec2 = req.ec2();
+    let (status, code) = match fault {
+        Fault::Throttle if ec2 => (503, "RequestLimitExceeded"),
+        Fault::Throttle if json => (400, "ThrottlingException"),
+        Fault::Throttle => (400, "Throttling"),
+        _ if ec2 => (500, "InternalError"),
+        _ => (500, "InternalFailure"),
+    };
+    let (ctype, body) = if json {
+        (
+            "application/x-amz-json-1.1",
+            format!(r#"{{"__type":"{code}","message":"injected by the test proxy"}}"#),
+        )
+    } else if ec2 {
+        ("text/xml", format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response><Errors><Error><Code>{code}</Code><Message>injected by the test proxy</Message></Error></Errors><RequestID>00000000-0000-0000-0000-000000000000</RequestID></Response>"))
+    } else {
+        ("text/xml", format!("<ErrorResponse><Error><Type>Sender</Type><Code>{code}</Code><Message>injected by the test proxy</Message></Error><RequestId>00000000-0000-0000-0000-000000000000</RequestId></ErrorResponse>"))
+    };
+    format!(
+        "HTTP/1.1 {status} Injected\r\nContent-Type: {ctype}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .into_bytes()
+}
+
+/// One request per connection: the response says `Connection: close`.
+async fn serve(mut client: TcpStream, upstream: SocketAddr, state: Arc<Mutex<State>>) {
+    let Some(req) = read_request(&mut client).await else {
+        return;
+    };
+    let fault = state.lock().unwrap().decide(&req.action());
+    if let Some((f, When::Before)) = fault {
+        if f != Fault::Drop {
+            let _ = client.write_all(&error_response(&req, f)).await;
+        }
+        return;
+    }
+    let Some(resp) = forward(upstream, &req).await else {
+        return;
+    };
+    let out = match fault {
+        Some((Fault::Drop, _)) => return,
+        Some((f, _)) => error_response(&req, f),
+        None => resp,
+    };
+    let _ = client.write_all(&out).await;
+    let _ = client.shutdown().await;
+}
