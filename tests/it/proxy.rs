@@ -131,13 +131,6 @@ impl Proxy {
         self.state.lock().unwrap().random = Some((rates, rates.seed | 1));
     }
 
-    /// Stops injecting anything.
-    pub fn calm(&self) {
-        let mut s = self.state.lock().unwrap();
-        s.random = None;
-        s.scripted.clear();
-    }
-
     pub fn calls(&self, action: &str) -> usize {
         self.state
             .lock()
