@@ -65,8 +65,8 @@ pub enum Command {
         /// Allow deletions and replacements. Without it, apply refuses any plan that has them.
         #[arg(long)]
         allow_destroy: bool,
-        /// How many independent steps run at once.
-        #[arg(long, default_value_t = 8)]
+        /// How many independent steps run at once (1 or more).
+        #[arg(long, default_value_t = 8, value_parser = parallelism_at_least_one)]
         parallelism: usize,
         /// How long to wait for any one resource to become available, in minutes.
         #[arg(long, default_value_t = 90)]
@@ -572,4 +572,13 @@ pub(crate) fn make_plan(cfg: &Config, live: &Live) -> Result<Plan, i32> {
         .collect();
     plan.name_final_snapshots(&stamp);
     Ok(plan)
+}
+
+/// `--parallelism`: a whole number of at least 1 (0 would run nothing).
+fn parallelism_at_least_one(s: &str) -> Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(0) => Err("must be at least 1 (0 would run nothing)".into()),
+        Ok(n) => Ok(n),
+        Err(_) => Err(format!("`{s}` is not a whole number")),
+    }
 }

@@ -246,6 +246,39 @@ pub fn check(cfg: &Config, live: &Live) -> Vec<Diagnostic> {
             }
         }
     }
+    // The AZs a VPC rdsplan creates asks for must be available in the region now.
+    for v in cfg
+        .vpcs
+        .iter()
+        .filter(|v| v.spec.id.is_none() && !live.azs.is_empty())
+    {
+        match &v.spec.azs {
+            super::types::Azs::Count(n) if *n as usize > live.azs.len() => err(
+                &v.origin.place(&["azs"]),
+                format!(
+                    "azs = {n}, but {} has {} available AZs ({})",
+                    cfg.region(),
+                    live.azs.len(),
+                    live.azs.join(", ")
+                ),
+                "ask for fewer AZs, or list them by name",
+            ),
+            super::types::Azs::List(l) => {
+                for (i, az) in l.iter().enumerate().filter(|(_, a)| !live.azs.contains(a)) {
+                    err(
+                        &v.origin.place(&["azs", &i.to_string()]),
+                        format!(
+                            "AZ {az} is not available in {} (available: {})",
+                            cfg.region(),
+                            live.azs.join(", ")
+                        ),
+                        "list AZs the region offers",
+                    );
+                }
+            }
+            _ => {}
+        }
+    }
     for v in &cfg.vpcs {
         let (Some(id), Some(subnets)) = (&v.spec.id, &v.spec.subnets) else {
             continue;

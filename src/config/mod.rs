@@ -8,6 +8,7 @@ pub mod expand_db;
 pub mod load;
 pub mod types;
 pub mod validate;
+pub mod validate_combos;
 pub mod validate_db;
 pub mod validate_fields;
 pub mod validate_groups;

@@ -272,3 +272,76 @@ fn role_arns_and_kms_keys_must_exist_unless_in_use() {
     );
     assert_eq!(live_check(&body, &live), Vec::<String>::new());
 }
+
+/// Combinations AWS refuses, refused at validation with their place.
+#[test]
+fn impossible_combinations_are_refused_with_their_place() {
+    let p = problems(&instance("engine_version = \"8.0\"\n"));
+    assert!(
+        p.iter()
+            .any(|x| x.ends_with("engine_version `8.0` is not a version of postgres")),
+        "{p:?}"
+    );
+    assert!(problems(&instance("engine_version = \"16.4\"\n")).is_empty());
+    let sqlserver = |class: &str, extra: &str| {
+        instance(extra)
+            .replace("engine = \"postgres\"", "engine = \"sqlserver-ex\"")
+            .replace("db.t3.micro", class)
+    };
+    let p = problems(&sqlserver("db.r6g.large", ""));
+    assert!(
+        p.iter().any(|x| x.contains("does not run on Graviton")),
+        "{p:?}"
+    );
+    let p = problems(&sqlserver("db.m5.large", ""));
+    assert!(
+        p.iter()
+            .any(|x| x.contains("SQL Server Express runs only on burstable classes")),
+        "{p:?}"
+    );
+    let p = problems(&sqlserver("db.t3.small", "multi_az = true\n"));
+    assert!(
+        p.iter()
+            .any(|x| x.contains("a.toml:9:12: sqlserver-ex has no Multi-AZ")),
+        "{p:?}"
+    );
+    let aurora = "[vpc.main]\ncidr = \"10.0.0.0/16\"\n[cluster.c]\nengine = \"aurora-postgresql\"\nvpc = \"main\"\n[[cluster.c.instance]]\nname = \"a\"\ninstance_class = \"db.t2.micro\"\n";
+    let p = problems(aurora);
+    assert!(
+        p.iter()
+            .any(|x| x.starts_with("a.toml:8:18: Aurora does not run on db.t2.micro")),
+        "{p:?}"
+    );
+    let p =
+        problems("[vpc.main]\ncidr = \"10.0.0.0/16\"\nazs = [\"us-east-1a\", \"us-west-2b\"]\n");
+    assert!(
+        p.iter()
+            .any(|x| x
+                .starts_with("a.toml:3:8: `us-east-1a` is not an availability zone of us-west-2")),
+        "{p:?}"
+    );
+}
+
+#[test]
+fn azs_the_region_does_not_offer_now_are_named_with_their_place() {
+    let live = Live {
+        azs: vec!["us-west-2a".into(), "us-west-2b".into()],
+        ..Default::default()
+    };
+    let p = live_check("[vpc.main]\ncidr = \"10.0.0.0/16\"\nazs = 3\n", &live);
+    assert_eq!(
+        p,
+        vec![
+            "a.toml:3:7: azs = 3, but us-west-2 has 2 available AZs (us-west-2a, us-west-2b)"
+                .to_string()
+        ]
+    );
+    let p = live_check(
+        "[vpc.main]\ncidr = \"10.0.0.0/16\"\nazs = [\"us-west-2a\", \"us-west-2d\"]\n",
+        &live,
+    );
+    assert!(
+        p[0].starts_with("a.toml:3:22: AZ us-west-2d is not available"),
+        "{p:?}"
+    );
+}
