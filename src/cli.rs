@@ -427,6 +427,15 @@ pub(crate) async fn read_live(clients: &aws::Clients, cfg: &Config) -> Result<Li
             .collect(),
         external_groups: external_groups(cfg),
         external_ids: external_ids(cfg),
+        classes: {
+            let mut c: Vec<(String, String)> = config::check_live::class_uses(cfg)
+                .into_iter()
+                .map(|u| (u.engine, u.class))
+                .collect();
+            c.sort();
+            c.dedup();
+            c
+        },
         kms_keys: config::check_live::referenced(cfg)
             .into_iter()
             .filter(|r| r.kind == config::check_live::IdKind::KmsKey)

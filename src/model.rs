@@ -500,6 +500,20 @@ pub struct Live {
     /// twice). `resources` holds the copy in use; these are the others.
     #[serde(default)]
     pub duplicates: Vec<DuplicateCopy>,
+    /// What AWS offers per `engine|class` the files name (DescribeOrderableDBInstanceOptions).
+    #[serde(default)]
+    pub orderable: BTreeMap<String, Offer>,
+}
+
+/// What AWS offers for one engine and instance class.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Offer {
+    /// Offered; whether any offer is Multi-AZ capable.
+    Yes { multi_az: bool },
+    /// The engine has offers in the region, none on this class.
+    No,
+    /// AWS (or the endpoint) lists nothing for the engine: no information.
+    Unknown,
 }
 
 /// An extra live copy of a resource of this environment.

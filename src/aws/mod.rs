@@ -11,6 +11,7 @@ pub mod lock;
 pub mod modify;
 pub mod once;
 pub mod options;
+pub mod orderable;
 pub mod parameters;
 pub mod rds;
 pub mod rds_cluster;

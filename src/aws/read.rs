@@ -25,6 +25,8 @@ pub struct Wanted<'a> {
     pub external_ids: super::external::ExternalIds,
     /// KMS keys the files name by id or ARN, to check that they exist.
     pub kms_keys: Vec<String>,
+    /// Engine and instance class pairs the files name, to check that AWS offers them.
+    pub classes: Vec<(String, String)>,
 }
 
 fn tag_filter(env: &str) -> Filter {
@@ -196,6 +198,7 @@ pub async fn read(c: &Clients, w: &Wanted<'_>) -> Result<Live, AwsError> {
     let subnet_groups = read_subnet_groups(c, env);
     let secrets = super::secrets::read_env_secrets(c, env);
     let external = super::external::read(c, &w.external_ids);
+    let orderable = super::orderable::read(&c.rds, &w.classes);
     let (
         (azs, vpcs, subnets, igws, rts, sgs, sg_lookalikes),
         (
@@ -208,7 +211,7 @@ pub async fn read(c: &Clients, w: &Wanted<'_>) -> Result<Live, AwsError> {
             parameter_groups,
             option_groups,
         ),
-        external,
+        (external, orderable),
     ) = tokio::try_join!(
         async { tokio::try_join!(azs, vpcs, subnets, igws, rts, sgs, sg_lookalikes) },
         async {
@@ -223,13 +226,14 @@ pub async fn read(c: &Clients, w: &Wanted<'_>) -> Result<Live, AwsError> {
                 option_groups
             )
         },
-        external,
+        async { tokio::try_join!(external, orderable) },
     )?;
     let (owned_groups, lookalike_groups, apply_types, defaults) = parameter_groups;
 
     let mut live = Live {
         azs,
         external,
+        orderable,
         read_at: Some(now_secs()),
         ..Default::default()
     };

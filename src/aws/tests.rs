@@ -267,3 +267,49 @@ async fn pending_modifications_are_read_and_shown_not_planned_again() {
     let p = crate::plan::plan("t", "us-west-2", &[desired], &world).unwrap();
     assert!(p.has_changes());
 }
+
+/// A class the engine has no offer for is refused only when AWS lists offers for the engine at
+/// all; an endpoint that lists nothing gives no information.
+#[tokio::test]
+async fn orderable_classes_are_told_from_unknown_ones() {
+    use crate::model::Offer;
+    use aws_sdk_rds::operation::describe_orderable_db_instance_options::DescribeOrderableDbInstanceOptionsOutput as Out;
+    use aws_sdk_rds::types::OrderableDbInstanceOption as Opt;
+    let offer = |multi_az: bool| {
+        Out::builder()
+            .orderable_db_instance_options(Opt::builder().multi_az_capable(multi_az).build())
+            .build()
+    };
+    let by_class = mock!(Client::describe_orderable_db_instance_options)
+        .match_requests(|r| r.db_instance_class().is_some())
+        .then_output(|| Out::builder().build());
+    let any = mock!(Client::describe_orderable_db_instance_options)
+        .match_requests(|r| r.db_instance_class().is_none() && r.engine() == Some("postgres"))
+        .then_output(move || offer(true));
+    let none = mock!(Client::describe_orderable_db_instance_options)
+        .match_requests(|r| r.engine() == Some("mysql"))
+        .then_output(|| Out::builder().build());
+    let client = mock_client!(aws_sdk_rds, RuleMode::MatchAny, [&by_class, &any, &none]);
+    let got = crate::aws::orderable::read(
+        &client,
+        &[
+            ("postgres".into(), "db.z1.large".into()),
+            ("mysql".into(), "db.z1.large".into()),
+        ],
+    )
+    .await
+    .unwrap();
+    assert_eq!(got["postgres|db.z1.large"], Offer::No);
+    assert_eq!(got["mysql|db.z1.large"], Offer::Unknown);
+    let yes =
+        mock!(Client::describe_orderable_db_instance_options).then_output(move || offer(false));
+    let client = mock_client!(aws_sdk_rds, RuleMode::MatchAny, [&yes]);
+    let got =
+        crate::aws::orderable::read(&client, &[("sqlserver-ex".into(), "db.t3.small".into())])
+            .await
+            .unwrap();
+    assert_eq!(
+        got["sqlserver-ex|db.t3.small"],
+        Offer::Yes { multi_az: false }
+    );
+}

@@ -166,6 +166,62 @@ pub fn referenced(cfg: &Config) -> Vec<IdRef> {
     out
 }
 
+/// One database's engine and instance class (and Multi-AZ), with their places.
+pub struct ClassUse {
+    pub engine: String,
+    pub class: String,
+    pub multi_az: bool,
+    pub class_place: Place,
+    pub multi_az_place: Place,
+}
+
+/// Every engine and instance class the files use: instances, replicas (their own class or the
+/// source's), Aurora members.
+pub fn class_uses(cfg: &Config) -> Vec<ClassUse> {
+    let mut out = Vec::new();
+    for i in &cfg.instances {
+        out.push(ClassUse {
+            engine: i.spec.engine.clone(),
+            class: i.spec.instance_class.clone(),
+            multi_az: i.spec.multi_az,
+            class_place: i.origin.place(&["instance_class"]),
+            multi_az_place: i.origin.place(&["multi_az"]),
+        });
+    }
+    for r in &cfg.replicas {
+        let source = cfg
+            .instances
+            .iter()
+            .find(|i| Some(i.name.as_str()) == r.spec.source.strip_prefix("instance."));
+        if let Some(src) = source {
+            out.push(ClassUse {
+                engine: src.spec.engine.clone(),
+                class: r
+                    .spec
+                    .instance_class
+                    .clone()
+                    .unwrap_or_else(|| src.spec.instance_class.clone()),
+                multi_az: r.spec.multi_az.unwrap_or(false),
+                class_place: r.origin.place(&["instance_class"]),
+                multi_az_place: r.origin.place(&["multi_az"]),
+            });
+        }
+    }
+    for c in &cfg.clusters {
+        for (n, m) in c.spec.instance.iter().enumerate() {
+            let n = n.to_string();
+            out.push(ClassUse {
+                engine: c.spec.engine.clone(),
+                class: m.instance_class.clone(),
+                multi_az: false,
+                class_place: c.origin.place(&["instance", &n, "instance_class"]),
+                multi_az_place: c.origin.place(&["instance", &n]),
+            });
+        }
+    }
+    out
+}
+
 /// The VPC id a `vpc = NAME` reference stands for: an existing VPC's id, or the live id of a
 /// VPC of this environment (`None` while it is still to be created).
 fn vpc_id<'a>(cfg: &'a Config, live: &'a Live, name: &str) -> Option<&'a str> {
@@ -244,6 +300,32 @@ pub fn check(cfg: &Config, live: &Live) -> Vec<Diagnostic> {
                         "check the key id, ARN or alias, its region, and that rdsplan may call kms:DescribeKey on it");
                 }
             }
+        }
+    }
+    // Instance classes AWS does not offer for the engine in this region (where it says).
+    for u in class_uses(cfg) {
+        match live.orderable.get(&format!("{}|{}", u.engine, u.class)) {
+            Some(crate::model::Offer::No) => err(
+                &u.class_place,
+                format!(
+                    "{} is not offered for {} in {} (DescribeOrderableDBInstanceOptions)",
+                    u.class,
+                    u.engine,
+                    cfg.region()
+                ),
+                "choose an instance class AWS offers for this engine in this region",
+            ),
+            Some(crate::model::Offer::Yes { multi_az: false }) if u.multi_az => err(
+                &u.multi_az_place,
+                format!(
+                    "{} on {} cannot be Multi-AZ in {} (DescribeOrderableDBInstanceOptions)",
+                    u.engine,
+                    u.class,
+                    cfg.region()
+                ),
+                "set multi_az = false, or choose a class and edition that offer Multi-AZ",
+            ),
+            _ => {}
         }
     }
     // The AZs a VPC rdsplan creates asks for must be available in the region now.

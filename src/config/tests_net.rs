@@ -345,3 +345,28 @@ fn azs_the_region_does_not_offer_now_are_named_with_their_place() {
         "{p:?}"
     );
 }
+
+#[test]
+fn classes_aws_does_not_offer_and_multi_az_it_cannot_do_are_named() {
+    let mut live = Live::default();
+    live.orderable
+        .insert("postgres|db.t3.micro".into(), crate::model::Offer::No);
+    let p = live_check(&instance(""), &live);
+    assert!(
+        p.iter()
+            .any(|x| x.starts_with("a.toml:6:18: db.t3.micro is not offered for postgres")),
+        "{p:?}"
+    );
+    live.orderable.insert(
+        "postgres|db.t3.micro".into(),
+        crate::model::Offer::Yes { multi_az: false },
+    );
+    let p = live_check(&instance("multi_az = true\n"), &live);
+    assert!(p.iter().any(|x| x.contains("cannot be Multi-AZ")), "{p:?}");
+    live.orderable
+        .insert("postgres|db.t3.micro".into(), crate::model::Offer::Unknown);
+    assert_eq!(
+        live_check(&instance("multi_az = true\n"), &live),
+        Vec::<String>::new()
+    );
+}
