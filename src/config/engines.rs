@@ -52,14 +52,19 @@ pub fn names() -> Vec<&'static str> {
     ENGINES.iter().map(|e| e.name).collect()
 }
 
-/// The major versions RDS offers per engine (a built-in table: no call is needed to know that
-/// `postgres` has no `8.0`). A version the files give must start with one of them.
+/// The major versions RDS has offered per engine, retired ones included (databases imported
+/// from years ago still run them): a built-in table, since no call is needed to know that
+/// `postgres` has no `8.0`. A version the files give must start with one of them.
 pub fn majors(engine: &str) -> &'static [&'static str] {
     match engine {
-        "mysql" => &["5.7", "8.0", "8.4"],
-        "mariadb" => &["10.4", "10.5", "10.6", "10.11", "11.4", "11.8"],
-        "postgres" | "aurora-postgresql" => &["11", "12", "13", "14", "15", "16", "17", "18"],
-        "aurora-mysql" => &["5.7", "8.0"],
+        "mysql" => &["5.5", "5.6", "5.7", "8.0", "8.4"],
+        "mariadb" => &[
+            "10.0", "10.1", "10.2", "10.3", "10.4", "10.5", "10.6", "10.11", "11.4", "11.8",
+        ],
+        "postgres" | "aurora-postgresql" => {
+            &["9", "10", "11", "12", "13", "14", "15", "16", "17", "18"]
+        }
+        "aurora-mysql" => &["5.6", "5.7", "8.0"],
         e if e.starts_with("oracle") => &["19", "21"],
         e if e.starts_with("sqlserver") => &["13.00", "14.00", "15.00", "16.00"],
         _ => &[],
