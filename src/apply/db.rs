@@ -192,6 +192,7 @@ pub(super) async fn instance(
     let addr = d.address.as_str();
     let sg_ids = ctx.ids_of(d.list("security_groups"))?;
     let secret = d.str("secret").map(|s| ctx.name(s).unwrap_or_default());
+    let mut modified = false;
     match before {
         None => {
             let (subnet_group, password) = creation_inputs(ctx, d, secret.as_ref()).await?;
@@ -208,7 +209,7 @@ pub(super) async fn instance(
             match restore::source(d) {
                 Some(from) => {
                     restore::instance(rds, &n, &from).await?;
-                    aws::rds::wait_available(rds, addr, &d.name, ctx.timeout).await?;
+                    ctx.instance_available(addr, &d.name).await?;
                     restore::after_instance(rds, &n, role_arn(ctx, d)).await?;
                 }
                 None => aws::rds::create_instance(rds, n).await?,
@@ -262,15 +263,20 @@ pub(super) async fn instance(
                     .filter(|c| !BLUE_GREEN_ATTRS.contains(&c.as_str()))
                     .cloned()
                     .collect();
-                aws::rds::wait_available(rds, addr, &d.name, ctx.timeout).await?;
-                modify::modify_instance(rds, d, &rest, &r).await?;
+                ctx.instance_available(addr, &d.name).await?;
+                modified = modify::modify_instance(rds, d, &rest, &r).await?;
             } else {
-                modify::modify_instance(rds, d, changed, &r).await?;
+                modified = modify::modify_instance(rds, d, changed, &r).await?;
             }
             retag(ctx, d, b, changed).await?;
         }
     }
-    let live = aws::rds::wait_available(rds, addr, &d.name, ctx.timeout).await?;
+    // The endpoint is read after the wait (a port change must never record the old port).
+    let live = if modified {
+        ctx.instance_modified(addr, &d.name).await?
+    } else {
+        ctx.instance_available(addr, &d.name).await?
+    };
     sync_roles(ctx, d, false).await?;
     let endpoint = live.endpoint();
     refresh_secret(
@@ -306,7 +312,7 @@ pub(super) async fn replica(
                 option_group: group(ctx, d, "option_group"),
             };
             aws::rds::create_replica(rds, &ctx.env, d, &source, sg_ids.clone(), refs).await?;
-            let live = aws::rds::wait_available(rds, addr, &d.name, ctx.timeout).await?;
+            let live = ctx.instance_available(addr, &d.name).await?;
             // What CreateDBInstanceReadReplica cannot take (backups, windows), set now so
             // that one apply converges.
             let r = Resolved {
@@ -314,7 +320,7 @@ pub(super) async fn replica(
                 ..Resolved::default()
             };
             if modify::after_create(rds, d, &r).await? {
-                aws::rds::wait_available(rds, addr, &d.name, ctx.timeout).await?
+                ctx.instance_modified(addr, &d.name).await?
             } else {
                 live
             }
@@ -329,9 +335,13 @@ pub(super) async fn replica(
                 option_group: group(ctx, d, "option_group"),
                 ..Resolved::default()
             };
-            modify::modify_instance(rds, d, changed, &r).await?;
+            let modified = modify::modify_instance(rds, d, changed, &r).await?;
             retag(ctx, d, b, changed).await?;
-            aws::rds::wait_available(rds, addr, &d.name, ctx.timeout).await?
+            if modified {
+                ctx.instance_modified(addr, &d.name).await?
+            } else {
+                ctx.instance_available(addr, &d.name).await?
+            }
         }
     };
     ctx.record(&d.address, &d.name, &d.name);
@@ -364,7 +374,13 @@ pub(super) async fn cluster(
             match restore::source(d) {
                 Some(from) => {
                     restore::cluster(rds, &n, &from).await?;
-                    rds_cluster::wait_cluster_available(rds, addr, &d.name, ctx.timeout).await?;
+                    ctx.without_slot(rds_cluster::wait_cluster_available(
+                        rds,
+                        addr,
+                        &d.name,
+                        ctx.timeout,
+                    ))
+                    .await?;
                     restore::after_cluster(rds, &n).await?;
                 }
                 None => rds_cluster::create_cluster(rds, n).await?,
@@ -390,7 +406,14 @@ pub(super) async fn cluster(
             retag(ctx, d, b, changed).await?;
         }
     }
-    let live = rds_cluster::wait_cluster_available(rds, addr, &d.name, ctx.timeout).await?;
+    let live = ctx
+        .without_slot(rds_cluster::wait_cluster_available(
+            rds,
+            addr,
+            &d.name,
+            ctx.timeout,
+        ))
+        .await?;
     sync_roles(ctx, d, true).await?;
     refresh_secret(
         ctx,
@@ -413,6 +436,7 @@ pub(super) async fn member(
 ) -> StepResult {
     let rds = &ctx.clients.rds;
     let addr = d.address.as_str();
+    let mut member_modified = false;
     match before {
         None => {
             let cluster = ctx.id(d.str("cluster").unwrap_or_default())?;
@@ -426,7 +450,7 @@ pub(super) async fn member(
                 parameter_group: group(ctx, d, "parameter_group"),
                 ..Resolved::default()
             };
-            modify::modify_instance(rds, d, changed, &r).await?;
+            member_modified = modify::modify_instance(rds, d, changed, &r).await?;
             if changed.iter().any(|c| c == "tags") {
                 if let Some(arn) = &b.id {
                     aws::rds::set_tags(rds, addr, arn, &tags_of(b), &tags_of(d)).await?;
@@ -434,7 +458,11 @@ pub(super) async fn member(
             }
         }
     }
-    let live = aws::rds::wait_available(rds, addr, &d.name, ctx.timeout).await?;
+    let live = if member_modified {
+        ctx.instance_modified(addr, &d.name).await?
+    } else {
+        ctx.instance_available(addr, &d.name).await?
+    };
     ctx.record(&d.address, &d.name, &d.name);
     Ok(Some(
         live.db_instance_status().unwrap_or("available").to_string(),

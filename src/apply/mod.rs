@@ -193,6 +193,16 @@ pub(crate) struct Ctx {
     ids: Mutex<Ids>,
     /// Held while a database reboots: reboots run one at a time.
     reboots: tokio::sync::Mutex<()>,
+    /// `--parallelism` slots: a step holds one while it makes its calls, and gives it back
+    /// while it waits for AWS, so that waiting never holds up other steps' calls.
+    slots: Arc<tokio::sync::Semaphore>,
+    /// Every wait for a DB instance goes through one poller (one describe per poll).
+    poller: Arc<aws::poller::Poller>,
+}
+
+tokio::task_local! {
+    /// The slot the current step holds, if any.
+    static SLOT: std::cell::RefCell<Option<tokio::sync::OwnedSemaphorePermit>>;
 }
 
 impl Ctx {
@@ -228,6 +238,42 @@ impl Ctx {
         ids.id.insert(addr.0.clone(), id.to_string());
         ids.name.insert(addr.0.clone(), name.to_string());
     }
+    /// Runs `f` (a wait) without holding the step's slot, and takes a slot again after.
+    pub(crate) async fn without_slot<F: std::future::Future>(&self, f: F) -> F::Output {
+        let held = SLOT.try_with(|s| s.borrow_mut().take()).ok().flatten();
+        let had = held.is_some();
+        drop(held);
+        let out = f.await;
+        if had {
+            let p = self.slots.clone().acquire_owned().await.ok();
+            let _ = SLOT.try_with(|s| *s.borrow_mut() = p);
+        }
+        out
+    }
+
+    /// Waits (without holding a slot) until the instance is usable.
+    pub(crate) async fn instance_available(
+        &self,
+        address: &str,
+        ident: &str,
+    ) -> Result<aws_sdk_rds::types::DbInstance, AwsError> {
+        let check = aws::poller::until_available();
+        self.without_slot(self.poller.wait(address, ident, self.timeout, check))
+            .await
+    }
+
+    /// Waits (without holding a slot) until a modification has begun (or shows as pending, or
+    /// the instance stayed `available` three polls in a row) and the instance is usable.
+    pub(crate) async fn instance_modified(
+        &self,
+        address: &str,
+        ident: &str,
+    ) -> Result<aws_sdk_rds::types::DbInstance, AwsError> {
+        let check = aws::poller::after_modify();
+        self.without_slot(self.poller.wait(address, ident, self.timeout, check))
+            .await
+    }
+
     pub(crate) fn ids_of(&self, addrs: &[String]) -> Result<Vec<String>, AwsError> {
         addrs.iter().map(|a| self.id(a)).collect()
     }
@@ -278,6 +324,8 @@ pub async fn apply(clients: &Clients, plan: &Plan, live: &Live, opts: &Options) 
         timeout: opts.timeout,
         ids: Mutex::new(ids),
         reboots: tokio::sync::Mutex::new(()),
+        slots: Arc::new(tokio::sync::Semaphore::new(opts.parallelism.max(1))),
+        poller: aws::poller::Poller::start(clients.rds.clone(), aws::poller::cadence()),
     });
     let steps = steps(plan);
     let conflicts: Vec<&Address> = plan
@@ -324,7 +372,9 @@ pub async fn apply(clients: &Clients, plan: &Plan, live: &Live, opts: &Options) 
                 continue;
             }
             let ready = steps[s].deps.iter().all(|&d| state[d] == State::Done);
-            if ready && running.len() < opts.parallelism.max(1) {
+            // Every ready step starts; `--parallelism` bounds the steps making calls at once
+            // (a slot each), not the ones waiting for AWS.
+            if ready {
                 state[s] = State::Running;
                 let verb = verb(c.action, steps[s].part);
                 progress.line(&format!("  {}: {}...", c.address, verb.0));
@@ -332,11 +382,13 @@ pub async fn apply(clients: &Clients, plan: &Plan, live: &Live, opts: &Options) 
                 let change = c.clone();
                 let part = steps[s].part;
                 let ctx = ctx.clone();
-                running.spawn(async move {
+                running.spawn(SLOT.scope(std::cell::RefCell::new(None), async move {
+                    let slot = ctx.slots.clone().acquire_owned().await.ok();
+                    SLOT.with(|x| *x.borrow_mut() = slot);
                     let t = Instant::now();
                     let r = run_step(&ctx, &change, part).await;
                     (s, r, t.elapsed())
-                });
+                }));
             }
         }
         let Some(joined) = running.join_next().await else {

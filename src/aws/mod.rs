@@ -13,6 +13,7 @@ pub mod once;
 pub mod options;
 pub mod orderable;
 pub mod parameters;
+pub mod poller;
 pub mod rds;
 pub mod rds_cluster;
 pub mod read;
@@ -21,6 +22,7 @@ pub mod restore;
 pub mod retag;
 pub mod rotation;
 pub mod secrets;
+pub mod status;
 pub mod wait;
 
 pub use error::AwsError;

@@ -305,23 +305,27 @@ pub fn cluster_request(
 }
 
 /// Modifies the `changed` attributes of an instance, replica or Aurora member in one
-/// ModifyDBInstance call. Refuses (never skips) an attribute the call cannot carry.
+/// ModifyDBInstance call. Refuses (never skips) an attribute the call cannot carry. Returns
+/// whether a call was made.
 pub async fn modify_instance(
     c: &Client,
     d: &Resource,
     changed: &[String],
     r: &Resolved<'_>,
-) -> Result<(), AwsError> {
+) -> Result<bool, AwsError> {
     let mut fields = attrs::modify_fields(d.kind, changed.iter().map(String::as_str))
         .map_err(|m| AwsError::new(d.address.as_str(), "ModifyDBInstance", m))?;
     with_storage_companions(d.kind, d, r, &mut fields);
     let now = d.bool("apply_immediately").unwrap_or(false);
-    if let Some(req) = instance_request(c, d, &fields, r, now)? {
-        req.send()
-            .await
-            .map_err(sdk(d.address.as_str(), "ModifyDBInstance"))?;
+    match instance_request(c, d, &fields, r, now)? {
+        Some(req) => {
+            req.send()
+                .await
+                .map_err(sdk(d.address.as_str(), "ModifyDBInstance"))?;
+            Ok(true)
+        }
+        None => Ok(false),
     }
-    Ok(())
 }
 
 /// Sets, right after creation, what the create call could not take (a replica's backups and

@@ -518,27 +518,20 @@ pub async fn wait_available(
     ident: &str,
     timeout: Duration,
 ) -> Result<DbInstance, AwsError> {
+    use super::status::{meaning, Meaning};
     wait::until(address, timeout, || async {
-        match describe_instance(c, ident).await? {
-            Some(i) if i.db_instance_status() == Some("available") => Ok(Some(i)),
-            Some(i)
-                if matches!(
-                    i.db_instance_status(),
-                    Some(
-                        "failed"
-                            | "incompatible-parameters"
-                            | "incompatible-network"
-                            | "storage-full"
-                    )
-                ) =>
-            {
-                Err(AwsError::new(
-                    address,
-                    "wait for available",
-                    format!("instance is {}", i.db_instance_status().unwrap_or_default()),
-                ))
-            }
-            _ => Ok(None),
+        let Some(i) = describe_instance(c, ident).await? else {
+            return Ok(None);
+        };
+        let status = i.db_instance_status().unwrap_or_default().to_string();
+        match meaning(&status) {
+            Meaning::Done => Ok(Some(i)),
+            Meaning::Failed => Err(AwsError::new(
+                address,
+                "wait for available",
+                format!("instance is {status}"),
+            )),
+            Meaning::Wait => Ok(None),
         }
     })
     .await

@@ -297,10 +297,20 @@ pub async fn wait_cluster_available(
     ident: &str,
     timeout: Duration,
 ) -> Result<DbCluster, AwsError> {
+    use super::status::{meaning, Meaning};
     wait::until(address, timeout, || async {
-        match describe_cluster(c, ident).await? {
-            Some(cl) if cl.status() == Some("available") => Ok(Some(cl)),
-            _ => Ok(None),
+        let Some(cl) = describe_cluster(c, ident).await? else {
+            return Ok(None);
+        };
+        let status = cl.status().unwrap_or_default().to_string();
+        match meaning(&status) {
+            Meaning::Done => Ok(Some(cl)),
+            Meaning::Failed => Err(AwsError::new(
+                address,
+                "wait for available",
+                format!("cluster is {status}"),
+            )),
+            Meaning::Wait => Ok(None),
         }
     })
     .await
