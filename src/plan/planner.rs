@@ -57,6 +57,9 @@ pub fn plan(
     for i in order {
         let d = &desired[i];
         let change = match live_by.get(&d.address) {
+            // Still being created: AWS has not finished applying the create's settings, so
+            // nothing is compared or proposed; the next plan after it is available does that.
+            Some(l) if l.str("status") == Some("creating") => being_created(d, l),
             Some(l) => {
                 let mut c = compare(d, l, live, &mut errors, &mut warnings);
                 if let Some(why) = cascade(d, &replaced) {
@@ -203,6 +206,30 @@ fn duplicates(live: &Live, changes: &mut Vec<Change>) -> Vec<super::Duplicate> {
         }
     }
     out
+}
+
+/// A database AWS is still creating: shown as such, nothing planned for it.
+fn being_created(d: &Resource, l: &Resource) -> Change {
+    Change {
+        address: d.address.clone(),
+        kind: d.kind,
+        name: l.name.clone(),
+        action: Action::NoOp,
+        replaced_because: vec![],
+        diffs: vec![],
+        pending: vec![],
+        maintenance_window: None,
+        before: Some(l.clone()),
+        after: Some(d.clone()),
+        final_snapshot: None,
+        final_snapshot_id: None,
+        notes: vec![format!(
+            "being created by AWS (status creating): nothing is proposed for {} until it is available",
+            d.address
+        )],
+        reboot: None,
+        moved_from: None,
+    }
 }
 
 /// `[[moved]]` entries that moved nothing: a warning when AWS has nothing at `from`, an error

@@ -194,3 +194,24 @@ fn a_duplicate_is_a_finding_and_an_empty_extra_copy_is_deleted() {
     assert_eq!(p.duplicates.len(), 1);
     assert!(!p.changes.iter().any(|c| c.action == Action::Delete));
 }
+
+#[test]
+fn a_database_being_created_is_shown_as_such_and_nothing_is_proposed() {
+    let mut l = live(&all());
+    for r in &mut l.resources {
+        if r.address.as_str() == "instance.orders" {
+            r.set("status", Value::str("creating"));
+            r.set("instance_class", Value::str("db.t3.large"));
+        }
+    }
+    let p = run(&all(), &l);
+    let c = change(&p, "instance.orders");
+    assert_eq!(c.action, Action::NoOp);
+    assert!(c.diffs.is_empty());
+    assert!(c.notes[0].contains("being created"));
+    let text = crate::render::text::render(&p, false);
+    assert!(
+        text.contains("instance.orders (t-orders) is being created by AWS"),
+        "{text}"
+    );
+}

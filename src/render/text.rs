@@ -82,6 +82,18 @@ pub fn render(plan: &Plan, color: bool) -> String {
             d.id
         );
     }
+    for c in plan.changes.iter().filter(|c| {
+        c.action == Action::NoOp
+            && c.before.as_ref().and_then(|b| b.str("status")) == Some("creating")
+    }) {
+        let _ = writeln!(
+            out,
+            "{} {} ({}) is being created by AWS; nothing is planned for it until it is available.",
+            st.paint("36", "…"),
+            c.address,
+            c.name
+        );
+    }
     let pending: Vec<&Change> = plan
         .changes
         .iter()
