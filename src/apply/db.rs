@@ -96,7 +96,14 @@ fn wanted_roles(ctx: &Ctx, d: &Resource) -> Result<Vec<String>, AwsError> {
         .collect()
 }
 
-async fn sync_roles(ctx: &Ctx, d: &Resource, cluster: bool) -> Result<(), AwsError> {
+/// Converges role associations against `have`, the ones AWS reported in the describe that
+/// ended the wait (no call of its own).
+async fn sync_roles(
+    ctx: &Ctx,
+    d: &Resource,
+    cluster: bool,
+    mut have: Vec<String>,
+) -> Result<(), AwsError> {
     let target = || {
         if cluster {
             RoleTarget::Cluster(&d.name)
@@ -105,7 +112,6 @@ async fn sync_roles(ctx: &Ctx, d: &Resource, cluster: bool) -> Result<(), AwsErr
         }
     };
     let mut want = wanted_roles(ctx, d)?;
-    let mut have = rds_cluster::current_roles(&ctx.clients.rds, target()).await?;
     want.sort();
     have.sort();
     if want != have {
@@ -277,7 +283,12 @@ pub(super) async fn instance(
     } else {
         ctx.instance_available(addr, &d.name).await?
     };
-    sync_roles(ctx, d, false).await?;
+    let have = rds_cluster::role_items(
+        live.associated_roles()
+            .iter()
+            .map(|a| (a.role_arn(), a.feature_name())),
+    );
+    sync_roles(ctx, d, false, have).await?;
     let endpoint = live.endpoint();
     refresh_secret(
         ctx,
@@ -414,7 +425,12 @@ pub(super) async fn cluster(
             ctx.timeout,
         ))
         .await?;
-    sync_roles(ctx, d, true).await?;
+    let have = rds_cluster::role_items(
+        live.associated_roles()
+            .iter()
+            .map(|a| (a.role_arn(), a.feature_name())),
+    );
+    sync_roles(ctx, d, true, have).await?;
     refresh_secret(
         ctx,
         d,

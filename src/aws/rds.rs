@@ -413,9 +413,8 @@ pub fn create_instance_request(
 pub async fn create_instance(c: &Client, n: NewInstance<'_>) -> Result<(), AwsError> {
     let d = n.desired;
     let addr = d.address.as_str();
-    if describe_instance(c, &d.name).await?.is_some() {
-        return Ok(());
-    }
+    // No look before creating: the plan was made from a read moments ago under the apply lock;
+    // an instance that exists after all (an earlier attempt) is recognised by `landed`.
     let req = create_instance_request(c, &n);
     match req.send().await {
         Ok(_) => Ok(()),
@@ -643,9 +642,6 @@ pub async fn create_replica(
     refs: ReplicaRefs,
 ) -> Result<(), AwsError> {
     let addr = d.address.as_str();
-    if describe_instance(c, &d.name).await?.is_some() {
-        return Ok(());
-    }
     let res = create_replica_request(c, env, d, source, security_group_ids)
         .set_db_parameter_group_name(refs.parameter_group)
         .set_monitoring_role_arn(refs.monitoring_role_arn)

@@ -351,9 +351,6 @@ pub async fn create_member(
     parameter_group: Option<String>,
 ) -> Result<(), AwsError> {
     let addr = d.address.as_str();
-    if super::rds::describe_instance(c, &d.name).await?.is_some() {
-        return Ok(());
-    }
     let res = create_member_request(c, env, d, cluster_ident)
         .set_db_parameter_group_name(parameter_group)
         .send()
@@ -460,28 +457,12 @@ pub async fn sync_roles(
 }
 
 /// Current associations of an instance or cluster, read fresh, as `ROLE_ARN=FEATURE`.
-pub async fn current_roles(c: &Client, target: RoleTarget<'_>) -> Result<Vec<String>, AwsError> {
-    let fmt = |arn: Option<&str>, f: Option<&str>| {
-        format!("{}={}", arn.unwrap_or_default(), f.unwrap_or_default())
-    };
-    Ok(match target {
-        RoleTarget::Instance(id) => super::rds::describe_instance(c, id)
-            .await?
-            .map(|i| {
-                i.associated_roles()
-                    .iter()
-                    .map(|a| fmt(a.role_arn(), a.feature_name()))
-                    .collect()
-            })
-            .unwrap_or_default(),
-        RoleTarget::Cluster(id) => describe_cluster(c, id)
-            .await?
-            .map(|cl| {
-                cl.associated_roles()
-                    .iter()
-                    .map(|a| fmt(a.role_arn(), a.feature_name()))
-                    .collect()
-            })
-            .unwrap_or_default(),
-    })
+/// `ARN=FEATURE` items of role associations as AWS reports them.
+pub fn role_items<'a>(
+    roles: impl IntoIterator<Item = (Option<&'a str>, Option<&'a str>)>,
+) -> Vec<String> {
+    roles
+        .into_iter()
+        .map(|(arn, f)| format!("{}={}", arn.unwrap_or_default(), f.unwrap_or_default()))
+        .collect()
 }

@@ -6,7 +6,7 @@ use crate::model::{Address, Live, Resource, Value};
 use aws_sdk_rds::operation::create_db_instance::CreateDBInstanceError;
 use aws_sdk_rds::operation::delete_db_instance::DeleteDBInstanceError;
 use aws_sdk_rds::operation::describe_db_instances::DescribeDbInstancesOutput;
-use aws_sdk_rds::types::error::{DbInstanceAlreadyExistsFault, DbInstanceNotFoundFault};
+use aws_sdk_rds::types::error::DbInstanceAlreadyExistsFault;
 use aws_sdk_rds::types::{DbInstance, Endpoint, PendingModifiedValues};
 use aws_sdk_rds::Client;
 use aws_smithy_mocks::{mock, mock_client, RuleMode};
@@ -122,11 +122,6 @@ async fn already_exists_is_success_only_for_our_own_instance() {
                 DbInstanceAlreadyExistsFault::builder().build(),
             )
         });
-        let absent = mock!(Client::describe_db_instances).then_error(|| {
-            aws_sdk_rds::operation::describe_db_instances::DescribeDBInstancesError::DbInstanceNotFoundFault(
-                DbInstanceNotFoundFault::builder().build(),
-            )
-        });
         let now = mock!(Client::describe_db_instances).then_output(move || {
             let mut out = instance("creating");
             let i = out.db_instances.as_mut().unwrap().first_mut().unwrap();
@@ -136,7 +131,7 @@ async fn already_exists_is_success_only_for_our_own_instance() {
                 .build()]);
             out
         });
-        let client = mock_client!(aws_sdk_rds, RuleMode::Sequential, [&absent, &exists, &now]);
+        let client = mock_client!(aws_sdk_rds, RuleMode::Sequential, [&exists, &now]);
         let desired = Resource::new(
             Address::new("instance", "orders"),
             crate::model::Kind::Instance,

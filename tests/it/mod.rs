@@ -19,3 +19,4 @@ mod proxy;
 mod restore;
 mod review;
 mod support;
+mod waits;

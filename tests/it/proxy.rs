@@ -2,10 +2,16 @@
 //! connections, each either before the call reaches moto or after moto acted (the response is
 //! lost). Faults are scripted per action (the next N calls of `CreateVpc`, say) or drawn at
 //! random from a seed. It runs on its own thread, like moto itself, for one test.
+//!
+//! It also gives what moto lacks and rdsplan depends on: creations that take time. With
+//! `creation_delay`, an instance reads `creating` for the first half of the delay after its
+//! CreateDBInstance and `backing-up` for the second, as on AWS, where moto says `available` at
+//! once.
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
@@ -43,6 +49,9 @@ struct State {
     /// Calls seen per action, and faults injected per (fault, when).
     calls: BTreeMap<String, usize>,
     injected: BTreeMap<(Fault, When), usize>,
+    /// How long a new instance takes to become available, and when each was created.
+    creation_delay: Option<Duration>,
+    created: HashMap<String, Instant>,
 }
 
 impl State {
@@ -126,6 +135,25 @@ impl Proxy {
             .extend(faults.iter().copied());
     }
 
+    /// New instances read `creating`, then `backing-up`, for `delay` after their creation.
+    pub fn creation_delay(&self, delay: Duration) {
+        self.state.lock().unwrap().creation_delay = Some(delay);
+    }
+
+    /// When each instance's CreateDBInstance reached the proxy.
+    pub fn created_at(&self) -> Vec<Instant> {
+        let mut v: Vec<Instant> = self
+            .state
+            .lock()
+            .unwrap()
+            .created
+            .values()
+            .copied()
+            .collect();
+        v.sort();
+        v
+    }
+
     pub fn random(&self, rates: Rates) {
         // A zero state would stay zero.
         self.state.lock().unwrap().random = Some((rates, rates.seed | 1));
@@ -173,6 +201,13 @@ impl Request {
             .find_map(|kv| kv.strip_prefix("Action="))
             .unwrap_or("unknown")
             .to_string()
+    }
+    /// A form parameter of a Query request, URL-decoded enough for identifiers.
+    fn param(&self, name: &str) -> Option<String> {
+        String::from_utf8_lossy(&self.body)
+            .split('&')
+            .find_map(|kv| kv.strip_prefix(&format!("{name}=")))
+            .map(|v| v.replace("%2D", "-").replace("%2d", "-"))
     }
     fn ec2(&self) -> bool {
         self.header("authorization")
@@ -275,16 +310,33 @@ async fn serve(mut client: TcpStream, upstream: SocketAddr, state: Arc<Mutex<Sta
     let Some(req) = read_request(&mut client).await else {
         return;
     };
-    let fault = state.lock().unwrap().decide(&req.action());
+    let action = req.action();
+    let fault = state.lock().unwrap().decide(&action);
     if let Some((f, When::Before)) = fault {
         if f != Fault::Drop {
             let _ = client.write_all(&error_response(&req, f)).await;
         }
         return;
     }
-    let Some(resp) = forward(upstream, &req).await else {
+    let Some(mut resp) = forward(upstream, &req).await else {
         return;
     };
+    {
+        let mut s = state.lock().unwrap();
+        if s.creation_delay.is_some() {
+            if matches!(
+                action.as_str(),
+                "CreateDBInstance" | "CreateDBInstanceReadReplica"
+            ) {
+                if let Some(id) = req.param("DBInstanceIdentifier") {
+                    s.created.entry(id).or_insert_with(Instant::now);
+                }
+            }
+            if action == "DescribeDBInstances" {
+                resp = still_creating(&resp, &s);
+            }
+        }
+    }
     let out = match fault {
         Some((Fault::Drop, _)) => return,
         Some((f, _)) => error_response(&req, f),
@@ -292,4 +344,60 @@ async fn serve(mut client: TcpStream, upstream: SocketAddr, state: Arc<Mutex<Sta
     };
     let _ = client.write_all(&out).await;
     let _ = client.shutdown().await;
+}
+
+/// The response with each instance created less than the delay ago shown `creating` (first
+/// half) or `backing-up` (second half) instead of moto's `available`.
+fn still_creating(resp: &[u8], s: &State) -> Vec<u8> {
+    let Some(delay) = s.creation_delay else {
+        return resp.to_vec();
+    };
+    let Some(end) = resp
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .map(|i| i + 4)
+    else {
+        return resp.to_vec();
+    };
+    let body = String::from_utf8_lossy(&resp[end..]).to_string();
+    let mut parts = body.split("<DBInstance>");
+    let mut out = parts.next().unwrap_or_default().to_string();
+    for part in parts {
+        let ident = part
+            .split("<DBInstanceIdentifier>")
+            .nth(1)
+            .and_then(|r| r.split('<').next())
+            .unwrap_or_default();
+        let status = s.created.get(ident).and_then(|t| {
+            let age = t.elapsed();
+            (age < delay).then_some(if age < delay / 2 {
+                "creating"
+            } else {
+                "backing-up"
+            })
+        });
+        out.push_str("<DBInstance>");
+        match status {
+            Some(st) => out.push_str(&part.replacen(
+                "<DBInstanceStatus>available</DBInstanceStatus>",
+                &format!("<DBInstanceStatus>{st}</DBInstanceStatus>"),
+                1,
+            )),
+            None => out.push_str(part),
+        }
+    }
+    let head = String::from_utf8_lossy(&resp[..end]);
+    let mut lines: Vec<String> = head
+        .trim_end_matches("\r\n")
+        .split("\r\n")
+        .filter(|l| {
+            !l.split_once(':')
+                .is_some_and(|(k, _)| k.trim().eq_ignore_ascii_case("content-length"))
+        })
+        .map(str::to_string)
+        .collect();
+    lines.push(format!("Content-Length: {}", out.len()));
+    let mut v = format!("{}\r\n\r\n", lines.join("\r\n")).into_bytes();
+    v.extend_from_slice(out.as_bytes());
+    v
 }

@@ -1,0 +1,77 @@
+//! Apply at AWS speed: creations that take time (the proxy keeps new instances `creating`, then
+//! `backing-up`), waited for by one shared poller, without holding `--parallelism` slots.
+
+use super::proxy::Proxy;
+use super::support::*;
+use std::time::{Duration, Instant};
+
+fn instances(n: usize) -> String {
+    (0..n)
+        .map(|i| {
+            format!(
+                "[instance.db{i}]\nengine = \"postgres\"\nengine_version = \"16\"\ninstance_class = \"db.t3.micro\"\nallocated_storage = 20\nvpc = \"main\"\nsecurity_groups = [\"db\"]\ncredentials = \"managed\"\nskip_final_snapshot = true\n\n"
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn independent_creations_overlap_and_share_one_describe_per_poll() {
+    const N: usize = 24;
+    let delay = Duration::from_secs(4);
+    let moto = Moto::start();
+    let proxy = Proxy::start(&moto.url);
+    proxy.creation_delay(delay);
+    let env = Env::new(&[
+        ("environment.toml", ENV_TOML),
+        ("network.toml", NETWORK_TOML),
+        ("databases.toml", &instances(N)),
+    ]);
+    let poll = 400;
+    let started = Instant::now();
+    let out = rdsplan_cmd(
+        None,
+        &env.dir(),
+        &[
+            "apply",
+            "--env",
+            "t",
+            "--auto-approve",
+            "--parallelism",
+            "8",
+        ],
+    )
+    .env("AWS_ENDPOINT_URL", &proxy.url)
+    .env("RDSPLAN_POLL_MS", poll.to_string())
+    .output()
+    .unwrap();
+    let took = started.elapsed();
+    let all = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "{all}");
+    let created = proxy.created_at();
+    assert_eq!(created.len(), N);
+    // No waiter holds a slot: with 8 slots, the 9th creation would otherwise wait for the first
+    // to finish; here every create call is made before the first creation ends.
+    let spread = *created.last().unwrap() - created[0];
+    assert!(
+        spread < delay,
+        "the creates were spread over {spread:?}, at least one creation ({delay:?}): waits held slots\n{all}"
+    );
+    // One describe per poll serves every waiter: far fewer than a describe per waiter per poll.
+    let polls = (took.as_millis() / poll as u128) as usize + 2;
+    let describes = proxy.calls("DescribeDBInstances");
+    assert!(
+        describes <= polls + 4,
+        "{describes} DescribeDBInstances for about {polls} polls of {N} waiters"
+    );
+    println!(
+        "{N} creations of {delay:?} each: apply took {:.1}s ({:.2}x one creation), {describes} DescribeDBInstances",
+        took.as_secs_f64(),
+        took.as_secs_f64() / delay.as_secs_f64()
+    );
+    assert_no_changes(&moto, &env);
+}
