@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Benchmark: apply of N independent instances whose creation takes DELAY seconds (the test
+# proxy keeps each `creating`, then `backing-up`), as a ratio to one creation time, and the
+# DescribeDBInstances calls it made. Prints figures; the test behind it asserts structure only.
+# Usage: scripts/bench-apply.sh [N=24] [DELAY=8]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-moto.sh
+RDSPLAN_MOTO="$PWD/.venv/bin/moto_server" RDSPLAN_BENCH_N="${1:-24}" RDSPLAN_BENCH_DELAY_S="${2:-8}" \
+  cargo test --test main -- waits::independent_creations --nocapture 2>&1 \
+  | grep -E 'creations of|test result|panicked'
