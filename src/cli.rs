@@ -400,7 +400,18 @@ pub(crate) async fn clients_for(cfg: &Config) -> Result<aws::Clients, i32> {
 }
 
 pub(crate) async fn read_live(clients: &aws::Clients, cfg: &Config) -> Result<Live, i32> {
+    read_live_sharing(clients, cfg, None).await
+}
+
+/// [`read_live`], with the account-wide RDS lists already read (drift over several
+/// environments reads them once).
+pub(crate) async fn read_live_sharing(
+    clients: &aws::Clients,
+    cfg: &Config,
+    account: Option<std::sync::Arc<aws::read::AccountReads>>,
+) -> Result<Live, i32> {
     let wanted = aws::read::Wanted {
+        account,
         env: &cfg.env_name,
         group_names: cfg
             .security_groups

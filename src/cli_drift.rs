@@ -1,15 +1,23 @@
 //! `rdsplan drift`: scheduled, read-only comparison of AWS with the files.
 
-use crate::cli::{clients_for, load_env, make_plan, read_live, PlanFormat};
-use crate::config;
+use crate::aws::{self, read::AccountReads, Clients};
+use crate::cli::{clients_for, load_env, make_plan, read_live_sharing, PlanFormat};
+use crate::config::{self, Config};
 use crate::drift::{self, Report};
+use std::collections::BTreeMap;
 use std::path::Path;
+use std::sync::Arc;
 
-async fn one(dir: &Path, env: &str) -> Result<Report, i32> {
+/// One environment: its files, and AWS clients for its region and profile.
+async fn open(dir: &Path, env: &str) -> Result<(Config, Clients), i32> {
     let cfg = load_env(dir, env)?;
     let clients = clients_for(&cfg).await?;
-    let live = read_live(&clients, &cfg).await?;
-    let plan = make_plan(&cfg, &live)?;
+    Ok((cfg, clients))
+}
+
+async fn one(cfg: &Config, clients: &Clients, account: Arc<AccountReads>) -> Result<Report, i32> {
+    let live = read_live_sharing(clients, cfg, Some(account)).await?;
+    let plan = make_plan(cfg, &live)?;
     Ok(drift::report(&plan, &live))
 }
 
@@ -28,8 +36,34 @@ pub async fn drift(dir: &Path, envs: Vec<String>, format: PlanFormat) -> i32 {
     } else {
         envs
     };
-    // Environments are read concurrently; each reads its kinds concurrently too.
-    let results = futures::future::join_all(envs.iter().map(|e| one(dir, e))).await;
+    // Environments are read concurrently, each its kinds concurrently too; the RDS lists that
+    // have no tag filter are read once per region and profile and shared, so that E environments
+    // cost E tag-filtered reads, not E reads of the whole account.
+    let opened = futures::future::join_all(envs.iter().map(|e| open(dir, e))).await;
+    let key = |c: &Config| (c.region().to_string(), c.environment().profile.clone());
+    let mut accounts: BTreeMap<(String, Option<String>), Result<Arc<AccountReads>, String>> =
+        BTreeMap::new();
+    for (cfg, clients) in opened.iter().flatten() {
+        if !accounts.contains_key(&key(cfg)) {
+            let read = aws::read::account(clients).await;
+            accounts.insert(key(cfg), read.map(Arc::new).map_err(|e| e.to_string()));
+        }
+    }
+    let results = futures::future::join_all(opened.iter().map(|o| async {
+        let (cfg, clients) = o.as_ref().map_err(|c| *c)?;
+        match &accounts[&key(cfg)] {
+            Ok(a) => one(cfg, clients, a.clone()).await,
+            Err(e) => {
+                eprintln!(
+                    "error: reading live state of `{}` in {}: {e}",
+                    cfg.env_name,
+                    cfg.region()
+                );
+                Err(1)
+            }
+        }
+    }))
+    .await;
     let failed = results.iter().any(|r| r.is_err());
     let reports: Vec<Report> = results.into_iter().filter_map(Result::ok).collect();
     match format {

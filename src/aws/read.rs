@@ -27,6 +27,8 @@ pub struct Wanted<'a> {
     pub kms_keys: Vec<String>,
     /// Engine and instance class pairs the files name, to check that AWS offers them.
     pub classes: Vec<(String, String)>,
+    /// The account-wide RDS lists, when a run reading several environments shares them.
+    pub account: Option<std::sync::Arc<AccountReads>>,
 }
 
 fn tag_filter(env: &str) -> Filter {
@@ -158,74 +160,27 @@ pub async fn read(c: &Clients, w: &Wanted<'_>) -> Result<Live, AwsError> {
             .await
             .map_err(sdk("security groups", "DescribeSecurityGroups"))
     };
-    let instances = async {
-        c.rds
-            .describe_db_instances()
-            .into_paginator()
-            .items()
-            .send()
-            .try_collect()
-            .await
-            .map_err(sdk("db instances", "DescribeDBInstances"))
-    };
-    let clusters = async {
-        c.rds
-            .describe_db_clusters()
-            .into_paginator()
-            .items()
-            .send()
-            .try_collect()
-            .await
-            .map_err(sdk("db clusters", "DescribeDBClusters"))
-    };
-    // Storage changes of the last six hours, which AWS lets no new storage change follow: one
-    // paginated call for every instance of the region.
-    let events = async {
-        c.rds
-            .describe_events()
-            .source_type(aws_sdk_rds::types::SourceType::DbInstance)
-            .duration(360)
-            .into_paginator()
-            .items()
-            .send()
-            .try_collect()
-            .await
-            .map_err(sdk("db instance events", "DescribeEvents"))
+    // RDS lists have no tag filter: read for the whole account and region once, or taken
+    // from `w.account` when several environments share one read (drift).
+    let account = async {
+        match &w.account {
+            Some(a) => Ok(a.clone()),
+            None => account(c).await.map(std::sync::Arc::new),
+        }
     };
     let roles = super::iam::read_env_roles(c, env);
     let parameter_groups = super::parameters::read(c, env, &w.parameter_families);
     let option_groups = super::options::read(c, env);
-    let subnet_groups = read_subnet_groups(c, env);
     let secrets = super::secrets::read_env_secrets(c, env);
     let external = super::external::read(c, &w.external_ids);
     let orderable = super::orderable::read(&c.rds, &w.classes);
     let (
         (azs, vpcs, subnets, igws, rts, sgs, sg_lookalikes),
-        (
-            instances,
-            clusters,
-            roles,
-            subnet_groups,
-            secrets,
-            events,
-            parameter_groups,
-            option_groups,
-        ),
+        (account, roles, secrets, parameter_groups, option_groups),
         (external, orderable),
     ) = tokio::try_join!(
         async { tokio::try_join!(azs, vpcs, subnets, igws, rts, sgs, sg_lookalikes) },
-        async {
-            tokio::try_join!(
-                instances,
-                clusters,
-                roles,
-                subnet_groups,
-                secrets,
-                events,
-                parameter_groups,
-                option_groups
-            )
-        },
+        async { tokio::try_join!(account, roles, secrets, parameter_groups, option_groups) },
         async { tokio::try_join!(external, orderable) },
     )?;
     let (owned_groups, lookalike_groups, apply_types, defaults) = parameter_groups;
@@ -237,8 +192,9 @@ pub async fn read(c: &Clients, w: &Wanted<'_>) -> Result<Live, AwsError> {
         read_at: Some(now_secs()),
         ..Default::default()
     };
-    let events: Vec<aws_sdk_rds::types::Event> = events;
-    let storage_changed = storage_changes(&events);
+    let subnet_groups = read_subnet_groups(c, env, &account.subnet_groups).await?;
+    let (instances, clusters) = (&account.instances, &account.clusters);
+    let storage_changed = storage_changes(&account.events);
     // AWS id → address, for every owned resource, so that references read back as addresses.
     let mut by_id: HashMap<String, Address> = HashMap::new();
     let mut note = |id: Option<&str>, tags: &[(String, String)]| {
@@ -261,10 +217,10 @@ pub async fn read(c: &Clients, w: &Wanted<'_>) -> Result<Live, AwsError> {
     for (name, _, tags, _) in &subnet_groups {
         note(Some(name), tags);
     }
-    for i in &instances {
+    for i in instances {
         note(i.db_instance_identifier(), &rds_tags(i.tag_list()));
     }
-    for cl in &clusters {
+    for cl in clusters {
         note(cl.db_cluster_identifier(), &rds_tags(cl.tag_list()));
     }
     for r in &roles {
@@ -449,7 +405,7 @@ pub async fn read(c: &Clients, w: &Wanted<'_>) -> Result<Live, AwsError> {
             }),
         }
     }
-    for i in &instances {
+    for i in instances {
         let tags = rds_tags(i.tag_list());
         let ident = i.db_instance_identifier().unwrap_or_default().to_string();
         match owned(&tags, env) {
@@ -467,11 +423,11 @@ pub async fn read(c: &Clients, w: &Wanted<'_>) -> Result<Live, AwsError> {
             }),
         }
     }
-    for cl in &clusters {
+    for cl in clusters {
         let tags = rds_tags(cl.tag_list());
         match owned(&tags, env) {
             Some(addr) => {
-                let r = super::rds_cluster::cluster_resource(addr, cl, tags, &instances, &map);
+                let r = super::rds_cluster::cluster_resource(addr, cl, tags, instances, &map);
                 live.resources.push(r);
             }
             None => live.foreign.push(Foreign {
@@ -531,7 +487,7 @@ pub async fn read(c: &Clients, w: &Wanted<'_>) -> Result<Live, AwsError> {
         .map(|r| r.name.clone())
         .collect();
     let untagged = |tags: &[(String, String)]| tag(tags, TAG_ENV).is_none();
-    for i in &instances {
+    for i in instances {
         let in_ours = i.db_subnet_group().is_some_and(|g| {
             g.vpc_id().is_some_and(|v| our_vpcs.contains(&v))
                 || g.db_subnet_group_name()
@@ -545,7 +501,7 @@ pub async fn read(c: &Clients, w: &Wanted<'_>) -> Result<Live, AwsError> {
             });
         }
     }
-    for cl in &clusters {
+    for cl in clusters {
         let in_ours = cl
             .db_subnet_group()
             .is_some_and(|n| our_groups.iter().any(|x| x == n));
@@ -562,7 +518,7 @@ pub async fn read(c: &Clients, w: &Wanted<'_>) -> Result<Live, AwsError> {
         let contents = vpc_contents(c, env, &ours).await?;
         live.unmanaged.extend(contents.unmanaged_groups);
         live.vpc_contents = contents.foreign;
-        for i in &instances {
+        for i in instances {
             let vpc = i.db_subnet_group().and_then(|g| g.vpc_id());
             if let Some(vpc) = vpc.filter(|v| our_vpcs.contains(v)) {
                 if owned(&rds_tags(i.tag_list()), env).is_none() {
@@ -749,19 +705,81 @@ type SubnetGroupRow = (
     aws_sdk_rds::types::DbSubnetGroup,
 );
 
-async fn read_subnet_groups(c: &Clients, env: &str) -> Result<Vec<SubnetGroupRow>, AwsError> {
-    let groups: Vec<_> = c
-        .rds
-        .describe_db_subnet_groups()
-        .into_paginator()
-        .items()
-        .send()
-        .try_collect()
-        .await
-        .map_err(sdk("db subnet groups", "DescribeDBSubnetGroups"))?;
+/// What the account holds of the kinds RDS lists without a tag filter, read once per run (and
+/// shared by the environments a drift run reads).
+#[derive(Debug, Clone, Default)]
+pub struct AccountReads {
+    pub instances: Vec<aws_sdk_rds::types::DbInstance>,
+    pub clusters: Vec<aws_sdk_rds::types::DbCluster>,
+    pub subnet_groups: Vec<aws_sdk_rds::types::DbSubnetGroup>,
+    /// Instance events of the last six hours (storage change cooldowns).
+    pub events: Vec<aws_sdk_rds::types::Event>,
+}
+
+/// One paginated call per kind, all at once.
+pub async fn account(c: &Clients) -> Result<AccountReads, AwsError> {
+    let instances = async {
+        c.rds
+            .describe_db_instances()
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(sdk("db instances", "DescribeDBInstances"))
+    };
+    let clusters = async {
+        c.rds
+            .describe_db_clusters()
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(sdk("db clusters", "DescribeDBClusters"))
+    };
+    let subnet_groups = async {
+        c.rds
+            .describe_db_subnet_groups()
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(sdk("db subnet groups", "DescribeDBSubnetGroups"))
+    };
+    // Storage changes of the last six hours, which AWS lets no new storage change follow: one
+    // paginated call for every instance of the region.
+    let events = async {
+        c.rds
+            .describe_events()
+            .source_type(aws_sdk_rds::types::SourceType::DbInstance)
+            .duration(360)
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(sdk("db instance events", "DescribeEvents"))
+    };
+    let (instances, clusters, subnet_groups, events) =
+        tokio::try_join!(instances, clusters, subnet_groups, events)?;
+    Ok(AccountReads {
+        instances,
+        clusters,
+        subnet_groups,
+        events,
+    })
+}
+
+async fn read_subnet_groups(
+    c: &Clients,
+    env: &str,
+    groups: &[aws_sdk_rds::types::DbSubnetGroup],
+) -> Result<Vec<SubnetGroupRow>, AwsError> {
     let prefix = format!("{env}-");
     let candidates: Vec<_> = groups
-        .into_iter()
+        .iter()
         .filter(|g| {
             g.db_subnet_group_name()
                 .is_some_and(|n| n.starts_with(&prefix))
@@ -777,7 +795,7 @@ async fn read_subnet_groups(c: &Clients, env: &str) -> Result<Vec<SubnetGroupRow
             .send()
             .await
             .map_err(sdk(&name, "ListTagsForResource"))?;
-        Ok::<_, AwsError>((name, arn, rds_tags(out.tag_list()), g.clone()))
+        Ok::<_, AwsError>((name, arn, rds_tags(out.tag_list()), (*g).clone()))
     });
     futures::future::try_join_all(tag_reads).await
 }

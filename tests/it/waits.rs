@@ -84,3 +84,48 @@ fn independent_creations_overlap_and_share_one_describe_per_poll() {
     );
     assert_no_changes(&moto, &env);
 }
+
+/// `drift` over several environments reads the account-wide RDS lists (which have no tag
+/// filter) once, not once per environment.
+#[test]
+fn drift_over_environments_reads_the_account_once() {
+    let moto = Moto::start();
+    let root = tempfile::tempdir().unwrap();
+    for (i, name) in ["a", "b", "c"].iter().enumerate() {
+        let dir = root.path().join(name);
+        std::fs::create_dir(&dir).unwrap();
+        std::fs::write(dir.join("environment.toml"), ENV_TOML).unwrap();
+        std::fs::write(
+            dir.join("network.toml"),
+            format!("[vpc.main]\ncidr = \"10.{i}.0.0/16\"\nazs = 2\n"),
+        )
+        .unwrap();
+        let r = rdsplan(
+            Some(&moto),
+            root.path(),
+            &["apply", "--env", name, "--auto-approve"],
+        );
+        assert_eq!(r.code, 0, "{}", r.all());
+    }
+    let proxy = Proxy::start(&moto.url);
+    let out = rdsplan_cmd(None, root.path(), &["drift"])
+        .env("AWS_ENDPOINT_URL", &proxy.url)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert_eq!(text.matches("In sync").count(), 3, "{text}");
+    for action in [
+        "DescribeDBInstances",
+        "DescribeDBClusters",
+        "DescribeDBSubnetGroups",
+        "DescribeEvents",
+    ] {
+        assert_eq!(proxy.calls(action), 1, "{action} for 3 environments");
+    }
+    assert_eq!(
+        proxy.calls("DescribeVpcs"),
+        3,
+        "one tag-filtered read per environment"
+    );
+}
