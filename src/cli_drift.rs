@@ -44,9 +44,9 @@ pub async fn drift(dir: &Path, envs: Vec<String>, format: PlanFormat) -> i32 {
     let mut accounts: BTreeMap<(String, Option<String>), Result<Arc<AccountReads>, String>> =
         BTreeMap::new();
     for (cfg, clients) in opened.iter().flatten() {
-        if !accounts.contains_key(&key(cfg)) {
+        if let std::collections::btree_map::Entry::Vacant(slot) = accounts.entry(key(cfg)) {
             let read = aws::read::account(clients).await;
-            accounts.insert(key(cfg), read.map(Arc::new).map_err(|e| e.to_string()));
+            slot.insert(read.map(Arc::new).map_err(|e| e.to_string()));
         }
     }
     let results = futures::future::join_all(opened.iter().map(|o| async {
