@@ -52,6 +52,15 @@ struct State {
     /// How long a new instance takes to become available, and when each was created.
     creation_delay: Option<Duration>,
     created: HashMap<String, Instant>,
+    /// Deferred modifications: an instance class changed without ApplyImmediately is held
+    /// back and shown as pending, as AWS does until the maintenance window.
+    defer: bool,
+    pending: HashMap<String, String>,
+    /// After an immediate ModifyDBInstance, `available` for the lag, then `modifying` for the
+    /// busy time (AWS takes a while to start a modification).
+    modify_lag: Option<(Duration, Duration)>,
+    modified: HashMap<String, Instant>,
+    served_modifying: usize,
 }
 
 impl State {
@@ -138,6 +147,31 @@ impl Proxy {
     /// New instances read `creating`, then `backing-up`, for `delay` after their creation.
     pub fn creation_delay(&self, delay: Duration) {
         self.state.lock().unwrap().creation_delay = Some(delay);
+    }
+
+    /// Holds back instance class changes made without ApplyImmediately, shown as pending.
+    pub fn defer_modifications(&self) {
+        self.state.lock().unwrap().defer = true;
+    }
+
+    /// The class changes held back, by identifier.
+    pub fn pending(&self) -> HashMap<String, String> {
+        self.state.lock().unwrap().pending.clone()
+    }
+
+    /// The maintenance window came (the test applied the held-back changes to moto).
+    pub fn clear_pending(&self) {
+        self.state.lock().unwrap().pending.clear();
+    }
+
+    /// After an immediate modification: `available` for `lag`, then `modifying` for `busy`.
+    pub fn modify_lag(&self, lag: Duration, busy: Duration) {
+        self.state.lock().unwrap().modify_lag = Some((lag, busy));
+    }
+
+    /// How many instance readings said `modifying`.
+    pub fn served_modifying(&self) -> usize {
+        self.state.lock().unwrap().served_modifying
     }
 
     /// When each instance's CreateDBInstance reached the proxy.
@@ -318,6 +352,19 @@ async fn serve(mut client: TcpStream, upstream: SocketAddr, state: Arc<Mutex<Sta
         }
         return;
     }
+    let mut req = req;
+    if action == "ModifyDBInstance" {
+        let mut s = state.lock().unwrap();
+        let ident = req.param("DBInstanceIdentifier").unwrap_or_default();
+        let now = req.param("ApplyImmediately").as_deref() == Some("true");
+        if let (true, false, Some(class)) = (s.defer, now, req.param("DBInstanceClass")) {
+            s.pending.insert(ident.clone(), class);
+            req = without_param(&req, "DBInstanceClass");
+        }
+        if now && s.modify_lag.is_some() {
+            s.modified.insert(ident, Instant::now());
+        }
+    }
     let Some(mut resp) = forward(upstream, &req).await else {
         return;
     };
@@ -336,6 +383,9 @@ async fn serve(mut client: TcpStream, upstream: SocketAddr, state: Arc<Mutex<Sta
                 resp = still_creating(&resp, &s);
             }
         }
+        if action == "DescribeDBInstances" && (!s.pending.is_empty() || s.modify_lag.is_some()) {
+            resp = modifications(&resp, &mut s);
+        }
     }
     let out = match fault {
         Some((Fault::Drop, _)) => return,
@@ -346,12 +396,35 @@ async fn serve(mut client: TcpStream, upstream: SocketAddr, state: Arc<Mutex<Sta
     let _ = client.shutdown().await;
 }
 
-/// The response with each instance created less than the delay ago shown `creating` (first
-/// half) or `backing-up` (second half) instead of moto's `available`.
-fn still_creating(resp: &[u8], s: &State) -> Vec<u8> {
-    let Some(delay) = s.creation_delay else {
-        return resp.to_vec();
-    };
+/// The request without one form parameter (moto does not check signatures).
+fn without_param(req: &Request, name: &str) -> Request {
+    let body = String::from_utf8_lossy(&req.body);
+    let kept: Vec<&str> = body
+        .split('&')
+        .filter(|kv| !kv.starts_with(&format!("{name}=")))
+        .collect();
+    let body = kept.join("&").into_bytes();
+    let head = req
+        .head
+        .trim_end_matches("\r\n")
+        .split("\r\n")
+        .map(|l| match l.split_once(':') {
+            Some((k, _)) if k.trim().eq_ignore_ascii_case("content-length") => {
+                format!("Content-Length: {}", body.len())
+            }
+            _ => l.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join("\r\n");
+    Request {
+        head: format!("{head}\r\n\r\n"),
+        body,
+    }
+}
+
+/// Rewrites each `<DBInstance>` block of a DescribeDBInstances response with `f(ident, block)`,
+/// and the response's Content-Length to match.
+fn rewrite_instances(resp: &[u8], mut f: impl FnMut(&str, String) -> String) -> Vec<u8> {
     let Some(end) = resp
         .windows(4)
         .position(|w| w == b"\r\n\r\n")
@@ -367,24 +440,10 @@ fn still_creating(resp: &[u8], s: &State) -> Vec<u8> {
             .split("<DBInstanceIdentifier>")
             .nth(1)
             .and_then(|r| r.split('<').next())
-            .unwrap_or_default();
-        let status = s.created.get(ident).and_then(|t| {
-            let age = t.elapsed();
-            (age < delay).then_some(if age < delay / 2 {
-                "creating"
-            } else {
-                "backing-up"
-            })
-        });
+            .unwrap_or_default()
+            .to_string();
         out.push_str("<DBInstance>");
-        match status {
-            Some(st) => out.push_str(&part.replacen(
-                "<DBInstanceStatus>available</DBInstanceStatus>",
-                &format!("<DBInstanceStatus>{st}</DBInstanceStatus>"),
-                1,
-            )),
-            None => out.push_str(part),
-        }
+        out.push_str(&f(&ident, part.to_string()));
     }
     let head = String::from_utf8_lossy(&resp[..end]);
     let mut lines: Vec<String> = head
@@ -400,4 +459,65 @@ fn still_creating(resp: &[u8], s: &State) -> Vec<u8> {
     let mut v = format!("{}\r\n\r\n", lines.join("\r\n")).into_bytes();
     v.extend_from_slice(out.as_bytes());
     v
+}
+
+/// Pending class changes shown in PendingModifiedValues; instances modified immediately shown
+/// `available` for the lag, then `modifying`.
+fn modifications(resp: &[u8], s: &mut State) -> Vec<u8> {
+    let mut served = 0;
+    let out = rewrite_instances(resp, |ident, mut block| {
+        if let Some(class) = s.pending.get(ident) {
+            if let (Some(a), Some(b)) = (
+                block.find("<PendingModifiedValues>"),
+                block.find("</PendingModifiedValues>"),
+            ) {
+                block.replace_range(a..b + "</PendingModifiedValues>".len(), "");
+            }
+            block = block.replacen(
+                "</DBInstance>",
+                &format!("<PendingModifiedValues><DBInstanceClass>{class}</DBInstanceClass></PendingModifiedValues></DBInstance>"),
+                1,
+            );
+        }
+        if let (Some((lag, busy)), Some(t)) = (s.modify_lag, s.modified.get(ident)) {
+            let age = t.elapsed();
+            if age >= lag && age < lag + busy {
+                served += 1;
+                block = block.replacen(
+                    "<DBInstanceStatus>available</DBInstanceStatus>",
+                    "<DBInstanceStatus>modifying</DBInstanceStatus>",
+                    1,
+                );
+            }
+        }
+        block
+    });
+    s.served_modifying += served;
+    out
+}
+
+/// The response with each instance created less than the delay ago shown `creating` (first
+/// half) or `backing-up` (second half) instead of moto's `available`.
+fn still_creating(resp: &[u8], s: &State) -> Vec<u8> {
+    let Some(delay) = s.creation_delay else {
+        return resp.to_vec();
+    };
+    rewrite_instances(resp, |ident, block| {
+        let status = s.created.get(ident).and_then(|t| {
+            let age = t.elapsed();
+            (age < delay).then_some(if age < delay / 2 {
+                "creating"
+            } else {
+                "backing-up"
+            })
+        });
+        match status {
+            Some(st) => block.replacen(
+                "<DBInstanceStatus>available</DBInstanceStatus>",
+                &format!("<DBInstanceStatus>{st}</DBInstanceStatus>"),
+                1,
+            ),
+            None => block,
+        }
+    })
 }

@@ -129,3 +129,86 @@ fn drift_over_environments_reads_the_account_once() {
         "one tag-filtered read per environment"
     );
 }
+
+fn through(proxy: &Proxy, env: &Env, args: &[&str]) -> Run {
+    let out = rdsplan_cmd(None, &env.dir(), args)
+        .env("AWS_ENDPOINT_URL", &proxy.url)
+        .output()
+        .unwrap();
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into(),
+        stderr: String::from_utf8_lossy(&out.stderr).into(),
+    }
+}
+
+/// A change deferred to the maintenance window shows as pending and is not planned again; a
+/// wait after an immediate modification does not end before AWS starts the change.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deferred_changes_are_pending_and_waits_see_a_modification_begin() {
+    let moto = Moto::start();
+    let proxy = Proxy::start(&moto.url);
+    proxy.defer_modifications();
+    let env = Env::standard("db.t3.micro");
+    let plan = ["plan", "--env", "t", "--detailed-exitcode"];
+    let apply = ["apply", "--env", "t", "--auto-approve"];
+    assert_eq!(through(&proxy, &env, &apply).code, 0);
+
+    env.write("databases.toml", &instance_toml("db.t3.small"));
+    let r = through(&proxy, &env, &apply);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert_eq!(
+        proxy.pending().get("t-orders").map(String::as_str),
+        Some("db.t3.small")
+    );
+    let p = through(&proxy, &env, &plan);
+    assert_eq!(p.code, 0, "pending, not planned again:\n{}", p.all());
+    assert_shows(&p.stdout, "Pending in AWS");
+    assert_shows(
+        &p.stdout,
+        "instance_class = \"db.t3.micro\" -> \"db.t3.small\"",
+    );
+
+    // The maintenance window: AWS applies it.
+    let sdk = moto.sdk().await;
+    sdk.rds
+        .modify_db_instance()
+        .db_instance_identifier("t-orders")
+        .db_instance_class("db.t3.small")
+        .apply_immediately(true)
+        .send()
+        .await
+        .unwrap();
+    proxy.clear_pending();
+    let p = through(&proxy, &env, &plan);
+    assert_eq!(p.code, 0, "{}", p.all());
+    assert_shows(&p.stdout, "No changes.");
+
+    // Immediately: AWS reports `available` for a while before `modifying`. Polled every
+    // 400 ms, three quiet readings span longer than that lag, as 5 s polls do on AWS.
+    proxy.modify_lag(Duration::from_millis(600), Duration::from_millis(600));
+    env.write(
+        "databases.toml",
+        &instance_toml("db.t3.medium").replace("db_name", "apply_immediately = true\ndb_name"),
+    );
+    let out = rdsplan_cmd(None, &env.dir(), &apply)
+        .env("AWS_ENDPOINT_URL", &proxy.url)
+        .env("RDSPLAN_POLL_MS", "400")
+        .output()
+        .unwrap();
+    let r = Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into(),
+        stderr: String::from_utf8_lossy(&out.stderr).into(),
+    };
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(
+        proxy.served_modifying() >= 1,
+        "the wait ended before the modification began:\n{}",
+        r.all()
+    );
+    assert_eq!(
+        sdk.instance("t-orders").await.db_instance_class(),
+        Some("db.t3.medium")
+    );
+}
