@@ -319,6 +319,12 @@ pub fn db_subnet_group_ref(cfg: &Config, vpc: &str) -> String {
     }
 }
 
+/// A database's `security_groups`: none in the files means the VPC's default group, which AWS
+/// assigns, and which is then not compared (it would be a perpetual difference otherwise).
+pub fn security_groups(groups: &[String]) -> Option<Value> {
+    (!groups.is_empty()).then(|| Value::set(groups.iter().map(|g| group_ref_of(g))))
+}
+
 /// A security group reference: the address of a group of this environment, or an existing
 /// group's `sg-` id as it is.
 pub fn group_ref_of(g: &str) -> String {
@@ -516,10 +522,6 @@ fn instance(
             "db_subnet_group",
             Value::str(db_subnet_group_ref(cfg, &s.vpc)),
         )
-        .with(
-            "security_groups",
-            Value::set(s.security_groups.iter().map(|g| group_ref_of(g))),
-        )
         .with("publicly_accessible", Value::Bool(s.publicly_accessible))
         .with("port", Value::Int(port))
         .with("master_username", Value::str(&username))
@@ -588,6 +590,7 @@ fn instance(
     ];
     r.set_present(optional);
     r.set_present(super::expand::db_options!(cfg, s));
+    r.set_present([("security_groups", security_groups(&s.security_groups))]);
     let mut out = Vec::new();
     if s.credentials == Credentials::Generated {
         let secret = secret_address(&addr);

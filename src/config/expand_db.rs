@@ -109,10 +109,6 @@ pub fn cluster(
             "db_subnet_group",
             Value::str(db_subnet_group_ref(cfg, &s.vpc)),
         )
-        .with(
-            "security_groups",
-            Value::set(s.security_groups.iter().map(|g| group_ref_of(g))),
-        )
         .with("storage_encrypted", Value::Bool(s.storage_encrypted))
         .with("master_username", Value::str(&username))
         .with("credentials", Value::str(s.credentials.as_str()))
@@ -192,6 +188,10 @@ pub fn cluster(
         ),
     ];
     c.set_present(optional);
+    c.set_present([(
+        "security_groups",
+        super::expand::security_groups(&s.security_groups),
+    )]);
     let mut out = Vec::new();
     if s.credentials == Credentials::Generated {
         let secret = secret_address(&addr);

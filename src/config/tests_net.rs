@@ -370,3 +370,38 @@ fn classes_aws_does_not_offer_and_multi_az_it_cannot_do_are_named() {
         Vec::<String>::new()
     );
 }
+
+/// No `security_groups` means the VPC's default group, which AWS assigns: not compared, so
+/// that it is no perpetual difference.
+#[test]
+fn a_database_without_security_groups_does_not_manage_them() {
+    let cfg = load_files(&[("env.toml", ENV), ("a.toml", &instance(""))]).unwrap();
+    let live = Live {
+        azs: vec![
+            "us-west-2a".into(),
+            "us-west-2b".into(),
+            "us-west-2c".into(),
+        ],
+        ..Default::default()
+    };
+    let desired = expand::expand(&cfg, &live).unwrap();
+    let db = desired
+        .iter()
+        .find(|r| r.address.as_str() == "instance.db")
+        .unwrap();
+    assert!(db.get("security_groups").is_none());
+    let cfg = load_files(&[
+        ("env.toml", ENV),
+        ("a.toml", &on_shared("\"sg-0123456789abcdef0\"")),
+    ])
+    .unwrap();
+    let desired = expand::expand(&cfg, &live).unwrap();
+    let db = desired
+        .iter()
+        .find(|r| r.address.as_str() == "instance.db")
+        .unwrap();
+    assert_eq!(
+        db.list("security_groups"),
+        ["sg-0123456789abcdef0".to_string()]
+    );
+}

@@ -61,6 +61,8 @@ struct State {
     modify_lag: Option<(Duration, Duration)>,
     modified: HashMap<String, Instant>,
     served_modifying: usize,
+    /// Calls refused as AWS refuses them where moto accepts them.
+    refused: usize,
 }
 
 impl State {
@@ -167,6 +169,11 @@ impl Proxy {
     /// After an immediate modification: `available` for `lag`, then `modifying` for `busy`.
     pub fn modify_lag(&self, lag: Duration, busy: Duration) {
         self.state.lock().unwrap().modify_lag = Some((lag, busy));
+    }
+
+    /// How many calls were refused as AWS would (moto accepts them).
+    pub fn refused(&self) -> usize {
+        self.state.lock().unwrap().refused
     }
 
     /// How many instance readings said `modifying`.
@@ -339,6 +346,16 @@ fn error_response(req: &Request, fault: Fault) -> Vec<u8> {
     .into_bytes()
 }
 
+/// A 400 answer in the RDS Query format.
+fn refusal(code: &str, message: &str) -> Vec<u8> {
+    let body = format!("<ErrorResponse><Error><Type>Sender</Type><Code>{code}</Code><Message>{message}</Message></Error><RequestId>00000000-0000-0000-0000-000000000000</RequestId></ErrorResponse>");
+    format!(
+        "HTTP/1.1 400 Bad Request\r\nContent-Type: text/xml\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .into_bytes()
+}
+
 /// One request per connection: the response says `Connection: close`.
 async fn serve(mut client: TcpStream, upstream: SocketAddr, state: Arc<Mutex<State>>) {
     let Some(req) = read_request(&mut client).await else {
@@ -350,6 +367,20 @@ async fn serve(mut client: TcpStream, upstream: SocketAddr, state: Arc<Mutex<Sta
         if f != Fault::Drop {
             let _ = client.write_all(&error_response(&req, f)).await;
         }
+        return;
+    }
+    // AWS refuses a delete that makes no final-snapshot choice; moto deletes.
+    let no_choice = matches!(action.as_str(), "DeleteDBInstance" | "DeleteDBCluster")
+        && req.param("SkipFinalSnapshot").as_deref() != Some("true")
+        && req.param("FinalDBSnapshotIdentifier").is_none();
+    if no_choice {
+        state.lock().unwrap().refused += 1;
+        let _ = client
+            .write_all(&refusal(
+                "InvalidParameterCombination",
+                "FinalDBSnapshotIdentifier is required unless SkipFinalSnapshot is specified.",
+            ))
+            .await;
         return;
     }
     let mut req = req;

@@ -212,3 +212,29 @@ async fn deferred_changes_are_pending_and_waits_see_a_modification_begin() {
         Some("db.t3.medium")
     );
 }
+
+/// AWS refuses a delete that makes no final-snapshot choice (moto does not); rdsplan always
+/// makes one, with or without `skip_final_snapshot`, so the refusal never comes.
+#[test]
+fn every_delete_makes_a_final_snapshot_choice() {
+    let moto = Moto::start();
+    let proxy = Proxy::start(&moto.url);
+    let env = Env::new(&[
+        ("environment.toml", ENV_TOML),
+        ("network.toml", NETWORK_TOML),
+        ("databases.toml", &format!(
+            "{}\n[instance.scratch]\nengine = \"postgres\"\ninstance_class = \"db.t3.micro\"\nallocated_storage = 20\nvpc = \"main\"\nskip_final_snapshot = true\n",
+            instance_toml("db.t3.micro")
+        )),
+    ]);
+    let apply = ["apply", "--env", "t", "--auto-approve", "--allow-destroy"];
+    let first = through(&proxy, &env, &apply);
+    assert_eq!(first.code, 0, "{}", first.all());
+    env.remove("databases.toml");
+    let r = through(&proxy, &env, &apply);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert_shows(&r.stdout, "instance.orders: deleted (final snapshot");
+    assert_shows(&r.stdout, "instance.scratch: deleted (no final snapshot)");
+    assert_eq!(proxy.refused(), 0);
+    assert_no_changes(&moto, &env);
+}
