@@ -111,18 +111,29 @@ pub fn permission(
     Ok(b.build())
 }
 
+/// The id of the environment's object with `address`, if any: one describe filtered by the
+/// ownership tags.
+macro_rules! find_owned_id {
+    ($c:expr, $op:ident, $list:ident, $id:ident, $env:expr, $address:expr, $name:literal) => {
+        async {
+            let out = $c
+                .$op()
+                .set_filters(Some(owned_filters($env, $address)))
+                .send()
+                .await
+                .map_err(sdk($address, $name))?;
+            Ok::<_, AwsError>(
+                out.$list()
+                    .first()
+                    .and_then(|x| x.$id())
+                    .map(str::to_string),
+            )
+        }
+    };
+}
+
 pub async fn find_vpc(c: &Client, env: &str, address: &str) -> Result<Option<String>, AwsError> {
-    let out = c
-        .describe_vpcs()
-        .set_filters(Some(owned_filters(env, address)))
-        .send()
-        .await
-        .map_err(sdk(address, "DescribeVpcs"))?;
-    Ok(out
-        .vpcs()
-        .first()
-        .and_then(|v| v.vpc_id())
-        .map(str::to_string))
+    find_owned_id!(c, describe_vpcs, vpcs, vpc_id, env, address, "DescribeVpcs").await
 }
 
 pub async fn create_vpc(
@@ -215,18 +226,16 @@ pub async fn create_subnet(
     cidr: &str,
     tags: &BTreeMap<String, String>,
 ) -> Result<String, AwsError> {
-    let find = || async {
-        let found = c
-            .describe_subnets()
-            .set_filters(Some(owned_filters(env, address)))
-            .send()
-            .await
-            .map_err(sdk(address, "DescribeSubnets"))?;
-        Ok(found
-            .subnets()
-            .first()
-            .and_then(|s| s.subnet_id())
-            .map(str::to_string))
+    let find = || {
+        find_owned_id!(
+            c,
+            describe_subnets,
+            subnets,
+            subnet_id,
+            env,
+            address,
+            "DescribeSubnets"
+        )
     };
     once::create(&["InvalidSubnet.Conflict"], find, || async {
         let out = c
@@ -525,18 +534,16 @@ pub async fn create_security_group(
     vpc_id: &str,
     tags: &BTreeMap<String, String>,
 ) -> Result<String, AwsError> {
-    let find = || async {
-        let found = c
-            .describe_security_groups()
-            .set_filters(Some(owned_filters(env, address)))
-            .send()
-            .await
-            .map_err(sdk(address, "DescribeSecurityGroups"))?;
-        Ok(found
-            .security_groups()
-            .first()
-            .and_then(|g| g.group_id())
-            .map(str::to_string))
+    let find = || {
+        find_owned_id!(
+            c,
+            describe_security_groups,
+            security_groups,
+            group_id,
+            env,
+            address,
+            "DescribeSecurityGroups"
+        )
     };
     once::create(&["InvalidGroup.Duplicate"], find, || async {
         let out = c

@@ -13,7 +13,8 @@ pub fn lock_name(env: &str) -> String {
     format!("rdsplan/lock/{env}")
 }
 
-fn host() -> String {
+/// This machine's name, as the lock records it.
+pub fn host() -> String {
     std::fs::read_to_string("/etc/hostname")
         .ok()
         .map(|h| h.trim().to_string())

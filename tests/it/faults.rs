@@ -21,19 +21,15 @@ fn staging() -> Env {
     ])
 }
 
-/// `apply` through the proxy, as CI would run it.
+/// `apply` through the proxy, as CI would run it; moto is consistent at once, so there is no
+/// need to keep looking for seconds after a lost answer.
 fn apply_through(proxy: &Proxy, env: &Env) -> Run {
-    let out = rdsplan_cmd(None, &env.dir(), &["apply", "--env", "t", "--auto-approve"])
-        .env("AWS_ENDPOINT_URL", &proxy.url)
-        // moto is consistent at once: no need to keep looking for seconds after a lost answer.
-        .env("RDSPLAN_SETTLE_MS", "200")
-        .output()
-        .unwrap();
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into(),
-        stderr: String::from_utf8_lossy(&out.stderr).into(),
-    }
+    rdsplan_via(
+        &proxy.url,
+        &env.dir(),
+        &["apply", "--env", "t", "--auto-approve"],
+        &[("RDSPLAN_SETTLE_MS", "200")],
+    )
 }
 
 /// Straight to moto: no duplicate (plan --detailed-exitcode says 1 for one), nothing to
@@ -50,14 +46,10 @@ async fn assert_exact(moto: &Moto, env: &Env, what: &str) {
         "{what}: not converged, or duplicates:\n{}",
         r.all()
     );
-    let sdk = moto.sdk().await;
-    let lock = sdk
-        .secrets
-        .describe_secret()
-        .secret_id("rdsplan/lock/t")
-        .send()
-        .await;
-    assert!(lock.is_err(), "{what}: the lock was left behind");
+    assert!(
+        lock_released(&moto.sdk().await, "t").await,
+        "{what}: the lock was left behind"
+    );
 }
 
 /// Runs `trial(i)` for i in 0..n, `at_once` at a time (each has its own moto and proxy; the

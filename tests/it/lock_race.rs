@@ -3,16 +3,6 @@
 
 use super::support::*;
 
-/// This machine's name as rdsplan records it in the lock.
-fn host() -> String {
-    std::fs::read_to_string("/etc/hostname")
-        .ok()
-        .map(|h| h.trim().to_string())
-        .filter(|h| !h.is_empty())
-        .or_else(|| std::env::var("HOSTNAME").ok())
-        .unwrap_or_else(|| "unknown-host".into())
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_applies_racing_for_a_stale_lock_one_takes_it_over_20_of_20() {
     let moto = Moto::start();
@@ -30,7 +20,7 @@ async fn two_applies_racing_for_a_stale_lock_one_takes_it_over_20_of_20() {
     gone.wait().unwrap();
     let stale = format!(
         r#"{{"holder":"crashed","host":"{}","pid":{dead_pid},"since":"2026-11-22T03:00:00Z","command":"apply"}}"#,
-        host()
+        rdsplan::aws::lock::host()
     );
     for round in 0..20 {
         sdk.secrets
@@ -82,13 +72,10 @@ async fn two_applies_racing_for_a_stale_lock_one_takes_it_over_20_of_20() {
             assert!(ok, "round {round}:\n{}", r.all());
         }
         // The winner released it.
-        let lock = sdk
-            .secrets
-            .describe_secret()
-            .secret_id("rdsplan/lock/t")
-            .send()
-            .await;
-        assert!(lock.is_err(), "round {round}: the lock was left behind");
+        assert!(
+            lock_released(&sdk, "t").await,
+            "round {round}: the lock was left behind"
+        );
     }
     let vpcs = sdk.ec2.describe_vpcs().send().await.unwrap();
     let ours = vpcs

@@ -317,6 +317,32 @@ pub fn rdsplan(moto: Option<&Moto>, dir: &Path, args: &[&str]) -> Run {
     run
 }
 
+/// `rdsplan` with AWS reached through `url` (a test proxy in front of moto) and extra
+/// environment variables.
+pub fn rdsplan_via(url: &str, dir: &Path, args: &[&str], vars: &[(&str, &str)]) -> Run {
+    let mut c = rdsplan_cmd(None, dir, args);
+    c.env("AWS_ENDPOINT_URL", url);
+    for (k, v) in vars {
+        c.env(k, v);
+    }
+    let out = c.output().unwrap();
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into(),
+        stderr: String::from_utf8_lossy(&out.stderr).into(),
+    }
+}
+
+/// Whether the environment's apply lock is gone (released).
+pub async fn lock_released(sdk: &Sdk, env: &str) -> bool {
+    sdk.secrets
+        .describe_secret()
+        .secret_id(format!("rdsplan/lock/{env}"))
+        .send()
+        .await
+        .is_err()
+}
+
 /// Runs apply and asserts that it converged.
 pub fn apply_ok(moto: &Moto, env: &Env, extra: &[&str]) -> Run {
     let mut args = vec!["apply", "--env", "t", "--auto-approve"];

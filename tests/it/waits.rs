@@ -131,15 +131,7 @@ fn drift_over_environments_reads_the_account_once() {
 }
 
 fn through(proxy: &Proxy, env: &Env, args: &[&str]) -> Run {
-    let out = rdsplan_cmd(None, &env.dir(), args)
-        .env("AWS_ENDPOINT_URL", &proxy.url)
-        .output()
-        .unwrap();
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into(),
-        stderr: String::from_utf8_lossy(&out.stderr).into(),
-    }
+    rdsplan_via(&proxy.url, &env.dir(), args, &[])
 }
 
 /// A change deferred to the maintenance window shows as pending and is not planned again; a
@@ -191,16 +183,12 @@ async fn deferred_changes_are_pending_and_waits_see_a_modification_begin() {
         "databases.toml",
         &instance_toml("db.t3.medium").replace("db_name", "apply_immediately = true\ndb_name"),
     );
-    let out = rdsplan_cmd(None, &env.dir(), &apply)
-        .env("AWS_ENDPOINT_URL", &proxy.url)
-        .env("RDSPLAN_POLL_MS", "400")
-        .output()
-        .unwrap();
-    let r = Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into(),
-        stderr: String::from_utf8_lossy(&out.stderr).into(),
-    };
+    let r = rdsplan_via(
+        &proxy.url,
+        &env.dir(),
+        &apply,
+        &[("RDSPLAN_POLL_MS", "400")],
+    );
     assert_eq!(r.code, 0, "{}", r.all());
     assert!(
         proxy.served_modifying() >= 1,
