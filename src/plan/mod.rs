@@ -108,6 +108,27 @@ pub struct Change {
 }
 
 impl Change {
+    /// A change of `action` with nothing else said yet (no diffs, notes, sides).
+    pub fn bare(address: Address, kind: Kind, name: impl Into<String>, action: Action) -> Change {
+        Change {
+            address,
+            kind,
+            name: name.into(),
+            action,
+            replaced_because: vec![],
+            diffs: vec![],
+            pending: vec![],
+            maintenance_window: None,
+            before: None,
+            after: None,
+            final_snapshot: None,
+            final_snapshot_id: None,
+            notes: vec![],
+            reboot: None,
+            moved_from: None,
+        }
+    }
+
     /// Whether apply needs `--allow-destroy` for it: deleting or replacing anything but an
     /// Aurora reader or writer instance, whose removal is a change of the cluster's membership
     /// (the data lives in the cluster), or a parameter group replaced for a new family.

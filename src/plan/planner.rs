@@ -183,26 +183,13 @@ fn duplicates(live: &Live, changes: &mut Vec<Change>) -> Vec<super::Duplicate> {
             deleted: d.empty,
         });
         if d.empty {
-            changes.push(Change {
-                address: l.address.clone(),
-                kind: l.kind,
-                name: l.name.clone(),
-                action: Action::Delete,
-                replaced_because: vec![],
-                pending: vec![],
-                maintenance_window: None,
-                diffs: vec![],
-                before: Some(l.clone()),
-                after: None,
-                final_snapshot: None,
-                final_snapshot_id: None,
-                notes: vec![format!(
-                    "an extra copy of {} ({id}), empty: the copy in use is {}",
-                    l.address, d.kept_id
-                )],
-                reboot: None,
-                moved_from: None,
-            });
+            let mut c = Change::bare(l.address.clone(), l.kind, &l.name, Action::Delete);
+            c.before = Some(l.clone());
+            c.notes.push(format!(
+                "an extra copy of {} ({id}), empty: the copy in use is {}",
+                l.address, d.kept_id
+            ));
+            changes.push(c);
         }
     }
     out
@@ -210,26 +197,14 @@ fn duplicates(live: &Live, changes: &mut Vec<Change>) -> Vec<super::Duplicate> {
 
 /// A database AWS is still creating: shown as such, nothing planned for it.
 fn being_created(d: &Resource, l: &Resource) -> Change {
-    Change {
-        address: d.address.clone(),
-        kind: d.kind,
-        name: l.name.clone(),
-        action: Action::NoOp,
-        replaced_because: vec![],
-        diffs: vec![],
-        pending: vec![],
-        maintenance_window: None,
-        before: Some(l.clone()),
-        after: Some(d.clone()),
-        final_snapshot: None,
-        final_snapshot_id: None,
-        notes: vec![format!(
-            "being created by AWS (status creating): nothing is proposed for {} until it is available",
-            d.address
-        )],
-        reboot: None,
-        moved_from: None,
-    }
+    let mut c = Change::bare(d.address.clone(), d.kind, &l.name, Action::NoOp);
+    c.before = Some(l.clone());
+    c.after = Some(d.clone());
+    c.notes.push(format!(
+        "being created by AWS (status creating): nothing is proposed for {} until it is available",
+        d.address
+    ));
+    c
 }
 
 /// `[[moved]]` entries that moved nothing: a warning when AWS has nothing at `from`, an error
