@@ -371,6 +371,7 @@ pub(super) async fn cluster(
     let addr = d.address.as_str();
     let sg_ids = ctx.ids_of(d.list("security_groups"))?;
     let secret = d.str("secret").map(|s| ctx.name(s).unwrap_or_default());
+    let mut cluster_modified = false;
     match before {
         None => {
             let (subnet_group, password) = creation_inputs(ctx, d, secret.as_ref()).await?;
@@ -385,13 +386,7 @@ pub(super) async fn cluster(
             match restore::source(d) {
                 Some(from) => {
                     restore::cluster(rds, &n, &from).await?;
-                    ctx.without_slot(rds_cluster::wait_cluster_available(
-                        rds,
-                        addr,
-                        &d.name,
-                        ctx.timeout,
-                    ))
-                    .await?;
+                    ctx.cluster_ready(addr, &d.name, false).await?;
                     restore::after_cluster(rds, &n).await?;
                 }
                 None => rds_cluster::create_cluster(rds, n).await?,
@@ -413,18 +408,11 @@ pub(super) async fn cluster(
                 cluster_parameter_group: group(ctx, d, "cluster_parameter_group"),
                 ..Resolved::default()
             };
-            modify::modify_cluster(rds, d, changed, &r).await?;
+            cluster_modified = modify::modify_cluster(rds, d, changed, &r).await?;
             retag(ctx, d, b, changed).await?;
         }
     }
-    let live = ctx
-        .without_slot(rds_cluster::wait_cluster_available(
-            rds,
-            addr,
-            &d.name,
-            ctx.timeout,
-        ))
-        .await?;
+    let live = ctx.cluster_ready(addr, &d.name, cluster_modified).await?;
     let have = rds_cluster::role_items(
         live.associated_roles()
             .iter()

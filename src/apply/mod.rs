@@ -196,8 +196,10 @@ pub(crate) struct Ctx {
     /// `--parallelism` slots: a step holds one while it makes its calls, and gives it back
     /// while it waits for AWS, so that waiting never holds up other steps' calls.
     slots: Arc<tokio::sync::Semaphore>,
-    /// Every wait for a DB instance goes through one poller (one describe per poll).
+    /// Every wait for a DB instance, and for a DB cluster, goes through one poller per kind
+    /// (one describe per poll).
     poller: Arc<aws::poller::Poller>,
+    cluster_poller: Arc<aws::poller::Poller<aws_sdk_rds::types::DbCluster>>,
 }
 
 tokio::task_local! {
@@ -274,6 +276,26 @@ impl Ctx {
             .await
     }
 
+    /// Waits (without holding a slot) until the cluster is usable; `modified` when a
+    /// modification was just requested (its start is awaited first).
+    pub(crate) async fn cluster_ready(
+        &self,
+        address: &str,
+        ident: &str,
+        modified: bool,
+    ) -> Result<aws_sdk_rds::types::DbCluster, AwsError> {
+        let check = if modified {
+            aws::poller::after_modify()
+        } else {
+            aws::poller::until_available()
+        };
+        self.without_slot(
+            self.cluster_poller
+                .wait(address, ident, self.timeout, check),
+        )
+        .await
+    }
+
     pub(crate) fn ids_of(&self, addrs: &[String]) -> Result<Vec<String>, AwsError> {
         addrs.iter().map(|a| self.id(a)).collect()
     }
@@ -326,6 +348,7 @@ pub async fn apply(clients: &Clients, plan: &Plan, live: &Live, opts: &Options) 
         reboots: tokio::sync::Mutex::new(()),
         slots: Arc::new(tokio::sync::Semaphore::new(opts.parallelism.max(1))),
         poller: aws::poller::Poller::start(clients.rds.clone(), aws::poller::cadence()),
+        cluster_poller: aws::poller::Poller::start(clients.rds.clone(), aws::poller::cadence()),
     });
     let steps = steps(plan);
     let conflicts: Vec<&Address> = plan

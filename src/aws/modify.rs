@@ -343,19 +343,23 @@ pub async fn after_create(c: &Client, d: &Resource, r: &Resolved<'_>) -> Result<
     }
 }
 
-/// Modifies the `changed` attributes of an Aurora cluster in one ModifyDBCluster call.
+/// Modifies the `changed` attributes of an Aurora cluster in one ModifyDBCluster call; returns
+/// whether a call was made.
 pub async fn modify_cluster(
     c: &Client,
     d: &Resource,
     changed: &[String],
     r: &Resolved<'_>,
-) -> Result<(), AwsError> {
+) -> Result<bool, AwsError> {
     let fields = attrs::modify_fields(Kind::Cluster, changed.iter().map(String::as_str))
         .map_err(|m| AwsError::new(d.address.as_str(), "ModifyDBCluster", m))?;
-    if let Some(req) = cluster_request(c, d, &fields, r)? {
-        req.send()
-            .await
-            .map_err(sdk(d.address.as_str(), "ModifyDBCluster"))?;
+    match cluster_request(c, d, &fields, r)? {
+        Some(req) => {
+            req.send()
+                .await
+                .map_err(sdk(d.address.as_str(), "ModifyDBCluster"))?;
+            Ok(true)
+        }
+        None => Ok(false),
     }
-    Ok(())
 }

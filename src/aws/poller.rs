@@ -7,26 +7,99 @@
 
 use super::status::{meaning, Meaning};
 use super::AwsError;
-use aws_sdk_rds::types::{DbInstance, Filter};
+use aws_sdk_rds::types::{DbCluster, DbInstance, Filter};
 use aws_sdk_rds::Client;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::{oneshot, Notify};
 
-/// What a waiter makes of one reading of its instance (`None`: not found).
-pub type Check = Box<dyn FnMut(Option<&DbInstance>) -> Option<Result<(), String>> + Send>;
+type Described<T> = Pin<Box<dyn Future<Output = Option<Vec<T>>> + Send>>;
 
-struct Waiter {
-    ident: String,
-    address: String,
-    check: Check,
-    done: oneshot::Sender<Result<DbInstance, AwsError>>,
-    last: Option<DbInstance>,
+/// What can be polled: a DB instance or a DB cluster.
+pub trait Polled: Clone + Send + Sync + 'static {
+    fn ident(&self) -> Option<&str>;
+    fn state(&self) -> &str;
+    /// Whether AWS reports modifications it has accepted and not applied yet.
+    fn pending(&self) -> bool;
+    /// One paginated describe of these identifiers; `None` when the read failed (the next poll
+    /// tries again).
+    fn describe(c: Client, idents: Vec<String>) -> Described<Self>;
 }
 
-pub struct Poller {
+impl Polled for DbInstance {
+    fn ident(&self) -> Option<&str> {
+        self.db_instance_identifier()
+    }
+    fn state(&self) -> &str {
+        self.db_instance_status().unwrap_or_default()
+    }
+    fn pending(&self) -> bool {
+        self.pending_modified_values()
+            .is_some_and(|p| p != &aws_sdk_rds::types::PendingModifiedValues::builder().build())
+    }
+    fn describe(c: Client, idents: Vec<String>) -> Described<Self> {
+        Box::pin(async move {
+            c.describe_db_instances()
+                .filters(filter("db-instance-id", idents))
+                .into_paginator()
+                .items()
+                .send()
+                .try_collect()
+                .await
+                .ok()
+        })
+    }
+}
+
+impl Polled for DbCluster {
+    fn ident(&self) -> Option<&str> {
+        self.db_cluster_identifier()
+    }
+    fn state(&self) -> &str {
+        self.status().unwrap_or_default()
+    }
+    fn pending(&self) -> bool {
+        self.pending_modified_values().is_some_and(|p| {
+            p != &aws_sdk_rds::types::ClusterPendingModifiedValues::builder().build()
+        })
+    }
+    fn describe(c: Client, idents: Vec<String>) -> Described<Self> {
+        Box::pin(async move {
+            c.describe_db_clusters()
+                .filters(filter("db-cluster-id", idents))
+                .into_paginator()
+                .items()
+                .send()
+                .try_collect()
+                .await
+                .ok()
+        })
+    }
+}
+
+fn filter(name: &str, values: Vec<String>) -> Filter {
+    Filter::builder()
+        .name(name)
+        .set_values(Some(values))
+        .build()
+}
+
+/// What a waiter makes of one reading of its database (`None`: not found).
+pub type Check<T = DbInstance> = Box<dyn FnMut(Option<&T>) -> Option<Result<(), String>> + Send>;
+
+struct Waiter<T> {
+    ident: String,
+    address: String,
+    check: Check<T>,
+    done: oneshot::Sender<Result<T, AwsError>>,
+    last: Option<T>,
+}
+
+pub struct Poller<T: Polled = DbInstance> {
     client: Client,
-    waiters: Mutex<Vec<Waiter>>,
+    waiters: Mutex<Vec<Waiter<T>>>,
     wake: Notify,
     cadence: Duration,
 }
@@ -40,8 +113,8 @@ pub fn cadence() -> Duration {
         .unwrap_or(Duration::from_secs(5))
 }
 
-impl Poller {
-    pub fn start(client: Client, cadence: Duration) -> Arc<Poller> {
+impl<T: Polled> Poller<T> {
+    pub fn start(client: Client, cadence: Duration) -> Arc<Poller<T>> {
         let p = Arc::new(Poller {
             client,
             waiters: Mutex::new(Vec::new()),
@@ -59,8 +132,8 @@ impl Poller {
         address: &str,
         ident: &str,
         timeout: Duration,
-        check: Check,
-    ) -> Result<DbInstance, AwsError> {
+        check: Check<T>,
+    ) -> Result<T, AwsError> {
         let (tx, rx) = oneshot::channel();
         self.waiters.lock().expect("poller").push(Waiter {
             ident: ident.to_string(),
@@ -110,33 +183,19 @@ impl Poller {
             .collect();
         idents.sort();
         idents.dedup();
-        let mut seen: std::collections::HashMap<String, DbInstance> = Default::default();
+        let mut seen: std::collections::HashMap<String, T> = Default::default();
         for chunk in idents.chunks(100) {
-            let read: Result<Vec<DbInstance>, _> = self
-                .client
-                .describe_db_instances()
-                .filters(
-                    Filter::builder()
-                        .name("db-instance-id")
-                        .set_values(Some(chunk.to_vec()))
-                        .build(),
-                )
-                .into_paginator()
-                .items()
-                .send()
-                .try_collect()
-                .await;
-            match read {
-                Ok(found) => {
+            match T::describe(self.client.clone(), chunk.to_vec()).await {
+                Some(found) => {
                     for i in found {
-                        if let Some(id) = i.db_instance_identifier() {
-                            seen.insert(id.to_string(), i);
+                        if let Some(id) = i.ident() {
+                            seen.insert(id.to_string(), i.clone());
                         }
                     }
                 }
                 // Throttled or a transient failure after the SDK's retries: the next poll tries
                 // again; the waiters' deadlines still hold.
-                Err(_) => return,
+                None => return,
             }
         }
         let mut w = self.waiters.lock().expect("poller");
@@ -149,11 +208,11 @@ impl Poller {
             match (x.check)(now) {
                 None => keep.push(x),
                 Some(Ok(())) => {
-                    let i = x
-                        .last
-                        .clone()
-                        .unwrap_or_else(|| DbInstance::builder().build());
-                    let _ = x.done.send(Ok(i));
+                    // A check is done only on a reading, so there is one.
+                    let read = x.last.clone().ok_or_else(|| {
+                        AwsError::new(x.address.as_str(), "wait", "no reading of it")
+                    });
+                    let _ = x.done.send(read);
                 }
                 Some(Err(why)) => {
                     let _ = x.done.send(Err(AwsError::new(
@@ -169,12 +228,12 @@ impl Poller {
 }
 
 /// Done when AWS reports a status that means usable; failed on one it will not come back from.
-pub fn until_available() -> Check {
+pub fn until_available<T: Polled>() -> Check<T> {
     Box::new(|i| {
-        let status = i?.db_instance_status().unwrap_or_default();
+        let status = i?.state();
         match meaning(status) {
             Meaning::Done => Some(Ok(())),
-            Meaning::Failed => Some(Err(format!("instance is {status}"))),
+            Meaning::Failed => Some(Err(format!("status is {status}"))),
             Meaning::Wait => None,
         }
     })
@@ -184,22 +243,19 @@ pub fn until_available() -> Check {
 /// sees the change begin (the status leaves `available`, or pending values appear, which also
 /// covers changes deferred to the maintenance window), or `available` three polls in a row;
 /// then waits for a usable status.
-pub fn after_modify() -> Check {
+pub fn after_modify<T: Polled>() -> Check<T> {
     let mut begun = false;
     let mut steady = 0;
     Box::new(move |i| {
         let i = i?;
-        let status = i.db_instance_status().unwrap_or_default();
-        let pending = i
-            .pending_modified_values()
-            .is_some_and(|p| p != &aws_sdk_rds::types::PendingModifiedValues::builder().build());
-        if status != "available" || pending {
+        let status = i.state();
+        if status != "available" || i.pending() {
             begun = true;
         } else {
             steady += 1;
         }
         match meaning(status) {
-            Meaning::Failed => Some(Err(format!("instance is {status}"))),
+            Meaning::Failed => Some(Err(format!("status is {status}"))),
             Meaning::Done if begun || steady >= 3 => Some(Ok(())),
             _ => None,
         }
@@ -246,7 +302,7 @@ mod tests {
             .output(|| all(|_| "available"))
             .build();
         let client = mock_client!(aws_sdk_rds, RuleMode::Sequential, [&rule]);
-        let poller = Poller::start(client, Duration::from_secs(10));
+        let poller: Arc<Poller> = Poller::start(client, Duration::from_secs(10));
         let waits = (0..30).map(|i| {
             let p = poller.clone();
             async move {
@@ -276,6 +332,40 @@ mod tests {
         }
     }
 
+    /// Clusters have their own poller: one DescribeDBClusters per poll.
+    #[tokio::test(start_paused = true)]
+    async fn a_cluster_waiter_is_woken_when_its_cluster_is_available() {
+        use aws_sdk_rds::operation::describe_db_clusters::DescribeDbClustersOutput;
+        let cluster = |status: &str| {
+            DescribeDbClustersOutput::builder()
+                .db_clusters(
+                    DbCluster::builder()
+                        .db_cluster_identifier("c")
+                        .status(status)
+                        .build(),
+                )
+                .build()
+        };
+        let rule = mock!(Client::describe_db_clusters)
+            .sequence()
+            .output(move || cluster("creating"))
+            .output(move || cluster("available"))
+            .build();
+        let client = mock_client!(aws_sdk_rds, RuleMode::Sequential, [&rule]);
+        let poller: Arc<Poller<DbCluster>> = Poller::start(client, Duration::from_secs(10));
+        let got = poller
+            .wait(
+                "cluster.c",
+                "c",
+                Duration::from_secs(600),
+                until_available(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(got.status(), Some("available"));
+        assert_eq!(rule.num_calls(), 2);
+    }
+
     #[test]
     fn a_wait_after_a_modify_sees_the_change_begin_or_three_quiet_readings() {
         let pending = DbInstance::builder()
@@ -300,7 +390,7 @@ mod tests {
         assert_eq!(c(Some(&available)), None);
         assert_eq!(c(Some(&available)), Some(Ok(())));
         // Not found (yet): keep waiting.
-        assert_eq!(after_modify()(None), None);
+        assert_eq!(after_modify::<DbInstance>()(None), None);
         assert_eq!(
             until_available()(Some(&db("x", "storage-full"))),
             None,
