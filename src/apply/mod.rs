@@ -9,6 +9,7 @@
 use crate::aws::{self, AwsError, Clients};
 
 mod db;
+pub mod rate;
 use crate::model::{Address, Kind, Live, Resource, Value};
 use crate::plan::{Action, Change, Plan};
 use std::collections::{BTreeMap, HashMap};
@@ -200,6 +201,8 @@ pub(crate) struct Ctx {
     /// (one describe per poll).
     poller: Arc<aws::poller::Poller>,
     cluster_poller: Arc<aws::poller::Poller<aws_sdk_rds::types::DbCluster>>,
+    /// Mutating work per service: EC2, RDS, IAM, Secrets Manager.
+    buckets: [rate::TokenBucket; 4],
 }
 
 tokio::task_local! {
@@ -349,6 +352,7 @@ pub async fn apply(clients: &Clients, plan: &Plan, live: &Live, opts: &Options) 
         slots: Arc::new(tokio::sync::Semaphore::new(opts.parallelism.max(1))),
         poller: aws::poller::Poller::start(clients.rds.clone(), aws::poller::cadence()),
         cluster_poller: aws::poller::Poller::start(clients.rds.clone(), aws::poller::cadence()),
+        buckets: std::array::from_fn(|_| rate::TokenBucket::new(50, 5)),
     });
     let steps = steps(plan);
     let conflicts: Vec<&Address> = plan
@@ -408,6 +412,7 @@ pub async fn apply(clients: &Clients, plan: &Plan, live: &Live, opts: &Options) 
                 running.spawn(SLOT.scope(std::cell::RefCell::new(None), async move {
                     let slot = ctx.slots.clone().acquire_owned().await.ok();
                     SLOT.with(|x| *x.borrow_mut() = slot);
+                    ctx.buckets[service(change.kind)].take().await;
                     let t = Instant::now();
                     let r = run_step(&ctx, &change, part).await;
                     (s, r, t.elapsed())
@@ -519,6 +524,20 @@ impl Drop for Progress {
         if let Some(b) = &self.bar {
             b.finish_and_clear();
         }
+    }
+}
+
+/// Which service's bucket a kind's steps draw from.
+fn service(kind: Kind) -> usize {
+    match kind {
+        Kind::Vpc
+        | Kind::Subnet
+        | Kind::InternetGateway
+        | Kind::RouteTable
+        | Kind::SecurityGroup => 0,
+        Kind::IamRole => 2,
+        Kind::Secret => 3,
+        _ => 1,
     }
 }
 
