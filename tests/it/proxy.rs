@@ -181,6 +181,11 @@ impl Proxy {
         self.state.lock().unwrap().served_modifying
     }
 
+    /// When the create call of this instance reached the proxy.
+    pub fn created(&self, ident: &str) -> Option<Instant> {
+        self.state.lock().unwrap().created.get(ident).copied()
+    }
+
     /// When each instance's CreateDBInstance reached the proxy.
     pub fn created_at(&self) -> Vec<Instant> {
         let mut v: Vec<Instant> = self

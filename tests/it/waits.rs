@@ -226,3 +226,33 @@ fn every_delete_makes_a_final_snapshot_choice() {
     assert_eq!(proxy.refused(), 0);
     assert_no_changes(&moto, &env);
 }
+
+/// A read replica is created only once its source is available (AWS refuses a replica of an
+/// instance still being created): its create call comes a whole creation after the source's.
+#[test]
+fn a_replica_waits_for_its_source() {
+    let delay = Duration::from_secs(2);
+    let moto = Moto::start();
+    let proxy = Proxy::start(&moto.url);
+    proxy.creation_delay(delay);
+    let env = Env::new(&[
+        ("environment.toml", ENV_TOML),
+        ("network.toml", NETWORK_TOML),
+        (
+            "databases.toml",
+            &format!(
+                "{}backup_retention_days = 1\n\n[replica.orders-ro]\nsource = \"instance.orders\"\n",
+                instance_toml("db.t3.micro")
+            ),
+        ),
+    ]);
+    let r = through(&proxy, &env, &["apply", "--env", "t", "--auto-approve"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    let source = proxy.created("t-orders").expect("source created");
+    let replica = proxy.created("t-orders-ro").expect("replica created");
+    assert!(
+        replica.duration_since(source) >= delay,
+        "the replica was created {:?} after its source, before the source was available",
+        replica.duration_since(source)
+    );
+}
