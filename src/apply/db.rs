@@ -129,6 +129,7 @@ async fn refresh_secret(
     host: Option<&str>,
     port: Option<i32>,
     ident_field: &str,
+    known: Option<&Password>,
 ) -> Result<(), AwsError> {
     let Some(name) = secret else { return Ok(()) };
     let mut f = BTreeMap::new();
@@ -155,7 +156,8 @@ async fn refresh_secret(
     if let Some(p) = port {
         f.insert("port".to_string(), Value::Int(p as i64));
     }
-    aws::secrets::update_fields(&ctx.clients.secrets, d.address.as_str(), &name, &f).await
+    aws::secrets::update_fields_keeping(&ctx.clients.secrets, d.address.as_str(), &name, &f, known)
+        .await
 }
 
 async fn retag(
@@ -199,9 +201,12 @@ pub(super) async fn instance(
     let sg_ids = ctx.ids_of(d.list("security_groups"))?;
     let secret = d.str("secret").map(|s| ctx.name(s).unwrap_or_default());
     let mut modified = false;
+    // The generated password, read once at creation and kept for the secret's endpoint update.
+    let mut known: Option<Password> = None;
     match before {
         None => {
             let (subnet_group, password) = creation_inputs(ctx, d, secret.as_ref()).await?;
+            known = password.clone();
             let n = aws::rds::NewInstance {
                 env: &ctx.env,
                 desired: d,
@@ -297,6 +302,7 @@ pub(super) async fn instance(
         endpoint.and_then(|e| e.address()),
         endpoint.and_then(|e| e.port()),
         "db_instance_identifier",
+        known.as_ref(),
     )
     .await?;
     ctx.record(&d.address, &d.name, &d.name);
@@ -372,9 +378,11 @@ pub(super) async fn cluster(
     let sg_ids = ctx.ids_of(d.list("security_groups"))?;
     let secret = d.str("secret").map(|s| ctx.name(s).unwrap_or_default());
     let mut cluster_modified = false;
+    let mut known: Option<Password> = None;
     match before {
         None => {
             let (subnet_group, password) = creation_inputs(ctx, d, secret.as_ref()).await?;
+            known = password.clone();
             let n = rds_cluster::NewCluster {
                 env: &ctx.env,
                 desired: d,
@@ -426,6 +434,7 @@ pub(super) async fn cluster(
         live.endpoint(),
         live.port(),
         "db_cluster_identifier",
+        known.as_ref(),
     )
     .await?;
     ctx.record(&d.address, &d.name, &d.name);

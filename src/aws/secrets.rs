@@ -184,6 +184,8 @@ pub async fn find(c: &Client, name: &str) -> Result<Option<(String, bool)>, AwsE
 
 /// Creates the secret with a fresh random password unless it exists; a secret of ours that
 /// was scheduled for deletion is restored (its password still matches the final snapshot).
+/// The plan found no such secret moments ago, so it creates first and looks only when AWS
+/// says the name is taken (two calls for a new secret, not three).
 pub async fn ensure(
     c: &Client,
     env: &str,
@@ -192,16 +194,6 @@ pub async fn ensure(
     fields: &BTreeMap<String, Value>,
     tags: &BTreeMap<String, String>,
 ) -> Result<(), AwsError> {
-    if let Some((_, deleted)) = find(c, name).await? {
-        if deleted {
-            c.restore_secret()
-                .secret_id(name)
-                .send()
-                .await
-                .map_err(sdk(address, "RestoreSecret"))?;
-        }
-        return Ok(());
-    }
     let password = random_password(c, address).await?;
     let req = c
         .create_secret()
@@ -218,11 +210,19 @@ pub async fn ensure(
         Ok(_) => Ok(()),
         Err(e) => {
             let e = e.into_service_error();
-            if e.is_resource_exists_exception() {
-                Ok(())
-            } else {
-                Err(AwsError::from_sdk(address, "CreateSecret", e))
+            if !e.is_resource_exists_exception() {
+                return Err(AwsError::from_sdk(address, "CreateSecret", e));
             }
+            // Ours from an earlier run, or an earlier attempt: kept (restored if scheduled for
+            // deletion), never given a new password.
+            if let Some((_, true)) = find(c, name).await? {
+                c.restore_secret()
+                    .secret_id(name)
+                    .send()
+                    .await
+                    .map_err(sdk(address, "RestoreSecret"))?;
+            }
+            Ok(())
         }
     }
 }
@@ -273,10 +273,29 @@ pub async fn update_fields(
     name: &str,
     fields: &BTreeMap<String, Value>,
 ) -> Result<(), AwsError> {
-    let p = password(c, address, name).await?;
+    update_fields_keeping(c, address, name, fields, None).await
+}
+
+/// [`update_fields`], with the current password when the caller has just read it (one call
+/// instead of two).
+pub async fn update_fields_keeping(
+    c: &Client,
+    address: &str,
+    name: &str,
+    fields: &BTreeMap<String, Value>,
+    known: Option<&Password>,
+) -> Result<(), AwsError> {
+    let read;
+    let p = match known {
+        Some(p) => p,
+        None => {
+            read = password(c, address, name).await?;
+            &read
+        }
+    };
     c.put_secret_value()
         .secret_id(name)
-        .secret_string(document(fields, &p))
+        .secret_string(document(fields, p))
         .send()
         .await
         .map_err(sdk(address, "PutSecretValue"))?;
