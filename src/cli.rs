@@ -519,29 +519,23 @@ fn external_groups(cfg: &Config) -> Vec<(crate::model::Kind, String)> {
             }
         }
     };
-    for i in &cfg.instances {
+    // Instances and replicas name the same two kinds of group.
+    let db_groups = cfg
+        .instances
+        .iter()
+        .map(|i| (&i.spec.parameter_group, &i.spec.option_group))
+        .chain(
+            cfg.replicas
+                .iter()
+                .map(|r| (&r.spec.parameter_group, &r.spec.option_group)),
+        );
+    for (pg, og) in db_groups {
         add(
             Kind::ParameterGroup,
-            i.spec.parameter_group.as_ref(),
+            pg.as_ref(),
             &cfg.declared_parameter_groups,
         );
-        add(
-            Kind::OptionGroup,
-            i.spec.option_group.as_ref(),
-            &cfg.declared_option_groups,
-        );
-    }
-    for r in &cfg.replicas {
-        add(
-            Kind::ParameterGroup,
-            r.spec.parameter_group.as_ref(),
-            &cfg.declared_parameter_groups,
-        );
-        add(
-            Kind::OptionGroup,
-            r.spec.option_group.as_ref(),
-            &cfg.declared_option_groups,
-        );
+        add(Kind::OptionGroup, og.as_ref(), &cfg.declared_option_groups);
     }
     for c in &cfg.clusters {
         add(

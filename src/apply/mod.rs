@@ -733,15 +733,7 @@ async fn converge_parameters(ctx: &Ctx, d: &Resource, c: &Change) -> Result<usiz
     use aws::parameters::{user_parameters, Flavor, ParameterPlan};
     let rds = &ctx.clients.rds;
     let now = user_parameters(rds, Flavor::of(d.kind), &d.name).await?;
-    let have: BTreeMap<String, String> = now
-        .iter()
-        .filter_map(|p| {
-            Some((
-                p.parameter_name()?.to_string(),
-                p.parameter_value().unwrap_or_default().to_string(),
-            ))
-        })
-        .collect();
+    let have = aws::parameters::values(&now);
     let reported = aws::parameters::apply_types(&now);
     let dynamic = |name: &str| {
         let planned = c

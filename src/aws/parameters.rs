@@ -202,13 +202,9 @@ pub fn apply_types(params: &[Parameter]) -> BTreeMap<String, String> {
 }
 
 /// A live group in the model's terms: its user-set parameters as a map.
-pub fn group_resource(
-    addr: Address,
-    g: &Listed,
-    tags: Vec<(String, String)>,
-    params: &[Parameter],
-) -> Resource {
-    let values: BTreeMap<String, String> = params
+/// Parameter name → value, as AWS reports them.
+pub fn values(params: &[Parameter]) -> BTreeMap<String, String> {
+    params
         .iter()
         .filter_map(|p| {
             Some((
@@ -216,7 +212,16 @@ pub fn group_resource(
                 p.parameter_value().unwrap_or_default().to_string(),
             ))
         })
-        .collect();
+        .collect()
+}
+
+pub fn group_resource(
+    addr: Address,
+    g: &Listed,
+    tags: Vec<(String, String)>,
+    params: &[Parameter],
+) -> Resource {
+    let values = values(params);
     let mut r = Resource::new(addr, g.flavor.kind(), g.name.clone())
         .with("family", Value::str(&g.family))
         .with("description", Value::str(&g.description))

@@ -139,7 +139,8 @@ impl Config {
     }
 }
 
-const KINDS: &[&str] = &[
+/// The top-level keys of a file: the resource kinds, `environment` and `moved`.
+pub(super) const KINDS: &[&str] = &[
     "environment",
     "vpc",
     "security_group",

@@ -137,18 +137,14 @@ pub(super) fn check_group_ref<'a>(
     .then(|| groups[g])
 }
 
-/// The kinds a `[[moved]]` entry may name.
-const MOVABLE: &[&str] = &[
-    "vpc",
-    "security_group",
-    "iam_role",
-    "instance",
-    "replica",
-    "cluster",
-    "parameter_group",
-    "cluster_parameter_group",
-    "option_group",
-];
+/// The kinds a `[[moved]]` entry may name: every resource kind.
+fn movable() -> Vec<&'static str> {
+    super::load::KINDS
+        .iter()
+        .copied()
+        .filter(|k| !matches!(*k, "environment" | "moved"))
+        .collect()
+}
 
 /// The names the files declare for a kind.
 fn declared<'a>(cfg: &'a Config, kind: &str) -> Vec<&'a str> {
@@ -172,10 +168,11 @@ fn parse_address(s: &str) -> Result<(&str, &str), String> {
     let (kind, name) = s
         .split_once('.')
         .ok_or_else(|| format!("`{s}` is not an address (KIND.NAME)"))?;
-    if !MOVABLE.contains(&kind) {
+    let movable = movable();
+    if !movable.contains(&kind) {
         return Err(format!(
             "`{kind}` is not a kind that can be moved (one of: {})",
-            MOVABLE.join(", ")
+            movable.join(", ")
         ));
     }
     if !super::load::valid_name(name) {

@@ -23,8 +23,9 @@ fn staging() -> Env {
 
 /// `apply` through the proxy, as CI would run it; moto is consistent at once, so there is no
 /// need to keep looking for seconds after a lost answer.
-fn apply_through(proxy: &Proxy, env: &Env) -> Run {
+fn apply_through(moto: &Moto, proxy: &Proxy, env: &Env) -> Run {
     rdsplan_via(
+        moto,
         &proxy.url,
         &env.dir(),
         &["apply", "--env", "t", "--auto-approve"],
@@ -75,11 +76,11 @@ fn trials(n: usize, at_once: usize, trial: impl Fn(usize) -> String + Sync) -> V
 /// One apply through the proxy, and a second one if the first did not converge; then the
 /// exactness checks straight against moto. Returns the number of runs it took.
 fn converge(moto: &Moto, proxy: &Proxy, env: &Env, what: &str) -> usize {
-    let first = apply_through(proxy, env);
+    let first = apply_through(moto, proxy, env);
     let runs = if first.code == 0 {
         1
     } else {
-        let again = apply_through(proxy, env);
+        let again = apply_through(moto, proxy, env);
         assert_eq!(
             again.code,
             0,

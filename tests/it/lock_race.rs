@@ -46,11 +46,13 @@ async fn two_applies_racing_for_a_stale_lock_one_takes_it_over_20_of_20() {
             .into_iter()
             .map(|c| {
                 let out = c.wait_with_output().unwrap();
-                Run {
+                let run = Run {
                     code: out.status.code().unwrap_or(-1),
                     stdout: String::from_utf8_lossy(&out.stdout).into(),
                     stderr: String::from_utf8_lossy(&out.stderr).into(),
-                }
+                };
+                moto.record(false, run.all());
+                run
             })
             .collect();
         let took_over = runs

@@ -317,20 +317,28 @@ pub fn rdsplan(moto: Option<&Moto>, dir: &Path, args: &[&str]) -> Run {
     run
 }
 
-/// `rdsplan` with AWS reached through `url` (a test proxy in front of moto) and extra
-/// environment variables.
-pub fn rdsplan_via(url: &str, dir: &Path, args: &[&str], vars: &[(&str, &str)]) -> Run {
+/// `rdsplan` with AWS reached through `url` (a test proxy in front of `moto`) and extra
+/// environment variables; its output joins moto's password scan like any other run's.
+pub fn rdsplan_via(
+    moto: &Moto,
+    url: &str,
+    dir: &Path,
+    args: &[&str],
+    vars: &[(&str, &str)],
+) -> Run {
     let mut c = rdsplan_cmd(None, dir, args);
     c.env("AWS_ENDPOINT_URL", url);
     for (k, v) in vars {
         c.env(k, v);
     }
     let out = c.output().unwrap();
-    Run {
+    let run = Run {
         code: out.status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&out.stdout).into(),
         stderr: String::from_utf8_lossy(&out.stderr).into(),
-    }
+    };
+    moto.record(false, run.all());
+    run
 }
 
 /// Whether the environment's apply lock is gone (released).

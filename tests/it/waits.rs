@@ -38,8 +38,10 @@ fn independent_creations_overlap_and_share_one_describe_per_poll() {
     ]);
     let poll = 400;
     let started = Instant::now();
-    let out = rdsplan_cmd(
-        None,
+    let poll_ms = poll.to_string();
+    let run = rdsplan_via(
+        &moto,
+        &proxy.url,
         &env.dir(),
         &[
             "apply",
@@ -49,18 +51,11 @@ fn independent_creations_overlap_and_share_one_describe_per_poll() {
             "--parallelism",
             "8",
         ],
-    )
-    .env("AWS_ENDPOINT_URL", &proxy.url)
-    .env("RDSPLAN_POLL_MS", poll.to_string())
-    .output()
-    .unwrap();
-    let took = started.elapsed();
-    let all = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
+        &[("RDSPLAN_POLL_MS", &poll_ms)],
     );
-    assert!(out.status.success(), "{all}");
+    let took = started.elapsed();
+    let all = run.all();
+    assert_eq!(run.code, 0, "{all}");
     let created = proxy.created_at();
     assert_eq!(created.len(), n);
     // No waiter holds a slot: with 8 slots, the 9th creation would otherwise wait for the first
@@ -108,12 +103,9 @@ fn drift_over_environments_reads_the_account_once() {
         assert_eq!(r.code, 0, "{}", r.all());
     }
     let proxy = Proxy::start(&moto.url);
-    let out = rdsplan_cmd(None, root.path(), &["drift"])
-        .env("AWS_ENDPOINT_URL", &proxy.url)
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(out.status.code(), Some(0), "{text}");
+    let run = rdsplan_via(&moto, &proxy.url, root.path(), &["drift"], &[]);
+    let text = &run.stdout;
+    assert_eq!(run.code, 0, "{}", run.all());
     assert_eq!(text.matches("In sync").count(), 3, "{text}");
     for action in [
         "DescribeDBInstances",
@@ -130,8 +122,8 @@ fn drift_over_environments_reads_the_account_once() {
     );
 }
 
-fn through(proxy: &Proxy, env: &Env, args: &[&str]) -> Run {
-    rdsplan_via(&proxy.url, &env.dir(), args, &[])
+fn through(moto: &Moto, proxy: &Proxy, env: &Env, args: &[&str]) -> Run {
+    rdsplan_via(moto, &proxy.url, &env.dir(), args, &[])
 }
 
 /// A change deferred to the maintenance window shows as pending and is not planned again; a
@@ -144,16 +136,16 @@ async fn deferred_changes_are_pending_and_waits_see_a_modification_begin() {
     let env = Env::standard("db.t3.micro");
     let plan = ["plan", "--env", "t", "--detailed-exitcode"];
     let apply = ["apply", "--env", "t", "--auto-approve"];
-    assert_eq!(through(&proxy, &env, &apply).code, 0);
+    assert_eq!(through(&moto, &proxy, &env, &apply).code, 0);
 
     env.write("databases.toml", &instance_toml("db.t3.small"));
-    let r = through(&proxy, &env, &apply);
+    let r = through(&moto, &proxy, &env, &apply);
     assert_eq!(r.code, 0, "{}", r.all());
     assert_eq!(
         proxy.pending().get("t-orders").map(String::as_str),
         Some("db.t3.small")
     );
-    let p = through(&proxy, &env, &plan);
+    let p = through(&moto, &proxy, &env, &plan);
     assert_eq!(p.code, 0, "pending, not planned again:\n{}", p.all());
     assert_shows(&p.stdout, "Pending in AWS");
     assert_shows(
@@ -172,7 +164,7 @@ async fn deferred_changes_are_pending_and_waits_see_a_modification_begin() {
         .await
         .unwrap();
     proxy.clear_pending();
-    let p = through(&proxy, &env, &plan);
+    let p = through(&moto, &proxy, &env, &plan);
     assert_eq!(p.code, 0, "{}", p.all());
     assert_shows(&p.stdout, "No changes.");
 
@@ -184,6 +176,7 @@ async fn deferred_changes_are_pending_and_waits_see_a_modification_begin() {
         &instance_toml("db.t3.medium").replace("db_name", "apply_immediately = true\ndb_name"),
     );
     let r = rdsplan_via(
+        &moto,
         &proxy.url,
         &env.dir(),
         &apply,
@@ -216,10 +209,10 @@ fn every_delete_makes_a_final_snapshot_choice() {
         )),
     ]);
     let apply = ["apply", "--env", "t", "--auto-approve", "--allow-destroy"];
-    let first = through(&proxy, &env, &apply);
+    let first = through(&moto, &proxy, &env, &apply);
     assert_eq!(first.code, 0, "{}", first.all());
     env.remove("databases.toml");
-    let r = through(&proxy, &env, &apply);
+    let r = through(&moto, &proxy, &env, &apply);
     assert_eq!(r.code, 0, "{}", r.all());
     assert_shows(&r.stdout, "instance.orders: deleted (final snapshot");
     assert_shows(&r.stdout, "instance.scratch: deleted (no final snapshot)");
@@ -246,7 +239,12 @@ fn a_replica_waits_for_its_source() {
             ),
         ),
     ]);
-    let r = through(&proxy, &env, &["apply", "--env", "t", "--auto-approve"]);
+    let r = through(
+        &moto,
+        &proxy,
+        &env,
+        &["apply", "--env", "t", "--auto-approve"],
+    );
     assert_eq!(r.code, 0, "{}", r.all());
     let source = proxy.created("t-orders").expect("source created");
     let replica = proxy.created("t-orders-ro").expect("replica created");
