@@ -372,8 +372,28 @@ pub(crate) fn load_env(dir: &std::path::Path, env: &str) -> Result<Config, i32> 
 async fn prepare(dir: &std::path::Path, env: &str) -> Result<Plan, i32> {
     let cfg = load_env(dir, env)?;
     let clients = clients_for(&cfg).await?;
-    let live = read_live(&clients, &cfg).await?;
-    make_plan(&cfg, &live)
+    read_and_plan(&clients, &cfg).await.map(|(_, plan)| plan)
+}
+
+/// Reads and plans. A plan made from a read by tag that deletes or replaces a VPC of the
+/// environment is made again from the region's lists: only they show the databases others put
+/// in that VPC, which would make AWS refuse the delete (the plan then says so).
+pub(crate) async fn read_and_plan(
+    clients: &aws::Clients,
+    cfg: &Config,
+) -> Result<(Live, Plan), i32> {
+    let live = read_live(clients, cfg).await?;
+    let plan = make_plan(cfg, &live)?;
+    let vpc_goes = plan
+        .changes
+        .iter()
+        .any(|c| c.kind == crate::model::Kind::Vpc && c.action.is_destructive());
+    if live.whole_region || !vpc_goes {
+        return Ok((live, plan));
+    }
+    let live = read_live_in(clients, cfg, aws::scope::RdsScope::Region).await?;
+    let plan = make_plan(cfg, &live)?;
+    Ok((live, plan))
 }
 
 /// AWS clients for an environment; with `[environment] account_id`, refuses any other account.
@@ -400,18 +420,34 @@ pub(crate) async fn clients_for(cfg: &Config) -> Result<aws::Clients, i32> {
 }
 
 pub(crate) async fn read_live(clients: &aws::Clients, cfg: &Config) -> Result<Live, i32> {
-    read_live_sharing(clients, cfg, None).await
+    let scope = aws::scope::RdsScope::for_environment(wanted_identifiers(cfg));
+    read_live_in(clients, cfg, scope).await
 }
 
-/// [`read_live`], with the account-wide RDS lists already read (drift over several
-/// environments reads them once).
-pub(crate) async fn read_live_sharing(
+/// The AWS identifiers of the instances, replicas, cluster members and clusters the files
+/// want, as expansion names them.
+fn wanted_identifiers(cfg: &Config) -> aws::scope::Identifiers {
+    use crate::model::Kind;
+    let mut ids = aws::scope::Identifiers::default();
+    for r in config::expand::expand_all(cfg, &Live::default()).0 {
+        match r.kind {
+            Kind::Instance | Kind::Replica | Kind::ClusterInstance => ids.instances.push(r.name),
+            Kind::Cluster => ids.clusters.push(r.name),
+            _ => {}
+        }
+    }
+    ids
+}
+
+/// [`read_live`], with the environment's RDS databases taken from `scope`: drift over several
+/// environments shares the region's lists, `import` needs them whole.
+pub(crate) async fn read_live_in(
     clients: &aws::Clients,
     cfg: &Config,
-    account: Option<std::sync::Arc<aws::read::AccountReads>>,
+    scope: aws::scope::RdsScope,
 ) -> Result<Live, i32> {
     let wanted = aws::read::Wanted {
-        account,
+        rds: scope,
         env: &cfg.env_name,
         group_names: cfg
             .security_groups

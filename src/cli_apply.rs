@@ -1,7 +1,7 @@
 //! `rdsplan apply` (from the files or from a saved plan) and `rdsplan unlock`.
 
 use crate::aws::lock::{self, LockError};
-use crate::cli::{clients_for, color_out, load_env, make_plan, read_live};
+use crate::cli::{clients_for, color_out, load_env, make_plan, read_and_plan, read_live};
 use crate::config::{self, Config};
 use crate::plan::{Action, Plan};
 use crate::saved::{self, SavedPlan};
@@ -105,13 +105,13 @@ async fn locked(
     flags: &Flags,
     opts: &apply::Options,
 ) -> i32 {
-    let live = match read_live(clients, cfg).await {
-        Ok(l) => l,
-        Err(c) => return c,
-    };
     let from_file = saved.is_some();
-    let plan: Plan = match saved {
+    let (live, plan) = match saved {
         Some(s) => {
+            let live = match read_live(clients, cfg).await {
+                Ok(l) => l,
+                Err(c) => return c,
+            };
             let env_dir = match config::env_dirs(dir, Some(&cfg.env_name)) {
                 Ok(d) => d[0].clone(),
                 Err(e) => {
@@ -131,10 +131,10 @@ async fn locked(
                 eprintln!("  help: run `rdsplan plan --env {} --out FILE` again, review it, and apply the new plan", cfg.env_name);
                 return 1;
             }
-            s.plan
+            (live, s.plan)
         }
-        None => match make_plan(cfg, &live) {
-            Ok(p) => p,
+        None => match read_and_plan(clients, cfg).await {
+            Ok(x) => x,
             Err(c) => return c,
         },
     };

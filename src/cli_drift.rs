@@ -1,7 +1,7 @@
 //! `rdsplan drift`: scheduled, read-only comparison of AWS with the files.
 
 use crate::aws::{self, read::AccountReads, Clients};
-use crate::cli::{clients_for, load_env, make_plan, read_live_sharing, PlanFormat};
+use crate::cli::{clients_for, load_env, make_plan, read_live_in, PlanFormat};
 use crate::config::{self, Config};
 use crate::drift::{self, Report};
 use std::collections::BTreeMap;
@@ -16,7 +16,7 @@ async fn open(dir: &Path, env: &str) -> Result<(Config, Clients), i32> {
 }
 
 async fn one(cfg: &Config, clients: &Clients, account: Arc<AccountReads>) -> Result<Report, i32> {
-    let live = read_live_sharing(clients, cfg, Some(account)).await?;
+    let live = read_live_in(clients, cfg, aws::scope::RdsScope::Shared(account)).await?;
     let plan = make_plan(cfg, &live)?;
     Ok(drift::report(&plan, &live))
 }

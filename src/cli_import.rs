@@ -2,7 +2,7 @@
 
 use crate::aws::read::{ec2_tags, rds_tags};
 use crate::aws::{adopt, rds, rds_cluster};
-use crate::cli::{clients_for, load_env, read_live};
+use crate::cli::{clients_for, load_env, read_live_in};
 use crate::import::{self, Adoption, Target};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -55,7 +55,8 @@ async fn run(dir: &Path, env: &str, a: Args) -> Result<i32, String> {
     let clients = clients_for(&cfg)
         .await
         .map_err(|_| "cannot reach AWS (see above)".to_string())?;
-    let live = read_live(&clients, &cfg)
+    // The database to import is not tagged yet: only the region's list holds it.
+    let live = read_live_in(&clients, &cfg, crate::aws::scope::RdsScope::Region)
         .await
         .map_err(|_| "cannot read live state (see above)".to_string())?;
     let ctx = import::Ctx {

@@ -21,6 +21,7 @@ pub mod rename;
 pub mod restore;
 pub mod retag;
 pub mod rotation;
+pub mod scope;
 pub mod secrets;
 pub mod status;
 pub mod wait;
@@ -47,6 +48,8 @@ pub struct Clients {
     pub iam: aws_sdk_iam::Client,
     pub sts: aws_sdk_sts::Client,
     pub kms: aws_sdk_kms::Client,
+    /// The Resource Groups Tagging API: finds an environment's databases by tag.
+    pub tagging: aws_sdk_resourcegroupstagging::Client,
 }
 
 impl Clients {
@@ -65,6 +68,7 @@ impl Clients {
             iam: aws_sdk_iam::Client::new(&conf),
             sts: aws_sdk_sts::Client::new(&conf),
             kms: aws_sdk_kms::Client::new(&conf),
+            tagging: aws_sdk_resourcegroupstagging::Client::new(&conf),
         }
     }
 }

@@ -27,8 +27,8 @@ pub struct Wanted<'a> {
     pub kms_keys: Vec<String>,
     /// Engine and instance class pairs the files name, to check that AWS offers them.
     pub classes: Vec<(String, String)>,
-    /// The account-wide RDS lists, when a run reading several environments shares them.
-    pub account: Option<std::sync::Arc<AccountReads>>,
+    /// Where the environment's RDS instances and clusters are read from.
+    pub rds: super::scope::RdsScope,
 }
 
 fn tag_filter(env: &str) -> Filter {
@@ -160,12 +160,15 @@ pub async fn read(c: &Clients, w: &Wanted<'_>) -> Result<Live, AwsError> {
             .await
             .map_err(sdk("security groups", "DescribeSecurityGroups"))
     };
-    // RDS lists have no tag filter: read for the whole account and region once, or taken
-    // from `w.account` when several environments share one read (drift).
+    // RDS lists have no tag filter: see `scope` for the ways the databases are found.
     let account = async {
-        match &w.account {
-            Some(a) => Ok(a.clone()),
-            None => account(c).await.map(std::sync::Arc::new),
+        use super::scope::RdsScope;
+        match &w.rds {
+            RdsScope::Shared(a) => Ok(a.clone()),
+            RdsScope::Region => account(c).await.map(std::sync::Arc::new),
+            RdsScope::Tagged(ids) => super::scope::tagged(c, env, ids)
+                .await
+                .map(std::sync::Arc::new),
         }
     };
     let roles = super::iam::read_env_roles(c, env);
@@ -190,6 +193,7 @@ pub async fn read(c: &Clients, w: &Wanted<'_>) -> Result<Live, AwsError> {
         external,
         orderable,
         read_at: Some(now_secs()),
+        whole_region: account.whole_region,
         ..Default::default()
     };
     let subnet_groups = read_subnet_groups(c, env, &account.subnet_groups).await?;
@@ -714,9 +718,12 @@ pub struct AccountReads {
     pub subnet_groups: Vec<aws_sdk_rds::types::DbSubnetGroup>,
     /// Instance events of the last six hours (storage change cooldowns).
     pub events: Vec<aws_sdk_rds::types::Event>,
+    /// Whether `instances` and `clusters` are the region's (else the environment's, found by
+    /// tag, and the identifiers its files want).
+    pub whole_region: bool,
 }
 
-/// One paginated call per kind, all at once.
+/// The region's lists: one paginated call per kind, all at once.
 pub async fn account(c: &Clients) -> Result<AccountReads, AwsError> {
     let instances = async {
         c.rds
@@ -738,6 +745,29 @@ pub async fn account(c: &Clients) -> Result<AccountReads, AwsError> {
             .await
             .map_err(sdk("db clusters", "DescribeDBClusters"))
     };
+    let (instances, clusters, (subnet_groups, events)) =
+        tokio::try_join!(instances, clusters, subnet_groups_and_events(c))?;
+    Ok(AccountReads {
+        instances,
+        clusters,
+        subnet_groups,
+        events,
+        whole_region: true,
+    })
+}
+
+/// The region's DB subnet groups (DescribeDBSubnetGroups has no filter; an account holds few)
+/// and the storage changes of the last six hours, which AWS lets no new storage change follow
+/// (one paginated DescribeEvents for every instance of the region).
+pub(crate) async fn subnet_groups_and_events(
+    c: &Clients,
+) -> Result<
+    (
+        Vec<aws_sdk_rds::types::DbSubnetGroup>,
+        Vec<aws_sdk_rds::types::Event>,
+    ),
+    AwsError,
+> {
     let subnet_groups = async {
         c.rds
             .describe_db_subnet_groups()
@@ -748,8 +778,6 @@ pub async fn account(c: &Clients) -> Result<AccountReads, AwsError> {
             .await
             .map_err(sdk("db subnet groups", "DescribeDBSubnetGroups"))
     };
-    // Storage changes of the last six hours, which AWS lets no new storage change follow: one
-    // paginated call for every instance of the region.
     let events = async {
         c.rds
             .describe_events()
@@ -762,14 +790,7 @@ pub async fn account(c: &Clients) -> Result<AccountReads, AwsError> {
             .await
             .map_err(sdk("db instance events", "DescribeEvents"))
     };
-    let (instances, clusters, subnet_groups, events) =
-        tokio::try_join!(instances, clusters, subnet_groups, events)?;
-    Ok(AccountReads {
-        instances,
-        clusters,
-        subnet_groups,
-        events,
-    })
+    tokio::try_join!(subnet_groups, events)
 }
 
 async fn read_subnet_groups(

@@ -34,6 +34,18 @@ pub fn secret_name(env: &str, name: &str) -> String {
 /// The desired resources of an environment. `live` supplies the region's AZs and the endpoints
 /// of existing instances (which the generated secrets record).
 pub fn expand(cfg: &Config, live: &Live) -> Result<Vec<Resource>, Vec<ExpandError>> {
+    let (out, errors) = expand_all(cfg, live);
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(errors)
+    }
+}
+
+/// Every desired resource expansion can make, and the problems it found: subnets over AZs the
+/// region lacks are left out, everything else is there (the reader asks for the databases'
+/// identifiers before it knows the region's AZs).
+pub fn expand_all(cfg: &Config, live: &Live) -> (Vec<Resource>, Vec<ExpandError>) {
     let env = cfg.env_name.as_str();
     let env_tags = &cfg.environment().tags;
     let tags = |own: &BTreeMap<String, String>, name: Option<String>| {
@@ -278,11 +290,7 @@ pub fn expand(cfg: &Config, live: &Live) -> Result<Vec<Resource>, Vec<ExpandErro
             &tags(&c.spec.tags, None),
         ));
     }
-    if errors.is_empty() {
-        Ok(out)
-    } else {
-        Err(errors)
-    }
+    (out, errors)
 }
 
 /// Whether databases are placed in the VPC (which then needs a DB subnet group).

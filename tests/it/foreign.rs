@@ -467,3 +467,69 @@ async fn an_imported_cluster_in_a_foreign_subnet_group_plans_with_no_change() {
     }
     assert_no_changes(&moto, &env);
 }
+
+/// A database someone else put in an owned VPC (in their own subnet group over its subnets)
+/// carries no tag of ours, so the plan's read by tag cannot see it: a plan that deletes the VPC
+/// is made again from the region's list, and names it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deleting_an_owned_vpc_that_holds_a_foreign_database_is_a_plan_error() {
+    let moto = Moto::start();
+    let env = Env::new(&[
+        ("environment.toml", ENV_TOML),
+        (
+            "network.toml",
+            "[vpc.main]\ncidr = \"10.0.0.0/16\"\nazs = 2\n",
+        ),
+    ]);
+    apply_ok(&moto, &env, &[]);
+    let sdk = moto.sdk().await;
+    let subnets = sdk
+        .ec2
+        .describe_subnets()
+        .filters(
+            Filter::builder()
+                .name("tag:rdsplan:environment")
+                .values("t")
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let ids: Vec<String> = subnets
+        .subnets()
+        .iter()
+        .filter_map(|s| s.subnet_id().map(str::to_string))
+        .collect();
+    assert!(ids.len() >= 2, "{ids:?}");
+    sdk.rds
+        .create_db_subnet_group()
+        .db_subnet_group_name("theirs")
+        .db_subnet_group_description("made by hand")
+        .set_subnet_ids(Some(ids))
+        .send()
+        .await
+        .unwrap();
+    sdk.rds
+        .create_db_instance()
+        .db_instance_identifier("their-db")
+        .engine("postgres")
+        .db_instance_class("db.t3.micro")
+        .allocated_storage(20)
+        .master_username("admin")
+        .master_user_password("not-ours-123")
+        .db_subnet_group_name("theirs")
+        .send()
+        .await
+        .unwrap();
+    env.write("network.toml", "");
+    let r = rdsplan(Some(&moto), &env.dir(), &["plan", "--env", "t"]);
+    assert_eq!(r.code, 1, "{}", r.all());
+    assert_shows(&r.stderr, "RDS instance their-db");
+    let a = rdsplan(
+        Some(&moto),
+        &env.dir(),
+        &["apply", "--env", "t", "--auto-approve", "--allow-destroy"],
+    );
+    assert_eq!(a.code, 1, "{}", a.all());
+    assert_shows(&a.stderr, "RDS instance their-db");
+}

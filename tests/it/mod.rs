@@ -1,5 +1,7 @@
 mod apply;
+mod aws_refusals;
 mod aws_rules;
+mod bench_plan;
 mod blue_green;
 mod cli;
 mod databases;
@@ -16,6 +18,7 @@ mod options;
 mod parameters;
 mod postgres;
 mod proxy;
+mod proxy_rules;
 mod restore;
 mod review;
 mod support;

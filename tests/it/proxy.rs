@@ -8,6 +8,7 @@
 //! CreateDBInstance and `backing-up` for the second, as on AWS, where moto says `available` at
 //! once.
 
+use super::proxy_rules::{self, Rules};
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -63,6 +64,10 @@ struct State {
     served_modifying: usize,
     /// Calls refused as AWS refuses them where moto accepts them.
     refused: usize,
+    /// The rules of AWS the proxy enforces (see `proxy_rules`).
+    rules: Rules,
+    /// Added to every call: the round trip to a real AWS endpoint.
+    latency: Option<Duration>,
 }
 
 impl State {
@@ -176,6 +181,27 @@ impl Proxy {
         self.state.lock().unwrap().refused
     }
 
+    /// Adds `latency` to every call (an AWS endpoint's round trip).
+    pub fn latency(&self, latency: Duration) {
+        self.state.lock().unwrap().latency = Some(latency);
+    }
+
+    /// Calls by action since the last reset.
+    pub fn calls_by_action(&self) -> BTreeMap<String, usize> {
+        self.state.lock().unwrap().calls.clone()
+    }
+
+    /// Forgets the calls counted so far.
+    pub fn reset_calls(&self) {
+        self.state.lock().unwrap().calls.clear();
+    }
+
+    /// How many calls were refused with this AWS error code.
+    pub fn refused_with(&self, code: &str) -> usize {
+        let s = self.state.lock().unwrap();
+        s.rules.refused.get(code).copied().unwrap_or(0)
+    }
+
     /// How many instance readings said `modifying`.
     pub fn served_modifying(&self) -> usize {
         self.state.lock().unwrap().served_modifying
@@ -254,6 +280,9 @@ impl Request {
             .split('&')
             .find_map(|kv| kv.strip_prefix(&format!("{name}=")))
             .map(|v| v.replace("%2D", "-").replace("%2d", "-"))
+    }
+    fn body_text(&self) -> String {
+        String::from_utf8_lossy(&self.body).to_string()
     }
     fn ec2(&self) -> bool {
         self.header("authorization")
@@ -367,7 +396,14 @@ async fn serve(mut client: TcpStream, upstream: SocketAddr, state: Arc<Mutex<Sta
         return;
     };
     let action = req.action();
-    let fault = state.lock().unwrap().decide(&action);
+    let (fault, latency) = {
+        let mut s = state.lock().unwrap();
+        (s.decide(&action), s.latency)
+    };
+    if let Some(l) = latency {
+        // A simulated network round trip, not a synchronisation.
+        tokio::time::sleep(l).await;
+    }
     if let Some((f, When::Before)) = fault {
         if f != Fault::Drop {
             let _ = client.write_all(&error_response(&req, f)).await;
@@ -386,6 +422,15 @@ async fn serve(mut client: TcpStream, upstream: SocketAddr, state: Arc<Mutex<Sta
                 "FinalDBSnapshotIdentifier is required unless SkipFinalSnapshot is specified.",
             ))
             .await;
+        return;
+    }
+    if let Some((code, message)) = aws_refusal(&action, &req, upstream, &state).await {
+        {
+            let mut s = state.lock().unwrap();
+            s.refused += 1;
+            *s.rules.refused.entry(code.to_string()).or_default() += 1;
+        }
+        let _ = client.write_all(&refusal(code, &message)).await;
         return;
     }
     let mut req = req;
@@ -422,6 +467,15 @@ async fn serve(mut client: TcpStream, upstream: SocketAddr, state: Arc<Mutex<Sta
         if action == "DescribeDBInstances" && (!s.pending.is_empty() || s.modify_lag.is_some()) {
             resp = modifications(&resp, &mut s);
         }
+        if resp.starts_with(b"HTTP/1.1 200") {
+            accepted(&action, &req, &mut s.rules);
+        }
+        if action == "DescribeDBInstances" {
+            resp = rewrite_instances(&resp, |ident, block| s.rules.instance_block(ident, block));
+        }
+        if action == "DescribeEvents" {
+            resp = s.rules.events(&resp);
+        }
     }
     let out = match fault {
         Some((Fault::Drop, _)) => return,
@@ -432,14 +486,69 @@ async fn serve(mut client: TcpStream, upstream: SocketAddr, state: Arc<Mutex<Sta
     let _ = client.shutdown().await;
 }
 
-/// The request without one form parameter (moto does not check signatures).
-fn without_param(req: &Request, name: &str) -> Request {
-    let body = String::from_utf8_lossy(&req.body);
-    let kept: Vec<&str> = body
-        .split('&')
-        .filter(|kv| !kv.starts_with(&format!("{name}=")))
-        .collect();
-    let body = kept.join("&").into_bytes();
+/// Why AWS would refuse this call where moto accepts it: a create onto a taken identifier
+/// (asked of moto first), a storage change within the cooldown.
+async fn aws_refusal(
+    action: &str,
+    req: &Request,
+    upstream: SocketAddr,
+    state: &Mutex<State>,
+) -> Option<(&'static str, String)> {
+    if let Some((param, cluster)) = proxy_rules::creates(action) {
+        let ident = req.param(param)?;
+        let probe = with_body(req, proxy_rules::probe_body(&ident, cluster).into_bytes());
+        let resp = forward(upstream, &probe).await?;
+        if proxy_rules::lists(&resp, &ident, cluster) {
+            let (code, message) = proxy_rules::already_exists(cluster);
+            return Some((code, message.to_string()));
+        }
+    }
+    if action == "ModifyDBInstance" && proxy_rules::changes_storage(&req.body_text()) {
+        let ident = req.param("DBInstanceIdentifier")?;
+        let why = state.lock().unwrap().rules.storage_refusal(&ident)?;
+        return Some(("InvalidParameterCombination", why));
+    }
+    None
+}
+
+/// Records what an accepted call changes of the rules' state.
+fn accepted(action: &str, req: &Request, r: &mut Rules) {
+    let now = Instant::now();
+    if let Some((param, false)) = proxy_rules::creates(action) {
+        if let Some(ident) = req.param(param) {
+            r.synced.insert(ident, now);
+        }
+    }
+    match action {
+        "ModifyDBInstance" => {
+            let Some(ident) = req.param("DBInstanceIdentifier") else {
+                return;
+            };
+            if proxy_rules::changes_storage(&req.body_text()) {
+                r.storage_changed
+                    .insert(ident.clone(), std::time::SystemTime::now());
+            }
+            if req.param("DBParameterGroupName").is_some() {
+                r.new_group.insert(ident);
+            }
+        }
+        "ModifyDBParameterGroup" if req.body_text().contains("=pending-reboot") => {
+            if let Some(g) = req.param("DBParameterGroupName") {
+                r.group_modified.insert(g, now);
+            }
+        }
+        "RebootDBInstance" => {
+            if let Some(ident) = req.param("DBInstanceIdentifier") {
+                r.new_group.remove(&ident);
+                r.synced.insert(ident, now);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The request with another body (moto does not check signatures).
+fn with_body(req: &Request, body: Vec<u8>) -> Request {
     let head = req
         .head
         .trim_end_matches("\r\n")
@@ -458,9 +567,38 @@ fn without_param(req: &Request, name: &str) -> Request {
     }
 }
 
+/// The request without one form parameter (moto does not check signatures).
+fn without_param(req: &Request, name: &str) -> Request {
+    let body = String::from_utf8_lossy(&req.body);
+    let kept: Vec<&str> = body
+        .split('&')
+        .filter(|kv| !kv.starts_with(&format!("{name}=")))
+        .collect();
+    with_body(req, kept.join("&").into_bytes())
+}
+
 /// Rewrites each `<DBInstance>` block of a DescribeDBInstances response with `f(ident, block)`,
 /// and the response's Content-Length to match.
 fn rewrite_instances(resp: &[u8], mut f: impl FnMut(&str, String) -> String) -> Vec<u8> {
+    rewrite_body(resp, |body| {
+        let mut parts = body.split("<DBInstance>");
+        let mut out = parts.next().unwrap_or_default().to_string();
+        for part in parts {
+            let ident = part
+                .split("<DBInstanceIdentifier>")
+                .nth(1)
+                .and_then(|r| r.split('<').next())
+                .unwrap_or_default()
+                .to_string();
+            out.push_str("<DBInstance>");
+            out.push_str(&f(&ident, part.to_string()));
+        }
+        out
+    })
+}
+
+/// Rewrites a response's body with `f`, and its Content-Length to match.
+pub fn rewrite_body(resp: &[u8], f: impl FnOnce(String) -> String) -> Vec<u8> {
     let Some(end) = resp
         .windows(4)
         .position(|w| w == b"\r\n\r\n")
@@ -468,19 +606,7 @@ fn rewrite_instances(resp: &[u8], mut f: impl FnMut(&str, String) -> String) -> 
     else {
         return resp.to_vec();
     };
-    let body = String::from_utf8_lossy(&resp[end..]).to_string();
-    let mut parts = body.split("<DBInstance>");
-    let mut out = parts.next().unwrap_or_default().to_string();
-    for part in parts {
-        let ident = part
-            .split("<DBInstanceIdentifier>")
-            .nth(1)
-            .and_then(|r| r.split('<').next())
-            .unwrap_or_default()
-            .to_string();
-        out.push_str("<DBInstance>");
-        out.push_str(&f(&ident, part.to_string()));
-    }
+    let out = f(String::from_utf8_lossy(&resp[end..]).to_string());
     let head = String::from_utf8_lossy(&resp[..end]);
     let mut lines: Vec<String> = head
         .trim_end_matches("\r\n")

@@ -1,0 +1,229 @@
+//! How a read finds the environment's RDS instances and clusters. RDS lists have no tag filter,
+//! so there are two ways, and both give an [`AccountReads`]:
+//! - the region's whole lists: one paginated call per kind, whose cost grows with the account
+//!   (what drift shares across environments, and what `import` needs to find untagged
+//!   databases);
+//! - by tag: the Resource Groups Tagging API lists the ARNs that carry the environment's tag
+//!   (one paginated GetResources), while DescribeDBInstances/DescribeDBClusters filtered by
+//!   identifier read the identifiers the files want (to see one someone else holds), 100 per
+//!   call, all at once; then the tagged ones not yet read, and every member of the clusters
+//!   found. The cost grows with the environment, not the account.
+
+use super::error::sdk;
+use super::read::AccountReads;
+use super::{AwsError, Clients};
+use aws_sdk_rds::types::{DbCluster, DbInstance, Filter};
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+/// Where a read takes the environment's RDS instances and clusters from.
+#[derive(Debug, Clone)]
+pub enum RdsScope {
+    /// The region's lists, already read (drift reads them once for several environments).
+    Shared(Arc<AccountReads>),
+    /// Read the region's lists.
+    Region,
+    /// Find the environment's databases by tag and read those, plus the identifiers the files
+    /// want.
+    Tagged(Identifiers),
+}
+
+/// The AWS identifiers the files want: instances (replicas and cluster members included) and
+/// clusters.
+#[derive(Debug, Clone, Default)]
+pub struct Identifiers {
+    pub instances: Vec<String>,
+    pub clusters: Vec<String>,
+}
+
+/// Up to this many wanted instances the read goes by tag. Beyond it the environment is most
+/// likely most of its region, where the region's list (one call per 100 instances) costs
+/// fewer calls than the tags plus the describes (two per 100).
+pub const TAGGED_UP_TO: usize = 100;
+
+impl RdsScope {
+    /// By tag for an environment of up to [`TAGGED_UP_TO`] instances, else the region's lists.
+    pub fn for_environment(ids: Identifiers) -> RdsScope {
+        if ids.instances.len() > TAGGED_UP_TO {
+            RdsScope::Region
+        } else {
+            RdsScope::Tagged(ids)
+        }
+    }
+}
+
+/// The RDS filter's values per call; each call is paginated as well.
+const IDS_PER_CALL: usize = 100;
+
+/// Instances whose value of `filter` (`db-instance-id` or `db-cluster-id`) is one of `ids`:
+/// one paginated call per 100 ids, all at once.
+async fn instances_where(
+    c: &Clients,
+    filter: &str,
+    ids: &[String],
+) -> Result<Vec<DbInstance>, AwsError> {
+    let calls = ids.chunks(IDS_PER_CALL).map(|chunk| {
+        c.rds
+            .describe_db_instances()
+            .filters(
+                Filter::builder()
+                    .name(filter)
+                    .set_values(Some(chunk.to_vec()))
+                    .build(),
+            )
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+    });
+    let pages = futures::future::try_join_all(calls)
+        .await
+        .map_err(sdk("db instances", "DescribeDBInstances"))?;
+    Ok(pages.into_iter().flatten().collect())
+}
+
+/// Clusters whose identifier is one of `ids`: one paginated call per 100, all at once.
+async fn clusters_named(c: &Clients, ids: &[String]) -> Result<Vec<DbCluster>, AwsError> {
+    let calls = ids.chunks(IDS_PER_CALL).map(|chunk| {
+        c.rds
+            .describe_db_clusters()
+            .filters(
+                Filter::builder()
+                    .name("db-cluster-id")
+                    .set_values(Some(chunk.to_vec()))
+                    .build(),
+            )
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+    });
+    let pages = futures::future::try_join_all(calls)
+        .await
+        .map_err(sdk("db clusters", "DescribeDBClusters"))?;
+    Ok(pages.into_iter().flatten().collect())
+}
+
+/// The ARNs of the environment's RDS instances and clusters, by their tag.
+async fn tagged_arns(c: &Clients, env: &str) -> Result<Vec<String>, AwsError> {
+    let items: Vec<_> = c
+        .tagging
+        .get_resources()
+        .tag_filters(
+            aws_sdk_resourcegroupstagging::types::TagFilter::builder()
+                .key(crate::model::TAG_ENV)
+                .values(env)
+                .build(),
+        )
+        .resource_type_filters("rds:db")
+        .resource_type_filters("rds:cluster")
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .map_err(sdk("the environment's RDS resources", "GetResources"))?;
+    Ok(items
+        .iter()
+        .filter_map(|m| m.resource_arn().map(str::to_string))
+        .collect())
+}
+
+/// `("db" | "cluster", identifier)` of an RDS ARN (`arn:PARTITION:rds:REGION:ACCOUNT:db:ID`).
+pub fn arn_kind_and_id(arn: &str) -> Option<(&str, &str)> {
+    let mut parts = arn.splitn(7, ':');
+    let (service, kind, id) = (parts.nth(2)?, parts.nth(2)?, parts.next()?);
+    (service == "rds").then_some((kind, id))
+}
+
+/// What is not in `have` (by name), once each.
+fn missing<'a>(wanted: impl IntoIterator<Item = &'a str>, have: &BTreeSet<&str>) -> Vec<String> {
+    let set: BTreeSet<&str> = wanted.into_iter().filter(|w| !have.contains(w)).collect();
+    set.into_iter().map(str::to_string).collect()
+}
+
+/// The environment's databases by tag (see the module's comment). Subnet groups and events
+/// are the region's (few, and events are one call for the region).
+pub async fn tagged(c: &Clients, env: &str, want: &Identifiers) -> Result<AccountReads, AwsError> {
+    let (arns, mut instances, mut clusters, (subnet_groups, events)) = tokio::try_join!(
+        tagged_arns(c, env),
+        instances_where(c, "db-instance-id", &want.instances),
+        clusters_named(c, &want.clusters),
+        super::read::subnet_groups_and_events(c),
+    )?;
+    let (more_instances, more_clusters, members) = {
+        let have_i: BTreeSet<&str> = instances
+            .iter()
+            .filter_map(|i| i.db_instance_identifier())
+            .collect();
+        let have_c: BTreeSet<&str> = clusters
+            .iter()
+            .filter_map(|c| c.db_cluster_identifier())
+            .collect();
+        let parsed: Vec<(&str, &str)> = arns.iter().filter_map(|a| arn_kind_and_id(a)).collect();
+        let kind_ids = |k: &'static str| parsed.iter().filter(move |p| p.0 == k).map(|p| p.1);
+        let more_i = missing(kind_ids("db"), &have_i);
+        let more_c = missing(kind_ids("cluster"), &have_c);
+        // Every member of every cluster read, tagged or not: a cluster lists its members.
+        let all_clusters: Vec<String> = have_c
+            .iter()
+            .copied()
+            .chain(more_c.iter().map(String::as_str))
+            .map(str::to_string)
+            .collect();
+        tokio::try_join!(
+            instances_where(c, "db-instance-id", &more_i),
+            clusters_named(c, &more_c),
+            instances_where(c, "db-cluster-id", &all_clusters),
+        )?
+    };
+    instances.extend(more_instances);
+    instances.extend(members);
+    clusters.extend(more_clusters);
+    let mut seen = BTreeSet::new();
+    instances.retain(|i| seen.insert(i.db_instance_arn().unwrap_or_default().to_string()));
+    let mut seen = BTreeSet::new();
+    clusters.retain(|c| seen.insert(c.db_cluster_arn().unwrap_or_default().to_string()));
+    Ok(AccountReads {
+        instances,
+        clusters,
+        subnet_groups,
+        events,
+        whole_region: false,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn arns_name_their_kind_and_identifier() {
+        assert_eq!(
+            arn_kind_and_id("arn:aws:rds:eu-west-1:123456789012:db:prod-orders"),
+            Some(("db", "prod-orders"))
+        );
+        assert_eq!(
+            arn_kind_and_id("arn:aws-cn:rds:cn-north-1:1:cluster:c1"),
+            Some(("cluster", "c1"))
+        );
+        assert_eq!(arn_kind_and_id("arn:aws:ec2:eu-west-1:1:vpc/vpc-1"), None);
+        assert_eq!(arn_kind_and_id("nonsense"), None);
+    }
+
+    #[test]
+    fn large_environments_read_the_region() {
+        let ids = |n: usize| Identifiers {
+            instances: (0..n).map(|i| format!("db{i}")).collect(),
+            clusters: vec![],
+        };
+        assert!(matches!(
+            RdsScope::for_environment(ids(100)),
+            RdsScope::Tagged(_)
+        ));
+        assert!(matches!(
+            RdsScope::for_environment(ids(101)),
+            RdsScope::Region
+        ));
+    }
+}

@@ -1,0 +1,164 @@
+//! Plan at scale, through the test proxy with a round-trip latency per call. Run small in the
+//! suite; `scripts/bench-plan.sh` runs them at 1,000 instances with 50 ms and prints figures.
+//! The assertions are about calls (what reads scale with), never time.
+
+use super::proxy::Proxy;
+use super::support::*;
+use futures::StreamExt;
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+fn env_or(k: &str, d: u64) -> u64 {
+    std::env::var(k)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(d)
+}
+
+fn databases(n: usize) -> String {
+    (0..n)
+        .map(|i| {
+            format!(
+                "[instance.db{i}]\nengine = \"postgres\"\nengine_version = \"16\"\ninstance_class = \"db.t3.micro\"\nallocated_storage = 20\nvpc = \"main\"\nskip_final_snapshot = true\n\n"
+            )
+        })
+        .collect()
+}
+
+/// Creates `n` instances `PREFIX-db<i>` in moto, with environment `env`'s tags if given.
+async fn seed(sdk: &Sdk, prefix: &str, n: usize, env: Option<&str>) {
+    futures::stream::iter(0..n)
+        .map(|i| {
+            let mut call = sdk
+                .rds
+                .create_db_instance()
+                .db_instance_identifier(format!("{prefix}-db{i}"))
+                .engine("postgres")
+                .engine_version("16.4")
+                .db_instance_class("db.t3.micro")
+                .allocated_storage(20)
+                .master_username("admin")
+                .master_user_password("not-a-real-one-1");
+            if let Some(e) = env {
+                for (k, v) in [
+                    ("rdsplan:environment", e.to_string()),
+                    ("rdsplan:address", format!("instance.db{i}")),
+                    ("managed-by", "rdsplan".to_string()),
+                ] {
+                    call = call.tags(aws_sdk_rds::types::Tag::builder().key(k).value(v).build());
+                }
+            }
+            call.send()
+        })
+        .buffer_unordered(8)
+        .for_each(|r| async move {
+            r.expect("seeding an instance");
+        })
+        .await;
+}
+
+/// The fastest of three plans (less noise from a shared machine), and the calls of one.
+fn plan(moto: &Moto, proxy: &Proxy, env: &Env) -> (Duration, BTreeMap<String, usize>) {
+    let mut best = Duration::MAX;
+    let mut calls = BTreeMap::new();
+    for _ in 0..3 {
+        proxy.reset_calls();
+        let started = Instant::now();
+        let r = rdsplan_via(moto, &proxy.url, &env.dir(), &["plan", "--env", "t"], &[]);
+        best = best.min(started.elapsed());
+        assert_eq!(r.code, 0, "{}", r.all());
+        calls = proxy.calls_by_action();
+    }
+    (best, calls)
+}
+
+fn summary(calls: &BTreeMap<String, usize>) -> String {
+    let total: usize = calls.values().sum();
+    let each: Vec<String> = calls.iter().map(|(a, n)| format!("{a} {n}")).collect();
+    format!("{total} calls ({})", each.join(", "))
+}
+
+/// Plan of an environment that is not created yet, alone in its region or in one holding
+/// others' instances: the environment's reads do not grow with the others.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn plan_reads_scale_with_the_environment_not_the_account() {
+    let others = env_or("RDSPLAN_BENCH_OTHERS", 250) as usize;
+    let n = env_or("RDSPLAN_BENCH_ENV_N", 20) as usize;
+    let latency = Duration::from_millis(env_or("RDSPLAN_BENCH_LATENCY_MS", 0));
+    let env = Env::new(&[
+        ("environment.toml", ENV_TOML),
+        ("network.toml", NETWORK_TOML),
+        ("databases.toml", &databases(n)),
+    ]);
+    let mut runs = vec![];
+    for crowd in [0, others] {
+        let moto = Moto::start();
+        let sdk = moto.sdk().await;
+        seed(&sdk, "other", crowd, None).await;
+        let proxy = Proxy::start(&moto.url);
+        proxy.latency(latency);
+        runs.push(plan(&moto, &proxy, &env));
+    }
+    let ((alone, alone_calls), (shared, shared_calls)) = (&runs[0], &runs[1]);
+    println!(
+        "plan of a {n}-instance environment, {latency:?} per call: alone {:.2}s, {}; with {others} other instances {:.2}s ({:.2}x), {}",
+        alone.as_secs_f64(),
+        summary(alone_calls),
+        shared.as_secs_f64(),
+        shared.as_secs_f64() / alone.as_secs_f64(),
+        summary(shared_calls),
+    );
+    assert_eq!(
+        alone_calls, shared_calls,
+        "the reads of one environment must not depend on what else the region holds"
+    );
+}
+
+/// Plan of an environment of N instances that exist, against the floor: the region's
+/// DescribeDBInstances pages issued raw, one after another, in the same run.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn plan_at_scale_against_the_sequential_describe_floor() {
+    let n = env_or("RDSPLAN_BENCH_PLAN_N", 150) as usize;
+    let latency = Duration::from_millis(env_or("RDSPLAN_BENCH_LATENCY_MS", 0));
+    let moto = Moto::start();
+    let sdk = moto.sdk().await;
+    seed(&sdk, "t", n, Some("t")).await;
+    let proxy = Proxy::start(&moto.url);
+    proxy.latency(latency);
+    let env = Env::new(&[
+        ("environment.toml", ENV_TOML),
+        ("network.toml", NETWORK_TOML),
+        ("databases.toml", &databases(n)),
+    ]);
+    let (took, calls) = plan(&moto, &proxy, &env);
+    let via = sdk_for(&proxy.url).await;
+    let mut floor = Duration::MAX;
+    for _ in 0..3 {
+        let started = Instant::now();
+        let listed: Vec<_> = via
+            .rds
+            .describe_db_instances()
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .unwrap();
+        floor = floor.min(started.elapsed());
+        assert_eq!(listed.len(), n);
+    }
+    println!(
+        "plan at {n} instances, {latency:?} per call: {:.2}s, {:.2}x the floor ({:.2}s for the {} DescribeDBInstances pages in sequence); {}",
+        took.as_secs_f64(),
+        took.as_secs_f64() / floor.as_secs_f64(),
+        floor.as_secs_f64(),
+        n.div_ceil(100),
+        summary(&calls)
+    );
+    let describes = calls.get("DescribeDBInstances").copied().unwrap_or(0);
+    assert!(
+        describes <= n.div_ceil(100) + 1,
+        "{describes} DescribeDBInstances for {n} instances: {}",
+        summary(&calls)
+    );
+}
