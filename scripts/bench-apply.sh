@@ -6,6 +6,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-moto.sh
+echo "building the release binary (timed), then the tests..." >&2
+cargo build --release --quiet
+export RDSPLAN_BIN="$PWD/target/release/rdsplan"
 RDSPLAN_MOTO="$PWD/.venv/bin/moto_server" RDSPLAN_BENCH_N="${1:-24}" RDSPLAN_BENCH_DELAY_S="${2:-8}" \
   cargo test --test main -- waits::independent_creations --nocapture 2>&1 \
   | grep -E 'creations of|test result|panicked'

@@ -424,12 +424,51 @@ pub(crate) async fn read_live(clients: &aws::Clients, cfg: &Config) -> Result<Li
     read_live_in(clients, cfg, scope).await
 }
 
+/// The expansion's instances, replicas, cluster members and clusters (nothing that needs the
+/// region's AZs).
+fn wanted_databases(cfg: &Config) -> Vec<crate::model::Resource> {
+    use crate::model::Kind;
+    config::expand::expand_all(cfg, &Live::default())
+        .0
+        .into_iter()
+        .filter(|r| {
+            matches!(
+                r.kind,
+                Kind::Instance | Kind::Replica | Kind::ClusterInstance | Kind::Cluster
+            )
+        })
+        .collect()
+}
+
+/// The storage settings the files want per instance identifier (see `Wanted::storage`).
+fn wanted_storage(
+    cfg: &Config,
+) -> std::collections::BTreeMap<String, Vec<(String, crate::model::Value)>> {
+    use crate::model::Kind;
+    wanted_databases(cfg)
+        .into_iter()
+        .filter(|r| matches!(r.kind, Kind::Instance | Kind::Replica))
+        .map(|r| {
+            let storage = [
+                "allocated_storage",
+                "storage_type",
+                "iops",
+                "storage_throughput",
+            ]
+            .iter()
+            .filter_map(|k| r.attrs.get(*k).map(|v| (k.to_string(), v.clone())))
+            .collect();
+            (r.name, storage)
+        })
+        .collect()
+}
+
 /// The AWS identifiers of the instances, replicas, cluster members and clusters the files
 /// want, as expansion names them.
 fn wanted_identifiers(cfg: &Config) -> aws::scope::Identifiers {
     use crate::model::Kind;
     let mut ids = aws::scope::Identifiers::default();
-    for r in config::expand::expand_all(cfg, &Live::default()).0 {
+    for r in wanted_databases(cfg) {
         match r.kind {
             Kind::Instance | Kind::Replica | Kind::ClusterInstance => ids.instances.push(r.name),
             Kind::Cluster => ids.clusters.push(r.name),
@@ -448,6 +487,7 @@ pub(crate) async fn read_live_in(
 ) -> Result<Live, i32> {
     let wanted = aws::read::Wanted {
         rds: scope,
+        storage: wanted_storage(cfg),
         env: &cfg.env_name,
         group_names: cfg
             .security_groups

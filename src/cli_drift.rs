@@ -45,7 +45,7 @@ pub async fn drift(dir: &Path, envs: Vec<String>, format: PlanFormat) -> i32 {
         BTreeMap::new();
     for (cfg, clients) in opened.iter().flatten() {
         if let std::collections::btree_map::Entry::Vacant(slot) = accounts.entry(key(cfg)) {
-            let read = aws::read::account(clients).await;
+            let read = aws::read::account(clients, true).await;
             slot.insert(read.map(Arc::new).map_err(|e| e.to_string()));
         }
     }

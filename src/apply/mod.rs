@@ -352,7 +352,7 @@ pub async fn apply(clients: &Clients, plan: &Plan, live: &Live, opts: &Options) 
         slots: Arc::new(tokio::sync::Semaphore::new(opts.parallelism.max(1))),
         poller: aws::poller::Poller::start(clients.rds.clone(), aws::poller::cadence()),
         cluster_poller: aws::poller::Poller::start(clients.rds.clone(), aws::poller::cadence()),
-        buckets: std::array::from_fn(|_| rate::TokenBucket::new(50, 5)),
+        buckets: rate::buckets(),
     });
     let steps = steps(plan);
     let conflicts: Vec<&Address> = plan

@@ -1,12 +1,24 @@
 //! Pacing of mutating work per AWS service: a token bucket per service, one token per apply
-//! step that changes something there (a step makes one to a few mutating calls). Defaults follow
-//! EC2's published bucket for mutating actions (50 at once, refilled 5 per second); RDS, IAM and
-//! Secrets Manager publish no figures and get the same. Throttling beyond that is retried by the
-//! SDK with backoff, never a failure of the run by itself.
+//! step that changes something there (a step makes one to a few mutating calls). EC2 gets its
+//! published bucket for mutating actions (50 at once, refilled 5 per second). RDS publishes one
+//! bucket for every call of the account and region (300 at once, 12 per second): apply's steps
+//! take at most 200 of it and 8 per second, leaving a third to reads (its own poller) and other
+//! tools. IAM and Secrets Manager publish no figures and get EC2's. Throttling beyond that is
+//! retried by the SDK with backoff, never a failure of the run by itself.
 
 use std::time::Duration;
 use tokio::sync::Mutex;
 use tokio::time::Instant;
+
+/// One bucket per service, in the order of `apply::service`: EC2, RDS, IAM, Secrets Manager.
+pub fn buckets() -> [TokenBucket; 4] {
+    [
+        TokenBucket::new(50, 5),
+        TokenBucket::new(200, 8),
+        TokenBucket::new(50, 5),
+        TokenBucket::new(50, 5),
+    ]
+}
 
 pub struct TokenBucket {
     capacity: f64,

@@ -7,7 +7,7 @@ use super::error::sdk;
 use super::{user_tags, AwsError, Clients};
 use crate::model::*;
 use aws_sdk_ec2::types::Filter;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// What the reader needs to know of the files: the environment and the AWS names they want
 /// (to spot look-alikes that are not ours).
@@ -29,6 +29,11 @@ pub struct Wanted<'a> {
     pub classes: Vec<(String, String)>,
     /// Where the environment's RDS instances and clusters are read from.
     pub rds: super::scope::RdsScope,
+    /// The storage settings (`allocated_storage`, `storage_type`, `iops`,
+    /// `storage_throughput`) the files want per instance identifier: the instances whose live
+    /// storage differs have their last storage change read (AWS allows one per six hours),
+    /// unless the region's events are at hand.
+    pub storage: BTreeMap<String, Vec<(String, Value)>>,
 }
 
 fn tag_filter(env: &str) -> Filter {
@@ -165,7 +170,7 @@ pub async fn read(c: &Clients, w: &Wanted<'_>) -> Result<Live, AwsError> {
         use super::scope::RdsScope;
         match &w.rds {
             RdsScope::Shared(a) => Ok(a.clone()),
-            RdsScope::Region => account(c).await.map(std::sync::Arc::new),
+            RdsScope::Region => account(c, false).await.map(std::sync::Arc::new),
             RdsScope::Tagged(ids) => super::scope::tagged(c, env, ids)
                 .await
                 .map(std::sync::Arc::new),
@@ -198,7 +203,10 @@ pub async fn read(c: &Clients, w: &Wanted<'_>) -> Result<Live, AwsError> {
     };
     let subnet_groups = read_subnet_groups(c, env, &account.subnet_groups).await?;
     let (instances, clusters) = (&account.instances, &account.clusters);
-    let storage_changed = storage_changes(&account.events);
+    let storage_changed = match &account.events {
+        Some(events) => storage_changes(events),
+        None => HashMap::new(),
+    };
     // AWS id → address, for every owned resource, so that references read back as addresses.
     let mut by_id: HashMap<String, Address> = HashMap::new();
     let mut note = |id: Option<&str>, tags: &[(String, String)]| {
@@ -440,6 +448,9 @@ pub async fn read(c: &Clients, w: &Wanted<'_>) -> Result<Live, AwsError> {
                 id: cl.db_cluster_arn().unwrap_or_default().to_string(),
             }),
         }
+    }
+    if account.events.is_none() {
+        storage_cooldowns(c, &w.storage, &mut live).await?;
     }
     live.parameter_apply_types = apply_types;
     live.parameter_defaults = defaults;
@@ -716,15 +727,18 @@ pub struct AccountReads {
     pub instances: Vec<aws_sdk_rds::types::DbInstance>,
     pub clusters: Vec<aws_sdk_rds::types::DbCluster>,
     pub subnet_groups: Vec<aws_sdk_rds::types::DbSubnetGroup>,
-    /// Instance events of the last six hours (storage change cooldowns).
-    pub events: Vec<aws_sdk_rds::types::Event>,
+    /// Instance events of the last six hours (storage change cooldowns), the region's; `None`
+    /// from a read by tag, which reads them only for the instances whose storage the files
+    /// change.
+    pub events: Option<Vec<aws_sdk_rds::types::Event>>,
     /// Whether `instances` and `clusters` are the region's (else the environment's, found by
     /// tag, and the identifiers its files want).
     pub whole_region: bool,
 }
 
-/// The region's lists: one paginated call per kind, all at once.
-pub async fn account(c: &Clients) -> Result<AccountReads, AwsError> {
+/// The region's lists: one paginated call per kind, all at once; with the region's instance
+/// events of the last six hours if asked (drift shares them across environments).
+pub async fn account(c: &Clients, with_events: bool) -> Result<AccountReads, AwsError> {
     let instances = async {
         c.rds
             .describe_db_instances()
@@ -745,8 +759,14 @@ pub async fn account(c: &Clients) -> Result<AccountReads, AwsError> {
             .await
             .map_err(sdk("db clusters", "DescribeDBClusters"))
     };
-    let (instances, clusters, (subnet_groups, events)) =
-        tokio::try_join!(instances, clusters, subnet_groups_and_events(c))?;
+    let region_events = async {
+        match with_events {
+            true => events(c, None).await.map(Some),
+            false => Ok(None),
+        }
+    };
+    let (instances, clusters, subnet_groups, events) =
+        tokio::try_join!(instances, clusters, subnet_groups(c), region_events)?;
     Ok(AccountReads {
         instances,
         clusters,
@@ -756,41 +776,41 @@ pub async fn account(c: &Clients) -> Result<AccountReads, AwsError> {
     })
 }
 
-/// The region's DB subnet groups (DescribeDBSubnetGroups has no filter; an account holds few)
-/// and the storage changes of the last six hours, which AWS lets no new storage change follow
-/// (one paginated DescribeEvents for every instance of the region).
-pub(crate) async fn subnet_groups_and_events(
+/// The region's DB subnet groups: DescribeDBSubnetGroups has no filter, and an account holds
+/// few.
+pub(crate) async fn subnet_groups(
     c: &Clients,
-) -> Result<
-    (
-        Vec<aws_sdk_rds::types::DbSubnetGroup>,
-        Vec<aws_sdk_rds::types::Event>,
-    ),
-    AwsError,
-> {
-    let subnet_groups = async {
-        c.rds
-            .describe_db_subnet_groups()
-            .into_paginator()
-            .items()
-            .send()
-            .try_collect()
-            .await
-            .map_err(sdk("db subnet groups", "DescribeDBSubnetGroups"))
-    };
-    let events = async {
-        c.rds
-            .describe_events()
-            .source_type(aws_sdk_rds::types::SourceType::DbInstance)
-            .duration(360)
-            .into_paginator()
-            .items()
-            .send()
-            .try_collect()
-            .await
-            .map_err(sdk("db instance events", "DescribeEvents"))
-    };
-    tokio::try_join!(subnet_groups, events)
+) -> Result<Vec<aws_sdk_rds::types::DbSubnetGroup>, AwsError> {
+    c.rds
+        .describe_db_subnet_groups()
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .map_err(sdk("db subnet groups", "DescribeDBSubnetGroups"))
+}
+
+/// Instance events of the last six hours (AWS lets no storage change follow another within
+/// them): of one instance, or of every instance of the region.
+pub(crate) async fn events(
+    c: &Clients,
+    instance: Option<&str>,
+) -> Result<Vec<aws_sdk_rds::types::Event>, AwsError> {
+    c.rds
+        .describe_events()
+        .source_type(aws_sdk_rds::types::SourceType::DbInstance)
+        .set_source_identifier(instance.map(str::to_string))
+        .duration(360)
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .map_err(sdk(
+            instance.unwrap_or("db instance events"),
+            "DescribeEvents",
+        ))
 }
 
 async fn read_subnet_groups(
@@ -843,6 +863,37 @@ pub fn storage_changes(events: &[aws_sdk_rds::types::Event]) -> HashMap<String, 
         }
     }
     out
+}
+
+/// The last storage change of each instance whose storage the files change (one DescribeEvents
+/// each, all at once; usually none), as `storage_changed_at`.
+async fn storage_cooldowns(
+    c: &Clients,
+    storage: &BTreeMap<String, Vec<(String, Value)>>,
+    live: &mut Live,
+) -> Result<(), AwsError> {
+    let changing: Vec<String> = live
+        .resources
+        .iter()
+        .filter(|r| matches!(r.kind, Kind::Instance | Kind::Replica))
+        .filter(|r| {
+            storage
+                .get(&r.name)
+                .is_some_and(|want| want.iter().any(|(k, v)| r.attrs.get(k) != Some(v)))
+        })
+        .map(|r| r.name.clone())
+        .collect();
+    let reads = changing.iter().map(|i| events(c, Some(i)));
+    let found = futures::future::try_join_all(reads).await?;
+    let at = storage_changes(&found.concat());
+    for r in &mut live.resources {
+        if matches!(r.kind, Kind::Instance | Kind::Replica) {
+            if let Some(t) = at.get(&r.name) {
+                r.set("storage_changed_at", Value::Int(*t));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Resolves the KMS aliases the files name, and any AWS reports, to key ARNs.

@@ -21,7 +21,8 @@ use std::sync::Arc;
 pub enum RdsScope {
     /// The region's lists, already read (drift reads them once for several environments).
     Shared(Arc<AccountReads>),
-    /// Read the region's lists.
+    /// Read the region's lists (without the region's events: the reader reads those of the
+    /// instances whose storage the files change).
     Region,
     /// Find the environment's databases by tag and read those, plus the identifiers the files
     /// want.
@@ -142,14 +143,14 @@ fn missing<'a>(wanted: impl IntoIterator<Item = &'a str>, have: &BTreeSet<&str>)
     set.into_iter().map(str::to_string).collect()
 }
 
-/// The environment's databases by tag (see the module's comment). Subnet groups and events
-/// are the region's (few, and events are one call for the region).
+/// The environment's databases by tag (see the module's comment). Subnet groups are the
+/// region's (few); events are left to the reader, which needs them of few instances.
 pub async fn tagged(c: &Clients, env: &str, want: &Identifiers) -> Result<AccountReads, AwsError> {
-    let (arns, mut instances, mut clusters, (subnet_groups, events)) = tokio::try_join!(
+    let (arns, mut instances, mut clusters, subnet_groups) = tokio::try_join!(
         tagged_arns(c, env),
         instances_where(c, "db-instance-id", &want.instances),
         clusters_named(c, &want.clusters),
-        super::read::subnet_groups_and_events(c),
+        super::read::subnet_groups(c),
     )?;
     let (more_instances, more_clusters, members) = {
         let have_i: BTreeSet<&str> = instances
@@ -188,7 +189,7 @@ pub async fn tagged(c: &Clients, env: &str, want: &Identifiers) -> Result<Accoun
         instances,
         clusters,
         subnet_groups,
-        events,
+        events: None,
         whole_region: false,
     })
 }

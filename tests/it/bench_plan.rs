@@ -61,6 +61,7 @@ async fn seed(sdk: &Sdk, prefix: &str, n: usize, env: Option<&str>) {
 fn plan(moto: &Moto, proxy: &Proxy, env: &Env) -> (Duration, BTreeMap<String, usize>) {
     let mut best = Duration::MAX;
     let mut calls = BTreeMap::new();
+    let mut spent = BTreeMap::new();
     for _ in 0..3 {
         proxy.reset_calls();
         let started = Instant::now();
@@ -68,7 +69,16 @@ fn plan(moto: &Moto, proxy: &Proxy, env: &Env) -> (Duration, BTreeMap<String, us
         best = best.min(started.elapsed());
         assert_eq!(r.code, 0, "{}", r.all());
         calls = proxy.calls_by_action();
+        spent = proxy.spent_by_action();
     }
+    let mut slow: Vec<(String, Duration)> = spent.into_iter().collect();
+    slow.sort_by_key(|(_, d)| std::cmp::Reverse(*d));
+    let slow: Vec<String> = slow
+        .iter()
+        .take(3)
+        .map(|(a, d)| format!("{a} {:.2}s", d.as_secs_f64()))
+        .collect();
+    println!("plan spent most in moto on: {}", slow.join(", "));
     (best, calls)
 }
 

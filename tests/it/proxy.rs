@@ -68,6 +68,10 @@ struct State {
     rules: Rules,
     /// Added to every call: the round trip to a real AWS endpoint.
     latency: Option<Duration>,
+    /// moto's time per action, summed.
+    spent: BTreeMap<String, Duration>,
+    /// Every call: when it arrived, its action, and how long moto took.
+    timeline: Vec<(Instant, String, Duration)>,
 }
 
 impl State {
@@ -191,9 +195,21 @@ impl Proxy {
         self.state.lock().unwrap().calls.clone()
     }
 
+    /// moto's time per action since the last reset, summed over its calls.
+    pub fn spent_by_action(&self) -> BTreeMap<String, Duration> {
+        self.state.lock().unwrap().spent.clone()
+    }
+
+    /// Every call so far: when it arrived, its action, and how long moto took.
+    pub fn timeline(&self) -> Vec<(Instant, String, Duration)> {
+        self.state.lock().unwrap().timeline.clone()
+    }
+
     /// Forgets the calls counted so far.
     pub fn reset_calls(&self) {
-        self.state.lock().unwrap().calls.clear();
+        let mut s = self.state.lock().unwrap();
+        s.calls.clear();
+        s.spent.clear();
     }
 
     /// How many calls were refused with this AWS error code.
@@ -446,9 +462,16 @@ async fn serve(mut client: TcpStream, upstream: SocketAddr, state: Arc<Mutex<Sta
             s.modified.insert(ident, Instant::now());
         }
     }
+    let started = Instant::now();
     let Some(mut resp) = forward(upstream, &req).await else {
         return;
     };
+    {
+        let mut s = state.lock().unwrap();
+        *s.spent.entry(action.clone()).or_default() += started.elapsed();
+        s.timeline
+            .push((started, action.clone(), started.elapsed()));
+    }
     {
         let mut s = state.lock().unwrap();
         if s.creation_delay.is_some() {

@@ -286,7 +286,9 @@ impl Run {
 }
 
 pub fn rdsplan_cmd(moto: Option<&Moto>, dir: &Path, args: &[&str]) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_rdsplan"));
+    // Benchmarks time the release build (`RDSPLAN_BIN`, set by their scripts).
+    let bin = std::env::var("RDSPLAN_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_rdsplan").into());
+    let mut c = Command::new(bin);
     c.arg("--dir").arg(dir).args(args);
     c.env_remove("AWS_PROFILE")
         .env("AWS_ACCESS_KEY_ID", "testing")
