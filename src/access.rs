@@ -193,3 +193,60 @@ impl Creds {
         format!("{}\n", serde_json::to_string_pretty(&v).expect("json"))
     }
 }
+
+/// The caller's environment variables `connect` passes on to psql or mysql: the terminal's
+/// (PATH, HOME, TERM, locale, ...) and the clients' own settings (`PG*`, `PSQL_*`, `MYSQL_*`),
+/// but no password variable of the caller's (rdsplan sets the one it fetched).
+pub fn passed_to_client(name: &str) -> bool {
+    const TERMINAL: &[&str] = &[
+        "PATH",
+        "HOME",
+        "USER",
+        "LOGNAME",
+        "TERM",
+        "COLORTERM",
+        "LANG",
+        "LANGUAGE",
+        "TZ",
+        "SHELL",
+        "PAGER",
+        "EDITOR",
+        "VISUAL",
+        "TMPDIR",
+        "XDG_CONFIG_HOME",
+        "XDG_RUNTIME_DIR",
+    ];
+    TERMINAL.contains(&name)
+        || name.starts_with("LC_")
+        || ((name.starts_with("PG") || name.starts_with("PSQL_")) && name != "PGPASSWORD")
+        || (name.starts_with("MYSQL_") && name != "MYSQL_PWD")
+}
+
+#[cfg(test)]
+mod client_env_tests {
+    use super::passed_to_client;
+
+    #[test]
+    fn the_client_gets_its_settings_but_no_aws_credentials() {
+        for kept in [
+            "PATH",
+            "HOME",
+            "LC_ALL",
+            "PGSSLMODE",
+            "PSQL_HISTORY",
+            "MYSQL_HOST",
+        ] {
+            assert!(passed_to_client(kept), "{kept}");
+        }
+        for dropped in [
+            "AWS_ACCESS_KEY_ID",
+            "AWS_SECRET_ACCESS_KEY",
+            "AWS_SESSION_TOKEN",
+            "PGPASSWORD",
+            "MYSQL_PWD",
+            "GITHUB_TOKEN",
+        ] {
+            assert!(!passed_to_client(dropped), "{dropped}");
+        }
+    }
+}

@@ -24,8 +24,35 @@ pub struct Cli {
         env = "RDSPLAN_DIR"
     )]
     pub dir: PathBuf,
+    /// More logs on stderr: -v rdsplan's own (every AWS call with its operation, resource,
+    /// duration and attempts), -vv the AWS SDK's too. RUST_LOG, when set, decides instead.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// Errors only: no logs, no progress lines, no `ok` lines (results such as a plan are
+    /// still printed).
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// Logs go to stderr (never into `--format json` on stdout), at the level of -q/-v/-vv unless
+/// RUST_LOG says otherwise.
+fn init_logs(verbose: u8, quiet: bool) {
+    crate::QUIET.store(quiet, std::sync::atomic::Ordering::Relaxed);
+    let level = match (quiet, verbose) {
+        (true, _) => "error",
+        (false, 0) => "warn",
+        (false, 1) => "warn,rdsplan=debug",
+        (false, _) => "debug",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .try_init();
 }
 
 #[derive(Subcommand, Debug)]
@@ -33,11 +60,16 @@ pub enum Command {
     /// Check the configuration files without calling AWS. Exit 0 when valid, 1 otherwise.
     Validate {
         /// Only this environment (default: every environment under --dir).
+        /// The environment: the name of its folder under --dir.
         #[arg(long)]
         env: Option<String>,
     },
     /// Show what apply would change. Reads AWS; changes nothing.
+    #[command(
+        after_help = "Examples:\n  rdsplan plan --env staging\n  rdsplan plan --env prod --format markdown > plan.md\n  rdsplan plan --env prod --out prod.plan --detailed-exitcode\n  rdsplan plan --env prod --target instance.orders"
+    )]
     Plan {
+        /// The environment: the name of its folder under --dir.
         #[arg(long)]
         env: String,
         /// text for people, markdown for pull-request comments, json for programs
@@ -50,11 +82,20 @@ pub enum Command {
         /// Also save the plan to FILE, for `rdsplan apply FILE`.
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
+        /// Only this resource (an address such as instance.orders), what it depends on and
+        /// what belongs to it; repeatable. For one urgent change in a large environment: the
+        /// plan says it is partial.
+        #[arg(long, value_name = "ADDRESS")]
+        target: Vec<String>,
     },
     /// Make AWS match the files, in dependency order. With PLAN_FILE (from `plan --out`),
     /// apply exactly that plan, refusing if the files or the live state it touches changed.
     /// Holds the environment's lock (`rdsplan/lock/<env>`) while it runs.
+    #[command(
+        after_help = "Examples:\n  rdsplan apply --env staging\n  rdsplan apply --env prod --auto-approve            (CI, after review)\n  rdsplan apply prod.plan                             (exactly the reviewed plan)\n  rdsplan apply --env prod --allow-destroy --parallelism 4"
+    )]
     Apply {
+        /// The environment: the name of its folder under --dir (not needed with PLAN_FILE).
         #[arg(long)]
         env: Option<String>,
         /// A plan saved with `rdsplan plan --out FILE`.
@@ -71,24 +112,47 @@ pub enum Command {
         /// How long to wait for any one resource to become available, in minutes.
         #[arg(long, default_value_t = 90)]
         timeout_minutes: u64,
+        /// Only this resource (an address such as instance.orders), what it depends on and
+        /// what belongs to it; repeatable. For one urgent change in a large environment: the
+        /// plan says it is partial.
+        #[arg(long, value_name = "ADDRESS")]
+        target: Vec<String>,
     },
     /// Print the JSON Schema of the configuration files.
     Schema,
+    /// Print a shell completion script for bash, zsh, fish, powershell or elvish.
+    #[command(
+        after_help = "Examples:\n  rdsplan completions bash > ~/.local/share/bash-completion/completions/rdsplan\n  rdsplan completions zsh > \"${fpath[1]}/_rdsplan\"\n  rdsplan completions fish > ~/.config/fish/completions/rdsplan.fish\n  rdsplan completions powershell >> $PROFILE"
+    )]
+    Completions {
+        /// bash, zsh, fish, powershell or elvish
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
     /// Compare live AWS with the files and classify every difference: changed out of band,
     /// pending in AWS, missing, not in the files, unmanaged (untagged databases and security
     /// groups in a managed VPC). Read-only: it changes nothing in AWS and needs only read
     /// permissions. Exit 0 in sync, 2 on drift, 1 on error.
+    #[command(
+        after_help = "Examples:\n  rdsplan drift                      (every environment under --dir)\n  rdsplan drift --env prod --env staging --format json"
+    )]
     Drift {
         /// Environments to check (repeatable); all under --dir when none is given.
         #[arg(long)]
         env: Vec<String>,
+        /// text for people, markdown for issues and comments, json for programs
+        /// (docs/drift-json.md).
         #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
         format: PlanFormat,
     },
     /// Adopt an existing resource: print (or append to FILE) its TOML, complete enough that a
     /// plan afterwards shows no change for it, and tag it as managed by this environment after
     /// confirmation. Changes nothing but tags.
+    #[command(
+        after_help = "Examples:\n  rdsplan import --env prod instance legacy-orders --as orders\n  rdsplan import --env prod vpc vpc-0abc123 --as main --write environments/prod/imported.toml\n  rdsplan import --env prod cluster analytics --as analytics --auto-approve"
+    )]
     Import {
+        /// The environment: the name of its folder under --dir.
         #[arg(long)]
         env: String,
         /// vpc, security_group, instance, replica or cluster
@@ -107,23 +171,28 @@ pub enum Command {
     },
     /// Clear a stale apply lock (left by an apply that was killed), saying who held it.
     Unlock {
+        /// The environment: the name of its folder under --dir.
         #[arg(long)]
         env: String,
     },
     /// Show the endpoints of every instance, replica and cluster (writer and reader).
     Output {
+        /// The environment: the name of its folder under --dir.
         #[arg(long)]
         env: String,
+        /// text for people, json for programs.
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
     /// Show how to connect to a database (instance, replica or cluster address). The password
     /// is masked unless --show-password.
     Creds {
+        /// The environment: the name of its folder under --dir.
         #[arg(long)]
         env: String,
         /// e.g. instance.orders, replica.orders-ro, cluster.analytics
         address: String,
+        /// env: shell `export` lines; url: a connection URL; json: for programs.
         #[arg(long, value_enum, default_value_t = CredsFormat::Env)]
         format: CredsFormat,
         /// Print the real password.
@@ -133,12 +202,15 @@ pub enum Command {
     /// Open psql or mysql on a database; the password goes through the environment
     /// (PGPASSWORD, MYSQL_PWD), never the command line.
     Connect {
+        /// The environment: the name of its folder under --dir.
         #[arg(long)]
         env: String,
+        /// The database: instance.NAME, replica.NAME or cluster.NAME.
         address: String,
         /// Connect here instead of the endpoint (a tunnel, bastion or local proxy).
         #[arg(long)]
         host: Option<String>,
+        /// Connect to this port instead of the database's.
         #[arg(long)]
         port: Option<u16>,
         /// The client program (default: psql for PostgreSQL engines, mysql otherwise).
@@ -151,9 +223,13 @@ pub enum Command {
     /// Rotate the generated master password: staged as AWSPENDING, set on the database, then
     /// promoted to AWSCURRENT, so a crash at any point leaves a working password in the secret.
     Rotate {
+        /// The environment: the name of its folder under --dir.
         #[arg(long)]
         env: String,
+        /// The database whose generated password to rotate: instance.NAME, replica.NAME or
+        /// cluster.NAME.
         address: String,
+        /// How long to wait for the database to accept the new password, in minutes.
         #[arg(long, default_value_t = 90)]
         timeout_minutes: u64,
     },
@@ -181,7 +257,25 @@ pub enum Format {
 
 /// Runs the CLI and returns the process exit code.
 pub async fn run(cli: Cli) -> i32 {
+    init_logs(cli.verbose, cli.quiet);
     match cli.command {
+        Command::Completions { shell } => {
+            use clap::CommandFactory;
+            // Into memory first: clap_complete panics on a failed write.
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "rdsplan", &mut script);
+            let mut out = std::io::stdout();
+            match std::io::Write::write_all(&mut out, &script)
+                .and_then(|()| std::io::Write::flush(&mut out))
+            {
+                Ok(()) => 0,
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => 1,
+                Err(e) => {
+                    eprintln!("error: cannot write the output: {e}");
+                    1
+                }
+            }
+        }
         Command::Validate { env } => validate(&cli.dir, env.as_deref()),
         Command::Output { env, format } => crate::cli_access::output(&cli.dir, &env, format).await,
         Command::Creds {
@@ -247,7 +341,8 @@ pub async fn run(cli: Cli) -> i32 {
             format,
             detailed_exitcode,
             out,
-        } => match prepare(&cli.dir, &env).await {
+            target,
+        } => match prepare(&cli.dir, &env, &addresses(target)).await {
             Err(code) => code,
             Ok(plan) => {
                 if let Some(file) = out {
@@ -291,14 +386,17 @@ pub async fn run(cli: Cli) -> i32 {
             allow_destroy,
             parallelism,
             timeout_minutes,
+            target,
         } => {
             let opts = apply::Options {
                 parallelism,
                 timeout: Duration::from_secs(timeout_minutes * 60),
+                interrupt: apply::interrupt::Interrupt::never(),
             };
             let flags = crate::cli_apply::Flags {
                 auto_approve,
                 allow_destroy,
+                targets: addresses(target),
             };
             crate::cli_apply::run(&cli.dir, env, plan_file, flags, &opts).await
         }
@@ -324,6 +422,7 @@ fn validate(dir: &std::path::Path, env: Option<&str>) -> i32 {
     let mut code = 0;
     for d in dirs {
         match config::load(&d) {
+            Ok(_) if crate::quiet() => {}
             Ok(cfg) => println!(
                 "ok: {} (environment `{}`: {})",
                 d.display(),
@@ -369,10 +468,35 @@ pub(crate) fn load_env(dir: &std::path::Path, env: &str) -> Result<Config, i32> 
 }
 
 /// Load, read live state, plan. Errors are printed here; `Err` carries the exit code.
-async fn prepare(dir: &std::path::Path, env: &str) -> Result<Plan, i32> {
+async fn prepare(
+    dir: &std::path::Path,
+    env: &str,
+    targets: &[crate::model::Address],
+) -> Result<Plan, i32> {
     let cfg = load_env(dir, env)?;
     let clients = clients_for(&cfg).await?;
-    read_and_plan(&clients, &cfg).await.map(|(_, plan)| plan)
+    read_and_plan(&clients, &cfg, targets)
+        .await
+        .map(|(_, plan)| plan)
+}
+
+fn addresses(targets: Vec<String>) -> Vec<crate::model::Address> {
+    targets.into_iter().map(crate::model::Address).collect()
+}
+
+/// The plan cut down to `targets` (see `plan::target`); an unknown target is an error.
+pub(crate) fn restrict(mut plan: Plan, targets: &[crate::model::Address]) -> Result<Plan, i32> {
+    match plan::target::restrict(&mut plan, targets) {
+        Ok(()) => Ok(plan),
+        Err(unknown) => {
+            eprintln!(
+                "error: --target {}: not a resource of `{}` (in the files or in AWS).\n  help: use an address as the plan shows it, such as instance.orders or vpc.main",
+                unknown.join(", "),
+                plan.environment
+            );
+            Err(1)
+        }
+    }
 }
 
 /// Reads and plans. A plan made from a read by tag that deletes or replaces a VPC of the
@@ -381,9 +505,10 @@ async fn prepare(dir: &std::path::Path, env: &str) -> Result<Plan, i32> {
 pub(crate) async fn read_and_plan(
     clients: &aws::Clients,
     cfg: &Config,
+    targets: &[crate::model::Address],
 ) -> Result<(Live, Plan), i32> {
     let live = read_live(clients, cfg).await?;
-    let plan = make_plan(cfg, &live)?;
+    let plan = restrict(make_plan(cfg, &live)?, targets)?;
     let vpc_goes = plan
         .changes
         .iter()
@@ -392,7 +517,7 @@ pub(crate) async fn read_and_plan(
         return Ok((live, plan));
     }
     let live = read_live_in(clients, cfg, aws::scope::RdsScope::Region).await?;
-    let plan = make_plan(cfg, &live)?;
+    let plan = restrict(make_plan(cfg, &live)?, targets)?;
     Ok((live, plan))
 }
 

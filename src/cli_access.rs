@@ -50,7 +50,23 @@ pub async fn output(dir: &Path, env: &str, format: Format) -> i32 {
 
 /// Resolves the target and reads its login. Errors are printed; `Err` is the exit code.
 async fn creds_of(dir: &Path, env: &str, address: &str) -> Result<(aws::Clients, Creds), i32> {
-    let (_, clients, live) = live_of(dir, env).await?;
+    let cfg = load_env(dir, env)?;
+    let declared: Vec<String> = cfg
+        .instances
+        .iter()
+        .map(|d| format!("instance.{}", d.name))
+        .chain(cfg.replicas.iter().map(|d| format!("replica.{}", d.name)))
+        .chain(cfg.clusters.iter().map(|d| format!("cluster.{}", d.name)))
+        .collect();
+    if !declared.iter().any(|d| d == address) {
+        eprintln!(
+            "error: `{address}` is not a database in the files of `{env}`.\n  help: the databases there are: {}",
+            if declared.is_empty() { "none".to_string() } else { declared.join(", ") }
+        );
+        return Err(1);
+    }
+    let clients = crate::cli::clients_for(&cfg).await?;
+    let live = read_live(&clients, &cfg).await?;
     let target = access::target(&live, address).map_err(|e| {
         eprintln!("error: {e}");
         1
@@ -109,6 +125,11 @@ pub async fn connect(dir: &Path, env: &str, address: &str, o: ConnectOptions) ->
         .client
         .unwrap_or_else(|| if pg { "psql" } else { "mysql" }.to_string());
     let mut cmd = std::process::Command::new(&program);
+    // The client gets what a terminal program needs and its own settings, not the caller's AWS
+    // credentials or anything else.
+    cmd.env_clear().envs(
+        std::env::vars_os().filter(|(k, _)| k.to_str().is_some_and(access::passed_to_client)),
+    );
     // The password travels in the client's environment only: never in its arguments, which
     // other users of the machine can see.
     if pg {

@@ -1,7 +1,7 @@
 //! `rdsplan apply` (from the files or from a saved plan) and `rdsplan unlock`.
 
 use crate::aws::lock::{self, LockError};
-use crate::cli::{clients_for, color_out, load_env, make_plan, read_and_plan, read_live};
+use crate::cli::{clients_for, color_out, load_env, make_plan, read_and_plan, read_live, restrict};
 use crate::config::{self, Config};
 use crate::plan::{Action, Plan};
 use crate::saved::{self, SavedPlan};
@@ -12,6 +12,8 @@ use std::path::{Path, PathBuf};
 pub struct Flags {
     pub auto_approve: bool,
     pub allow_destroy: bool,
+    /// `--target`: a partial apply (see `plan::target`).
+    pub targets: Vec<crate::model::Address>,
 }
 
 fn read_saved(file: &Path) -> Result<SavedPlan, String> {
@@ -86,7 +88,11 @@ pub async fn run(
             return 1;
         }
     }
-    let code = locked(dir, &cfg, &clients, saved, &flags, opts).await;
+    let opts = apply::Options {
+        interrupt: apply::interrupt::Interrupt::listen(clients.clone(), cfg.env_name.clone()),
+        ..opts.clone()
+    };
+    let code = locked(dir, &cfg, &clients, saved, &flags, &opts).await;
     if let Err(e) = lock::release(&clients, &cfg.env_name).await {
         eprintln!(
             "warning: could not release the apply lock: {e}\n  help: run `rdsplan unlock --env {}`",
@@ -133,7 +139,7 @@ async fn locked(
             }
             (live, s.plan)
         }
-        None => match read_and_plan(clients, cfg).await {
+        None => match read_and_plan(clients, cfg, &flags.targets).await {
             Ok(x) => x,
             Err(c) => return c,
         },
@@ -186,12 +192,20 @@ async fn locked(
     for f in &outcome.failed {
         eprintln!("error: {f}");
     }
+    if let Some((not_started, waits)) = outcome.interrupted {
+        eprintln!(
+            "error: interrupted: {not_started} step{} not started; {waits} wait{} left to AWS (what AWS began goes on there). Run apply again to finish; it resumes where this run stopped.",
+            if not_started == 1 { "" } else { "s" },
+            if waits == 1 { "" } else { "s" },
+        );
+        return 1;
+    }
     // Convergence is judged by AWS, not by the steps' own view: re-read and re-plan.
     let live = match read_live(clients, cfg).await {
         Ok(l) => l,
         Err(c) => return c,
     };
-    match make_plan(cfg, &live) {
+    match make_plan(cfg, &live).and_then(|p| restrict(p, &flags.targets)) {
         Ok(after) if !after.has_changes() || only_kept_blues(&after, &plan) => {
             println!(
                 "Converged: environment `{}` matches the configuration.",

@@ -42,3 +42,11 @@ fn sorted(v: serde_json::Value) -> serde_json::Value {
         other => other,
     }
 }
+
+/// `-q`: progress and `ok` lines are left out (set once by the CLI before any work).
+pub static QUIET: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Whether `-q` was given.
+pub fn quiet() -> bool {
+    QUIET.load(std::sync::atomic::Ordering::Relaxed)
+}

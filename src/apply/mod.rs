@@ -9,6 +9,7 @@
 use crate::aws::{self, AwsError, Clients};
 
 mod db;
+pub mod interrupt;
 pub mod rate;
 use crate::model::{Address, Kind, Live, Resource, Value};
 use crate::plan::{Action, Change, Plan};
@@ -17,9 +18,12 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use tokio::task::JoinSet;
 
+#[derive(Clone)]
 pub struct Options {
     pub parallelism: usize,
     pub timeout: Duration,
+    /// Ctrl-C: once set, no new step starts.
+    pub interrupt: std::sync::Arc<interrupt::Interrupt>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,6 +53,8 @@ pub struct Outcome {
     pub done: usize,
     pub failed: Vec<String>,
     pub skipped: Vec<String>,
+    /// Interrupted: how many steps never started (and how many waits were left to AWS).
+    pub interrupted: Option<(usize, usize)>,
 }
 
 /// Builds the step graph of a plan: a replacement is a delete step then a create step; a
@@ -364,16 +370,19 @@ pub async fn apply(clients: &Clients, plan: &Plan, live: &Live, opts: &Options) 
     let mut state = vec![State::Pending; steps.len()];
     let mut cause: Vec<Option<String>> = vec![None; steps.len()];
     let mut running = JoinSet::new();
-    let progress = Progress::new();
+    let progress = Progress::new(steps.len());
     let mut outcome = Outcome {
         done: 0,
         failed: vec![],
         skipped: vec![],
+        interrupted: None,
     };
+    opts.interrupt.steps_start();
+    let mut left_to_aws = 0;
     loop {
         // Skip what can no longer run; start what is ready, up to the bound.
         for s in 0..steps.len() {
-            if state[s] != State::Pending {
+            if state[s] != State::Pending || opts.interrupt.is_set() {
                 continue;
             }
             let c = &plan.changes[steps[s].change];
@@ -392,7 +401,8 @@ pub async fn apply(clients: &Clients, plan: &Plan, live: &Live, opts: &Options) 
                         .unwrap_or_else(|| plan.changes[steps[d].change].address.0.clone()),
                     None => "a resource it needs has a name conflict".to_string(),
                 };
-                progress.line(&format!("  skipped {}: {why}", c.address));
+                let n = progress.tick();
+                progress.line(&format!("  {n} skipped {}: {why}", c.address));
                 outcome.skipped.push(c.address.0.clone());
                 cause[s] = Some(why);
                 state[s] = State::Skipped;
@@ -419,7 +429,26 @@ pub async fn apply(clients: &Clients, plan: &Plan, live: &Live, opts: &Options) 
                 }));
             }
         }
-        let Some(joined) = running.join_next().await else {
+        let joined = if opts.interrupt.is_set() {
+            // Interrupted: once no step is making a call (every slot is free, so what runs
+            // is waiting for AWS or for a slot), the waits are left to AWS.
+            if ctx.slots.available_permits() == opts.parallelism.max(1) {
+                left_to_aws += running.len();
+                running.abort_all();
+                while running.join_next().await.is_some() {}
+                break;
+            }
+            tokio::select! {
+                j = running.join_next() => j,
+                _ = tokio::time::sleep(Duration::from_millis(100)) => continue,
+            }
+        } else {
+            tokio::select! {
+                j = running.join_next() => j,
+                _ = opts.interrupt.wait() => continue,
+            }
+        };
+        let Some(joined) = joined else {
             break;
         };
         let (s, result, elapsed) = match joined {
@@ -434,12 +463,13 @@ pub async fn apply(clients: &Clients, plan: &Plan, live: &Live, opts: &Options) 
         let c = &plan.changes[steps[s].change];
         let verb = verb(c.action, steps[s].part);
         progress.finish(&c.address.0);
+        let n = progress.tick();
         match result {
             Ok(detail) => {
                 state[s] = State::Done;
                 outcome.done += 1;
                 progress.line(&format!(
-                    "  {}: {}{} [{:.1}s]",
+                    "  {n} {}: {}{} [{:.1}s]",
                     c.address,
                     verb.1,
                     detail.map(|d| format!(" ({d})")).unwrap_or_default(),
@@ -450,13 +480,17 @@ pub async fn apply(clients: &Clients, plan: &Plan, live: &Live, opts: &Options) 
                 state[s] = State::Failed;
                 cause[s] = Some(format!("{} failed", c.address));
                 progress.line(&format!(
-                    "  {}: FAILED after {:.1}s: {e}",
+                    "  {n} {}: FAILED after {:.1}s: {e}",
                     c.address,
                     elapsed.as_secs_f64()
                 ));
                 outcome.failed.push(e.to_string());
             }
         }
+    }
+    if opts.interrupt.is_set() {
+        let not_started = state.iter().filter(|s| **s == State::Pending).count();
+        outcome.interrupted = Some((not_started, left_to_aws));
     }
     outcome
 }
@@ -466,23 +500,33 @@ pub async fn apply(clients: &Clients, plan: &Plan, live: &Live, opts: &Options) 
 struct Progress {
     bar: Option<indicatif::ProgressBar>,
     running: Mutex<Vec<(String, Instant)>>,
+    /// Steps finished (done, failed or skipped) and in all.
+    finished: std::sync::atomic::AtomicUsize,
+    total: usize,
 }
 
 impl Progress {
-    fn new() -> Progress {
+    fn new(total: usize) -> Progress {
         use std::io::IsTerminal;
-        let bar =
-            (std::io::stdout().is_terminal() && std::env::var_os("CI").is_none()).then(|| {
-                let b = indicatif::ProgressBar::new_spinner();
-                b.enable_steady_tick(Duration::from_millis(120));
-                b
-            });
+        let bar = (std::io::stdout().is_terminal()
+            && std::env::var_os("CI").is_none()
+            && !crate::quiet())
+        .then(|| {
+            let b = indicatif::ProgressBar::new_spinner();
+            b.enable_steady_tick(Duration::from_millis(120));
+            b
+        });
         Progress {
             bar,
             running: Mutex::new(Vec::new()),
+            finished: std::sync::atomic::AtomicUsize::new(0),
+            total,
         }
     }
     fn line(&self, s: &str) {
+        if crate::quiet() {
+            return;
+        }
         // The spinner is cleared while the line is printed, so lines are never lost or torn.
         match &self.bar {
             Some(b) => b.suspend(|| println!("{s}")),
@@ -503,6 +547,21 @@ impl Progress {
             .retain(|(a, _)| a != addr);
         self.refresh();
     }
+    /// `[finished/total]`.
+    fn count(&self) -> String {
+        format!(
+            "[{}/{}]",
+            self.finished.load(std::sync::atomic::Ordering::Relaxed),
+            self.total
+        )
+    }
+    /// One more step finished.
+    fn tick(&self) -> String {
+        self.finished
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.refresh();
+        self.count()
+    }
     fn refresh(&self) {
         if let Some(b) = &self.bar {
             let running = self.running.lock().expect("progress");
@@ -510,10 +569,11 @@ impl Progress {
                 .iter()
                 .map(|(a, t)| format!("{a} ({}s)", t.elapsed().as_secs()))
                 .collect();
+            let count = self.count();
             b.set_message(if names.is_empty() {
-                String::new()
+                count
             } else {
-                format!("waiting for AWS: {}", names.join(", "))
+                format!("{count} waiting for AWS: {}", names.join(", "))
             });
         }
     }

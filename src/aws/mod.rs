@@ -8,6 +8,7 @@ pub mod external;
 pub mod iam;
 pub mod kms;
 pub mod lock;
+pub mod log;
 pub mod modify;
 pub mod once;
 pub mod options;
@@ -61,14 +62,43 @@ impl Clients {
             loader = loader.profile_name(p);
         }
         let conf = loader.load().await;
+        // Every client logs its calls (see `log`).
         Clients {
-            ec2: aws_sdk_ec2::Client::new(&conf),
-            rds: aws_sdk_rds::Client::new(&conf),
-            secrets: aws_sdk_secretsmanager::Client::new(&conf),
-            iam: aws_sdk_iam::Client::new(&conf),
-            sts: aws_sdk_sts::Client::new(&conf),
-            kms: aws_sdk_kms::Client::new(&conf),
-            tagging: aws_sdk_resourcegroupstagging::Client::new(&conf),
+            ec2: aws_sdk_ec2::Client::from_conf(
+                aws_sdk_ec2::config::Builder::from(&conf)
+                    .interceptor(log::LogCalls)
+                    .build(),
+            ),
+            rds: aws_sdk_rds::Client::from_conf(
+                aws_sdk_rds::config::Builder::from(&conf)
+                    .interceptor(log::LogCalls)
+                    .build(),
+            ),
+            secrets: aws_sdk_secretsmanager::Client::from_conf(
+                aws_sdk_secretsmanager::config::Builder::from(&conf)
+                    .interceptor(log::LogCalls)
+                    .build(),
+            ),
+            iam: aws_sdk_iam::Client::from_conf(
+                aws_sdk_iam::config::Builder::from(&conf)
+                    .interceptor(log::LogCalls)
+                    .build(),
+            ),
+            sts: aws_sdk_sts::Client::from_conf(
+                aws_sdk_sts::config::Builder::from(&conf)
+                    .interceptor(log::LogCalls)
+                    .build(),
+            ),
+            kms: aws_sdk_kms::Client::from_conf(
+                aws_sdk_kms::config::Builder::from(&conf)
+                    .interceptor(log::LogCalls)
+                    .build(),
+            ),
+            tagging: aws_sdk_resourcegroupstagging::Client::from_conf(
+                aws_sdk_resourcegroupstagging::config::Builder::from(&conf)
+                    .interceptor(log::LogCalls)
+                    .build(),
+            ),
         }
     }
 }

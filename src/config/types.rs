@@ -394,11 +394,43 @@ pub struct EnvironmentConfig {
 }
 
 /// Number of AZs, or an explicit list of AZ names.
-#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema, PartialEq)]
+#[derive(Debug, Clone, Serialize, JsonSchema, PartialEq)]
 #[serde(untagged)]
 pub enum Azs {
     Count(i64),
     List(Vec<String>),
+}
+
+/// By hand, so that a wrong value says what is expected (serde's untagged enums only say that
+/// no variant matched).
+impl<'de> Deserialize<'de> for Azs {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Azs, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Azs;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str(
+                    "a number of AZs (like 3) or a list of AZ names (like [\"eu-west-1a\", \"eu-west-1b\"])",
+                )
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Azs, E> {
+                Ok(Azs::Count(v))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Azs, E> {
+                i64::try_from(v)
+                    .map(Azs::Count)
+                    .map_err(|_| E::custom("too many AZs"))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Azs, A::Error> {
+                let mut out = Vec::new();
+                while let Some(s) = seq.next_element::<String>()? {
+                    out.push(s);
+                }
+                Ok(Azs::List(out))
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 /// `[vpc.NAME]`

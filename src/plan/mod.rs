@@ -6,6 +6,7 @@ pub mod options;
 pub mod planner;
 mod rename_hint;
 pub mod rules;
+pub mod target;
 
 pub use planner::plan;
 

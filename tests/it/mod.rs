@@ -14,6 +14,7 @@ mod foreign;
 mod import;
 mod lock_race;
 mod moved;
+mod operator;
 mod options;
 mod parameters;
 mod postgres;
