@@ -97,7 +97,7 @@ impl Ctx<'_> {
     }
 }
 
-/// The TOML of one resource, in the CONFIG.md format.
+/// The TOML of one resource, in the format of docs/config.md.
 fn file(f: impl FnOnce(&mut ConfigFile)) -> String {
     let mut c = ConfigFile::default();
     f(&mut c);

@@ -103,8 +103,20 @@ impl Diagnostics {
         };
         let handler = GraphicalReportHandler::new_themed(theme).with_context_lines(1);
         let mut out = String::new();
-        for d in &self.items {
-            let message = printable(&d.message);
+        // Each problem once, by file and place (those without a place last).
+        let mut items: Vec<&Diagnostic> = self.items.iter().collect();
+        items.sort_by_key(|d| match &d.place {
+            Some(p) => (
+                0,
+                self.files[p.file].path.clone(),
+                p.span.start,
+                d.message.clone(),
+            ),
+            None => (1, Default::default(), 0, d.message.clone()),
+        });
+        items.dedup_by(|a, b| a.message == b.message && a.place == b.place);
+        for d in &items {
+            let message = in_words(&printable(&d.message));
             match &d.place {
                 Some(p) => out.push_str(&format!("error: {}: {message}\n", self.location(p))),
                 None => out.push_str(&format!("error: {message}\n")),
@@ -112,11 +124,15 @@ impl Diagnostics {
             let report = self.to_report(d);
             let mut s = String::new();
             if handler.render_report(&mut s, &report).is_ok() {
-                out.push_str(&s);
+                // The headline is the `error:` line above; miette's own (empty) one goes.
+                for line in s.lines().filter(|l| l.trim() != "×") {
+                    out.push_str(line);
+                    out.push('\n');
+                }
             }
             out.push('\n');
         }
-        let n = self.items.len();
+        let n = items.len();
         out.push_str(&format!(
             "{n} problem{} found.\n",
             if n == 1 { "" } else { "s" }
@@ -150,7 +166,7 @@ impl Diagnostics {
             })
             .collect();
         Report {
-            message: printable(&d.message),
+            message: String::new(),
             src,
             labels,
             help: d.help.as_deref().map(printable),
@@ -162,6 +178,31 @@ impl Diagnostics {
         let f = &self.files[file];
         miette::NamedSource::new(printable(&f.path.display().to_string()), printable(&f.text))
     }
+}
+
+/// serde's type names in words a reader of the files knows.
+pub fn in_words(message: &str) -> String {
+    let mut m = message.to_string();
+    for (from, to) in [
+        ("expected i64", "expected a whole number"),
+        ("expected u64", "expected a whole number of 0 or more"),
+        ("expected i32", "expected a whole number"),
+        ("expected u32", "expected a whole number of 0 or more"),
+        ("expected u16", "expected a whole number from 0 to 65535"),
+        ("expected u8", "expected a whole number from 0 to 255"),
+        ("expected f64", "expected a number"),
+        ("expected a boolean", "expected true or false"),
+        (
+            "expected a sequence",
+            "expected a list, like [\"a\", \"b\"]",
+        ),
+        ("expected a map", "expected a table"),
+        ("invalid type: sequence", "invalid type: a list"),
+        ("invalid type: map", "invalid type: a table"),
+    ] {
+        m = m.replace(from, to);
+    }
+    m
 }
 
 /// The text with every control character but newline, tab and carriage return shown as `?`

@@ -606,7 +606,7 @@ fn decode<T: DeserializeOwned>(
                     },
                     e.message().trim().to_string(),
                 )
-                .help("see CONFIG.md or schema/rdsplan.schema.json for the expected types"),
+                .help("see docs/config.md or schema/rdsplan.schema.json for the expected types"),
             );
             None
         }

@@ -1,4 +1,4 @@
-//! The TOML shape users write (see CONFIG.md). These types are the source of the JSON Schema
+//! The TOML shape users write (see docs/config.md). These types are the source of the JSON Schema
 //! (`rdsplan schema`), so every field carries the doc comment editors show.
 
 use schemars::JsonSchema;
@@ -72,6 +72,7 @@ pub struct OptionGroupConfig {
     /// The options, each with the settings the files manage.
     #[serde(default)]
     pub option: Vec<OptionConfig>,
+    /// Tags for this resource, added to `[environment] tags`.
     #[serde(default)]
     pub tags: BTreeMap<String, String>,
 }
@@ -103,6 +104,7 @@ pub struct ParameterGroupConfig {
     /// managed; one removed from the file is reset to the engine default.
     #[serde(default)]
     pub parameters: BTreeMap<String, String>,
+    /// Tags for this resource, added to `[environment] tags`.
     #[serde(default)]
     pub tags: BTreeMap<String, String>,
 }
@@ -121,8 +123,10 @@ pub struct IamRoleConfig {
     /// ARNs of managed policies attached to the role.
     #[serde(default)]
     pub managed_policies: Vec<String>,
+    /// A description for the role.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// Tags for this resource, added to `[environment] tags`.
     #[serde(default)]
     pub tags: BTreeMap<String, String>,
 }
@@ -151,6 +155,7 @@ pub struct ReplicaConfig {
     /// Defaults to `<environment>-<name>`. Changing it forces replacement.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub identifier: Option<String>,
+    /// The replica's instance class (default: its source's).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instance_class: Option<String>,
     /// A `parameter_group` of this environment, or the name of an existing group; unset, the
@@ -190,10 +195,13 @@ pub struct ReplicaConfig {
     /// Snapshots carry the replica's tags; unset, AWS's default.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub copy_tags_to_snapshot: Option<bool>,
+    /// A standby for the replica in another AZ.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub multi_az: Option<bool>,
+    /// gp2, gp3, io1, io2 or standard (default: its source's).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub storage_type: Option<String>,
+    /// Upper limit in GiB for storage autoscaling.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_allocated_storage: Option<i64>,
     /// Provisioned IOPS (gp3, io1, io2).
@@ -205,26 +213,35 @@ pub struct ReplicaConfig {
     /// `security_group`s of this environment or `sg-` ids; unset, the source's groups.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub security_groups: Option<Vec<String>>,
+    /// Whether the replica gets a public address (default false).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub publicly_accessible: Option<bool>,
+    /// The port the replica listens on (default: its source's).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub port: Option<i64>,
+    /// Allow database logins with IAM credentials.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub iam_database_authentication: Option<bool>,
+    /// Whether AWS refuses to delete the replica.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deletion_protection: Option<bool>,
+    /// Days of automated backups of the replica (0 = none).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub backup_retention_days: Option<i64>,
+    /// Weekly maintenance window in UTC, e.g. "sun:05:00-sun:06:00".
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub preferred_maintenance_window: Option<String>,
     /// The daily backup window, e.g. `03:00-04:00` (UTC); set right after creation, since
     /// CreateDBInstanceReadReplica does not take it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub preferred_backup_window: Option<String>,
+    /// Let AWS apply minor engine upgrades in the maintenance window.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub auto_minor_version_upgrade: Option<bool>,
+    /// Make changes now instead of in the next maintenance window (default false).
     #[serde(default)]
     pub apply_immediately: bool,
+    /// Tags for this resource, added to `[environment] tags`.
     #[serde(default)]
     pub tags: BTreeMap<String, String>,
 }
@@ -256,23 +273,31 @@ pub struct ClusterConfig {
     /// Defaults to `admin` (`postgres` for aurora-postgresql). Changing it forces replacement.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub master_username: Option<String>,
+    /// Where the master password lives: `generated` (default: rdsplan generates it into Secrets Manager), `managed` (RDS manages it in Secrets Manager) or `external` (kept outside rdsplan).
     #[serde(default)]
     pub credentials: Credentials,
     /// The database created with the cluster. Changing it forces replacement.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub database_name: Option<String>,
+    /// The port the cluster listens on (default: the engine's).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub port: Option<i64>,
+    /// Days of automated backups to keep (1-35).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub backup_retention_days: Option<i64>,
+    /// Weekly maintenance window in UTC, e.g. "sun:05:00-sun:06:00".
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub preferred_maintenance_window: Option<String>,
+    /// Daily backup window in UTC, e.g. "03:00-04:00".
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub preferred_backup_window: Option<String>,
+    /// Whether AWS refuses to delete the cluster.
     #[serde(default)]
     pub deletion_protection: bool,
+    /// Allow database logins with IAM credentials.
     #[serde(default)]
     pub iam_database_authentication: bool,
+    /// IAM roles associated with the cluster: `[{ role = "NAME or ARN", feature = "..." }]`.
     #[serde(default)]
     pub iam_roles: Vec<IamRoleAttachment>,
     /// Default true: AWS applies minor engine upgrades to the members in the maintenance window.
@@ -302,11 +327,13 @@ pub struct ClusterConfig {
     /// created).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub restore: Option<RestoreConfig>,
+    /// Make changes now instead of in the next maintenance window (default false).
     #[serde(default)]
     pub apply_immediately: bool,
     /// false: deleting the cluster takes a final cluster snapshot first.
     #[serde(default)]
     pub skip_final_snapshot: bool,
+    /// Tags for this resource, added to `[environment] tags`.
     #[serde(default)]
     pub tags: BTreeMap<String, String>,
     /// Member instances: the first is the writer, the rest are readers.
@@ -363,8 +390,11 @@ pub struct ServerlessV2Config {
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ClusterMemberConfig {
+    /// The member's name: its identifier is `<cluster identifier>-<name>`. The first member is the writer.
     pub name: String,
+    /// The member's instance class, e.g. "db.r6g.large" (or "db.serverless").
     pub instance_class: String,
+    /// Whether the member gets a public address (default false).
     #[serde(default)]
     pub publicly_accessible: bool,
     /// A `parameter_group` of this environment (DB parameter group of the member), or the name
@@ -499,6 +529,7 @@ pub struct SecurityGroupConfig {
     /// Outbound rules; when absent, all outbound traffic is allowed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub egress: Option<Vec<RuleConfig>>,
+    /// Tags for this resource, added to `[environment] tags`.
     #[serde(default)]
     pub tags: BTreeMap<String, String>,
 }
@@ -533,21 +564,28 @@ impl Protocol {
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RuleConfig {
+    /// tcp (default), udp, icmp or all.
     #[serde(default = "default_protocol")]
     pub protocol: Protocol,
+    /// The one port the rule allows.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub port: Option<i64>,
+    /// First port of a range (with `to_port`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from_port: Option<i64>,
+    /// Last port of a range (with `from_port`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub to_port: Option<i64>,
+    /// The IPv4 range the rule allows, e.g. "10.0.0.0/16".
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cidr: Option<String>,
+    /// Several IPv4 ranges, one rule each.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cidrs: Option<Vec<String>>,
     /// A `security_group` of this environment, or the id (`sg-...`) of an existing group.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub security_group: Option<String>,
+    /// A description of the rule.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
 }
@@ -607,6 +645,7 @@ pub struct InstanceConfig {
     /// Storage throughput in MiB/s (gp3 only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub storage_throughput: Option<i64>,
+    /// A standby in another AZ with automatic failover.
     #[serde(default)]
     pub multi_az: bool,
     /// Default true. Changing it forces replacement.
@@ -621,6 +660,7 @@ pub struct InstanceConfig {
     /// VPC, used as they are.
     #[serde(default)]
     pub security_groups: Vec<String>,
+    /// Whether the instance gets a public address (default false).
     #[serde(default)]
     pub publicly_accessible: bool,
     /// Defaults to the engine's port.
@@ -632,13 +672,16 @@ pub struct InstanceConfig {
     /// Defaults to `admin` (`postgres` for PostgreSQL). Changing it forces replacement.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub master_username: Option<String>,
+    /// Where the master password lives: `generated` (default: rdsplan generates it into Secrets Manager), `managed` (RDS manages it in Secrets Manager) or `external` (kept outside rdsplan).
     #[serde(default)]
     pub credentials: Credentials,
+    /// Allow database logins with IAM credentials.
     #[serde(default)]
     pub iam_database_authentication: bool,
     /// IAM roles associated with the instance, e.g. `[{ role = "rds-s3", feature = "s3Import" }]`.
     #[serde(default)]
     pub iam_roles: Vec<IamRoleAttachment>,
+    /// Whether AWS refuses to delete the instance.
     #[serde(default)]
     pub deletion_protection: bool,
     /// Days of automated backups (0 to 35).
@@ -650,6 +693,7 @@ pub struct InstanceConfig {
     /// e.g. `03:00-04:00` (UTC).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub preferred_backup_window: Option<String>,
+    /// Let AWS apply minor engine upgrades in the maintenance window (default true).
     #[serde(default = "yes")]
     pub auto_minor_version_upgrade: bool,
     /// Must be true for a major `engine_version` change (an in-place upgrade with downtime);
@@ -706,6 +750,7 @@ pub struct InstanceConfig {
     /// false: deleting the instance always takes a final snapshot first.
     #[serde(default)]
     pub skip_final_snapshot: bool,
+    /// Tags for this resource, added to `[environment] tags`.
     #[serde(default)]
     pub tags: BTreeMap<String, String>,
 }

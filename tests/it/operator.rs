@@ -266,3 +266,33 @@ fn messages_say_what_is_expected() {
     );
     assert_shows(&r.stderr, "instance.orders, instance.reports");
 }
+
+#[test]
+fn validate_reports_every_problem_of_a_file_once_and_in_order() {
+    let env = Env::new(&[
+        ("environment.toml", ENV_TOML),
+        (
+            "db.toml",
+            "[vpc.main]\ncidr = \"10.0.0.0/16\"\nazs = 3\nbogus = 1\n\n[instance.a]\nengine = \"postgres\"\ninstance_class = \"db.t3.micro\"\nallocated_storage = \"twenty\"\nvpc = \"main\"\ncolour = \"red\"\n\n[instance.b]\nengine = \"postgres\"\ninstance_class = 5\nvpc = \"main\"\n",
+        ),
+    ]);
+    let r = rdsplan(None, &env.dir(), &["validate"]);
+    assert_eq!(r.code, 1, "{}", r.all());
+    let err = &r.stderr;
+    let at = |needle: &str| {
+        assert_eq!(err.matches(needle).count(), 1, "{needle:?} once in:\n{err}");
+        err.find(needle).unwrap()
+    };
+    let lines = [
+        at("db.toml:4:1: unknown field `bogus`"),
+        at("db.toml:9:21: invalid type: string \"twenty\", expected a whole number"),
+        at("db.toml:11:1: unknown field `colour`"),
+        at("db.toml:15:18: invalid type: integer `5`, expected a string"),
+    ];
+    assert!(
+        lines.windows(2).all(|w| w[0] < w[1]),
+        "not in order:\n{err}"
+    );
+    assert_shows(err, "4 problems found.");
+    assert!(!err.contains("i64"), "{err}");
+}
