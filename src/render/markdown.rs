@@ -21,14 +21,16 @@ fn action_word(c: &Change) -> &'static str {
     }
 }
 
-/// Destructive changes first, then conflicts, creates and updates, each in plan order.
+/// Destructive changes first, then conflicts, creates and updates, tag-only updates last,
+/// each in plan order.
 fn ordered(plan: &Plan) -> Vec<&Change> {
     let rank = |c: &Change| match c.action {
         Action::Delete | Action::Replace => 0,
         Action::Conflict => 1,
         Action::Create => 2,
+        Action::Update if c.diffs.iter().all(|d| d.name == "tags") => 4,
         Action::Update => 3,
-        Action::NoOp => 4,
+        Action::NoOp => 5,
     };
     let mut v: Vec<&Change> = plan
         .changes
@@ -224,11 +226,24 @@ fn section(c: &Change) -> String {
     }
     s.push_str("\n```diff\n");
     for d in &c.diffs {
-        let force = if d.forces_replacement {
-            "  # forces replacement"
-        } else {
-            ""
+        let force = match (d.forces_replacement, d.timing, c.action) {
+            (true, _, _) => "  # forces replacement".to_string(),
+            (false, Some(t), Action::Update) => {
+                format!("  # {}", t.describe(c.maintenance_window.as_deref()))
+            }
+            _ => String::new(),
         };
+        // Lists and maps item by item, as in the text plan.
+        if let (Some(b), Some(a)) = (&d.before, &d.after) {
+            if let Some(lines) = super::text::list_diff(b, a) {
+                let _ = writeln!(s, "! {} ={force}", d.name);
+                for (sign, item) in lines {
+                    let sign = if sign == '~' { '!' } else { sign };
+                    let _ = writeln!(s, "{sign}     {item}");
+                }
+                continue;
+            }
+        }
         let line = match (&d.before, &d.after) {
             (None, Some(a)) => format!("+ {} = {a}", d.name),
             (Some(b), None) => format!("- {} = {b}", d.name),

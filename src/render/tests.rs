@@ -156,3 +156,54 @@ fn no_color_env_disables_colour_even_on_a_terminal() {
     assert_eq!(super::use_color(true), expected);
     assert!(!super::use_color(false));
 }
+
+/// Tag changes read key by key, and one made to many resources is said once.
+#[test]
+fn tag_changes_are_shown_key_by_key_and_an_environment_wide_one_once() {
+    let tagged = |name: &str, tags: &[(&str, &str)]| {
+        instance(name, "db.t3.micro").with(
+            "tags",
+            Value::Map(
+                tags.iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect(),
+            ),
+        )
+    };
+    let before = [("team", "db"), ("old", "x")];
+    let after = [("team", "db"), ("cost-center", "42")];
+    let names = ["a", "b", "c"];
+    let desired: Vec<Resource> = names.iter().map(|n| tagged(n, &after)).collect();
+    let live = Live {
+        resources: names.iter().map(|n| live_of(tagged(n, &before))).collect(),
+        ..Default::default()
+    };
+    let p = plan("dev", "us-west-2", &desired, &live).unwrap();
+    let out = super::text::render(&p, false);
+    assert!(
+        out.contains("the tags of 3 resources change alike:"),
+        "{out}"
+    );
+    assert!(out.contains("+ cost-center = \"42\""), "{out}");
+    assert!(out.contains("- old = \"x\""), "{out}");
+    assert!(
+        !out.contains("team"),
+        "unchanged keys are not shown:\n{out}"
+    );
+    assert_eq!(out.matches("cost-center").count(), 1, "{out}");
+    // One resource alone: key by key in its own block.
+    let p = plan(
+        "dev",
+        "us-west-2",
+        &desired[..1],
+        &Live {
+            resources: live.resources[..1].to_vec(),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let out = super::text::render(&p, false);
+    assert!(out.contains("~ tags ="), "{out}");
+    assert!(out.contains("+ cost-center = \"42\""), "{out}");
+    assert!(!out.contains("team"), "{out}");
+}

@@ -113,7 +113,30 @@ pub fn render(plan: &Plan, color: bool) -> String {
         "rdsplan will perform these actions in environment `{}` ({}):\n",
         plan.environment, plan.region
     );
-    for c in plan.changes.iter().filter(|c| c.action != Action::NoOp) {
+    // One tag change made to many resources (an environment-wide tag) is said once.
+    let shared = shared_tag_changes(plan);
+    if let Some((lines, addresses)) = &shared {
+        let _ = writeln!(
+            out,
+            "{} the tags of {} resources change alike:",
+            st.action(Action::Update, "  ~"),
+            addresses.len()
+        );
+        for (sign, item) in lines {
+            let _ = writeln!(out, "          {sign} {item}");
+        }
+        let _ = writeln!(out, "      on: {}\n", addresses.join(", "));
+    }
+    let only_tags = |c: &Change| {
+        shared
+            .as_ref()
+            .is_some_and(|(_, a)| a.iter().any(|x| x == c.address.as_str()))
+    };
+    for c in plan
+        .changes
+        .iter()
+        .filter(|c| c.action != Action::NoOp && !only_tags(c))
+    {
         change(&mut out, &st, c);
     }
     pending_section(&mut out, &st, &pending);
@@ -239,6 +262,7 @@ fn change(out: &mut String, st: &Style, c: &Change) {
                     let code = match sign {
                         '+' => "32",
                         '-' => "31",
+                        '~' => "33",
                         _ => "0",
                     };
                     let _ = writeln!(
@@ -277,9 +301,51 @@ fn when(st: &Style, c: &Change, d: &crate::plan::AttrDiff) -> String {
     }
 }
 
+/// The tag change most in-place updates share when they change nothing but tags, if at least
+/// three do: its lines, and their addresses.
+pub fn shared_tag_changes(plan: &Plan) -> Option<(Vec<(char, String)>, Vec<String>)> {
+    let mut groups: std::collections::BTreeMap<Vec<(char, String)>, Vec<String>> =
+        Default::default();
+    for c in &plan.changes {
+        if c.action != Action::Update || c.diffs.len() != 1 || c.diffs[0].name != "tags" {
+            continue;
+        }
+        if let (Some(Value::Map(b)), Some(Value::Map(a))) = (&c.diffs[0].before, &c.diffs[0].after)
+        {
+            groups
+                .entry(map_diff(b, a))
+                .or_default()
+                .push(c.address.0.clone());
+        }
+    }
+    groups
+        .into_iter()
+        .filter(|(_, a)| a.len() >= 3)
+        .max_by_key(|(_, a)| a.len())
+}
+
+/// For maps (tags), key by key: the keys added, removed and changed, never the unchanged ones.
+pub fn map_diff(
+    before: &std::collections::BTreeMap<String, String>,
+    after: &std::collections::BTreeMap<String, String>,
+) -> Vec<(char, String)> {
+    let keys: std::collections::BTreeSet<&String> = before.keys().chain(after.keys()).collect();
+    keys.into_iter()
+        .filter_map(|k| match (before.get(k), after.get(k)) {
+            (None, Some(a)) => Some(('+', format!("{k} = {a:?}"))),
+            (Some(b), None) => Some(('-', format!("{k} = {b:?}"))),
+            (Some(b), Some(a)) if a != b => Some(('~', format!("{k} = {b:?} -> {a:?}"))),
+            _ => None,
+        })
+        .collect()
+}
+
 /// For list-valued attributes (security groups, subnets, rules), the items added and removed,
 /// with unchanged ones as context, so a one-rule change is not a wall of text.
-fn list_diff(before: &Value, after: &Value) -> Option<Vec<(char, String)>> {
+pub(super) fn list_diff(before: &Value, after: &Value) -> Option<Vec<(char, String)>> {
+    if let (Value::Map(b), Value::Map(a)) = (before, after) {
+        return Some(map_diff(b, a));
+    }
     let items = |v: &Value| -> Option<Vec<String>> {
         match v {
             Value::List(l) => Some(l.iter().map(|s| format!("{s:?}")).collect()),
