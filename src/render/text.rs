@@ -301,11 +301,13 @@ fn when(st: &Style, c: &Change, d: &crate::plan::AttrDiff) -> String {
     }
 }
 
+/// Diff lines: a sign (`+`, `-`, `~`, or ` ` for context) and the item.
+pub type DiffLines = Vec<(char, String)>;
+
 /// The tag change most in-place updates share when they change nothing but tags, if at least
 /// three do: its lines, and their addresses.
-pub fn shared_tag_changes(plan: &Plan) -> Option<(Vec<(char, String)>, Vec<String>)> {
-    let mut groups: std::collections::BTreeMap<Vec<(char, String)>, Vec<String>> =
-        Default::default();
+pub fn shared_tag_changes(plan: &Plan) -> Option<(DiffLines, Vec<String>)> {
+    let mut groups: std::collections::BTreeMap<DiffLines, Vec<String>> = Default::default();
     for c in &plan.changes {
         if c.action != Action::Update || c.diffs.len() != 1 || c.diffs[0].name != "tags" {
             continue;
