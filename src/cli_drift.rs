@@ -22,6 +22,8 @@ async fn one(cfg: &Config, clients: &Clients, account: Arc<AccountReads>) -> Res
 }
 
 pub async fn drift(dir: &Path, envs: Vec<String>, format: PlanFormat) -> i32 {
+    // Over the whole --dir, environments AWS holds without a folder are findings too.
+    let whole_dir = envs.is_empty();
     let envs: Vec<String> = if envs.is_empty() {
         match config::env_dirs(dir, None) {
             Ok(dirs) => dirs
@@ -64,8 +66,37 @@ pub async fn drift(dir: &Path, envs: Vec<String>, format: PlanFormat) -> i32 {
         }
     }))
     .await;
-    let failed = results.iter().any(|r| r.is_err());
-    let reports: Vec<Report> = results.into_iter().filter_map(Result::ok).collect();
+    let mut failed = results.iter().any(|r| r.is_err());
+    let mut reports: Vec<Report> = results.into_iter().filter_map(Result::ok).collect();
+    if whole_dir {
+        let known: std::collections::BTreeSet<&str> = opened
+            .iter()
+            .flatten()
+            .map(|(c, _)| c.env_name.as_str())
+            .chain(envs.iter().map(String::as_str))
+            .collect();
+        let mut seen = std::collections::BTreeSet::new();
+        for (cfg, clients) in opened.iter().flatten() {
+            let Ok(region) = &accounts[&key(cfg)] else {
+                continue;
+            };
+            if !seen.insert(key(cfg)) {
+                continue;
+            }
+            match aws::read::environments(clients, region).await {
+                Ok(found) => reports.extend(
+                    found
+                        .iter()
+                        .filter(|e| !known.contains(e.as_str()))
+                        .map(|e| drift::orphaned(e, cfg.region())),
+                ),
+                Err(e) => {
+                    eprintln!("error: finding environments in {}: {e}", cfg.region());
+                    failed = true;
+                }
+            }
+        }
+    }
     match format {
         PlanFormat::Json => print!("{}", drift::json(&reports)),
         PlanFormat::Markdown => {

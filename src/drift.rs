@@ -57,7 +57,26 @@ pub struct Report {
     pub environment: String,
     pub region: String,
     pub in_sync: bool,
+    /// Nothing in AWS carries the environment's tags: it was never applied (one finding, not
+    /// one `missing` per resource).
+    pub not_created: bool,
+    /// Found in AWS by its tags, with no folder among the environments checked (a renamed
+    /// `[environment] name` leaves the old one so).
+    pub orphaned: bool,
     pub items: Vec<Item>,
+}
+
+/// An environment AWS holds (by its `rdsplan:environment` tag) that has no folder.
+pub fn orphaned(environment: &str, region: &str) -> Report {
+    Report {
+        format_version: FORMAT_VERSION,
+        environment: environment.to_string(),
+        region: region.to_string(),
+        in_sync: false,
+        not_created: false,
+        orphaned: true,
+        items: vec![],
+    }
 }
 
 pub fn report(plan: &Plan, live: &Live) -> Report {
@@ -118,11 +137,21 @@ pub fn report(plan: &Plan, live: &Live) -> Report {
             diffs: vec![],
         });
     }
+    let not_created = live.resources.is_empty()
+        && live.duplicates.is_empty()
+        && plan.changes.iter().any(|c| c.action == Action::Create);
+    if not_created {
+        // Only what would be created (and others' resources in the way) is left: the
+        // environment was never applied.
+        items.retain(|i| i.class != Class::Missing);
+    }
     Report {
         format_version: FORMAT_VERSION,
         environment: plan.environment.clone(),
         region: plan.region.clone(),
-        in_sync: items.is_empty(),
+        in_sync: items.is_empty() && !not_created,
+        not_created,
+        orphaned: false,
         items,
     }
 }
@@ -135,6 +164,12 @@ fn show(v: &Option<Value>) -> String {
 
 pub fn text(r: &Report) -> String {
     let mut out = String::new();
+    if let Some(line) = headline(r) {
+        let _ = writeln!(out, "{line}");
+        if r.items.is_empty() {
+            return out;
+        }
+    }
     if r.in_sync {
         let _ = writeln!(
             out,
@@ -176,6 +211,23 @@ pub fn text(r: &Report) -> String {
     out
 }
 
+/// The one line of an environment never applied or without a folder.
+fn headline(r: &Report) -> Option<String> {
+    if r.orphaned {
+        return Some(format!(
+            "Orphaned: environment `{}` ({}) is in AWS (resources tagged rdsplan:environment = {}) but has no folder among those checked. Was its `[environment] name` changed? Give the folder that name back, or delete what it left in AWS: no folder manages it now.",
+            r.environment, r.region, r.environment
+        ));
+    }
+    if r.not_created {
+        return Some(format!(
+            "Not created: environment `{}` ({}) has never been applied (nothing in AWS carries its tags); `rdsplan plan --env {}` shows what apply would create.",
+            r.environment, r.region, r.environment
+        ));
+    }
+    None
+}
+
 pub fn markdown(r: &Report) -> String {
     let mut out = String::new();
     let _ = writeln!(
@@ -183,6 +235,12 @@ pub fn markdown(r: &Report) -> String {
         "### rdsplan drift for `{}` ({})\n",
         r.environment, r.region
     );
+    if let Some(line) = headline(r) {
+        let _ = writeln!(out, "**{line}**\n");
+        if r.items.is_empty() {
+            return out;
+        }
+    }
     if r.in_sync {
         out.push_str("**In sync.** AWS matches the files.\n");
         return out;

@@ -736,6 +736,41 @@ pub struct AccountReads {
     pub whole_region: bool,
 }
 
+/// The environments AWS holds in this region, by their `rdsplan:environment` tag: on the
+/// region's RDS instances and clusters (already read) and on VPCs (one DescribeVpcs filtered by
+/// the tag key).
+pub async fn environments(
+    c: &Clients,
+    region: &AccountReads,
+) -> Result<std::collections::BTreeSet<String>, AwsError> {
+    let vpcs: Vec<aws_sdk_ec2::types::Vpc> = c
+        .ec2
+        .describe_vpcs()
+        .filters(Filter::builder().name("tag-key").values(TAG_ENV).build())
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .map_err(sdk("vpcs", "DescribeVpcs"))?;
+    let mut out = std::collections::BTreeSet::new();
+    let mut add = |tags: Vec<(String, String)>| {
+        if let Some(e) = tag(&tags, TAG_ENV) {
+            out.insert(e.to_string());
+        }
+    };
+    for v in &vpcs {
+        add(ec2_tags(v.tags()));
+    }
+    for i in &region.instances {
+        add(rds_tags(i.tag_list()));
+    }
+    for cl in &region.clusters {
+        add(rds_tags(cl.tag_list()));
+    }
+    Ok(out)
+}
+
 /// The region's lists: one paginated call per kind, all at once; with the region's instance
 /// events of the last six hours if asked (drift shares them across environments).
 pub async fn account(c: &Clients, with_events: bool) -> Result<AccountReads, AwsError> {

@@ -140,3 +140,33 @@ fn drift_help_says_it_is_read_only() {
         "Read-only: it changes nothing in AWS and needs only read permissions",
     );
 }
+
+/// Over the whole --dir, an environment AWS holds with no folder (its folder renamed) is
+/// reported as orphaned, and the renamed one, never applied, as not created: exit 2.
+#[test]
+fn a_renamed_environment_leaves_an_orphan_and_a_not_created_one() {
+    let moto = Moto::start();
+    let env = Env::new(&[
+        ("environment.toml", ENV_TOML),
+        ("network.toml", NETWORK_TOML),
+    ]);
+    apply_ok(&moto, &env, &[]);
+    std::fs::rename(env.dir().join("t"), env.dir().join("u")).unwrap();
+    let r = rdsplan(Some(&moto), &env.dir(), &["drift"]);
+    assert_eq!(r.code, 2, "{}", r.all());
+    assert_shows(&r.stdout, "Orphaned: environment `t` (us-west-2)");
+    assert_shows(&r.stdout, "Not created: environment `u` (us-west-2)");
+    assert!(!r.stdout.contains("missing"), "{}", r.stdout);
+    let j = rdsplan(Some(&moto), &env.dir(), &["drift", "--format", "json"]);
+    let doc: serde_json::Value = serde_json::from_str(&j.stdout).unwrap();
+    let envs = doc["environments"].as_array().unwrap();
+    assert!(envs
+        .iter()
+        .any(|e| e["environment"] == "t" && e["orphaned"] == true));
+    assert!(envs
+        .iter()
+        .any(|e| e["environment"] == "u" && e["not_created"] == true));
+    // Named with --env, drift checks only that one.
+    let one = rdsplan(Some(&moto), &env.dir(), &["drift", "--env", "u"]);
+    assert!(!one.stdout.contains("Orphaned"), "{}", one.stdout);
+}

@@ -156,8 +156,8 @@ fn drift_over_environments_reads_the_account_once() {
     }
     assert_eq!(
         proxy.calls("DescribeVpcs"),
-        3,
-        "one tag-filtered read per environment"
+        4,
+        "one tag-filtered read per environment, and one per region for the environments AWS holds"
     );
 }
 
