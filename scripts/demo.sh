@@ -3,8 +3,13 @@
 # apply --auto-approve and plan again (no changes) against environments/dev; then stops moto.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+echo "== installing moto into .venv/ (quick when already there)" >&2
 scripts/install-moto.sh
-cargo build --quiet
+# --all-targets builds with the tests' features, so that after `scripts/test.sh` nothing (the
+# AWS SDKs above all) is rebuilt.
+echo "== building rdsplan" >&2
+cargo build --all-targets --quiet
+echo "== starting moto on 127.0.0.1" >&2
 source scripts/moto.sh
 moto_start
 trap moto_stop EXIT

@@ -1,11 +1,11 @@
 //! Desired replicas and Aurora clusters (with their members and generated secret).
 
 use super::engines;
-use super::expand::{
+use super::load::Config;
+use super::refs::{
     db_subnet_group_ref, generated_secret, group_ref, group_ref_of, iam_roles, secret_address,
     GeneratedSecret,
 };
-use super::load::Config;
 use super::types::*;
 use crate::model::{Address, Kind, Live, Resource, Value};
 
@@ -72,7 +72,7 @@ pub fn replica(cfg: &Config, name: &str, s: &ReplicaConfig, tags: &Value) -> Res
         ),
     ];
     r.set_present(optional);
-    r.set_present(super::expand::db_options!(cfg, s));
+    r.set_present(super::refs::db_options!(cfg, s));
     r
 }
 
@@ -190,7 +190,7 @@ pub fn cluster(
     c.set_present(optional);
     c.set_present([(
         "security_groups",
-        super::expand::security_groups(&s.security_groups),
+        super::refs::security_groups(&s.security_groups),
     )]);
     let mut out = Vec::new();
     if s.credentials == Credentials::Generated {

@@ -1,11 +1,13 @@
 //! Configuration: TOML files → a validated [`Config`], and from it the desired resources.
 
 pub mod check_live;
+pub mod checks;
 pub mod diag;
 pub mod engines;
 pub mod expand;
 pub mod expand_db;
 pub mod load;
+pub mod refs;
 pub mod types;
 pub mod validate;
 pub mod validate_combos;

@@ -1,12 +1,12 @@
 //! Checks for replicas, Aurora clusters and IAM roles.
 
+use super::checks::{
+    check_identifier, check_placement, check_port, check_ref, check_window, Placement,
+};
 use super::diag::Diagnostic;
 use super::engines;
 use super::load::{Config, Decl, Origin};
 use super::types::*;
-use super::validate::{
-    check_identifier, check_placement, check_port, check_ref, check_window, Placement,
-};
 use std::collections::BTreeMap;
 
 pub(super) fn check(
@@ -234,7 +234,7 @@ fn check_cluster(
                 )
                 .help("give each member a distinct name"),
             );
-        } else if let Err(why) = super::validate::valid_identifier(&format!("{ident}-{}", m.name)) {
+        } else if let Err(why) = super::checks::valid_identifier(&format!("{ident}-{}", m.name)) {
             d.push(
                 Diagnostic::at(
                     o.place(&["instance", &i, "name"]),
