@@ -1,8 +1,8 @@
 //! `rdsplan import`: adopt one existing resource into an environment.
 
+use super::context::{clients_for, load_env, read_live_in};
 use crate::aws::read::{ec2_tags, rds_tags};
 use crate::aws::{adopt, rds, rds_cluster};
-use crate::cli::{clients_for, load_env, read_live_in};
 use crate::import::{self, Adoption, Target};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};

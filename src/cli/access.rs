@@ -1,18 +1,18 @@
 //! The commands that reach databases: output, creds, connect, rotate.
 
+use super::context::{load_env, read_live, Context};
+use super::{CredsFormat, Format};
 use crate::access::{self, Creds, LoginSource};
 use crate::aws::{self, rotation};
-use crate::cli::{load_env, read_live, CredsFormat, Format};
 use crate::config::Config;
 use crate::model::Live;
 use std::path::Path;
 use std::time::Duration;
 
 async fn live_of(dir: &Path, env: &str) -> Result<(Config, aws::Clients, Live), i32> {
-    let cfg = load_env(dir, env)?;
-    let clients = crate::cli::clients_for(&cfg).await?;
-    let live = read_live(&clients, &cfg).await?;
-    Ok((cfg, clients, live))
+    let ctx = Context::open(dir, env).await?;
+    let live = ctx.live().await?;
+    Ok((ctx.cfg, ctx.clients, live))
 }
 
 pub async fn output(dir: &Path, env: &str, format: Format) -> i32 {
@@ -65,7 +65,7 @@ async fn creds_of(dir: &Path, env: &str, address: &str) -> Result<(aws::Clients,
         );
         return Err(1);
     }
-    let clients = crate::cli::clients_for(&cfg).await?;
+    let clients = super::context::clients_for(&cfg).await?;
     let live = read_live(&clients, &cfg).await?;
     let target = access::target(&live, address).map_err(|e| {
         eprintln!("error: {e}");

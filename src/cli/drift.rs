@@ -1,7 +1,8 @@
 //! `rdsplan drift`: scheduled, read-only comparison of AWS with the files.
 
+use super::context::{make_plan, read_live_in, Context};
+use super::PlanFormat;
 use crate::aws::{self, read::AccountReads, Clients};
-use crate::cli::{clients_for, load_env, make_plan, read_live_in, PlanFormat};
 use crate::config::{self, Config};
 use crate::drift::{self, Report};
 use std::collections::BTreeMap;
@@ -10,9 +11,8 @@ use std::sync::Arc;
 
 /// One environment: its files, and AWS clients for its region and profile.
 async fn open(dir: &Path, env: &str) -> Result<(Config, Clients), i32> {
-    let cfg = load_env(dir, env)?;
-    let clients = clients_for(&cfg).await?;
-    Ok((cfg, clients))
+    let ctx = Context::open(dir, env).await?;
+    Ok((ctx.cfg, ctx.clients))
 }
 
 async fn one(cfg: &Config, clients: &Clients, account: Arc<AccountReads>) -> Result<Report, i32> {

@@ -1,7 +1,9 @@
 //! `rdsplan apply` (from the files or from a saved plan) and `rdsplan unlock`.
 
+use super::context::{
+    clients_for, color_out, load_env, make_plan, read_and_plan, read_live, restrict,
+};
 use crate::aws::lock::{self, LockError};
-use crate::cli::{clients_for, color_out, load_env, make_plan, read_and_plan, read_live, restrict};
 use crate::config::{self, Config};
 use crate::plan::{Action, Plan};
 use crate::saved::{self, SavedPlan};

@@ -1,0 +1,380 @@
+//! Command-line interface: the argument definitions and the dispatch to one module per
+//! command. Commands share `context` (loading an environment, its AWS clients, reading and
+//! planning) and never import each other.
+
+mod access;
+mod apply;
+mod completions;
+mod context;
+mod drift;
+mod import;
+mod plan;
+mod validate;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::time::Duration;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "rdsplan",
+    version,
+    about = "Plan and apply AWS RDS infrastructure from TOML files. Live AWS, found by ownership tags, is the state."
+)]
+pub struct Cli {
+    /// Folder of environment folders (or one environment folder).
+    #[arg(
+        long,
+        global = true,
+        default_value = "environments",
+        env = "RDSPLAN_DIR"
+    )]
+    pub dir: PathBuf,
+    /// More logs on stderr: -v rdsplan's own (every AWS call with its operation, resource,
+    /// duration and attempts), -vv the AWS SDK's too. RUST_LOG, when set, decides instead.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// Errors only: no logs, no progress lines, no `ok` lines (results such as a plan are
+    /// still printed).
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Logs go to stderr (never into `--format json` on stdout), at the level of -q/-v/-vv unless
+/// RUST_LOG says otherwise.
+fn init_logs(verbose: u8, quiet: bool) {
+    crate::QUIET.store(quiet, std::sync::atomic::Ordering::Relaxed);
+    let level = match (quiet, verbose) {
+        (true, _) => "error",
+        (false, 0) => "warn",
+        (false, 1) => "warn,rdsplan=debug",
+        (false, _) => "debug",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .try_init();
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Check the configuration files without calling AWS. Exit 0 when valid, 1 otherwise.
+    Validate {
+        /// Only this environment (default: every environment under --dir).
+        /// The environment: the name of its folder under --dir.
+        #[arg(long)]
+        env: Option<String>,
+    },
+    /// Show what apply would change. Reads AWS; changes nothing.
+    #[command(
+        after_help = "Examples:\n  rdsplan plan --env staging\n  rdsplan plan --env prod --format markdown > plan.md\n  rdsplan plan --env prod --out prod.plan --detailed-exitcode\n  rdsplan plan --env prod --target instance.orders"
+    )]
+    Plan {
+        /// The environment: the name of its folder under --dir.
+        #[arg(long)]
+        env: String,
+        /// text for people, markdown for pull-request comments, json for programs
+        /// (docs/plan-json.md).
+        #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
+        format: PlanFormat,
+        /// Exit 0 when there are no changes, 2 when there are, 1 on error.
+        #[arg(long)]
+        detailed_exitcode: bool,
+        /// Also save the plan to FILE, for `rdsplan apply FILE`.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+        /// Only this resource (an address such as instance.orders), what it depends on and
+        /// what belongs to it; repeatable. For one urgent change in a large environment: the
+        /// plan says it is partial.
+        #[arg(long, value_name = "ADDRESS")]
+        target: Vec<String>,
+    },
+    /// Make AWS match the files, in dependency order. With PLAN_FILE (from `plan --out`),
+    /// apply exactly that plan, refusing if the files or the live state it touches changed.
+    /// Holds the environment's lock (`rdsplan/lock/<env>`) while it runs.
+    #[command(
+        after_help = "Examples:\n  rdsplan apply --env staging\n  rdsplan apply --env prod --auto-approve            (CI, after review)\n  rdsplan apply prod.plan                             (exactly the reviewed plan)\n  rdsplan apply --env prod --allow-destroy --parallelism 4"
+    )]
+    Apply {
+        /// The environment: the name of its folder under --dir (not needed with PLAN_FILE).
+        #[arg(long)]
+        env: Option<String>,
+        /// A plan saved with `rdsplan plan --out FILE`.
+        plan_file: Option<PathBuf>,
+        /// Do not ask for confirmation (for CI).
+        #[arg(long)]
+        auto_approve: bool,
+        /// Allow deletions and replacements. Without it, apply refuses any plan that has them.
+        #[arg(long)]
+        allow_destroy: bool,
+        /// How many independent steps run at once (1 or more).
+        #[arg(long, default_value_t = 8, value_parser = parallelism_at_least_one)]
+        parallelism: usize,
+        /// How long to wait for any one resource to become available, in minutes.
+        #[arg(long, default_value_t = 90)]
+        timeout_minutes: u64,
+        /// Only this resource (an address such as instance.orders), what it depends on and
+        /// what belongs to it; repeatable. For one urgent change in a large environment: the
+        /// plan says it is partial.
+        #[arg(long, value_name = "ADDRESS")]
+        target: Vec<String>,
+    },
+    /// Print the JSON Schema of the configuration files.
+    Schema,
+    /// Print a shell completion script for bash, zsh, fish, powershell or elvish.
+    #[command(
+        after_help = "Examples:\n  rdsplan completions bash > ~/.local/share/bash-completion/completions/rdsplan\n  rdsplan completions zsh > \"${fpath[1]}/_rdsplan\"\n  rdsplan completions fish > ~/.config/fish/completions/rdsplan.fish\n  rdsplan completions powershell >> $PROFILE"
+    )]
+    Completions {
+        /// bash, zsh, fish, powershell or elvish
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Compare live AWS with the files and classify every difference: changed out of band,
+    /// pending in AWS, missing, not in the files, unmanaged (untagged databases and security
+    /// groups in a managed VPC). Read-only: it changes nothing in AWS and needs only read
+    /// permissions. Exit 0 in sync, 2 on drift, 1 on error.
+    #[command(
+        after_help = "Examples:\n  rdsplan drift                      (every environment under --dir)\n  rdsplan drift --env prod --env staging --format json"
+    )]
+    Drift {
+        /// Environments to check (repeatable); all under --dir when none is given.
+        #[arg(long)]
+        env: Vec<String>,
+        /// text for people, markdown for issues and comments, json for programs
+        /// (docs/drift-json.md).
+        #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
+        format: PlanFormat,
+    },
+    /// Adopt an existing resource: print (or append to FILE) its TOML, complete enough that a
+    /// plan afterwards shows no change for it, and tag it as managed by this environment after
+    /// confirmation. Changes nothing but tags.
+    #[command(
+        after_help = "Examples:\n  rdsplan import --env prod instance legacy-orders --as orders\n  rdsplan import --env prod vpc vpc-0abc123 --as main --write environments/prod/imported.toml\n  rdsplan import --env prod cluster analytics --as analytics --auto-approve"
+    )]
+    Import {
+        /// The environment: the name of its folder under --dir.
+        #[arg(long)]
+        env: String,
+        /// vpc, security_group, instance, replica or cluster
+        kind: String,
+        /// The AWS id: vpc-..., sg-..., or an RDS identifier
+        aws_id: String,
+        /// The NAME of its address (KIND.NAME) in the files.
+        #[arg(long = "as", value_name = "NAME")]
+        name: String,
+        /// Append the TOML to FILE (e.g. environments/prod/imported.toml) instead of printing it.
+        #[arg(long, value_name = "FILE")]
+        write: Option<PathBuf>,
+        /// Tag without asking (for scripts).
+        #[arg(long)]
+        auto_approve: bool,
+    },
+    /// Clear a stale apply lock (left by an apply that was killed), saying who held it.
+    Unlock {
+        /// The environment: the name of its folder under --dir.
+        #[arg(long)]
+        env: String,
+    },
+    /// Show the endpoints of every instance, replica and cluster (writer and reader).
+    Output {
+        /// The environment: the name of its folder under --dir.
+        #[arg(long)]
+        env: String,
+        /// text for people, json for programs.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Show how to connect to a database (instance, replica or cluster address). The password
+    /// is masked unless --show-password.
+    Creds {
+        /// The environment: the name of its folder under --dir.
+        #[arg(long)]
+        env: String,
+        /// e.g. instance.orders, replica.orders-ro, cluster.analytics
+        address: String,
+        /// env: shell `export` lines; url: a connection URL; json: for programs.
+        #[arg(long, value_enum, default_value_t = CredsFormat::Env)]
+        format: CredsFormat,
+        /// Print the real password.
+        #[arg(long)]
+        show_password: bool,
+    },
+    /// Open psql or mysql on a database; the password goes through the environment
+    /// (PGPASSWORD, MYSQL_PWD), never the command line.
+    Connect {
+        /// The environment: the name of its folder under --dir.
+        #[arg(long)]
+        env: String,
+        /// The database: instance.NAME, replica.NAME or cluster.NAME.
+        address: String,
+        /// Connect here instead of the endpoint (a tunnel, bastion or local proxy).
+        #[arg(long)]
+        host: Option<String>,
+        /// Connect to this port instead of the database's.
+        #[arg(long)]
+        port: Option<u16>,
+        /// The client program (default: psql for PostgreSQL engines, mysql otherwise).
+        #[arg(long)]
+        client: Option<String>,
+        /// Arguments for the client, after `--`.
+        #[arg(last = true)]
+        client_args: Vec<String>,
+    },
+    /// Rotate the generated master password: staged as AWSPENDING, set on the database, then
+    /// promoted to AWSCURRENT, so a crash at any point leaves a working password in the secret.
+    Rotate {
+        /// The environment: the name of its folder under --dir.
+        #[arg(long)]
+        env: String,
+        /// The database whose generated password to rotate: instance.NAME, replica.NAME or
+        /// cluster.NAME.
+        address: String,
+        /// How long to wait for the database to accept the new password, in minutes.
+        #[arg(long, default_value_t = 90)]
+        timeout_minutes: u64,
+    },
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CredsFormat {
+    Env,
+    Url,
+    Json,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PlanFormat {
+    Text,
+    Markdown,
+    Json,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Text,
+    Json,
+}
+
+/// Runs the CLI and returns the process exit code.
+pub async fn run(cli: Cli) -> i32 {
+    init_logs(cli.verbose, cli.quiet);
+    match cli.command {
+        Command::Completions { shell } => completions::print(shell),
+        Command::Validate { env } => validate::validate(&cli.dir, env.as_deref()),
+        Command::Output { env, format } => access::output(&cli.dir, &env, format).await,
+        Command::Creds {
+            env,
+            address,
+            format,
+            show_password,
+        } => access::creds(&cli.dir, &env, &address, format, show_password).await,
+        Command::Connect {
+            env,
+            address,
+            host,
+            port,
+            client,
+            client_args,
+        } => {
+            let o = access::ConnectOptions {
+                host,
+                port,
+                client,
+                args: client_args,
+            };
+            access::connect(&cli.dir, &env, &address, o).await
+        }
+        Command::Rotate {
+            env,
+            address,
+            timeout_minutes,
+        } => {
+            access::rotate(
+                &cli.dir,
+                &env,
+                &address,
+                Duration::from_secs(timeout_minutes * 60),
+            )
+            .await
+        }
+        Command::Schema => {
+            println!("{}", crate::schema());
+            0
+        }
+        Command::Drift { env, format } => drift::drift(&cli.dir, env, format).await,
+        Command::Import {
+            env,
+            kind,
+            aws_id,
+            name,
+            write,
+            auto_approve,
+        } => {
+            let a = import::Args {
+                kind,
+                aws_id,
+                name,
+                write,
+                auto_approve,
+            };
+            import::import(&cli.dir, &env, a).await
+        }
+        Command::Unlock { env } => apply::unlock(&cli.dir, &env).await,
+        Command::Plan {
+            env,
+            format,
+            detailed_exitcode,
+            out,
+            target,
+        } => {
+            plan::plan(
+                &cli.dir,
+                &env,
+                plan::Options {
+                    format,
+                    detailed_exitcode,
+                    out,
+                    targets: context::addresses(target),
+                },
+            )
+            .await
+        }
+        Command::Apply {
+            env,
+            plan_file,
+            auto_approve,
+            allow_destroy,
+            parallelism,
+            timeout_minutes,
+            target,
+        } => {
+            let opts = crate::apply::Options {
+                parallelism,
+                timeout: Duration::from_secs(timeout_minutes * 60),
+                interrupt: crate::apply::interrupt::Interrupt::never(),
+            };
+            let flags = apply::Flags {
+                auto_approve,
+                allow_destroy,
+                targets: context::addresses(target),
+            };
+            apply::run(&cli.dir, env, plan_file, flags, &opts).await
+        }
+    }
+}
+
+/// `--parallelism`: a whole number of at least 1 (0 would run nothing).
+fn parallelism_at_least_one(s: &str) -> Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(0) => Err("must be at least 1 (0 would run nothing)".into()),
+        Ok(n) => Ok(n),
+        Err(_) => Err(format!("`{s}` is not a whole number")),
+    }
+}
