@@ -1,8 +1,6 @@
 //! `rdsplan apply` (from the files or from a saved plan) and `rdsplan unlock`.
 
-use super::context::{
-    clients_for, color_out, load_env, make_plan, read_and_plan, read_live, restrict,
-};
+use super::context::{color_out, make_plan, read_and_plan, read_live, restrict, Context};
 use crate::aws::lock::{self, LockError};
 use crate::config::{self, Config};
 use crate::plan::{Action, Plan};
@@ -68,11 +66,7 @@ pub async fn run(
             return 1;
         }
     };
-    let cfg = match load_env(dir, &env) {
-        Ok(c) => c,
-        Err(code) => return code,
-    };
-    let clients = match clients_for(&cfg).await {
+    let Context { cfg, clients } = match Context::open(dir, &env).await {
         Ok(c) => c,
         Err(code) => return code,
     };
@@ -238,11 +232,7 @@ async fn locked(
 }
 
 pub async fn unlock(dir: &Path, env: &str) -> i32 {
-    let cfg = match load_env(dir, env) {
-        Ok(c) => c,
-        Err(code) => return code,
-    };
-    let clients = match clients_for(&cfg).await {
+    let Context { cfg, clients } = match Context::open(dir, env).await {
         Ok(c) => c,
         Err(code) => return code,
     };
