@@ -25,6 +25,16 @@ struct Call {
     resource: Option<String>,
 }
 
+impl Call {
+    fn new() -> Call {
+        Call {
+            started: Instant::now(),
+            attempts: 0,
+            resource: None,
+        }
+    }
+}
+
 impl Storable for Call {
     type Storer = StoreReplace<Self>;
 }
@@ -81,11 +91,7 @@ impl Intercept for LogCalls {
         _context: &BeforeSerializationInterceptorContextRef<'_>,
         cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
-        cfg.interceptor_state().store_put(Call {
-            started: Instant::now(),
-            attempts: 0,
-            resource: None,
-        });
+        cfg.interceptor_state().store_put(Call::new());
         Ok(())
     }
 
@@ -95,11 +101,7 @@ impl Intercept for LogCalls {
         _rc: &RuntimeComponents,
         cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
-        let mut call = cfg.load::<Call>().cloned().unwrap_or(Call {
-            started: Instant::now(),
-            attempts: 0,
-            resource: None,
-        });
+        let mut call = cfg.load::<Call>().cloned().unwrap_or_else(Call::new);
         call.attempts += 1;
         if call.resource.is_none() {
             call.resource = context.request().body().bytes().and_then(resource);

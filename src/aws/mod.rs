@@ -63,42 +63,23 @@ impl Clients {
         }
         let conf = loader.load().await;
         // Every client logs its calls (see `log`).
+        macro_rules! logged {
+            ($sdk:ident) => {
+                $sdk::Client::from_conf(
+                    $sdk::config::Builder::from(&conf)
+                        .interceptor(log::LogCalls)
+                        .build(),
+                )
+            };
+        }
         Clients {
-            ec2: aws_sdk_ec2::Client::from_conf(
-                aws_sdk_ec2::config::Builder::from(&conf)
-                    .interceptor(log::LogCalls)
-                    .build(),
-            ),
-            rds: aws_sdk_rds::Client::from_conf(
-                aws_sdk_rds::config::Builder::from(&conf)
-                    .interceptor(log::LogCalls)
-                    .build(),
-            ),
-            secrets: aws_sdk_secretsmanager::Client::from_conf(
-                aws_sdk_secretsmanager::config::Builder::from(&conf)
-                    .interceptor(log::LogCalls)
-                    .build(),
-            ),
-            iam: aws_sdk_iam::Client::from_conf(
-                aws_sdk_iam::config::Builder::from(&conf)
-                    .interceptor(log::LogCalls)
-                    .build(),
-            ),
-            sts: aws_sdk_sts::Client::from_conf(
-                aws_sdk_sts::config::Builder::from(&conf)
-                    .interceptor(log::LogCalls)
-                    .build(),
-            ),
-            kms: aws_sdk_kms::Client::from_conf(
-                aws_sdk_kms::config::Builder::from(&conf)
-                    .interceptor(log::LogCalls)
-                    .build(),
-            ),
-            tagging: aws_sdk_resourcegroupstagging::Client::from_conf(
-                aws_sdk_resourcegroupstagging::config::Builder::from(&conf)
-                    .interceptor(log::LogCalls)
-                    .build(),
-            ),
+            ec2: logged!(aws_sdk_ec2),
+            rds: logged!(aws_sdk_rds),
+            secrets: logged!(aws_sdk_secretsmanager),
+            iam: logged!(aws_sdk_iam),
+            sts: logged!(aws_sdk_sts),
+            kms: logged!(aws_sdk_kms),
+            tagging: logged!(aws_sdk_resourcegroupstagging),
         }
     }
 }
