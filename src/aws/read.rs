@@ -9,6 +9,9 @@ use crate::model::*;
 use aws_sdk_ec2::types::Filter;
 use std::collections::{BTreeMap, HashMap};
 
+/// Per instance identifier, the storage settings the files want (attribute, value).
+pub type StorageWanted = BTreeMap<String, Vec<(String, Value)>>;
+
 /// What the reader needs to know of the files: the environment and the AWS names they want
 /// (to spot look-alikes that are not ours).
 pub struct Wanted<'a> {
@@ -33,7 +36,7 @@ pub struct Wanted<'a> {
     /// `storage_throughput`) the files want per instance identifier: the instances whose live
     /// storage differs have their last storage change read (AWS allows one per six hours),
     /// unless the region's events are at hand.
-    pub storage: BTreeMap<String, Vec<(String, Value)>>,
+    pub storage: StorageWanted,
 }
 
 fn tag_filter(env: &str) -> Filter {
@@ -904,7 +907,7 @@ pub fn storage_changes(events: &[aws_sdk_rds::types::Event]) -> HashMap<String, 
 /// each, all at once; usually none), as `storage_changed_at`.
 async fn storage_cooldowns(
     c: &Clients,
-    storage: &BTreeMap<String, Vec<(String, Value)>>,
+    storage: &StorageWanted,
     live: &mut Live,
 ) -> Result<(), AwsError> {
     let changing: Vec<String> = live

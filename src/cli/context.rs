@@ -101,7 +101,7 @@ pub async fn read_and_plan(
     if live.whole_region || !vpc_goes {
         return Ok((live, plan));
     }
-    let live = read_live_in(clients, cfg, aws::scope::RdsScope::Region).await?;
+    let live = read_live_in(clients, cfg, Some(aws::scope::RdsScope::Region)).await?;
     let plan = restrict(make_plan(cfg, &live)?, targets)?;
     Ok((live, plan))
 }
@@ -130,74 +130,45 @@ pub async fn clients_for(cfg: &Config) -> Result<aws::Clients, i32> {
 }
 
 pub async fn read_live(clients: &aws::Clients, cfg: &Config) -> Result<Live, i32> {
-    let scope = aws::scope::RdsScope::for_environment(wanted_identifiers(cfg));
-    read_live_in(clients, cfg, scope).await
+    read_live_in(clients, cfg, None).await
 }
 
-/// The expansion's instances, replicas, cluster members and clusters (nothing that needs the
-/// region's AZs).
-fn wanted_databases(cfg: &Config) -> Vec<crate::model::Resource> {
-    use crate::model::Kind;
-    config::expand::expand_all(cfg, &Live::default())
-        .0
-        .into_iter()
-        .filter(|r| {
-            matches!(
-                r.kind,
-                Kind::Instance | Kind::Replica | Kind::ClusterInstance | Kind::Cluster
-            )
-        })
-        .collect()
-}
-
-/// The storage settings the files want per instance identifier (see `Wanted::storage`).
-fn wanted_storage(
-    cfg: &Config,
-) -> std::collections::BTreeMap<String, Vec<(String, crate::model::Value)>> {
-    use crate::model::Kind;
-    wanted_databases(cfg)
-        .into_iter()
-        .filter(|r| matches!(r.kind, Kind::Instance | Kind::Replica))
-        .map(|r| {
-            let storage = [
-                "allocated_storage",
-                "storage_type",
-                "iops",
-                "storage_throughput",
-            ]
-            .iter()
-            .filter_map(|k| r.attrs.get(*k).map(|v| (k.to_string(), v.clone())))
-            .collect();
-            (r.name, storage)
-        })
-        .collect()
-}
-
-/// The AWS identifiers of the instances, replicas, cluster members and clusters the files
-/// want, as expansion names them.
-fn wanted_identifiers(cfg: &Config) -> aws::scope::Identifiers {
+/// What the reader needs of the files' databases, from one expansion (nothing in it needs the
+/// region's AZs): the AWS identifiers of the instances, replicas, cluster members and clusters,
+/// and the storage settings per instance (see `Wanted::storage`).
+fn wanted_databases(cfg: &Config) -> (aws::scope::Identifiers, aws::read::StorageWanted) {
     use crate::model::Kind;
     let mut ids = aws::scope::Identifiers::default();
-    for r in wanted_databases(cfg) {
+    let mut storage = aws::read::StorageWanted::new();
+    for r in config::expand::expand_all(cfg, &Live::default()).0 {
+        if matches!(r.kind, Kind::Instance | Kind::Replica) {
+            let wanted = plan::planner::STORAGE_ATTRS
+                .iter()
+                .filter_map(|k| r.attrs.get(*k).map(|v| (k.to_string(), v.clone())))
+                .collect();
+            storage.insert(r.name.clone(), wanted);
+        }
         match r.kind {
             Kind::Instance | Kind::Replica | Kind::ClusterInstance => ids.instances.push(r.name),
             Kind::Cluster => ids.clusters.push(r.name),
             _ => {}
         }
     }
-    ids
+    (ids, storage)
 }
 
-/// [`read_live`], with the environment's RDS databases taken from `scope`: drift over several
-/// environments shares the region's lists, `import` needs them whole.
+/// [`read_live`], with the environment's RDS databases taken from `scope` when given: drift
+/// over several environments shares the region's lists, `import` needs them whole; otherwise
+/// as `RdsScope::for_environment` decides.
 pub async fn read_live_in(
     clients: &aws::Clients,
     cfg: &Config,
-    scope: aws::scope::RdsScope,
+    scope: Option<aws::scope::RdsScope>,
 ) -> Result<Live, i32> {
+    let (ids, storage) = wanted_databases(cfg);
     let wanted = aws::read::Wanted {
-        rds: scope,
-        storage: wanted_storage(cfg),
+        rds: scope.unwrap_or_else(|| aws::scope::RdsScope::for_environment(ids)),
+        storage,
         env: &cfg.env_name,
         group_names: cfg
             .security_groups

@@ -56,7 +56,7 @@ async fn run(dir: &Path, env: &str, a: Args) -> Result<i32, String> {
         .await
         .map_err(|_| "cannot reach AWS (see above)".to_string())?;
     // The database to import is not tagged yet: only the region's list holds it.
-    let live = read_live_in(&clients, &cfg, crate::aws::scope::RdsScope::Region)
+    let live = read_live_in(&clients, &cfg, Some(crate::aws::scope::RdsScope::Region))
         .await
         .map_err(|_| "cannot read live state (see above)".to_string())?;
     let ctx = import::Ctx {

@@ -903,7 +903,7 @@ pub fn via_blue_green(d: &Resource, diffs: &[AttrDiff]) -> bool {
 
 /// Attributes that make a storage modification, which AWS allows once per six hours (or
 /// until storage optimization ends, whichever is longer).
-const STORAGE_ATTRS: &[&str] = &[
+pub const STORAGE_ATTRS: &[&str] = &[
     "allocated_storage",
     "storage_type",
     "iops",

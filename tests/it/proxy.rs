@@ -62,8 +62,6 @@ struct State {
     modify_lag: Option<(Duration, Duration)>,
     modified: HashMap<String, Instant>,
     served_modifying: usize,
-    /// Calls refused as AWS refuses them where moto accepts them.
-    refused: usize,
     /// The rules of AWS the proxy enforces (see `proxy_rules`).
     rules: Rules,
     /// Added to every call: the round trip to a real AWS endpoint.
@@ -182,7 +180,7 @@ impl Proxy {
 
     /// How many calls were refused as AWS would (moto accepts them).
     pub fn refused(&self) -> usize {
-        self.state.lock().unwrap().refused
+        self.state.lock().unwrap().rules.refused.values().sum()
     }
 
     /// Adds `latency` to every call (an AWS endpoint's round trip).
@@ -426,24 +424,9 @@ async fn serve(mut client: TcpStream, upstream: SocketAddr, state: Arc<Mutex<Sta
         }
         return;
     }
-    // AWS refuses a delete that makes no final-snapshot choice; moto deletes.
-    let no_choice = matches!(action.as_str(), "DeleteDBInstance" | "DeleteDBCluster")
-        && req.param("SkipFinalSnapshot").as_deref() != Some("true")
-        && req.param("FinalDBSnapshotIdentifier").is_none();
-    if no_choice {
-        state.lock().unwrap().refused += 1;
-        let _ = client
-            .write_all(&refusal(
-                "InvalidParameterCombination",
-                "FinalDBSnapshotIdentifier is required unless SkipFinalSnapshot is specified.",
-            ))
-            .await;
-        return;
-    }
     if let Some((code, message)) = aws_refusal(&action, &req, upstream, &state).await {
         {
             let mut s = state.lock().unwrap();
-            s.refused += 1;
             *s.rules.refused.entry(code.to_string()).or_default() += 1;
         }
         let _ = client.write_all(&refusal(code, &message)).await;
@@ -509,14 +492,24 @@ async fn serve(mut client: TcpStream, upstream: SocketAddr, state: Arc<Mutex<Sta
     let _ = client.shutdown().await;
 }
 
-/// Why AWS would refuse this call where moto accepts it: a create onto a taken identifier
-/// (asked of moto first), a storage change within the cooldown.
+/// Why AWS would refuse this call where moto accepts it: a delete that makes no final-snapshot
+/// choice, a create onto a taken identifier (asked of moto first), a storage change within the
+/// cooldown.
 async fn aws_refusal(
     action: &str,
     req: &Request,
     upstream: SocketAddr,
     state: &Mutex<State>,
 ) -> Option<(&'static str, String)> {
+    let no_choice = matches!(action, "DeleteDBInstance" | "DeleteDBCluster")
+        && req.param("SkipFinalSnapshot").as_deref() != Some("true")
+        && req.param("FinalDBSnapshotIdentifier").is_none();
+    if no_choice {
+        return Some((
+            "InvalidParameterCombination",
+            "FinalDBSnapshotIdentifier is required unless SkipFinalSnapshot is specified.".into(),
+        ));
+    }
     if let Some((param, cluster)) = proxy_rules::creates(action) {
         let ident = req.param(param)?;
         let probe = with_body(req, proxy_rules::probe_body(&ident, cluster).into_bytes());

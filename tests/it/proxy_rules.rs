@@ -1,4 +1,5 @@
-//! AWS rules the test proxy enforces where moto is lenient, always on, as on AWS:
+//! AWS rules the test proxy enforces where moto is lenient, always on, as on AWS (besides the
+//! refusal of a delete without a final-snapshot choice, in `proxy::aws_refusal`):
 //! - a create (or restore) onto an identifier that exists fails with `DBInstanceAlreadyExists` /
 //!   `DBClusterAlreadyExistsFault` (moto overwrites replicas and clusters);
 //! - a storage modification (AllocatedStorage, StorageType, Iops, StorageThroughput) within the
