@@ -489,9 +489,10 @@ pub struct Live {
     /// to delete it. By VPC id, each item described for a message.
     #[serde(default)]
     pub vpc_contents: BTreeMap<String, Vec<String>>,
-    /// Whether the read saw the region's every RDS instance and cluster, so that `unmanaged`
-    /// and the databases in `vpc_contents` are complete (else it found the environment's by
-    /// tag: see `aws::scope`).
+    /// Whether the read saw the region's every RDS instance and cluster and what the
+    /// environment's VPCs hold, so that `unmanaged` and `vpc_contents` are complete (else it
+    /// found the environment's databases by tag, see `aws::scope`, and read the VPCs' contents
+    /// only if two copies of a VPC had to be told apart).
     #[serde(default)]
     pub whole_region: bool,
     /// `[[moved]]` entries and what became of them when live state was read.

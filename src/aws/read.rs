@@ -7,7 +7,7 @@ use super::error::sdk;
 use super::{user_tags, AwsError, Clients};
 use crate::model::*;
 use aws_sdk_ec2::types::Filter;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// Per instance identifier, the storage settings the files want (attribute, value).
 pub type StorageWanted = BTreeMap<String, Vec<(String, Value)>>;
@@ -30,6 +30,13 @@ pub struct Wanted<'a> {
     pub kms_keys: Vec<String>,
     /// Engine and instance class pairs the files name, to check that AWS offers them.
     pub classes: Vec<(String, String)>,
+    /// Whether to read what the environment's VPCs hold that it does not own (see
+    /// [`Live::vpc_contents`]): three calls, which only drift and a plan that deletes a VPC
+    /// need.
+    pub vpc_contents: bool,
+    /// Whether the files declare a VPC rdsplan makes, whose AZs come from (and are checked
+    /// against) the region's available ones.
+    pub makes_vpcs: bool,
     /// Where the environment's RDS instances and clusters are read from.
     pub rds: super::scope::RdsScope,
     /// The storage settings (`allocated_storage`, `storage_type`, `iops`,
@@ -111,6 +118,9 @@ pub(crate) use filtered_items;
 pub async fn read(c: &Clients, w: &Wanted<'_>) -> Result<Live, AwsError> {
     let env = w.env;
     let azs = async {
+        if !w.makes_vpcs {
+            return Ok(vec![]);
+        }
         let out = c
             .ec2
             .describe_availability_zones()
@@ -126,73 +136,152 @@ pub async fn read(c: &Clients, w: &Wanted<'_>) -> Result<Live, AwsError> {
         z.sort();
         Ok::<_, AwsError>(z)
     };
-    let vpcs = owned_items!(c, describe_vpcs, env, "vpcs", "DescribeVpcs");
-    let subnets = owned_items!(c, describe_subnets, env, "subnets", "DescribeSubnets");
-    let igws = owned_items!(
-        c,
-        describe_internet_gateways,
-        env,
-        "internet gateways",
-        "DescribeInternetGateways"
-    );
-    let rts = owned_items!(
-        c,
-        describe_route_tables,
-        env,
-        "route tables",
-        "DescribeRouteTables"
-    );
-    let sgs = owned_items!(
-        c,
-        describe_security_groups,
-        env,
-        "security groups",
-        "DescribeSecurityGroups"
-    );
-    let sg_lookalikes = async {
-        if w.group_names.is_empty() {
-            return Ok(vec![]);
-        }
-        c.ec2
-            .describe_security_groups()
-            .filters(
-                Filter::builder()
-                    .name("group-name")
-                    .set_values(Some(w.group_names.clone()))
-                    .build(),
+    // EC2 in two rounds: the environment's VPCs and security groups, then what only matters
+    // where there are VPCs.
+    let ec2 = async {
+        let (vpcs, sgs): (
+            Vec<aws_sdk_ec2::types::Vpc>,
+            Vec<aws_sdk_ec2::types::SecurityGroup>,
+        ) = tokio::try_join!(
+            owned_items!(c, describe_vpcs, env, "vpcs", "DescribeVpcs"),
+            owned_items!(
+                c,
+                describe_security_groups,
+                env,
+                "security groups",
+                "DescribeSecurityGroups"
+            ),
+        )?;
+        // Subnets, internet gateways and route tables rdsplan makes only inside VPCs it owns,
+        // and AWS deletes a VPC only once they are gone: without an owned VPC there are none
+        // to read (an environment on a network it does not own skips three calls).
+        let children = async {
+            if vpcs.is_empty() {
+                return Ok((vec![], vec![], vec![]));
+            }
+            tokio::try_join!(
+                owned_items!(c, describe_subnets, env, "subnets", "DescribeSubnets"),
+                owned_items!(
+                    c,
+                    describe_internet_gateways,
+                    env,
+                    "internet gateways",
+                    "DescribeInternetGateways"
+                ),
+                owned_items!(
+                    c,
+                    describe_route_tables,
+                    env,
+                    "route tables",
+                    "DescribeRouteTables"
+                ),
             )
-            .into_paginator()
-            .items()
-            .send()
-            .try_collect()
-            .await
-            .map_err(sdk("security groups", "DescribeSecurityGroups"))
+        };
+        // A group the files want that is not ours yet is looked up by name in the VPCs it
+        // could go into (ours and those the files name), to see one someone else holds there:
+        // AWS refuses a second group of one name in a VPC.
+        let lookalikes = async {
+            let ours: BTreeSet<&str> = sgs.iter().filter_map(|g| g.group_name()).collect();
+            let names: Vec<String> = w
+                .group_names
+                .iter()
+                .filter(|n| !ours.contains(n.as_str()))
+                .cloned()
+                .collect();
+            let in_vpcs: Vec<String> = vpcs
+                .iter()
+                .filter_map(|v| v.vpc_id().map(str::to_string))
+                .chain(w.external_ids.vpcs.iter().cloned())
+                .collect();
+            if names.is_empty() || in_vpcs.is_empty() {
+                return Ok(vec![]);
+            }
+            c.ec2
+                .describe_security_groups()
+                .filters(
+                    Filter::builder()
+                        .name("group-name")
+                        .set_values(Some(names))
+                        .build(),
+                )
+                .filters(
+                    Filter::builder()
+                        .name("vpc-id")
+                        .set_values(Some(in_vpcs))
+                        .build(),
+                )
+                .into_paginator()
+                .items()
+                .send()
+                .try_collect()
+                .await
+                .map_err(sdk("security groups", "DescribeSecurityGroups"))
+        };
+        // What the VPCs hold that is not ours matters to a plan only when a VPC goes (AWS
+        // refuses to delete a VPC that holds anything) or two copies of one VPC are to be
+        // told apart; drift reports its security groups. Read when asked (`vpc_contents`,
+        // which the plan's re-read for a VPC that goes asks) or for duplicates.
+        let contents = async {
+            let mut addresses = BTreeSet::new();
+            let duplicated = vpcs
+                .iter()
+                .filter_map(|v| owned(&ec2_tags(v.tags()), env))
+                .any(|a| !addresses.insert(a));
+            let ids: Vec<String> = vpcs
+                .iter()
+                .filter_map(|v| v.vpc_id().map(str::to_string))
+                .collect();
+            match (w.vpc_contents || duplicated) && !ids.is_empty() {
+                true => vpc_contents(c, env, &ids).await.map(Some),
+                false => Ok(None),
+            }
+        };
+        let ((subnets, igws, rts), lookalikes, contents) =
+            tokio::try_join!(children, lookalikes, contents)?;
+        Ok::<_, AwsError>((vpcs, subnets, igws, rts, sgs, lookalikes, contents))
     };
     // RDS lists have no tag filter: see `scope` for the ways the databases are found.
-    let account = async {
+    let rds = async {
         use super::scope::RdsScope;
-        match &w.rds {
-            RdsScope::Shared(a) => Ok(a.clone()),
-            RdsScope::Region => account(c, false).await.map(std::sync::Arc::new),
-            RdsScope::Tagged(ids) => super::scope::tagged(c, env, ids)
-                .await
-                .map(std::sync::Arc::new),
-        }
+        let account = match &w.rds {
+            RdsScope::Shared(a) => a.clone(),
+            RdsScope::Region => std::sync::Arc::new(account(c, false).await?),
+            RdsScope::Tagged(ids) => std::sync::Arc::new(super::scope::tagged(c, env, ids).await?),
+        };
+        // A class one of the environment's databases already runs with its engine is offered
+        // (AWS made it): only the others are asked about. A class AWS has stopped offering
+        // for new databases meanwhile is then refused by AWS at apply, with its message.
+        let in_use: BTreeSet<(&str, &str)> = account
+            .instances
+            .iter()
+            .filter(|i| owned(&rds_tags(i.tag_list()), env).is_some())
+            .filter_map(|i| Some((i.engine()?, i.db_instance_class()?)))
+            .collect();
+        let to_order: Vec<(String, String)> = w
+            .classes
+            .iter()
+            .filter(|(e, k)| !in_use.contains(&(e.as_str(), k.as_str())))
+            .cloned()
+            .collect();
+        let (orderable, subnet_groups) = tokio::try_join!(
+            super::orderable::read(&c.rds, &to_order),
+            read_subnet_groups(c, env, &account.subnet_groups),
+        )?;
+        Ok::<_, AwsError>((account, orderable, subnet_groups))
     };
     let roles = super::iam::read_env_roles(c, env);
     let parameter_groups = super::parameters::read(c, env, &w.parameter_families);
     let option_groups = super::options::read(c, env);
     let secrets = super::secrets::read_env_secrets(c, env);
     let external = super::external::read(c, &w.external_ids);
-    let orderable = super::orderable::read(&c.rds, &w.classes);
     let (
-        (azs, vpcs, subnets, igws, rts, sgs, sg_lookalikes),
-        (account, roles, secrets, parameter_groups, option_groups),
-        (external, orderable),
+        (azs, (vpcs, subnets, igws, rts, sgs, sg_lookalikes, contents)),
+        ((account, orderable, subnet_groups), roles, secrets, parameter_groups, option_groups),
+        external,
     ) = tokio::try_join!(
-        async { tokio::try_join!(azs, vpcs, subnets, igws, rts, sgs, sg_lookalikes) },
-        async { tokio::try_join!(account, roles, secrets, parameter_groups, option_groups) },
-        async { tokio::try_join!(external, orderable) },
+        async { tokio::try_join!(azs, ec2) },
+        async { tokio::try_join!(rds, roles, secrets, parameter_groups, option_groups) },
+        external,
     )?;
     let (owned_groups, lookalike_groups, apply_types, defaults) = parameter_groups;
 
@@ -201,10 +290,8 @@ pub async fn read(c: &Clients, w: &Wanted<'_>) -> Result<Live, AwsError> {
         external,
         orderable,
         read_at: Some(now_secs()),
-        whole_region: account.whole_region,
         ..Default::default()
     };
-    let subnet_groups = read_subnet_groups(c, env, &account.subnet_groups).await?;
     let (instances, clusters) = (&account.instances, &account.clusters);
     let storage_changed = match &account.events {
         Some(events) => storage_changes(events),
@@ -531,9 +618,9 @@ pub async fn read(c: &Clients, w: &Wanted<'_>) -> Result<Live, AwsError> {
             });
         }
     }
-    if !our_vpcs.is_empty() {
-        let ours: Vec<String> = our_vpcs.iter().map(|v| v.to_string()).collect();
-        let contents = vpc_contents(c, env, &ours).await?;
+    // Complete only with the region's databases and what the VPCs hold (or no VPC to hold it).
+    live.whole_region = account.whole_region && (contents.is_some() || our_vpcs.is_empty());
+    if let Some(contents) = contents {
         live.unmanaged.extend(contents.unmanaged_groups);
         live.vpc_contents = contents.foreign;
         for i in instances {

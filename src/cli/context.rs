@@ -84,9 +84,10 @@ pub fn restrict(mut plan: Plan, targets: &[crate::model::Address]) -> Result<Pla
     }
 }
 
-/// Reads and plans. A plan made from a read by tag that deletes or replaces a VPC of the
-/// environment is made again from the region's lists: only they show the databases others put
-/// in that VPC, which would make AWS refuse the delete (the plan then says so).
+/// Reads and plans. A plan that deletes or replaces a VPC of the environment is made again
+/// from a complete read (the region's lists and what the VPC holds): only it shows the
+/// databases, groups, subnets and interfaces others put in that VPC, which would make AWS
+/// refuse the delete (the plan then says so).
 pub async fn read_and_plan(
     clients: &aws::Clients,
     cfg: &Config,
@@ -166,10 +167,15 @@ pub async fn read_live_in(
     scope: Option<aws::scope::RdsScope>,
 ) -> Result<Live, i32> {
     let (ids, storage) = wanted_databases(cfg);
+    // A scope given means a read of everything around the environment (drift, import, the
+    // plan's re-read for a VPC that goes), VPC contents included.
+    let vpc_contents = scope.is_some();
     let wanted = aws::read::Wanted {
+        vpc_contents,
         rds: scope.unwrap_or_else(|| aws::scope::RdsScope::for_environment(ids)),
         storage,
         env: &cfg.env_name,
+        makes_vpcs: cfg.vpcs.iter().any(|v| v.spec.id.is_none()),
         group_names: cfg
             .security_groups
             .iter()

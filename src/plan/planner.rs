@@ -91,7 +91,7 @@ pub fn plan(
                         help: "use credentials = \"generated\" or \"managed\" for a database rdsplan creates".into(),
                     });
                 }
-                create_or_conflict(d, live)
+                create_or_conflict(environment, d, live)
             }
         };
         check_replica_source(d, &desired_by, &mut errors);
@@ -614,7 +614,28 @@ fn check_replica_source(
     }
 }
 
-fn create_or_conflict(d: &Resource, live: &Live) -> Change {
+/// What to do about a name someone else holds: adopt it where `import` can (it refuses an
+/// address the files define, hence "take it out" first), else choose another name.
+fn conflict_note(env: &str, d: &Resource, f: &crate::model::Foreign) -> String {
+    let held = format!(
+        "{} named `{}` ({}) already exists without this environment's rdsplan tags; rdsplan will not touch it.",
+        d.kind.describe(),
+        f.name,
+        f.id
+    );
+    let (kind, name) = d.address.0.split_once('.').unwrap_or(("", &d.address.0));
+    let id = match d.kind {
+        Kind::Instance | Kind::Replica | Kind::Cluster => &f.name,
+        Kind::Vpc | Kind::SecurityGroup => &f.id,
+        _ => return format!("{held} Give this resource another name, or remove the existing one."),
+    };
+    format!(
+        "{held} To adopt it, take `{}` out of the files and run `rdsplan import --env {env} {kind} {id} --as {name}`, which writes its TOML; or give this resource another name.",
+        d.address
+    )
+}
+
+fn create_or_conflict(env: &str, d: &Resource, live: &Live) -> Change {
     let diffs = d
         .attrs
         .iter()
@@ -632,13 +653,7 @@ fn create_or_conflict(d: &Resource, live: &Live) -> Change {
         .iter()
         .find(|f| f.kind.namespace() == d.kind.namespace() && f.name == d.name);
     let (action, notes) = match foreign {
-        Some(f) => (
-            Action::Conflict,
-            vec![format!(
-                "{} named `{}` ({}) already exists without this environment's rdsplan tags; rdsplan will not touch it. Adopt it with `rdsplan import` (coming in a later version), or give this resource another name.",
-                d.kind.describe(), f.name, f.id
-            )],
-        ),
+        Some(f) => (Action::Conflict, vec![conflict_note(env, d, f)]),
         None => (Action::Create, vec![]),
     };
     Change {

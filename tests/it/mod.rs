@@ -17,6 +17,7 @@ mod moved;
 mod operator;
 mod options;
 mod parameters;
+mod plan_reads;
 mod postgres;
 mod proxy;
 mod proxy_rules;
