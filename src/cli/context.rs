@@ -17,7 +17,12 @@ pub struct Context {
 impl Context {
     /// Loads the environment `env` under `dir` and connects to its account and region.
     pub async fn open(dir: &std::path::Path, env: &str) -> Result<Context, i32> {
-        let cfg = load_env(dir, env)?;
+        Context::connect(load_env(dir, env)?).await
+    }
+
+    /// Connects a loaded environment to its account and region (for a command that checks
+    /// what it can in the files first).
+    pub async fn connect(cfg: Config) -> Result<Context, i32> {
         let clients = clients_for(&cfg).await?;
         Ok(Context { cfg, clients })
     }
@@ -25,6 +30,11 @@ impl Context {
     /// Its live state (see [`read_live`]).
     pub async fn live(&self) -> Result<Live, i32> {
         read_live(&self.clients, &self.cfg).await
+    }
+
+    /// Its live state with everything around it (see [`read_live_in`]).
+    pub async fn live_in(&self, scope: aws::scope::RdsScope) -> Result<Live, i32> {
+        read_live_in(&self.clients, &self.cfg, Some(scope)).await
     }
 
     /// Its live state and plan (see [`read_and_plan`]).

@@ -1,6 +1,6 @@
 //! `rdsplan import`: adopt one existing resource into an environment.
 
-use super::context::{clients_for, load_env, read_live_in};
+use super::context::{load_env, Context};
 use crate::aws::read::{ec2_tags, rds_tags};
 use crate::aws::{adopt, rds, rds_cluster};
 use crate::import::{self, Adoption, Target};
@@ -52,11 +52,13 @@ async fn run(dir: &Path, env: &str, a: Args) -> Result<i32, String> {
             a.kind, a.name
         ));
     }
-    let clients = clients_for(&cfg)
+    let context = Context::connect(cfg)
         .await
         .map_err(|_| "cannot reach AWS (see above)".to_string())?;
+    let (cfg, clients) = (&context.cfg, &context.clients);
     // The database to import is not tagged yet: only the region's list holds it.
-    let live = read_live_in(&clients, &cfg, Some(crate::aws::scope::RdsScope::Region))
+    let live = context
+        .live_in(crate::aws::scope::RdsScope::Region)
         .await
         .map_err(|_| "cannot read live state (see above)".to_string())?;
     let ctx = import::Ctx {
@@ -73,12 +75,12 @@ async fn run(dir: &Path, env: &str, a: Args) -> Result<i32, String> {
     let why = |e: String| format!("cannot import {id}: {e}");
     let adoption: Adoption = match a.kind.as_str() {
         "vpc" => {
-            let (v, subnets) = adopt::vpc(&clients, id).await.map_err(|e| e.to_string())?;
+            let (v, subnets) = adopt::vpc(clients, id).await.map_err(|e| e.to_string())?;
             import::check_not_managed(&ec2_tags(v.tags())).map_err(why)?;
             import::vpc(&ctx, &a.name, &v, &subnets).map_err(why)?
         }
         "security_group" => {
-            let g = adopt::security_group(&clients, id)
+            let g = adopt::security_group(clients, id)
                 .await
                 .map_err(|e| e.to_string())?;
             import::check_not_managed(&ec2_tags(g.tags())).map_err(why)?;
@@ -118,7 +120,7 @@ async fn run(dir: &Path, env: &str, a: Args) -> Result<i32, String> {
                 }
             }
             let group_name = c.db_subnet_group().unwrap_or_default();
-            let g = adopt::subnet_group(&clients, group_name)
+            let g = adopt::subnet_group(clients, group_name)
                 .await
                 .map_err(|e| e.to_string())?;
             let group = import::SubnetGroup {
@@ -177,8 +179,8 @@ async fn run(dir: &Path, env: &str, a: Args) -> Result<i32, String> {
     }
     for (target, _, tags) in &adoption.tags {
         match target {
-            Target::Ec2(i) => adopt::tag_ec2(&clients, i, tags).await,
-            Target::Rds(arn) => adopt::tag_rds(&clients, arn, tags).await,
+            Target::Ec2(i) => adopt::tag_ec2(clients, i, tags).await,
+            Target::Rds(arn) => adopt::tag_rds(clients, arn, tags).await,
         }
         .map_err(|e| e.to_string())?;
     }
