@@ -1,10 +1,11 @@
 //! Reading an environment folder: every `*.toml` in it, parsed with spans, each resource
 //! deserialized on its own so that one bad resource does not hide the problems of the others.
 
+use super::decode::{decode, decode_all};
 use super::diag::{Diagnostic, Diagnostics, Place, SourceFile};
 use super::types::*;
 use schemars::JsonSchema;
-use serde::de::{DeserializeOwned, IntoDeserializer};
+use serde::de::DeserializeOwned;
 use std::collections::BTreeMap;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
@@ -124,6 +125,11 @@ pub struct Config {
     /// `*.toml` entries that could not be read: what they declare is unknown, so the files are
     /// not validated further (no follow-on errors about what they would have defined).
     pub unreadable: usize,
+    /// Where semantic checks are in doubt: the name and the left-out fields of each resource
+    /// decoded without its fields of the wrong type (their defaults stood in). A semantic
+    /// diagnostic placed there is dropped, as it may stem from a default; the type errors are
+    /// reported, and the rest of the resource is checked in the same run.
+    pub doubtful: Vec<Place>,
 }
 
 impl Config {
@@ -237,6 +243,7 @@ pub fn load_dir(dir: &Path) -> (Config, Diagnostics) {
         declared_option_groups: vec![],
         environment_declared: false,
         unreadable: 0,
+        doubtful: vec![],
     };
     let mut diags = Vec::new();
     let paths = match toml_files(dir) {
@@ -333,7 +340,13 @@ fn load_file(cfg: &mut Config, file: usize, text: &str, diags: &mut Vec<Diagnost
                     name_span: key.span(),
                     tree: SpanTree::build(value),
                 };
-                if let Some(spec) = decode::<EnvironmentConfig>(value, file, diags) {
+                if let Some((spec, left_out)) = decode_all::<EnvironmentConfig>(value, file, diags)
+                {
+                    if !left_out.is_empty() {
+                        cfg.doubtful.push(key_place.clone());
+                        cfg.doubtful
+                            .extend(left_out.into_iter().map(|span| Place { file, span }));
+                    }
                     if let Some(prev) = &cfg.environment {
                         diags.push(
                             Diagnostic::at(key_place, "[environment] is defined twice")
@@ -350,13 +363,21 @@ fn load_file(cfg: &mut Config, file: usize, text: &str, diags: &mut Vec<Diagnost
                     }
                 }
             }
-            "vpc" => load_kind(&mut cfg.vpcs, &mut cfg.declared_vpcs, value, file, diags),
+            "vpc" => load_kind(
+                &mut cfg.vpcs,
+                &mut cfg.declared_vpcs,
+                value,
+                file,
+                diags,
+                &mut cfg.doubtful,
+            ),
             "security_group" => load_kind(
                 &mut cfg.security_groups,
                 &mut cfg.declared_groups,
                 value,
                 file,
                 diags,
+                &mut cfg.doubtful,
             ),
             "instance" => load_kind(
                 &mut cfg.instances,
@@ -364,15 +385,31 @@ fn load_file(cfg: &mut Config, file: usize, text: &str, diags: &mut Vec<Diagnost
                 value,
                 file,
                 diags,
+                &mut cfg.doubtful,
             ),
-            "replica" => load_kind(&mut cfg.replicas, &mut vec![], value, file, diags),
-            "cluster" => load_kind(&mut cfg.clusters, &mut vec![], value, file, diags),
+            "replica" => load_kind(
+                &mut cfg.replicas,
+                &mut vec![],
+                value,
+                file,
+                diags,
+                &mut cfg.doubtful,
+            ),
+            "cluster" => load_kind(
+                &mut cfg.clusters,
+                &mut vec![],
+                value,
+                file,
+                diags,
+                &mut cfg.doubtful,
+            ),
             "iam_role" => load_kind(
                 &mut cfg.iam_roles,
                 &mut cfg.declared_roles,
                 value,
                 file,
                 diags,
+                &mut cfg.doubtful,
             ),
             "parameter_group" => load_kind(
                 &mut cfg.parameter_groups,
@@ -380,6 +417,7 @@ fn load_file(cfg: &mut Config, file: usize, text: &str, diags: &mut Vec<Diagnost
                 value,
                 file,
                 diags,
+                &mut cfg.doubtful,
             ),
             "option_group" => load_kind(
                 &mut cfg.option_groups,
@@ -387,6 +425,7 @@ fn load_file(cfg: &mut Config, file: usize, text: &str, diags: &mut Vec<Diagnost
                 value,
                 file,
                 diags,
+                &mut cfg.doubtful,
             ),
             "cluster_parameter_group" => load_kind(
                 &mut cfg.cluster_parameter_groups,
@@ -394,6 +433,7 @@ fn load_file(cfg: &mut Config, file: usize, text: &str, diags: &mut Vec<Diagnost
                 value,
                 file,
                 diags,
+                &mut cfg.doubtful,
             ),
             "moved" => load_moved(cfg, value, file, diags),
             other => {
@@ -461,6 +501,7 @@ fn load_kind<T: DeserializeOwned + JsonSchema>(
     value: &Spanned<DeValue<'_>>,
     file: usize,
     diags: &mut Vec<Diagnostic>,
+    doubtful: &mut Vec<Place>,
 ) {
     let DeValue::Table(table) = value.get_ref() else {
         diags.push(
@@ -527,7 +568,14 @@ fn load_kind<T: DeserializeOwned + JsonSchema>(
                 t.remove(k.as_str());
             }
         }
-        if let Some(spec) = decode::<T>(&known_only, file, diags) {
+        if let Some((spec, left_out)) = decode_all::<T>(&known_only, file, diags) {
+            if !left_out.is_empty() {
+                doubtful.push(Place {
+                    file,
+                    span: name.span(),
+                });
+                doubtful.extend(left_out.into_iter().map(|span| Place { file, span }));
+            }
             out.push(Decl {
                 name: name_str,
                 spec,
@@ -586,29 +634,6 @@ fn check_fields<T: JsonSchema>(
                     _ => {}
                 }
             }
-        }
-    }
-}
-
-fn decode<T: DeserializeOwned>(
-    value: &Spanned<DeValue<'_>>,
-    file: usize,
-    diags: &mut Vec<Diagnostic>,
-) -> Option<T> {
-    match T::deserialize(value.clone().into_deserializer()) {
-        Ok(v) => Some(v),
-        Err(e) => {
-            diags.push(
-                Diagnostic::at(
-                    Place {
-                        file,
-                        span: e.span().unwrap_or_else(|| value.span()),
-                    },
-                    e.message().trim().to_string(),
-                )
-                .help("see docs/config.md or schema/rdsplan.schema.json for the expected types"),
-            );
-            None
         }
     }
 }

@@ -2,6 +2,7 @@
 
 pub mod check_live;
 pub mod checks;
+mod decode;
 pub mod diag;
 pub mod engines;
 pub mod expand;
@@ -25,7 +26,20 @@ use std::path::{Path, PathBuf};
 pub fn load(dir: &Path) -> Result<Config, Diagnostics> {
     let (cfg, mut diags) = load::load_dir(dir);
     if !diags.files.is_empty() && cfg.unreadable == 0 {
-        diags.items.extend(validate::validate(&cfg));
+        let in_doubt = |d: &diag::Diagnostic| {
+            d.place.as_ref().is_some_and(|p| {
+                cfg.doubtful.iter().any(|q| {
+                    q.file == p.file
+                        && q.span.start <= p.span.start
+                        && p.span.start < q.span.end.max(q.span.start + 1)
+                })
+            })
+        };
+        diags.items.extend(
+            validate::validate(&cfg)
+                .into_iter()
+                .filter(|d| !in_doubt(d)),
+        );
     }
     if diags.is_empty() {
         Ok(cfg)

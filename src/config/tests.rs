@@ -78,6 +78,47 @@ fn wrong_type() {
 }
 
 #[test]
+fn every_type_error_of_a_table_and_its_references_in_one_run() {
+    // Two fields of the wrong type (one of them required), a reference to nothing, an
+    // unknown field: all reported at once, each once, in file order.
+    let body = instance("multi_az = \"yes\"\nsecurity_groups = [\"missing\"]\ncolour = 1\n")
+        .replace("allocated_storage = 20", "allocated_storage = \"20\"");
+    let mut p = problems(&body);
+    p.sort_by_key(|x| x.split(':').nth(1).and_then(|l| l.parse::<u32>().ok()));
+    assert_eq!(
+        p,
+        [
+            "a.toml:7:21: invalid type: string \"20\", expected i64",
+            "a.toml:9:12: invalid type: string \"yes\", expected a boolean",
+            "a.toml:10:20: reference to undefined security_group `missing`",
+            "a.toml:11:1: unknown field `colour`",
+        ]
+    );
+}
+
+#[test]
+fn what_stands_in_for_a_field_of_the_wrong_type_is_never_reported() {
+    // `engine` is required: a stand-in lets the rest be checked, and is not itself judged
+    // (no "unknown engine" for it, no "missing field").
+    let p = problems(&instance("").replace("engine = \"postgres\"", "engine = 5"));
+    assert_eq!(
+        p,
+        ["a.toml:5:10: invalid type: integer `5`, expected a string"]
+    );
+    let p = problems(
+        &instance("security_groups = [\"missing\"]\n")
+            .replace("engine = \"postgres\"", "engine = 5"),
+    );
+    assert_eq!(
+        p,
+        [
+            "a.toml:5:10: invalid type: integer `5`, expected a string",
+            "a.toml:9:20: reference to undefined security_group `missing`",
+        ]
+    );
+}
+
+#[test]
 fn unknown_fields_are_all_reported_with_a_suggestion() {
     let p = problems(&instance("multiaz = true\nstorage = 5\n"));
     assert_eq!(

@@ -287,12 +287,14 @@ fn validate_reports_every_problem_of_a_file_once_and_in_order() {
         at("db.toml:4:1: unknown field `bogus`"),
         at("db.toml:9:21: invalid type: string \"twenty\", expected a whole number"),
         at("db.toml:11:1: unknown field `colour`"),
+        // instance.b lacks a required field and has one of the wrong type: both at once.
+        at("db.toml:13:1: missing field `allocated_storage`"),
         at("db.toml:15:18: invalid type: integer `5`, expected a string"),
     ];
     assert!(
         lines.windows(2).all(|w| w[0] < w[1]),
         "not in order:\n{err}"
     );
-    assert_shows(err, "4 problems found.");
+    assert_shows(err, "5 problems found.");
     assert!(!err.contains("i64"), "{err}");
 }
