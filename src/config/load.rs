@@ -324,6 +324,19 @@ fn load_file(cfg: &mut Config, file: usize, text: &str, diags: &mut Vec<Diagnost
                 .help("see https://toml.io for the syntax"),
             );
         }
+        // What the file declares is still known as far as the parser recovered: references
+        // to it are not reported as undefined on top of the syntax error.
+        for (key, value) in root.get_ref().iter() {
+            let kind = key.get_ref().as_ref();
+            if kind == "environment" {
+                cfg.environment_declared = true;
+            }
+            let (Some(list), DeValue::Table(t)) = (declared_list(cfg, kind), value.get_ref())
+            else {
+                continue;
+            };
+            list.extend(t.iter().map(|(name, _)| name.get_ref().to_string()));
+        }
         return;
     }
     for (key, value) in root.get_ref().iter() {
@@ -446,6 +459,20 @@ fn load_file(cfg: &mut Config, file: usize, text: &str, diags: &mut Vec<Diagnost
             }
         }
     }
+}
+
+/// The names declared of a kind whose names others refer to.
+fn declared_list<'a>(cfg: &'a mut Config, kind: &str) -> Option<&'a mut Vec<String>> {
+    Some(match kind {
+        "vpc" => &mut cfg.declared_vpcs,
+        "security_group" => &mut cfg.declared_groups,
+        "instance" => &mut cfg.declared_instances,
+        "iam_role" => &mut cfg.declared_roles,
+        "parameter_group" => &mut cfg.declared_parameter_groups,
+        "cluster_parameter_group" => &mut cfg.declared_cluster_parameter_groups,
+        "option_group" => &mut cfg.declared_option_groups,
+        _ => return None,
+    })
 }
 
 /// `[[moved]]`: an array of `{ from, to }` tables.

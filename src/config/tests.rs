@@ -69,6 +69,31 @@ fn toml_syntax() {
 }
 
 #[test]
+fn names_in_a_file_with_a_syntax_error_are_not_reported_undefined_elsewhere() {
+    let p = load_files(&[
+        ("env.toml", ENV),
+        ("net.toml", "[vpc.main]\ncidr = \"10.0.0.0/16\nazs = 2\n"),
+        (
+            "db.toml",
+            "[instance.a]\nengine = \"postgres\"\ninstance_class = \"db.t3.micro\"\nallocated_storage = 5\nvpc = \"main\"\n",
+        ),
+    ])
+    .err()
+    .unwrap();
+    // The syntax error, and the other file's own problem; not "undefined vpc `main`".
+    assert_eq!(p.len(), 2, "{p:?}");
+    assert!(
+        p.iter()
+            .any(|x| x.starts_with("net.toml:2:20: TOML syntax")),
+        "{p:?}"
+    );
+    assert!(
+        p.iter().any(|x| x.contains("allocated_storage 5 GiB")),
+        "{p:?}"
+    );
+}
+
+#[test]
 fn wrong_type() {
     let p = problems(&instance("").replace("allocated_storage = 20", "allocated_storage = \"20\""));
     assert_eq!(
