@@ -34,7 +34,7 @@ pub async fn read(c: &Clients, ids: &ExternalIds) -> Result<External, AwsError> 
         filtered_items!(
             c,
             describe_vpcs,
-            filter("vpc-id", &ids.vpcs),
+            filter("vpc-id", &ids.vpcs);
             "vpcs named by id",
             "DescribeVpcs"
         )
@@ -47,7 +47,7 @@ pub async fn read(c: &Clients, ids: &ExternalIds) -> Result<External, AwsError> 
         filtered_items!(
             c,
             describe_subnets,
-            filter("subnet-id", &ids.subnets),
+            filter("subnet-id", &ids.subnets);
             "subnets named by id",
             "DescribeSubnets"
         )
@@ -60,7 +60,7 @@ pub async fn read(c: &Clients, ids: &ExternalIds) -> Result<External, AwsError> 
         filtered_items!(
             c,
             describe_security_groups,
-            filter("group-id", &ids.security_groups),
+            filter("group-id", &ids.security_groups);
             "security groups named by id",
             "DescribeSecurityGroups"
         )

@@ -93,17 +93,18 @@ fn tags_value(tags: Vec<(String, String)>) -> Value {
 /// All EC2 objects of one kind that carry the environment's tag: one paginated call.
 macro_rules! owned_items {
     ($c:expr, $op:ident, $env:expr, $what:literal, $name:literal) => {
-        filtered_items!($c, $op, tag_filter($env), $what, $name)
+        filtered_items!($c, $op, tag_filter($env); $what, $name)
     };
 }
 
-/// All EC2 objects of one kind that match a filter: one paginated call.
+/// All EC2 objects of one kind that match a filter (or every one of several): one paginated
+/// call.
 macro_rules! filtered_items {
-    ($c:expr, $op:ident, $filter:expr, $what:literal, $name:literal) => {
+    ($c:expr, $op:ident, $($filter:expr),+ ; $what:literal, $name:literal) => {
         async {
             $c.ec2
                 .$op()
-                .filters($filter)
+                $(.filters($filter))+
                 .into_paginator()
                 .items()
                 .send()
@@ -196,26 +197,21 @@ pub async fn read(c: &Clients, w: &Wanted<'_>) -> Result<Live, AwsError> {
             if names.is_empty() || in_vpcs.is_empty() {
                 return Ok(vec![]);
             }
-            c.ec2
-                .describe_security_groups()
-                .filters(
-                    Filter::builder()
-                        .name("group-name")
-                        .set_values(Some(names))
-                        .build(),
-                )
-                .filters(
-                    Filter::builder()
-                        .name("vpc-id")
-                        .set_values(Some(in_vpcs))
-                        .build(),
-                )
-                .into_paginator()
-                .items()
-                .send()
-                .try_collect()
-                .await
-                .map_err(sdk("security groups", "DescribeSecurityGroups"))
+            let by = |name: &str, values: Vec<String>| {
+                Filter::builder()
+                    .name(name)
+                    .set_values(Some(values))
+                    .build()
+            };
+            filtered_items!(
+                c,
+                describe_security_groups,
+                by("group-name", names),
+                by("vpc-id", in_vpcs);
+                "security groups",
+                "DescribeSecurityGroups"
+            )
+            .await
         };
         // What the VPCs hold that is not ours matters to a plan only when a VPC goes (AWS
         // refuses to delete a VPC that holds anything) or two copies of one VPC are to be
@@ -724,21 +720,21 @@ async fn vpc_contents(c: &Clients, env: &str, vpcs: &[String]) -> Result<VpcCont
     let groups = filtered_items!(
         c,
         describe_security_groups,
-        vpc_filter(),
+        vpc_filter();
         "security groups",
         "DescribeSecurityGroups"
     );
     let subnets = filtered_items!(
         c,
         describe_subnets,
-        vpc_filter(),
+        vpc_filter();
         "subnets",
         "DescribeSubnets"
     );
     let enis = filtered_items!(
         c,
         describe_network_interfaces,
-        vpc_filter(),
+        vpc_filter();
         "network interfaces",
         "DescribeNetworkInterfaces"
     );

@@ -24,12 +24,7 @@ async fn instance_class(sdk: &Sdk, ident: &str) -> Option<String> {
 
 /// Owned resources of environment `t` per kind, counted with the SDK.
 async fn counts(sdk: &Sdk) -> [usize; 5] {
-    let f = || {
-        aws_sdk_ec2::types::Filter::builder()
-            .name("tag:rdsplan:environment")
-            .values("t")
-            .build()
-    };
+    let f = || ec2_tag("rdsplan:environment", "t");
     let vpcs = sdk
         .ec2
         .describe_vpcs()

@@ -53,12 +53,7 @@ async fn out_of_band_changes_are_classified() {
     let groups = sdk
         .ec2
         .describe_security_groups()
-        .filters(
-            aws_sdk_ec2::types::Filter::builder()
-                .name("tag:rdsplan:address")
-                .values("security_group.db")
-                .build(),
-        )
+        .filters(ec2_tag("rdsplan:address", "security_group.db"))
         .send()
         .await
         .unwrap();

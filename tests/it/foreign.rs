@@ -137,12 +137,7 @@ async fn a_database_in_a_vpc_subnets_and_group_rdsplan_does_not_own() {
     let ours = sdk
         .ec2
         .describe_security_groups()
-        .filters(
-            Filter::builder()
-                .name("tag:rdsplan:address")
-                .values("security_group.db")
-                .build(),
-        )
+        .filters(ec2_tag("rdsplan:address", "security_group.db"))
         .send()
         .await
         .unwrap();
@@ -368,12 +363,7 @@ async fn deleting_an_owned_vpc_that_holds_a_foreign_group_is_a_plan_error() {
     let vpc = sdk
         .ec2
         .describe_vpcs()
-        .filters(
-            Filter::builder()
-                .name("tag:rdsplan:address")
-                .values("vpc.main")
-                .build(),
-        )
+        .filters(ec2_tag("rdsplan:address", "vpc.main"))
         .send()
         .await
         .unwrap();
@@ -486,12 +476,7 @@ async fn deleting_an_owned_vpc_that_holds_a_foreign_database_is_a_plan_error() {
     let subnets = sdk
         .ec2
         .describe_subnets()
-        .filters(
-            Filter::builder()
-                .name("tag:rdsplan:environment")
-                .values("t")
-                .build(),
-        )
+        .filters(ec2_tag("rdsplan:environment", "t"))
         .send()
         .await
         .unwrap();

@@ -11,12 +11,7 @@ async fn imported_resources_plan_with_no_changes() {
     let vpc = sdk
         .ec2
         .describe_vpcs()
-        .filters(
-            aws_sdk_ec2::types::Filter::builder()
-                .name("tag:rdsplan:address")
-                .values("vpc.main")
-                .build(),
-        )
+        .filters(ec2_tag("rdsplan:address", "vpc.main"))
         .send()
         .await
         .unwrap();
@@ -328,12 +323,7 @@ async fn an_imported_instance_keeps_its_groups_monitoring_and_logs() {
     let sg = sdk
         .ec2
         .describe_security_groups()
-        .filters(
-            aws_sdk_ec2::types::Filter::builder()
-                .name("tag:rdsplan:address")
-                .values("security_group.db")
-                .build(),
-        )
+        .filters(ec2_tag("rdsplan:address", "security_group.db"))
         .send()
         .await
         .unwrap();

@@ -111,12 +111,7 @@ async fn a_group_name_someone_holds_in_our_vpc_is_a_conflict() {
     let vpc = sdk
         .ec2
         .describe_vpcs()
-        .filters(
-            aws_sdk_ec2::types::Filter::builder()
-                .name("tag:rdsplan:environment")
-                .values("t")
-                .build(),
-        )
+        .filters(ec2_tag("rdsplan:environment", "t"))
         .send()
         .await
         .unwrap()

@@ -121,12 +121,7 @@ async fn two_concurrent_applies_one_runs_the_other_names_the_holder() {
     let vpcs = sdk
         .ec2
         .describe_vpcs()
-        .filters(
-            aws_sdk_ec2::types::Filter::builder()
-                .name("tag:rdsplan:environment")
-                .values("t")
-                .build(),
-        )
+        .filters(ec2_tag("rdsplan:environment", "t"))
         .send()
         .await
         .unwrap();
@@ -221,12 +216,7 @@ async fn every_command_refuses_another_account() {
     assert!(sdk
         .ec2
         .describe_vpcs()
-        .filters(
-            aws_sdk_ec2::types::Filter::builder()
-                .name("tag:rdsplan:environment")
-                .values("t")
-                .build()
-        )
+        .filters(ec2_tag("rdsplan:environment", "t"))
         .send()
         .await
         .unwrap()

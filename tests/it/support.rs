@@ -343,6 +343,14 @@ pub fn rdsplan_via(
     run
 }
 
+/// An EC2 filter on one of rdsplan's tags (`rdsplan:environment`, `rdsplan:address`).
+pub fn ec2_tag(key: &str, value: impl Into<String>) -> aws_sdk_ec2::types::Filter {
+    aws_sdk_ec2::types::Filter::builder()
+        .name(format!("tag:{key}"))
+        .values(value)
+        .build()
+}
+
 /// Whether the environment's apply lock is gone (released).
 pub async fn lock_released(sdk: &Sdk, env: &str) -> bool {
     sdk.secrets
