@@ -40,12 +40,7 @@ async fn a_settled_environment_is_read_without_questions_about_what_exists() {
         "{calls:?}"
     );
 
-    let r = rdsplan(
-        Some(&moto),
-        &env.dir(),
-        &["apply", "--env", "t", "--auto-approve"],
-    );
-    assert_eq!(r.code, 0, "{}", r.all());
+    apply_ok(&moto, &env, &[]);
 
     // Settled: the VPC's contents are read, nothing is asked about what exists.
     let (r, calls) = plan_calls(&moto, &proxy, &env);
@@ -102,23 +97,8 @@ async fn a_group_name_someone_holds_in_our_vpc_is_a_conflict() {
         ("environment.toml", ENV_TOML),
         ("network.toml", NETWORK_TOML),
     ]);
-    let r = rdsplan(
-        Some(&moto),
-        &env.dir(),
-        &["apply", "--env", "t", "--auto-approve"],
-    );
-    assert_eq!(r.code, 0, "{}", r.all());
-    let vpc = sdk
-        .ec2
-        .describe_vpcs()
-        .filters(ec2_tag("rdsplan:environment", "t"))
-        .send()
-        .await
-        .unwrap()
-        .vpcs()[0]
-        .vpc_id()
-        .unwrap()
-        .to_string();
+    apply_ok(&moto, &env, &[]);
+    let vpc = env_vpcs(&sdk, "t").await[0].vpc_id().unwrap().to_string();
     sdk.ec2
         .create_security_group()
         .group_name("t-extra")

@@ -118,14 +118,7 @@ async fn two_concurrent_applies_one_runs_the_other_names_the_holder() {
         1,
         "nothing was applied twice"
     );
-    let vpcs = sdk
-        .ec2
-        .describe_vpcs()
-        .filters(ec2_tag("rdsplan:environment", "t"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(vpcs.vpcs().len(), 1);
+    assert_eq!(env_vpcs(&sdk, "t").await.len(), 1);
     // The lock is released at the end.
     assert!(sdk
         .secrets
@@ -213,15 +206,7 @@ async fn every_command_refuses_another_account() {
         );
     }
     let sdk = moto.sdk().await;
-    assert!(sdk
-        .ec2
-        .describe_vpcs()
-        .filters(ec2_tag("rdsplan:environment", "t"))
-        .send()
-        .await
-        .unwrap()
-        .vpcs()
-        .is_empty());
+    assert!(env_vpcs(&sdk, "t").await.is_empty());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -351,6 +351,18 @@ pub fn ec2_tag(key: &str, value: impl Into<String>) -> aws_sdk_ec2::types::Filte
         .build()
 }
 
+/// The VPCs tagged for environment `env`.
+pub async fn env_vpcs(sdk: &Sdk, env: &str) -> Vec<aws_sdk_ec2::types::Vpc> {
+    sdk.ec2
+        .describe_vpcs()
+        .filters(ec2_tag("rdsplan:environment", env))
+        .send()
+        .await
+        .unwrap()
+        .vpcs()
+        .to_vec()
+}
+
 /// Whether the environment's apply lock is gone (released).
 pub async fn lock_released(sdk: &Sdk, env: &str) -> bool {
     sdk.secrets
