@@ -28,8 +28,9 @@ pub struct Wanted<'a> {
     pub external_ids: super::external::ExternalIds,
     /// KMS keys the files name by id or ARN, to check that they exist.
     pub kms_keys: Vec<String>,
-    /// Engine and instance class pairs the files name, to check that AWS offers them.
-    pub classes: Vec<(String, String)>,
+    /// Engine and instance class pairs the files name, each with whether a use wants it
+    /// Multi-AZ, to check that AWS offers them.
+    pub classes: Vec<(String, String, bool)>,
     /// Whether to read what the environment's VPCs hold that it does not own (see
     /// [`Live::vpc_contents`]): three calls, which only drift and a plan that deletes a VPC
     /// need.
@@ -244,21 +245,7 @@ pub async fn read(c: &Clients, w: &Wanted<'_>) -> Result<Live, AwsError> {
             RdsScope::Region => std::sync::Arc::new(account(c, false).await?),
             RdsScope::Tagged(ids) => std::sync::Arc::new(super::scope::tagged(c, env, ids).await?),
         };
-        // A class one of the environment's databases already runs with its engine is offered
-        // (AWS made it): only the others are asked about. A class AWS has stopped offering
-        // for new databases meanwhile is then refused by AWS at apply, with its message.
-        let in_use: BTreeSet<(&str, &str)> = account
-            .instances
-            .iter()
-            .filter(|i| owned(&rds_tags(i.tag_list()), env).is_some())
-            .filter_map(|i| Some((i.engine()?, i.db_instance_class()?)))
-            .collect();
-        let to_order: Vec<(String, String)> = w
-            .classes
-            .iter()
-            .filter(|(e, k)| !in_use.contains(&(e.as_str(), k.as_str())))
-            .cloned()
-            .collect();
+        let to_order = classes_to_ask(&w.classes, &account.instances, env);
         let (orderable, subnet_groups) = tokio::try_join!(
             super::orderable::read(&c.rds, &to_order),
             read_subnet_groups(c, env, &account.subnet_groups),
@@ -670,6 +657,37 @@ pub async fn read(c: &Clients, w: &Wanted<'_>) -> Result<Live, AwsError> {
     resolve_kms(c, w, &mut live).await;
     live.missing_groups = missing_groups(c, &w.external_groups).await?;
     Ok(live)
+}
+
+/// The engine and class pairs to ask AWS about (DescribeOrderableDBInstanceOptions). A pair
+/// one of the environment's databases already runs (Multi-AZ, where a use wants Multi-AZ) is
+/// offered, AWS having made it, and is not asked about; a class AWS has since stopped offering
+/// for new databases is then refused by AWS at apply, with its message.
+pub fn classes_to_ask(
+    wanted: &[(String, String, bool)],
+    live: &[aws_sdk_rds::types::DbInstance],
+    env: &str,
+) -> Vec<(String, String)> {
+    // (engine, class) → whether one runs Multi-AZ.
+    let mut running: HashMap<(&str, &str), bool> = HashMap::new();
+    for i in live
+        .iter()
+        .filter(|i| owned(&rds_tags(i.tag_list()), env).is_some())
+    {
+        if let (Some(e), Some(k)) = (i.engine(), i.db_instance_class()) {
+            *running.entry((e, k)).or_default() |= i.multi_az() == Some(true);
+        }
+    }
+    wanted
+        .iter()
+        .filter(
+            |(e, k, multi_az)| match running.get(&(e.as_str(), k.as_str())) {
+                Some(runs_multi_az) => *multi_az && !runs_multi_az,
+                None => true,
+            },
+        )
+        .map(|(e, k, _)| (e.clone(), k.clone()))
+        .collect()
 }
 
 /// Keeps one resource per address, the one most in use (then the lowest id), and returns the
@@ -1092,6 +1110,41 @@ async fn missing_groups(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_classes_no_database_of_the_environment_runs_are_asked_about() {
+        use aws_sdk_rds::types::{DbInstance, Tag};
+        let db = |env: &str, class: &str, multi_az: bool| {
+            DbInstance::builder()
+                .engine("postgres")
+                .db_instance_class(class)
+                .multi_az(multi_az)
+                .tag_list(Tag::builder().key(TAG_ENV).value(env).build())
+                .tag_list(Tag::builder().key(TAG_ADDRESS).value("instance.a").build())
+                .build()
+        };
+        let live = [
+            db("t", "db.t3.micro", false),
+            db("t", "db.r6g.large", true),
+            db("other", "db.m6g.large", false),
+        ];
+        let want = |k: &str, m: bool| ("postgres".to_string(), k.to_string(), m);
+        let asked = classes_to_ask(
+            &[
+                want("db.t3.micro", false),  // runs here: not asked
+                want("db.r6g.large", true),  // runs here Multi-AZ: not asked
+                want("db.t3.small", false),  // runs nowhere here: asked
+                want("db.m6g.large", false), // another environment's: asked
+            ],
+            &live,
+            "t",
+        );
+        let names: Vec<&str> = asked.iter().map(|(_, k)| k.as_str()).collect();
+        assert_eq!(names, ["db.t3.small", "db.m6g.large"]);
+        // Wanted Multi-AZ where it runs single-AZ only: asked (can it be Multi-AZ?).
+        let asked = classes_to_ask(&[want("db.t3.micro", true)], &live, "t");
+        assert_eq!(asked.len(), 1);
+    }
 
     #[test]
     fn the_copy_in_use_is_kept_and_an_unused_one_is_an_empty_extra() {

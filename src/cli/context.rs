@@ -212,13 +212,12 @@ pub async fn read_live_in(
         external_groups: external_groups(cfg),
         external_ids: external_ids(cfg),
         classes: {
-            let mut c: Vec<(String, String)> = config::check_live::class_uses(cfg)
-                .into_iter()
-                .map(|u| (u.engine, u.class))
-                .collect();
-            c.sort();
-            c.dedup();
-            c
+            // Per engine and class: whether any use wants Multi-AZ.
+            let mut c: std::collections::BTreeMap<(String, String), bool> = Default::default();
+            for u in config::check_live::class_uses(cfg) {
+                *c.entry((u.engine, u.class)).or_default() |= u.multi_az;
+            }
+            c.into_iter().map(|((e, k), m)| (e, k, m)).collect()
         },
         kms_keys: config::check_live::referenced(cfg)
             .into_iter()
