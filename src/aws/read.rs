@@ -1,7 +1,10 @@
 //! Reading live state: everything one environment owns, found by its ownership tags, with one
 //! paginated describe per kind and all kinds read concurrently. Never one call per resource,
 //! with one documented exception: DescribeDBSubnetGroups returns no tags, so the (at most one
-//! per VPC) groups whose names carry the environment's prefix have their tags listed.
+//! per VPC) groups whose names carry the environment's prefix have their tags listed. What
+//! cannot change is not read: a second round, while the databases are still being read, asks
+//! only what the first makes relevant (a VPC's resources when the environment owns a VPC,
+//! group names and instance classes still to be made).
 
 use super::error::sdk;
 use super::{user_tags, AwsError, Clients};
