@@ -1,6 +1,6 @@
 //! The commands that reach databases: output, creds, connect, rotate.
 
-use super::context::{load_env, read_live, Context};
+use super::context::{load_env, Context};
 use super::{CredsFormat, Format};
 use crate::access::{self, Creds, LoginSource};
 use crate::aws::{self, rotation};
@@ -65,8 +65,9 @@ async fn creds_of(dir: &Path, env: &str, address: &str) -> Result<(aws::Clients,
         );
         return Err(1);
     }
-    let clients = super::context::clients_for(&cfg).await?;
-    let live = read_live(&clients, &cfg).await?;
+    let ctx = Context::connect(cfg).await?;
+    let live = ctx.live().await?;
+    let clients = ctx.clients;
     let target = access::target(&live, address).map_err(|e| {
         eprintln!("error: {e}");
         1

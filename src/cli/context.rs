@@ -118,7 +118,7 @@ pub async fn read_and_plan(
 }
 
 /// AWS clients for an environment; with `[environment] account_id`, refuses any other account.
-pub async fn clients_for(cfg: &Config) -> Result<aws::Clients, i32> {
+async fn clients_for(cfg: &Config) -> Result<aws::Clients, i32> {
     let e = cfg.environment();
     let clients = aws::Clients::connect(&e.region, e.profile.as_deref()).await;
     if let Some(want) = &e.account_id {
