@@ -544,3 +544,40 @@ fn blue_green_needs_a_password_rds_does_not_manage() {
     );
     assert!(problems(&instance("upgrade = \"blue-green\"\n")).is_empty());
 }
+
+/// Every field of a kind in turn given a value no field accepts, on line 5 of `body`: the
+/// problems are all on that line (its type error, or what is wrong inside it), none stem from
+/// what stood in for it, and nothing panics.
+fn each_field_wrong<T: schemars::JsonSchema>(body: &str, skip: &[&str]) {
+    for field in load::field_names::<T>() {
+        if skip.contains(&field.as_str()) {
+            continue;
+        }
+        let mut lines: Vec<String> = body
+            .lines()
+            .filter(|l| !l.starts_with(&format!("{field} =")))
+            .map(str::to_string)
+            .collect();
+        lines.insert(4, format!("{field} = {{ nope = [1, \"x\"] }}"));
+        let p = problems(&lines.join("\n"));
+        assert!(!p.is_empty(), "{field}: no problem reported");
+        for x in &p {
+            assert!(x.starts_with("a.toml:5:"), "{field}: {x} (all: {p:?})");
+        }
+    }
+}
+
+#[test]
+fn any_field_of_the_wrong_type_is_reported_at_its_line_and_nothing_else_is() {
+    each_field_wrong::<types::InstanceConfig>(&format!(
+        "{VPC}\n[instance.db]\nengine = \"postgres\"\ninstance_class = \"db.t3.micro\"\nallocated_storage = 20\nvpc = \"main\"\nskip_final_snapshot = true\n"
+    ), &[]);
+    each_field_wrong::<types::ClusterConfig>(&format!(
+        "{VPC}\n[cluster.c]\nengine = \"aurora-postgresql\"\nvpc = \"main\"\nskip_final_snapshot = true\n\n[[cluster.c.instance]]\nname = \"a\"\ninstance_class = \"db.r6g.large\"\n"
+    ), &["instance"]); // members: an array of tables, written below
+    each_field_wrong::<types::VpcConfig>("[vpc.main]\ncidr = \"10.0.0.0/16\"\nazs = 2\n\n\n", &[]);
+    each_field_wrong::<types::SecurityGroupConfig>(
+        &format!("{VPC}\n[security_group.db]\nvpc = \"main\"\ndescription = \"x\"\n"),
+        &[],
+    );
+}
