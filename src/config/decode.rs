@@ -11,90 +11,87 @@ use toml::Spanned;
 
 const TYPES_HELP: &str = "see docs/config.md or schema/rdsplan.schema.json for the expected types";
 
+/// A problem of a value's type (or a missing field), pointing at the docs.
+fn type_error(file: usize, span: Range<usize>, message: impl Into<String>) -> Diagnostic {
+    Diagnostic::at(Place { file, span }, message).help(TYPES_HELP)
+}
+
 /// Decodes a table whole, reporting its first error.
 pub(super) fn decode<T: DeserializeOwned>(
     value: &Spanned<DeValue<'_>>,
     file: usize,
     diags: &mut Vec<Diagnostic>,
 ) -> Option<T> {
-    match T::deserialize(value.clone().into_deserializer()) {
-        Ok(v) => Some(v),
-        Err(e) => {
+    T::deserialize(value.clone().into_deserializer())
+        .map_err(|e| {
             let span = e.span().unwrap_or_else(|| value.span());
-            diags.push(
-                Diagnostic::at(Place { file, span }, e.message().trim().to_string())
-                    .help(TYPES_HELP),
-            );
-            None
-        }
-    }
+            diags.push(type_error(file, span, e.message().trim()));
+        })
+        .ok()
 }
 
 /// Decodes a resource, reporting every field of the wrong type (serde stops at the first): a
 /// top-level field that fails is reported and left out, and the rest decoded again. A
-/// required field left out is stood in for by a value of its type from the JSON Schema (never
-/// reported as missing). Gives the value and the spans of the fields left out (empty when it
-/// decoded whole), or `None` when no stand-in would do.
+/// required field left out, or missing from the file, is stood in for by a value of its type
+/// from the JSON Schema (a left-out one is never reported as missing), so that the rest of the
+/// resource can be checked. Where a stand-in could be what a check sees (the resource's name
+/// `name_span`, the left-out fields, the table's start for a missing field) goes to
+/// `doubtful`. `None` when no stand-in would do.
 pub(super) fn decode_all<T: DeserializeOwned + JsonSchema>(
     value: &Spanned<DeValue<'_>>,
     file: usize,
+    name_span: Range<usize>,
     diags: &mut Vec<Diagnostic>,
-) -> Option<(T, Vec<Range<usize>>)> {
+    doubtful: &mut Vec<Place>,
+) -> Option<T> {
     let mut current = value.clone();
-    let mut left_out: Vec<(String, Range<usize>)> = vec![];
-    loop {
+    let mut left_out: Vec<String> = vec![];
+    let mut doubt: Vec<Range<usize>> = vec![];
+    let spec = loop {
         let e = match T::deserialize(current.clone().into_deserializer()) {
-            Ok(v) => return Some((v, left_out.into_iter().map(|(_, s)| s).collect())),
+            Ok(v) => break v,
             Err(e) => e,
         };
         let message = e.message().trim().to_string();
         let span = e.span().unwrap_or_else(|| value.span());
-        if let Some(name) = missing_field(&message) {
-            if left_out.iter().any(|(n, _)| n == name) {
-                let names: Vec<&str> = left_out.iter().map(|(n, _)| n.as_str()).collect();
-                let (spec, missing) = with_stand_ins::<T>(&current, &names)?;
-                // Fields missing from the file are reported as serde would have; what is
-                // checked of them lands at the table's start, in doubt too.
-                for m in &missing {
-                    diags.push(
-                        Diagnostic::at(
-                            Place {
-                                file,
-                                span: span.clone(),
-                            },
-                            format!("missing field `{m}`"),
-                        )
-                        .help(TYPES_HELP),
-                    );
-                }
-                let mut doubt: Vec<Range<usize>> = left_out.into_iter().map(|(_, s)| s).collect();
-                if !missing.is_empty() {
-                    doubt.push(span.start..span.start + 1);
-                }
-                return Some((spec, doubt));
-            }
-        }
-        diags.push(
-            Diagnostic::at(
-                Place {
+        if missing_field(&message).is_some() {
+            let names: Vec<&str> = left_out.iter().map(String::as_str).collect();
+            let Some((spec, missing)) = with_stand_ins::<T>(&current, &names) else {
+                diags.push(type_error(file, span, message));
+                return None;
+            };
+            for m in &missing {
+                diags.push(type_error(
                     file,
-                    span: span.clone(),
-                },
-                message,
-            )
-            .help(TYPES_HELP),
-        );
+                    span.clone(),
+                    format!("missing field `{m}`"),
+                ));
+            }
+            if !missing.is_empty() {
+                // A check of an absent field points at the table's start.
+                let start = value.span().start;
+                doubt.push(start..start + 1);
+            }
+            break spec;
+        }
+        diags.push(type_error(file, span.clone(), message));
         // The top-level field the error lies in: from its key to the end of its value.
         let DeValue::Table(t) = current.get_mut() else {
             return None;
         };
-        let field = t
+        let (name, range) = t
             .iter()
             .map(|(k, v)| (k.get_ref().to_string(), k.span().start..v.span().end))
             .find(|(_, s)| s.start <= span.start && span.start < s.end)?;
-        t.remove(field.0.as_str());
-        left_out.push(field);
+        t.remove(name.as_str());
+        left_out.push(name);
+        doubt.push(range);
+    };
+    if !doubt.is_empty() {
+        doubt.push(name_span);
+        doubtful.extend(doubt.into_iter().map(|span| Place { file, span }));
     }
+    Some(spec)
 }
 
 /// `NAME` of serde's "missing field `NAME`".

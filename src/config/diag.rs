@@ -31,6 +31,15 @@ pub struct Place {
     pub span: Range<usize>,
 }
 
+impl Place {
+    /// Whether `other` starts within this place (an empty place covers its start).
+    pub fn covers(&self, other: &Place) -> bool {
+        self.file == other.file
+            && self.span.start <= other.span.start
+            && other.span.start < self.span.end.max(self.span.start + 1)
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Diagnostic {
     pub place: Option<Place>,

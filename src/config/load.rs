@@ -125,10 +125,11 @@ pub struct Config {
     /// `*.toml` entries that could not be read: what they declare is unknown, so the files are
     /// not validated further (no follow-on errors about what they would have defined).
     pub unreadable: usize,
-    /// Where semantic checks are in doubt: the name and the left-out fields of each resource
-    /// decoded without its fields of the wrong type (their defaults stood in). A semantic
-    /// diagnostic placed there is dropped, as it may stem from a default; the type errors are
-    /// reported, and the rest of the resource is checked in the same run.
+    /// Where semantic checks are in doubt: the name, the left-out fields (and, for a field
+    /// missing from the file, the table's start) of each resource decoded with stand-ins for
+    /// fields of the wrong type or missing (see `decode::decode_all`). A semantic diagnostic
+    /// placed there is dropped, as it may stem from a stand-in; the type errors are reported,
+    /// and the rest of the resource is checked in the same run.
     pub doubtful: Vec<Place>,
 }
 
@@ -353,13 +354,13 @@ fn load_file(cfg: &mut Config, file: usize, text: &str, diags: &mut Vec<Diagnost
                     name_span: key.span(),
                     tree: SpanTree::build(value),
                 };
-                if let Some((spec, left_out)) = decode_all::<EnvironmentConfig>(value, file, diags)
-                {
-                    if !left_out.is_empty() {
-                        cfg.doubtful.push(key_place.clone());
-                        cfg.doubtful
-                            .extend(left_out.into_iter().map(|span| Place { file, span }));
-                    }
+                if let Some(spec) = decode_all::<EnvironmentConfig>(
+                    value,
+                    file,
+                    key.span(),
+                    diags,
+                    &mut cfg.doubtful,
+                ) {
                     if let Some(prev) = &cfg.environment {
                         diags.push(
                             Diagnostic::at(key_place, "[environment] is defined twice")
@@ -595,14 +596,7 @@ fn load_kind<T: DeserializeOwned + JsonSchema>(
                 t.remove(k.as_str());
             }
         }
-        if let Some((spec, left_out)) = decode_all::<T>(&known_only, file, diags) {
-            if !left_out.is_empty() {
-                doubtful.push(Place {
-                    file,
-                    span: name.span(),
-                });
-                doubtful.extend(left_out.into_iter().map(|span| Place { file, span }));
-            }
+        if let Some(spec) = decode_all::<T>(&known_only, file, name.span(), diags, doubtful) {
             out.push(Decl {
                 name: name_str,
                 spec,

@@ -27,13 +27,9 @@ pub fn load(dir: &Path) -> Result<Config, Diagnostics> {
     let (cfg, mut diags) = load::load_dir(dir);
     if !diags.files.is_empty() && cfg.unreadable == 0 {
         let in_doubt = |d: &diag::Diagnostic| {
-            d.place.as_ref().is_some_and(|p| {
-                cfg.doubtful.iter().any(|q| {
-                    q.file == p.file
-                        && q.span.start <= p.span.start
-                        && p.span.start < q.span.end.max(q.span.start + 1)
-                })
-            })
+            d.place
+                .as_ref()
+                .is_some_and(|p| cfg.doubtful.iter().any(|q| q.covers(p)))
         };
         diags.items.extend(
             validate::validate(&cfg)

@@ -144,6 +144,22 @@ fn what_stands_in_for_a_field_of_the_wrong_type_is_never_reported() {
 }
 
 #[test]
+fn a_missing_field_does_not_hide_the_rest_of_its_table() {
+    // allocated_storage is missing: said once, the reference still checked, and nothing
+    // about the stand-in (no "0 GiB out of range").
+    let body =
+        instance("security_groups = [\"missing\"]\n").replace("allocated_storage = 20\n", "");
+    let p = problems(&body);
+    assert_eq!(
+        p,
+        [
+            "a.toml:4:1: missing field `allocated_storage`",
+            "a.toml:8:20: reference to undefined security_group `missing`",
+        ]
+    );
+}
+
+#[test]
 fn unknown_fields_are_all_reported_with_a_suggestion() {
     let p = problems(&instance("multiaz = true\nstorage = 5\n"));
     assert_eq!(
