@@ -157,11 +157,15 @@ pub async fn read(c: &Clients, w: &Wanted<'_>) -> Result<Live, AwsError> {
                 "DescribeSecurityGroups"
             ),
         )?;
+        let vpc_ids: Vec<String> = vpcs
+            .iter()
+            .filter_map(|v| v.vpc_id().map(str::to_string))
+            .collect();
         // Subnets, internet gateways and route tables rdsplan makes only inside VPCs it owns,
         // and AWS deletes a VPC only once they are gone: without an owned VPC there are none
         // to read (an environment on a network it does not own skips three calls).
         let children = async {
-            if vpcs.is_empty() {
+            if vpc_ids.is_empty() {
                 return Ok((vec![], vec![], vec![]));
             }
             tokio::try_join!(
@@ -193,10 +197,10 @@ pub async fn read(c: &Clients, w: &Wanted<'_>) -> Result<Live, AwsError> {
                 .filter(|n| !ours.contains(n.as_str()))
                 .cloned()
                 .collect();
-            let in_vpcs: Vec<String> = vpcs
+            let in_vpcs: Vec<String> = vpc_ids
                 .iter()
-                .filter_map(|v| v.vpc_id().map(str::to_string))
-                .chain(w.external_ids.vpcs.iter().cloned())
+                .chain(&w.external_ids.vpcs)
+                .cloned()
                 .collect();
             if names.is_empty() || in_vpcs.is_empty() {
                 return Ok(vec![]);
@@ -227,12 +231,8 @@ pub async fn read(c: &Clients, w: &Wanted<'_>) -> Result<Live, AwsError> {
                 .iter()
                 .filter_map(|v| owned(&ec2_tags(v.tags()), env))
                 .any(|a| !addresses.insert(a));
-            let ids: Vec<String> = vpcs
-                .iter()
-                .filter_map(|v| v.vpc_id().map(str::to_string))
-                .collect();
-            match (w.vpc_contents || duplicated) && !ids.is_empty() {
-                true => vpc_contents(c, env, &ids).await.map(Some),
+            match (w.vpc_contents || duplicated) && !vpc_ids.is_empty() {
+                true => vpc_contents(c, env, &vpc_ids).await.map(Some),
                 false => Ok(None),
             }
         };

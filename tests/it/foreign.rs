@@ -119,6 +119,24 @@ async fn a_database_in_a_vpc_subnets_and_group_rdsplan_does_not_own() {
     );
     apply_ok(&moto, &env, &[]);
     assert_no_changes(&moto, &env);
+    // On a network it does not own, a plan reads no AZs (it makes no VPC), no gateways or
+    // route tables, and the subnets only by the ids the files name.
+    let proxy = super::proxy::Proxy::start(&moto.url);
+    let r = rdsplan_via(&moto, &proxy.url, &env.dir(), &["plan", "--env", "t"], &[]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    let calls = proxy.calls_by_action();
+    for (action, n) in [
+        ("DescribeAvailabilityZones", 0),
+        ("DescribeInternetGateways", 0),
+        ("DescribeRouteTables", 0),
+        ("DescribeSubnets", 1),
+    ] {
+        assert_eq!(
+            calls.get(action).copied().unwrap_or(0),
+            n,
+            "{action}: {calls:?}"
+        );
+    }
 
     // The database sits in rdsplan's subnet group over the listed subnets, with both groups.
     let db = sdk.instance("t-orders").await;
