@@ -8,7 +8,7 @@ use crate::aws::rds_cluster::{self, RoleTarget};
 use crate::aws::restore;
 use crate::aws::{self, secrets::Password, AwsError};
 use crate::model::{Resource, Value};
-use crate::plan::planner::BLUE_GREEN_ATTRS;
+use crate::plan::planner::{BLUE_GREEN_ATTRS, RESTORE_FINISH};
 use std::collections::BTreeMap;
 
 type StepResult = Result<Option<String>, AwsError>;
@@ -220,14 +220,22 @@ pub(super) async fn instance(
             match restore::source(d) {
                 Some(from) => {
                     restore::instance(rds, &n, &from).await?;
-                    ctx.instance_available(addr, &d.name).await?;
-                    restore::after_instance(rds, &n, role_arn(ctx, d)).await?;
+                    let live = ctx.instance_available(addr, &d.name).await?;
+                    let arn = live.db_instance_arn().unwrap_or_default();
+                    restore::after_instance(rds, d, known.as_ref(), role_arn(ctx, d), arn).await?;
                 }
                 None => aws::rds::create_instance(rds, n).await?,
             }
         }
         Some(b) => {
             let b = &renamed_instance(ctx, d, b).await?;
+            if changed.iter().any(|c| c == RESTORE_FINISH) {
+                // A restore whose run stopped before its follow-up: finish it first.
+                let live = ctx.instance_available(addr, &d.name).await?;
+                known = password(ctx, addr, secret.as_ref()).await?;
+                let arn = live.db_instance_arn().unwrap_or_default();
+                restore::after_instance(rds, d, known.as_ref(), role_arn(ctx, d), arn).await?;
+            }
             let p = new_password(ctx, d, changed, secret.as_ref()).await?;
             let subnet_group = if changed.iter().any(|c| c == "db_subnet_group") {
                 ctx.name(d.str("db_subnet_group").unwrap_or_default())
@@ -394,8 +402,9 @@ pub(super) async fn cluster(
             match restore::source(d) {
                 Some(from) => {
                     restore::cluster(rds, &n, &from).await?;
-                    ctx.cluster_ready(addr, &d.name, false).await?;
-                    restore::after_cluster(rds, &n).await?;
+                    let live = ctx.cluster_ready(addr, &d.name, false).await?;
+                    let arn = live.db_cluster_arn().unwrap_or_default();
+                    restore::after_cluster(rds, d, known.as_ref(), arn).await?;
                 }
                 None => rds_cluster::create_cluster(rds, n).await?,
             }
@@ -408,6 +417,12 @@ pub(super) async fn cluster(
                 renamed = aws::rename::cluster(rds, b, &d.name, ctx.timeout).await?;
                 &renamed
             };
+            if changed.iter().any(|c| c == RESTORE_FINISH) {
+                let live = ctx.cluster_ready(addr, &d.name, false).await?;
+                known = password(ctx, addr, secret.as_ref()).await?;
+                let arn = live.db_cluster_arn().unwrap_or_default();
+                restore::after_cluster(rds, d, known.as_ref(), arn).await?;
+            }
             let p = new_password(ctx, d, changed, secret.as_ref()).await?;
             let r = Resolved {
                 security_group_ids: sg_ids,

@@ -14,6 +14,16 @@ use std::time::Duration;
 /// The tag that keeps `skip_final_snapshot` on the instance itself, so that an instance removed
 /// from the files is still deleted the way its files last said.
 pub const TAG_SKIP_FINAL_SNAPSHOT: &str = "rdsplan:skip-final-snapshot";
+/// Set by the restore call itself and removed once the follow-up Modify (the generated
+/// password, what restore cannot take) succeeded: a database that carries it was restored by a
+/// run that stopped before finishing, and the next plan finishes it (live attribute
+/// `restore_pending`).
+pub const TAG_RESTORE_PENDING: &str = "rdsplan:restore-pending";
+
+/// Whether the tags hold rdsplan's `key = "true"` marker.
+pub fn marked(tags: &[(String, String)], key: &str) -> bool {
+    tags.iter().any(|(k, v)| k == key && v == "true")
+}
 
 /// User tags plus the skip-final-snapshot marker, as kept on RDS resources.
 pub fn tags_with_skip(r: &Resource) -> BTreeMap<String, String> {
@@ -88,9 +98,8 @@ pub fn instance_resource(
     tags: Vec<(String, String)>,
     map: &(dyn Fn(&str) -> String + Sync),
 ) -> Resource {
-    let skip = tags
-        .iter()
-        .any(|(k, v)| k == TAG_SKIP_FINAL_SNAPSHOT && v == "true");
+    let skip = marked(&tags, TAG_SKIP_FINAL_SNAPSHOT);
+    let restore_pending = marked(&tags, TAG_RESTORE_PENDING);
     let mut r = Resource::new(
         addr,
         Kind::Instance,
@@ -153,6 +162,9 @@ pub fn instance_resource(
         Value::str(i.db_instance_status().unwrap_or_default()),
     )
     .with("tags", Value::Map(user_tags(tags)));
+    if restore_pending {
+        r.set("restore_pending", Value::Bool(true));
+    }
     let port = i
         .endpoint()
         .and_then(|e| e.port())

@@ -18,9 +18,8 @@ pub fn cluster_resource(
     instances: &[DbInstance],
     map: &(dyn Fn(&str) -> String + Sync),
 ) -> Resource {
-    let skip = tags
-        .iter()
-        .any(|(k, v)| k == super::rds::TAG_SKIP_FINAL_SNAPSHOT && v == "true");
+    let skip = super::rds::marked(&tags, super::rds::TAG_SKIP_FINAL_SNAPSHOT);
+    let restore_pending = super::rds::marked(&tags, super::rds::TAG_RESTORE_PENDING);
     let member_name = |ident: &str| -> String {
         let prefix = format!("{}.instance.", addr.as_str());
         instances
@@ -103,6 +102,9 @@ pub fn cluster_resource(
     .with("skip_final_snapshot", Value::Bool(skip))
     .with("status", Value::str(c.status().unwrap_or_default()))
     .with("tags", Value::Map(user_tags(tags)));
+    if restore_pending {
+        r.set("restore_pending", Value::Bool(true));
+    }
     let optional = [
         ("writer_member", writer.map(Value::Str)),
         (

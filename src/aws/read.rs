@@ -657,7 +657,7 @@ pub async fn read(c: &Clients, w: &Wanted<'_>) -> Result<Live, AwsError> {
     live.resources = kept;
     live.duplicates = duplicates;
     live.resources.sort_by(|a, b| a.address.cmp(&b.address));
-    resolve_kms(c, w, &mut live).await;
+    resolve_kms(c, w, &mut live).await?;
     live.missing_groups = missing_groups(c, &w.external_groups).await?;
     Ok(live)
 }
@@ -1039,7 +1039,7 @@ async fn storage_cooldowns(
 }
 
 /// Resolves the KMS aliases the files name, and any AWS reports, to key ARNs.
-pub async fn resolve_kms(c: &Clients, w: &Wanted<'_>, live: &mut Live) {
+pub async fn resolve_kms(c: &Clients, w: &Wanted<'_>, live: &mut Live) -> Result<(), AwsError> {
     let mut aliases: std::collections::BTreeSet<String> = w.kms_aliases.iter().cloned().collect();
     aliases.extend(w.kms_keys.iter().cloned());
     aliases.extend(
@@ -1051,8 +1051,9 @@ pub async fn resolve_kms(c: &Clients, w: &Wanted<'_>, live: &mut Live) {
             .map(str::to_string),
     );
     if !aliases.is_empty() {
-        live.kms_keys = super::kms::resolve_aliases(&c.kms, aliases).await;
+        live.kms_keys = super::kms::resolve_aliases(&c.kms, aliases).await?;
     }
+    Ok(())
 }
 
 /// The groups among `named` that AWS does not have (one describe by name each).

@@ -39,13 +39,25 @@ pub async fn instance(
         // Ours only if an earlier run renamed it (it was retagged with this address first).
         ensure_ours(addr, to, &super::read::rds_tags(i.tag_list()))?;
     } else {
-        c.modify_db_instance()
+        let sent = c
+            .modify_db_instance()
             .db_instance_identifier(&live.name)
             .new_db_instance_identifier(to)
             .apply_immediately(true)
             .send()
             .await
-            .map_err(sdk(addr, "ModifyDBInstance (rename)"))?;
+            .map_err(sdk(addr, "ModifyDBInstance (rename)"));
+        // A retry of a rename whose answer was lost finds the old identifier gone: done when
+        // the new one is this database.
+        if let Err(e) = sent {
+            if !e.is_code(&["DBInstanceNotFound", "DBInstanceNotFoundFault"]) {
+                return Err(e);
+            }
+            match super::rds::describe_instance(c, to).await? {
+                Some(i) => ensure_ours(addr, to, &super::read::rds_tags(i.tag_list()))?,
+                None => return Err(e),
+            }
+        }
     }
     let now = super::rds::wait_available(c, addr, to, timeout).await?;
     let mut r = live.clone();
@@ -67,13 +79,23 @@ pub async fn cluster(
     if let Some(cl) = &existing {
         ensure_ours(addr, to, &super::read::rds_tags(cl.tag_list()))?;
     } else {
-        c.modify_db_cluster()
+        let sent = c
+            .modify_db_cluster()
             .db_cluster_identifier(&live.name)
             .new_db_cluster_identifier(to)
             .apply_immediately(true)
             .send()
             .await
-            .map_err(sdk(addr, "ModifyDBCluster (rename)"))?;
+            .map_err(sdk(addr, "ModifyDBCluster (rename)"));
+        if let Err(e) = sent {
+            if !e.is_code(&["DBClusterNotFoundFault"]) {
+                return Err(e);
+            }
+            match super::rds_cluster::describe_cluster(c, to).await? {
+                Some(cl) => ensure_ours(addr, to, &super::read::rds_tags(cl.tag_list()))?,
+                None => return Err(e),
+            }
+        }
     }
     let now = super::rds_cluster::wait_cluster_available(c, addr, to, timeout).await?;
     let mut r = live.clone();

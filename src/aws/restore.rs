@@ -2,11 +2,17 @@
 //! restore call. What the restore calls cannot take is set by one Modify right after, and the
 //! credentials are made what the files say: the generated password set, or RDS made to manage
 //! it; a restored database otherwise keeps its source's.
+//!
+//! Guarantee across a crash: the restore call tags the database `rdsplan:restore-pending`, and
+//! only a successful follow-up Modify removes the tag. A run that stopped in between leaves a
+//! database the next plan shows as "restore: pending -> finished", and that apply sends the
+//! follow-up (it is idempotent: the same password, the same settings).
 
 use super::error::sdk;
 use super::modify::{self, Resolved};
-use super::rds::{int, list, string, NewInstance};
+use super::rds::{int, list, string, NewInstance, TAG_RESTORE_PENDING};
 use super::rds_cluster::NewCluster;
+use super::secrets::Password;
 use super::AwsError;
 use crate::model::Resource;
 use crate::plan::attrs::Field;
@@ -102,6 +108,24 @@ macro_rules! restored_like {
 restored_like!(aws_sdk_rds::operation::restore_db_instance_from_db_snapshot::builders::RestoreDBInstanceFromDBSnapshotFluentBuilder);
 restored_like!(aws_sdk_rds::operation::restore_db_instance_to_point_in_time::builders::RestoreDBInstanceToPointInTimeFluentBuilder);
 
+/// The create tags and the restore-pending marker, set in the restore call itself.
+fn restore_tags(env: &str, d: &Resource) -> Vec<Tag> {
+    let mut tags = super::rds::create_tags(env, d);
+    tags.push(
+        Tag::builder()
+            .key(TAG_RESTORE_PENDING)
+            .value("true")
+            .build(),
+    );
+    tags
+}
+
+/// Removes the restore-pending marker: the follow-up is done.
+async fn finished(c: &Client, d: &Resource, arn: &str) -> Result<(), AwsError> {
+    let marker = [(TAG_RESTORE_PENDING.to_string(), "true".to_string())].into();
+    super::rds::set_tags(c, d.address.as_str(), arn, &marker, &Default::default()).await
+}
+
 /// Restores an instance unless it exists (a re-run after a crash adopts it).
 pub async fn instance(c: &Client, n: &NewInstance<'_>, from: &Source) -> Result<(), AwsError> {
     let d = n.desired;
@@ -110,7 +134,7 @@ pub async fn instance(c: &Client, n: &NewInstance<'_>, from: &Source) -> Result<
         return Ok(());
     }
     let managed = n.password.is_none();
-    let tags = Some(super::rds::create_tags(n.env, d));
+    let tags = Some(restore_tags(n.env, d));
     let sent = match from {
         Source::Snapshot(snap) => c
             .restore_db_instance_from_db_snapshot()
@@ -144,14 +168,16 @@ pub async fn instance(c: &Client, n: &NewInstance<'_>, from: &Source) -> Result<
     }
 }
 
-/// After a restored instance is available: its generated password, and what the restore call
-/// could not take, in one ModifyDBInstance applied at once.
+/// After a restored instance is available (`arn`): its generated password, and what the
+/// restore call could not take, in one ModifyDBInstance applied at once; then the
+/// restore-pending marker goes.
 pub async fn after_instance(
     c: &Client,
-    n: &NewInstance<'_>,
+    d: &Resource,
+    password: Option<&Password>,
     monitoring_role_arn: Option<String>,
+    arn: &str,
 ) -> Result<(), AwsError> {
-    let d = n.desired;
     let r = Resolved {
         monitoring_role_arn,
         ..Resolved::default()
@@ -162,7 +188,7 @@ pub async fn after_instance(
         .filter(|f| crate::plan::attrs::field_attr(d.kind, *f).is_some_and(|a| d.get(a).is_some()))
         .collect();
     let req = modify::instance_request(c, d, &fields, &r, true)?;
-    let req = match (req, &n.password) {
+    let req = match (req, password) {
         (Some(req), Some(p)) => Some(req.master_user_password(p.expose())),
         (None, Some(p)) => Some(
             c.modify_db_instance()
@@ -177,7 +203,7 @@ pub async fn after_instance(
             .await
             .map_err(sdk(d.address.as_str(), "ModifyDBInstance"))?;
     }
-    Ok(())
+    finished(c, d, arn).await
 }
 
 /// Restores an Aurora cluster unless it exists.
@@ -190,7 +216,7 @@ pub async fn cluster(c: &Client, n: &NewCluster<'_>, from: &Source) -> Result<()
     {
         return Ok(());
     }
-    let tags = Some(super::rds::create_tags(n.env, d));
+    let tags = Some(restore_tags(n.env, d));
     let v2 = modify::serverless_v2(d);
     let sent = match from {
         Source::Snapshot(snap) => c
@@ -251,21 +277,26 @@ pub async fn cluster(c: &Client, n: &NewCluster<'_>, from: &Source) -> Result<()
     }
 }
 
-/// After a restored cluster is available: the credentials the files say (the restore calls
-/// take none) and the maintenance window, in one ModifyDBCluster applied at once.
-pub async fn after_cluster(c: &Client, n: &NewCluster<'_>) -> Result<(), AwsError> {
-    let d = n.desired;
+/// After a restored cluster is available (`arn`): the credentials the files say (the restore
+/// calls take none) and the maintenance window, in one ModifyDBCluster applied at once; then
+/// the restore-pending marker goes.
+pub async fn after_cluster(
+    c: &Client,
+    d: &Resource,
+    password: Option<&Password>,
+    arn: &str,
+) -> Result<(), AwsError> {
     let req = c
         .modify_db_cluster()
         .db_cluster_identifier(&d.name)
         .apply_immediately(true)
         .set_preferred_maintenance_window(string(d, "preferred_maintenance_window"));
-    let req = match &n.password {
+    let req = match password {
         Some(p) => req.master_user_password(p.expose()),
         None => req.manage_master_user_password(true),
     };
     req.send()
         .await
         .map_err(sdk(d.address.as_str(), "ModifyDBCluster"))?;
-    Ok(())
+    finished(c, d, arn).await
 }

@@ -132,7 +132,8 @@ pub async fn rotate(
         }
     }
     println!("  the database now uses the AWSPENDING password");
-    c.secrets
+    let promoted = c
+        .secrets
         .update_secret_version_stage()
         .secret_id(secret)
         .version_stage("AWSCURRENT")
@@ -140,15 +141,55 @@ pub async fn rotate(
         .remove_from_version_id(&current)
         .send()
         .await
-        .map_err(sdk(address, "UpdateSecretVersionStage"))?;
-    c.secrets
+        .map_err(sdk(address, "UpdateSecretVersionStage"));
+    if let Err(e) = promoted {
+        // A retry after a lost answer finds AWSCURRENT already moved ("not attached to the
+        // version"): done when the pending version now carries it.
+        if !stages_of(c, address, secret, &pending).await?.0 {
+            return Err(e);
+        }
+    }
+    let cleared = c
+        .secrets
         .update_secret_version_stage()
         .secret_id(secret)
         .version_stage("AWSPENDING")
         .remove_from_version_id(&pending)
         .send()
         .await
-        .map_err(sdk(address, "UpdateSecretVersionStage"))?;
+        .map_err(sdk(address, "UpdateSecretVersionStage"));
+    if let Err(e) = cleared {
+        if stages_of(c, address, secret, &pending).await?.1 {
+            return Err(e);
+        }
+    }
     println!("  promoted it to AWSCURRENT");
     Ok(pending)
+}
+
+/// Whether `version` carries (AWSCURRENT, AWSPENDING), read afresh: how a stage move whose
+/// answer was lost is told apart from one that did not happen.
+async fn stages_of(
+    c: &Clients,
+    address: &str,
+    secret: &str,
+    version: &str,
+) -> Result<(bool, bool), AwsError> {
+    let versions = c
+        .secrets
+        .list_secret_version_ids()
+        .secret_id(secret)
+        .send()
+        .await
+        .map_err(sdk(address, "ListSecretVersionIds"))?;
+    let stages: Vec<&str> = versions
+        .versions()
+        .iter()
+        .filter(|v| v.version_id() == Some(version))
+        .flat_map(|v| v.version_stages().iter().map(String::as_str))
+        .collect();
+    Ok((
+        stages.contains(&"AWSCURRENT"),
+        stages.contains(&"AWSPENDING"),
+    ))
 }

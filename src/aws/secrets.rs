@@ -316,13 +316,22 @@ pub async fn schedule_deletion(c: &Client, address: &str, name: &str) -> Result<
     match find(c, name).await? {
         None | Some((_, true)) => Ok(()),
         Some(_) => {
-            c.delete_secret()
+            let sent = c
+                .delete_secret()
                 .secret_id(name)
                 .recovery_window_in_days(30)
                 .send()
                 .await
-                .map_err(sdk(address, "DeleteSecret"))?;
-            Ok(())
+                .map_err(sdk(address, "DeleteSecret"));
+            match sent {
+                Ok(_) => Ok(()),
+                // A retry after a lost answer finds it "already marked for deletion" (or,
+                // past its window, gone): done when a fresh look says so.
+                Err(e) => match find(c, name).await? {
+                    None | Some((_, true)) => Ok(()),
+                    Some(_) => Err(e),
+                },
+            }
         }
     }
 }

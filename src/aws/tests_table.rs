@@ -945,7 +945,8 @@ async fn kms_aliases_resolve_through_describe_key() {
         &client,
         ["alias/rds".to_string(), "alias/nope".to_string()].into(),
     )
-    .await;
+    .await
+    .unwrap();
     assert_eq!(keys.get("alias/rds").map(String::as_str), Some(key));
     assert!(!keys.contains_key("alias/nope"));
     assert_eq!(found.num_calls(), 1);
@@ -965,4 +966,34 @@ async fn kms_aliases_resolve_through_describe_key() {
         .unwrap()
         .has_changes());
     assert!(plan("t", "r", &[db("alias/nope")], &live).is_err());
+}
+
+/// Throttling, 5xx and AccessDenied say nothing about whether an alias exists: the read fails
+/// naming kms:DescribeKey, the alias and AWS's message, never "could not be resolved".
+#[tokio::test]
+async fn kms_failures_other_than_not_found_are_reported_as_they_are() {
+    use aws_sdk_kms::operation::describe_key::DescribeKeyError;
+    use aws_smithy_types::error::ErrorMetadata;
+    for (code, message) in [
+        (
+            "AccessDeniedException",
+            "User is not authorized to perform kms:DescribeKey",
+        ),
+        ("ThrottlingException", "Rate exceeded"),
+        ("KMSInternalException", "internal error"),
+    ] {
+        let failing = mock!(aws_sdk_kms::Client::describe_key).then_error(move || {
+            DescribeKeyError::generic(ErrorMetadata::builder().code(code).message(message).build())
+        });
+        let client = mock_client!(aws_sdk_kms, RuleMode::MatchAny, [&failing]);
+        let e = super::kms::resolve_aliases(&client, ["alias/aws/rds".to_string()].into())
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("alias/aws/rds") && e.contains("DescribeKey") && e.contains(message),
+            "{e}"
+        );
+        assert!(!e.contains("could not be resolved"), "{e}");
+    }
 }

@@ -202,6 +202,19 @@ async fn locked(
         Err(c) => return c,
     };
     match make_plan(cfg, &live).and_then(|p| restrict(p, &flags.targets)) {
+        // A failed step is never reported as convergence, even when AWS now matches the
+        // files (the step may have acted before failing): the run exits 1 and says so.
+        Ok(after)
+            if !outcome.failed.is_empty()
+                && (!after.has_changes() || only_kept_blues(&after, &plan)) =>
+        {
+            println!(
+                "Not converged: {} step{} failed (errors above), although AWS now matches the files. Run apply again to confirm; it resumes where this run stopped.",
+                outcome.failed.len(),
+                if outcome.failed.len() == 1 { "" } else { "s" },
+            );
+            1
+        }
         Ok(after) if !after.has_changes() || only_kept_blues(&after, &plan) => {
             println!(
                 "Converged: environment `{}` matches the configuration.",
@@ -213,11 +226,7 @@ async fn locked(
                     c.address, c.name
                 );
             }
-            if outcome.failed.is_empty() {
-                0
-            } else {
-                1
-            }
+            0
         }
         Ok(after) => {
             let s = after.summary();

@@ -204,6 +204,7 @@ fn being_created(d: &Resource, l: &Resource) -> Change {
         "being created by AWS (status creating): nothing is proposed for {} until it is available",
         d.address
     ));
+    restore_finish(d, l, &mut c);
     c
 }
 
@@ -904,6 +905,31 @@ fn version_verdict(d: &Resource, w: &str, h: &str) -> Verdict {
     Verdict::Differs
 }
 
+/// The diff that finishes a restore a run stopped in the middle of: the live database carries
+/// the restore-pending marker (`restore_pending`), so its follow-up Modify (the generated
+/// password, what the restore call cannot take) was never confirmed.
+pub const RESTORE_FINISH: &str = "restore";
+
+fn restore_finish(d: &Resource, l: &Resource, c: &mut Change) {
+    if !matches!(d.kind, Kind::Instance | Kind::Cluster) || l.bool("restore_pending") != Some(true)
+    {
+        return;
+    }
+    c.diffs.push(AttrDiff {
+        name: RESTORE_FINISH.into(),
+        before: Some(Value::str("pending")),
+        after: Some(Value::str("finished")),
+        forces_replacement: false,
+        timing: Some(Timing::Immediate),
+    });
+    c.notes.push(
+        "restored by a run that stopped before finishing: the settings the restore call cannot take (the generated password, windows, monitoring) are set now".into(),
+    );
+    if c.action == Action::NoOp {
+        c.action = Action::Update;
+    }
+}
+
 /// What `upgrade = "blue-green"` changes through a blue/green deployment.
 pub const BLUE_GREEN_ATTRS: &[&str] = &["engine_version", "parameter_group"];
 
@@ -1153,7 +1179,7 @@ pub(super) fn compare(
     if action != Action::Replace && !d.kind.renamable_in_place() {
         after.name = l.name.clone();
     }
-    Change {
+    let mut change = Change {
         address: d.address.clone(),
         kind: d.kind,
         name: after.name.clone(),
@@ -1169,5 +1195,9 @@ pub(super) fn compare(
         notes,
         reboot: None,
         moved_from: None,
+    };
+    if action != Action::Replace {
+        restore_finish(d, l, &mut change);
     }
+    change
 }

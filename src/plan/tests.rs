@@ -1197,3 +1197,28 @@ fn a_parameter_set_to_its_engine_default_is_no_perpetual_diff() {
     let d = vec![pgroup(&[("max_connections", "500"), ("autocommit", "0")])];
     assert!(run(&d, &l).has_changes());
 }
+
+/// A database restored by a run that stopped before the follow-up Modify carries the
+/// restore-pending marker: the plan finishes it (an update, also while AWS still creates it),
+/// and the marker gone, nothing is planned.
+#[test]
+fn a_restore_left_unfinished_is_finished_by_the_next_plan() {
+    let d = all();
+    for status in ["available", "creating"] {
+        let mut l = live(&all());
+        l.resources[4].set("restore_pending", Value::Bool(true));
+        l.resources[4].set("status", Value::str(status));
+        let p = run(&d, &l);
+        let c = change(&p, "instance.orders");
+        assert_eq!(c.action, Action::Update, "{status}");
+        assert!(
+            c.diffs
+                .iter()
+                .any(|x| x.name == planner::RESTORE_FINISH
+                    && x.after == Some(Value::str("finished"))),
+            "{status}: {:#?}",
+            c.diffs
+        );
+    }
+    assert!(!run(&d, &live(&all())).has_changes());
+}

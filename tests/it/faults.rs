@@ -55,7 +55,11 @@ async fn assert_exact(moto: &Moto, env: &Env, what: &str) {
 
 /// Runs `trial(i)` for i in 0..n, `at_once` at a time (each has its own moto and proxy; the
 /// time goes to the SDK's backoff, not to the CPU), and returns their reports in order.
-fn trials(n: usize, at_once: usize, trial: impl Fn(usize) -> String + Sync) -> Vec<String> {
+pub(super) fn trials(
+    n: usize,
+    at_once: usize,
+    trial: impl Fn(usize) -> String + Sync,
+) -> Vec<String> {
     let next = std::sync::atomic::AtomicUsize::new(0);
     let out = std::sync::Mutex::new(vec![String::new(); n]);
     std::thread::scope(|s| {

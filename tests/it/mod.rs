@@ -12,6 +12,7 @@ mod fields;
 mod files;
 mod foreign;
 mod import;
+mod kills;
 mod lock_race;
 mod moved;
 mod operator;

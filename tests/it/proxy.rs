@@ -70,6 +70,30 @@ struct State {
     spent: BTreeMap<String, Duration>,
     /// Every call: when it arrived, its action, and how long moto took.
     timeline: Vec<(Instant, String, Duration)>,
+    /// Ends the rdsplan process (SIGKILL) right after moto acted on a mutating call.
+    kill: Option<Kill>,
+    /// The master password AWS was last given, by DB instance or cluster identifier (from the
+    /// create and modify calls; a rename carries it to the new identifier).
+    passwords: HashMap<String, String>,
+    /// Databases left out of tag:GetResources and secrets left out of ListSecrets, as AWS's
+    /// eventually consistent lists may do.
+    omitted: Vec<String>,
+}
+
+/// A kill of the process `pid` after the `nth` call (1-based) of `action`.
+struct Kill {
+    action: String,
+    nth: usize,
+    seen: usize,
+    pid: Option<u32>,
+    done: bool,
+}
+
+/// Calls that change nothing: describes, lists and gets.
+pub fn mutating(action: &str) -> bool {
+    !["Describe", "List", "Get", "BatchGet"]
+        .iter()
+        .any(|p| action.starts_with(p))
 }
 
 impl State {
@@ -262,6 +286,172 @@ impl Proxy {
     pub fn injected(&self) -> BTreeMap<(Fault, When), usize> {
         self.state.lock().unwrap().injected.clone()
     }
+
+    /// The next process started with [`Proxy::run`] is killed (SIGKILL) right after moto acted
+    /// on its `nth` call of `action`, whose answer is then lost.
+    pub fn kill_after(&self, action: &str, nth: usize) {
+        self.state.lock().unwrap().kill = Some(Kill {
+            action: action.to_string(),
+            nth,
+            seen: 0,
+            pid: None,
+            done: false,
+        });
+    }
+
+    /// The mutating calls moto answered so far, in order, each with its occurrence (1-based):
+    /// the points a kill campaign can end a run at.
+    pub fn mutating_sequence(&self) -> Vec<(String, usize)> {
+        let s = self.state.lock().unwrap();
+        let mut seen: HashMap<&str, usize> = HashMap::new();
+        s.timeline
+            .iter()
+            .filter(|(_, a, _)| mutating(a))
+            .map(|(_, a, _)| {
+                let n = seen.entry(a).or_default();
+                *n += 1;
+                (a.clone(), *n)
+            })
+            .collect()
+    }
+
+    /// Whether the kill set by [`Proxy::kill_after`] happened.
+    pub fn killed(&self) -> bool {
+        self.state
+            .lock()
+            .unwrap()
+            .kill
+            .as_ref()
+            .is_some_and(|k| k.done)
+    }
+
+    /// Runs `cmd` (its AWS endpoint set to this proxy) to the end, telling the proxy its pid
+    /// so that a [`Proxy::kill_after`] can end it.
+    pub fn run(&self, mut cmd: std::process::Command) -> std::process::Output {
+        cmd.env("AWS_ENDPOINT_URL", &self.url)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        let child = cmd.spawn().unwrap();
+        if let Some(k) = self.state.lock().unwrap().kill.as_mut() {
+            k.pid = Some(child.id());
+        }
+        child.wait_with_output().unwrap()
+    }
+
+    /// The master password AWS was last given for this DB instance or cluster identifier.
+    pub fn password(&self, ident: &str) -> Option<String> {
+        self.state.lock().unwrap().passwords.get(ident).cloned()
+    }
+
+    /// Leaves this database identifier (or secret name) out of tag:GetResources (ListSecrets).
+    #[allow(dead_code)] // the eventual-consistency tests come next
+    pub fn omit(&self, name: &str) {
+        self.state.lock().unwrap().omitted.push(name.to_string());
+    }
+}
+
+/// Ends the process being killed at its `nth` call of the action, once; true when it did.
+fn kill_now(state: &Mutex<State>, action: &str) -> bool {
+    let pid = {
+        let mut s = state.lock().unwrap();
+        let Some(k) = s.kill.as_mut().filter(|k| !k.done && k.action == action) else {
+            return false;
+        };
+        k.seen += 1;
+        if k.seen != k.nth {
+            return false;
+        }
+        k.done = true;
+        k.pid
+    };
+    // The pid is set right after the spawn; a call can hardly come sooner, but never kill blind.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let mut pid = pid;
+    while pid.is_none() && Instant::now() < deadline {
+        std::thread::yield_now();
+        pid = state.lock().unwrap().kill.as_ref().and_then(|k| k.pid);
+    }
+    if let Some(pid) = pid {
+        let _ = std::process::Command::new("kill")
+            .args(["-9", &pid.to_string()])
+            .status();
+    }
+    true
+}
+
+/// Full percent-decoding of a form value (passwords hold any character).
+fn percent_decode(v: &str) -> String {
+    let b = v.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'%' if i + 2 < b.len() => {
+                let hex = std::str::from_utf8(&b[i + 1..i + 3]).unwrap_or("");
+                match u8::from_str_radix(hex, 16) {
+                    Ok(x) => {
+                        out.push(x);
+                        i += 3;
+                        continue;
+                    }
+                    Err(_) => out.push(b'%'),
+                }
+            }
+            b'+' => out.push(b' '),
+            c => out.push(c),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Records the master password a create or modify call gives AWS, and moves the record along
+/// with a rename.
+fn record_password(req: &Request, action: &str, s: &mut State) {
+    let raw = |name: &str| {
+        String::from_utf8_lossy(&req.body)
+            .split('&')
+            .find_map(|kv| kv.strip_prefix(&format!("{name}=")).map(percent_decode))
+    };
+    let ident = match action {
+        "CreateDBInstance" | "ModifyDBInstance" => raw("DBInstanceIdentifier"),
+        "CreateDBCluster" | "ModifyDBCluster" => raw("DBClusterIdentifier"),
+        _ => return,
+    };
+    let Some(ident) = ident else { return };
+    let renamed = raw("NewDBInstanceIdentifier").or_else(|| raw("NewDBClusterIdentifier"));
+    if let Some(to) = renamed {
+        if let Some(p) = s.passwords.remove(&ident) {
+            s.passwords.insert(to.clone(), p);
+        }
+    }
+    if let Some(p) = raw("MasterUserPassword") {
+        s.passwords.insert(ident, p);
+    }
+}
+
+/// tag:GetResources without the omitted databases; ListSecrets without the omitted secrets.
+fn omit_from_lists(action: &str, resp: &[u8], omitted: &[String]) -> Vec<u8> {
+    let (list, key) = match action {
+        "GetResources" => ("ResourceTagMappingList", "ResourceARN"),
+        "ListSecrets" => ("SecretList", "Name"),
+        _ => return resp.to_vec(),
+    };
+    // A database by the end of its ARN, a secret by its name.
+    let gone = |v: &str| {
+        omitted.iter().any(|o| {
+            v == o || v.ends_with(&format!(":db:{o}")) || v.ends_with(&format!(":cluster:{o}"))
+        })
+    };
+    rewrite_body(resp, |body| {
+        let Ok(mut v) = serde_json::from_str::<serde_json::Value>(&body) else {
+            return body;
+        };
+        if let Some(items) = v.get_mut(list).and_then(|l| l.as_array_mut()) {
+            items.retain(|i| !i[key].as_str().is_some_and(gone));
+        }
+        v.to_string()
+    })
 }
 
 struct Request {
@@ -482,6 +672,16 @@ async fn serve(mut client: TcpStream, upstream: SocketAddr, state: Arc<Mutex<Sta
         if action == "DescribeEvents" {
             resp = s.rules.events(&resp);
         }
+        if resp.starts_with(b"HTTP/1.1 200") {
+            record_password(&req, &action, &mut s);
+        }
+        if !s.omitted.is_empty() {
+            resp = omit_from_lists(&action, &resp, &s.omitted);
+        }
+    }
+    if kill_now(&state, &action) {
+        // The process is gone; its answer with it.
+        return;
     }
     let out = match fault {
         Some((Fault::Drop, _)) => return,

@@ -1,0 +1,230 @@
+//! Exact through a kill: the long operations (restore, renames, blue/green, upgrades, rotate)
+//! are run through the test proxy, which ends the rdsplan process (SIGKILL) right after AWS
+//! acted on one of its mutating calls; the next runs must converge within two with no
+//! duplicate, nothing recreated and a password that works.
+//!
+//! A reference run of the operation lists its mutating calls; CI kills after the calls that
+//! matter for the operation (`pick`), `scripts/kill-campaign.sh` (RDSPLAN_KILL_ALL=1) after
+//! every one of them.
+
+use super::proxy::Proxy;
+use super::support::*;
+
+/// One operation to interrupt.
+pub struct Scenario<'a> {
+    pub name: &'a str,
+    /// A fresh moto and environment, set up up to the operation (straight to moto).
+    pub prepare: &'a (dyn Fn() -> (Moto, Env) + Sync),
+    /// The command that carries the operation out (after `--dir`).
+    pub args: &'a [&'a str],
+    /// The mutating calls to kill after in CI (all of them with RDSPLAN_KILL_ALL).
+    pub pick: &'a (dyn Fn(&str) -> bool + Sync),
+    /// What must hold once the operation converged (beyond no changes and no lock).
+    pub check: &'a (dyn Fn(&Moto, &Proxy, &Env, &str) + Sync),
+}
+
+fn command(env: &Env, args: &[&str]) -> std::process::Command {
+    let mut c = rdsplan_cmd(None, &env.dir(), args);
+    c.env("RDSPLAN_SETTLE_MS", "200");
+    c
+}
+
+fn run(moto: &Moto, proxy: &Proxy, env: &Env, args: &[&str]) -> Run {
+    let out = proxy.run(command(env, args));
+    let run = Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into(),
+        stderr: String::from_utf8_lossy(&out.stderr).into(),
+    };
+    moto.record(false, run.all());
+    run
+}
+
+/// Runs the scenario's kill trials and returns their reports.
+pub fn campaign(s: &Scenario) -> Vec<String> {
+    let (moto, env) = (s.prepare)();
+    let proxy = Proxy::start(&moto.url);
+    let r = run(&moto, &proxy, &env, s.args);
+    assert_eq!(
+        r.code,
+        0,
+        "{}: the reference run failed:\n{}",
+        s.name,
+        r.all()
+    );
+    let all = std::env::var_os("RDSPLAN_KILL_ALL").is_some();
+    let points: Vec<(String, usize)> = proxy
+        .mutating_sequence()
+        .into_iter()
+        .filter(|(a, _)| all || (s.pick)(a))
+        .collect();
+    assert!(!points.is_empty(), "{}: nothing to kill after", s.name);
+    drop((moto, env, proxy));
+    super::faults::trials(points.len(), 3, |i| {
+        let (action, nth) = &points[i];
+        let what = format!("{}: killed after {action} #{nth}", s.name);
+        let (moto, env) = (s.prepare)();
+        let proxy = Proxy::start(&moto.url);
+        proxy.kill_after(action, *nth);
+        let first = run(&moto, &proxy, &env, s.args);
+        assert!(
+            proxy.killed(),
+            "{what}: the kill never came:\n{}",
+            first.all()
+        );
+        let mut runs = Vec::new();
+        for _ in 0..2 {
+            let again = run(&moto, &proxy, &env, s.args);
+            let done = again.code == 0;
+            if !done {
+                assert!(
+                    !again.stdout.contains("Converged"),
+                    "{what}: a failed run said Converged:\n{}",
+                    again.all()
+                );
+            }
+            runs.push(again);
+            if done {
+                break;
+            }
+        }
+        let last = runs.last().unwrap();
+        assert_eq!(
+            last.code,
+            0,
+            "{what}: no convergence in two runs:\n{}",
+            runs.iter()
+                .map(Run::all)
+                .collect::<Vec<_>>()
+                .join("\n---\n")
+        );
+        let plan = rdsplan(
+            Some(&moto),
+            &env.dir(),
+            &["plan", "--env", "t", "--detailed-exitcode"],
+        );
+        assert_eq!(
+            plan.code,
+            0,
+            "{what}: not exact afterwards:\n{}",
+            plan.all()
+        );
+        (s.check)(&moto, &proxy, &env, &what);
+        format!("{what}: converged in {} run(s)", runs.len())
+    })
+}
+
+/// Blocks on a future from a test thread (the trials run on plain threads).
+pub fn block<F: std::future::Future>(f: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(f)
+}
+
+/// The password in a generated secret (AWSCURRENT).
+pub async fn secret_password(sdk: &Sdk, name: &str) -> String {
+    let v = sdk
+        .secrets
+        .get_secret_value()
+        .secret_id(name)
+        .version_stage("AWSCURRENT")
+        .send()
+        .await
+        .unwrap();
+    let doc: serde_json::Value = serde_json::from_str(v.secret_string().unwrap()).unwrap();
+    doc["password"].as_str().unwrap().to_string()
+}
+
+/// The secret's password is the one AWS was last given for `ident`.
+pub fn assert_password_works(moto: &Moto, proxy: &Proxy, secret: &str, ident: &str, what: &str) {
+    let want = block(async { secret_password(&moto.sdk().await, secret).await });
+    assert_eq!(
+        proxy.password(ident).as_deref(),
+        Some(want.as_str()),
+        "{what}: the password in {secret} is not the one {ident} was given"
+    );
+}
+
+const SOURCE: &str = r#"
+[instance.orders]
+engine = "mysql"
+engine_version = "8.0"
+instance_class = "db.t3.micro"
+allocated_storage = 20
+vpc = "main"
+security_groups = ["db"]
+backup_retention_days = 7
+skip_final_snapshot = true
+"#;
+
+const RESTORED: &str = r#"
+[instance.copy]
+engine = "mysql"
+engine_version = "8.0"
+instance_class = "db.t3.micro"
+allocated_storage = 20
+vpc = "main"
+security_groups = ["db"]
+backup_retention_days = 7
+preferred_maintenance_window = "mon:05:00-mon:06:00"
+skip_final_snapshot = true
+restore = { snapshot = "orders-snap" }
+"#;
+
+/// A restore from a snapshot with a generated password, killed after each of its calls: the
+/// resumed run sends the follow-up (the password, the window), so the secret's password is
+/// the one the database has.
+#[test]
+fn a_restore_killed_at_any_point_resumes_with_a_password_that_works() {
+    let prepare = || {
+        let moto = Moto::start();
+        let env = Env::new(&[
+            ("environment.toml", ENV_TOML),
+            ("network.toml", NETWORK_TOML),
+            ("databases.toml", SOURCE),
+        ]);
+        apply_ok(&moto, &env, &[]);
+        block(async {
+            moto.sdk()
+                .await
+                .rds
+                .create_db_snapshot()
+                .db_instance_identifier("t-orders")
+                .db_snapshot_identifier("orders-snap")
+                .send()
+                .await
+                .unwrap();
+        });
+        env.write("restored.toml", RESTORED);
+        (moto, env)
+    };
+    let reports = campaign(&Scenario {
+        name: "restore",
+        prepare: &prepare,
+        args: &["apply", "--env", "t", "--auto-approve"],
+        pick: &|a| {
+            matches!(
+                a,
+                "CreateSecret" | "RestoreDBInstanceFromDBSnapshot" | "ModifyDBInstance"
+            )
+        },
+        check: &|moto, proxy, _env, what| {
+            assert_password_works(moto, proxy, "rdsplan/t/copy", "t-copy", what);
+            let i = block(async { moto.sdk().await.instance("t-copy").await });
+            assert_eq!(
+                i.preferred_maintenance_window(),
+                Some("mon:05:00-mon:06:00"),
+                "{what}"
+            );
+            assert!(
+                !i.tag_list()
+                    .iter()
+                    .any(|t| t.key() == Some("rdsplan:restore-pending")),
+                "{what}: the restore-pending marker was left"
+            );
+        },
+    });
+    println!("{}", reports.join("\n"));
+}
