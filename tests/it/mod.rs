@@ -23,6 +23,7 @@ mod postgres;
 mod proxy;
 mod proxy_rules;
 mod restore;
+mod retries;
 mod review;
 mod support;
 mod waits;

@@ -24,6 +24,8 @@ pub enum Fault {
     ServerError,
     /// The connection closes without a response.
     Drop,
+    /// No fault: a placeholder in a script, so that a later call of the action gets one.
+    Pass,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -110,6 +112,9 @@ impl State {
     fn decide(&mut self, action: &str) -> Option<(Fault, When)> {
         *self.calls.entry(action.to_string()).or_default() += 1;
         if let Some(f) = self.scripted.get_mut(action).and_then(VecDeque::pop_front) {
+            if f.0 == Fault::Pass {
+                return None;
+            }
             *self.injected.entry(f).or_default() += 1;
             return Some(f);
         }
