@@ -15,6 +15,10 @@ pub const TAG_ADDRESS: &str = "rdsplan:address";
 pub const TAG_MANAGED_BY: &str = "managed-by";
 pub const MANAGED_BY: &str = "rdsplan";
 
+/// A live Aurora member that is its cluster's writer carries this attribute (`true`), read from
+/// the cluster's member list: a plan never deletes or replaces it as a mere membership change.
+pub const IS_WRITER: &str = "is_writer";
+
 /// The kinds of AWS object rdsplan manages. Sub-resources of a `vpc` (subnets, gateway, route
 /// table, DB subnet group) and of an `instance` (its generated secret) are kinds of their own so
 /// that the plan shows and orders each of them.

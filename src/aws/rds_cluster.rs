@@ -20,8 +20,9 @@ pub fn cluster_resource(
 ) -> Resource {
     let skip = super::rds::marked(&tags, super::rds::TAG_SKIP_FINAL_SNAPSHOT);
     let restore_pending = super::rds::marked(&tags, super::rds::TAG_RESTORE_PENDING);
+    // A member's name is what follows `.instance.` in its address tag, whatever cluster
+    // address precedes it: members a `[[moved]]` has not retagged yet keep their names.
     let member_name = |ident: &str| -> String {
-        let prefix = format!("{}.instance.", addr.as_str());
         instances
             .iter()
             .find(|i| i.db_instance_identifier() == Some(ident))
@@ -30,8 +31,9 @@ pub fn cluster_resource(
                     .iter()
                     .find(|t| t.key() == Some(crate::model::TAG_ADDRESS))
                     .and_then(|t| t.value())
-                    .and_then(|a| a.strip_prefix(&prefix))
-                    .map(str::to_string)
+                    .and_then(|a| a.strip_prefix("cluster."))
+                    .and_then(|a| a.split_once(".instance."))
+                    .map(|(_, m)| m.to_string())
             })
             .unwrap_or_else(|| ident.to_string())
     };

@@ -499,6 +499,16 @@ pub async fn read(c: &Clients, w: &Wanted<'_>) -> Result<Live, AwsError> {
         match owned(&tags, env) {
             Some(addr) => {
                 let mut r = super::rds::db_instance_resource(addr, i, tags, &map);
+                let writer = clusters
+                    .iter()
+                    .flat_map(|c| c.db_cluster_members())
+                    .any(|m| {
+                        m.is_cluster_writer() == Some(true)
+                            && m.db_instance_identifier() == Some(ident.as_str())
+                    });
+                if writer {
+                    r.set(crate::model::IS_WRITER, Value::Bool(true));
+                }
                 if let Some(at) = storage_changed.get(&ident) {
                     r.set("storage_changed_at", Value::Int(*at));
                 }

@@ -131,13 +131,21 @@ impl Change {
     }
 
     /// Whether apply needs `--allow-destroy` for it: deleting or replacing anything but an
-    /// Aurora reader or writer instance, whose removal is a change of the cluster's membership
-    /// (the data lives in the cluster), or a parameter group replaced for a new family.
+    /// Aurora reader instance, whose removal is a change of the cluster's membership (the data
+    /// lives in the cluster), or a parameter group replaced for a new family. A cluster's
+    /// writer is never deleted under that exception.
     pub fn needs_allow_destroy(&self) -> bool {
         // A parameter group replaced for a new family is created first with the files'
         // parameters and its databases move to it: nothing is lost.
         let carried_over = self.action == Action::Replace && self.kind.create_before_destroy();
-        self.action.is_destructive() && self.kind != Kind::ClusterInstance && !carried_over
+        let writer = self
+            .before
+            .as_ref()
+            .and_then(|b| b.bool(crate::model::IS_WRITER))
+            == Some(true);
+        self.action.is_destructive()
+            && (self.kind != Kind::ClusterInstance || writer)
+            && !carried_over
     }
 
     pub fn id(&self) -> Option<&str> {

@@ -17,11 +17,21 @@ fn moved(addr: &str, from: &str, to: &str) -> Option<String> {
 /// Re-addresses the live resources of every move whose `from` AWS has (and whose `to` it has
 /// not), rewriting the references other live resources make to them; records what became of
 /// each move in `live.moves` and each re-addressed resource in `live.moved`.
+///
+/// A move that a run began and did not finish (a cluster already retagged to `to`, its members
+/// still under `from`) is resumed: whatever still derives from `from` moves, unless its new
+/// address is taken. Nothing of a half-done move is ever left to be deleted and created again.
 pub fn apply(live: &mut Live, moves: &[(Address, Address)]) {
     for (from, to) in moves {
         let has = |a: &Address| live.resources.iter().any(|r| &r.address == a);
+        let (f, t) = (from.as_str(), to.as_str());
+        let derived_left = live
+            .resources
+            .iter()
+            .any(|r| r.address != *from && moved(r.address.as_str(), f, t).is_some());
         let outcome = match (has(from), has(to)) {
             (true, true) => MoveOutcome::BothExist,
+            (false, _) if derived_left => MoveOutcome::Moved,
             (false, _) => MoveOutcome::NothingAtFrom,
             (true, false) => MoveOutcome::Moved,
         };
@@ -33,11 +43,15 @@ pub fn apply(live: &mut Live, moves: &[(Address, Address)]) {
         if outcome != MoveOutcome::Moved {
             continue;
         }
-        let (f, t) = (from.as_str(), to.as_str());
+        let taken: std::collections::BTreeSet<Address> =
+            live.resources.iter().map(|r| r.address.clone()).collect();
         for r in &mut live.resources {
             if let Some(new) = moved(r.address.as_str(), f, t) {
-                let old = std::mem::replace(&mut r.address, Address(new));
-                live.moved.insert(r.address.clone(), old);
+                let new = Address(new);
+                if !taken.contains(&new) {
+                    let old = std::mem::replace(&mut r.address, new);
+                    live.moved.insert(r.address.clone(), old);
+                }
             }
             rewrite_references(&mut r.attrs, f, t);
         }
@@ -148,6 +162,47 @@ mod tests {
             Some(&a("instance.orders.secret"))
         );
         assert!(live.moves.iter().all(|m| m.outcome == MoveOutcome::Moved));
+    }
+
+    /// A cluster a killed run already retagged to its new address, its members still under the
+    /// old one: the members move too (none is deleted and made again).
+    #[test]
+    fn a_move_half_done_by_an_earlier_run_is_resumed() {
+        let mut live = Live {
+            resources: vec![
+                Resource::new(a("cluster.reporting"), Kind::Cluster, "t-reporting"),
+                Resource::new(
+                    a("cluster.analytics.instance.a"),
+                    Kind::ClusterInstance,
+                    "t-analytics-a",
+                )
+                .with("cluster", Value::str("cluster.reporting")),
+                Resource::new(
+                    a("cluster.reporting.instance.b"),
+                    Kind::ClusterInstance,
+                    "t-reporting-b",
+                ),
+            ],
+            ..Default::default()
+        };
+        apply(
+            &mut live,
+            &[(a("cluster.analytics"), a("cluster.reporting"))],
+        );
+        let addrs: Vec<&str> = live.resources.iter().map(|r| r.address.as_str()).collect();
+        assert_eq!(
+            addrs,
+            [
+                "cluster.reporting",
+                "cluster.reporting.instance.a",
+                "cluster.reporting.instance.b"
+            ]
+        );
+        assert_eq!(
+            live.moved.get(&a("cluster.reporting.instance.a")),
+            Some(&a("cluster.analytics.instance.a"))
+        );
+        assert_eq!(live.moves[0].outcome, MoveOutcome::Moved);
     }
 
     #[test]

@@ -123,6 +123,11 @@ pub fn plan(
     }
     for l in deletes {
         protect(l, "delete", &mut errors);
+        let before = l.clone();
+        let mut notes = vec![];
+        if l.bool(crate::model::IS_WRITER) == Some(true) {
+            notes.push("the cluster's writer: AWS fails over to a reader (if any) when it goes; needs --allow-destroy".to_string());
+        }
         changes.push(Change {
             address: l.address.clone(),
             kind: l.kind,
@@ -143,12 +148,12 @@ pub fn plan(
                     timing: None,
                 })
                 .collect(),
-            before: Some(l.clone()),
+            before: Some(before),
             after: None,
             final_snapshot: matches!(l.kind, Kind::Instance | Kind::Cluster)
                 .then(|| l.bool("skip_final_snapshot") != Some(true)),
             final_snapshot_id: None,
-            notes: vec![],
+            notes,
             reboot: None,
             moved_from: None,
         });

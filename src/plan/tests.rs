@@ -1222,3 +1222,29 @@ fn a_restore_left_unfinished_is_finished_by_the_next_plan() {
     }
     assert!(!run(&d, &live(&all())).has_changes());
 }
+
+/// The member exception covers readers only: removing the writer needs --allow-destroy, and
+/// the plan says it is the writer.
+#[test]
+fn deleting_a_clusters_writer_needs_allow_destroy() {
+    let d = cluster_and_members();
+    let mut l = live(&d);
+    let w = l
+        .resources
+        .iter_mut()
+        .find(|r| r.address.as_str() == "cluster.c.instance.b")
+        .unwrap();
+    w.set(crate::model::IS_WRITER, Value::Bool(true));
+    let mut fewer = d.clone();
+    fewer.pop();
+    fewer[0].set("members", Value::List(vec!["a".into()]));
+    let p = run(&fewer, &l);
+    let m = change(&p, "cluster.c.instance.b");
+    assert_eq!(m.action, Action::Delete);
+    assert!(m.needs_allow_destroy());
+    assert!(
+        m.notes.iter().any(|n| n.contains("writer")),
+        "{:?}",
+        m.notes
+    );
+}

@@ -10,6 +10,9 @@
 use super::proxy::Proxy;
 use super::support::*;
 
+/// The databases before the operation: (identifier, DbiResourceId or DbClusterResourceId).
+pub type Before = Vec<(String, String)>;
+
 /// One operation to interrupt.
 pub struct Scenario<'a> {
     pub name: &'a str,
@@ -19,8 +22,9 @@ pub struct Scenario<'a> {
     pub args: &'a [&'a str],
     /// The mutating calls to kill after in CI (all of them with RDSPLAN_KILL_ALL).
     pub pick: &'a (dyn Fn(&str) -> bool + Sync),
-    /// What must hold once the operation converged (beyond no changes and no lock).
-    pub check: &'a (dyn Fn(&Moto, &Proxy, &Env, &str) + Sync),
+    /// What must hold once the operation converged (beyond no changes and no lock), given the
+    /// databases (identifier, resource id) there were before the operation.
+    pub check: &'a (dyn Fn(&Moto, &Proxy, &Before, &str) + Sync),
 }
 
 fn command(env: &Env, args: &[&str]) -> std::process::Command {
@@ -40,6 +44,23 @@ fn run(moto: &Moto, proxy: &Proxy, env: &Env, args: &[&str]) -> Run {
     run
 }
 
+/// The calls that make or end a database or a deployment, counted: across a killed run and the
+/// runs that finish its work they must be what one uninterrupted run makes (moto gives every
+/// instance the same DbiResourceId, so ids cannot tell a recreated database).
+fn lifecycle(proxy: &Proxy) -> std::collections::BTreeMap<String, usize> {
+    proxy
+        .calls_by_action()
+        .into_iter()
+        .filter(|(a, _)| {
+            a.starts_with("RestoreDB")
+                || a.starts_with("CreateDB")
+                || a.starts_with("DeleteDB")
+                || a.contains("BlueGreen") && !a.starts_with("Describe")
+        })
+        .filter(|(a, _)| !a.contains("ParameterGroup") && !a.contains("SubnetGroup"))
+        .collect()
+}
+
 /// Runs the scenario's kill trials and returns their reports.
 pub fn campaign(s: &Scenario) -> Vec<String> {
     let (moto, env) = (s.prepare)();
@@ -52,6 +73,7 @@ pub fn campaign(s: &Scenario) -> Vec<String> {
         s.name,
         r.all()
     );
+    let reference = lifecycle(&proxy);
     let all = std::env::var_os("RDSPLAN_KILL_ALL").is_some();
     let points: Vec<(String, usize)> = proxy
         .mutating_sequence()
@@ -64,6 +86,7 @@ pub fn campaign(s: &Scenario) -> Vec<String> {
         let (action, nth) = &points[i];
         let what = format!("{}: killed after {action} #{nth}", s.name);
         let (moto, env) = (s.prepare)();
+        let before = block(async { databases(&moto.sdk().await).await });
         let proxy = Proxy::start(&moto.url);
         proxy.kill_after(action, *nth);
         let first = run(&moto, &proxy, &env, s.args);
@@ -109,7 +132,12 @@ pub fn campaign(s: &Scenario) -> Vec<String> {
             "{what}: not exact afterwards:\n{}",
             plan.all()
         );
-        (s.check)(&moto, &proxy, &env, &what);
+        (s.check)(&moto, &proxy, &before, &what);
+        assert_eq!(
+            lifecycle(&proxy),
+            reference,
+            "{what}: databases were created or deleted other than the uninterrupted run does"
+        );
         format!("{what}: converged in {} run(s)", runs.len())
     })
 }
@@ -210,7 +238,7 @@ fn a_restore_killed_at_any_point_resumes_with_a_password_that_works() {
                 "CreateSecret" | "RestoreDBInstanceFromDBSnapshot" | "ModifyDBInstance"
             )
         },
-        check: &|moto, proxy, _env, what| {
+        check: &|moto, proxy, _, what| {
             assert_password_works(moto, proxy, "rdsplan/t/copy", "t-copy", what);
             let i = block(async { moto.sdk().await.instance("t-copy").await });
             assert_eq!(
@@ -226,5 +254,122 @@ fn a_restore_killed_at_any_point_resumes_with_a_password_that_works() {
             );
         },
     });
+    println!("{}", reports.join("\n"));
+}
+
+/// Every DB instance and cluster in the region: identifier and resource id.
+async fn databases(sdk: &Sdk) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    let i = sdk.rds.describe_db_instances().send().await.unwrap();
+    for x in i.db_instances() {
+        out.push((
+            x.db_instance_identifier().unwrap().into(),
+            x.dbi_resource_id().unwrap_or_default().into(),
+        ));
+    }
+    let c = sdk.rds.describe_db_clusters().send().await.unwrap();
+    for x in c.db_clusters() {
+        out.push((
+            x.db_cluster_identifier().unwrap().into(),
+            x.db_cluster_resource_id().unwrap_or_default().into(),
+        ));
+    }
+    out.sort();
+    out
+}
+
+/// The same databases (by resource id) under the new identifiers: nothing recreated.
+fn assert_renamed(moto: &Moto, before: &Before, from: &str, to: &str, what: &str) {
+    let now = block(async { databases(&moto.sdk().await).await });
+    let mut want: Vec<(String, String)> = before
+        .iter()
+        .map(|(i, r)| (i.replacen(from, to, 1), r.clone()))
+        .collect();
+    want.sort();
+    assert_eq!(now, want, "{what}: recreated, duplicated or not renamed");
+}
+
+const CLUSTER: &str = r#"
+[cluster.analytics]
+engine = "aurora-postgresql"
+engine_version = "16"
+vpc = "main"
+security_groups = ["db"]
+skip_final_snapshot = true
+
+[[cluster.analytics.instance]]
+name = "a"
+instance_class = "db.r6g.large"
+[[cluster.analytics.instance]]
+name = "b"
+instance_class = "db.r6g.large"
+"#;
+
+/// `[[moved]]` of an instance (with its secret) and of an Aurora cluster with two members,
+/// killed after each rename and retag: the re-run resumes the move, renames what is left and
+/// recreates nothing (the writer included), without --allow-destroy.
+#[test]
+fn a_moved_instance_or_cluster_killed_at_any_point_is_renamed_and_nothing_recreated() {
+    let instance_files = |moto: &Moto, env: &Env| {
+        apply_ok(moto, env, &[]);
+        env.write(
+            "databases.toml",
+            &format!(
+                "{}\n[[moved]]\nfrom = \"instance.orders\"\nto = \"instance.primary\"\n",
+                instance_toml("db.t3.micro").replace("[instance.orders]", "[instance.primary]")
+            ),
+        );
+    };
+    let cluster_files = |moto: &Moto, env: &Env| {
+        apply_ok(moto, env, &[]);
+        env.write(
+            "databases.toml",
+            &format!(
+                "{}\n[[moved]]\nfrom = \"cluster.analytics\"\nto = \"cluster.reporting\"\n",
+                CLUSTER.replace("cluster.analytics", "cluster.reporting")
+            ),
+        );
+    };
+    let pick = |a: &str| {
+        matches!(
+            a,
+            "ModifyDBInstance" | "ModifyDBCluster" | "AddTagsToResource" | "TagResource"
+        )
+    };
+    let mut reports = Vec::new();
+    for (name, files, setup, from, to) in [
+        (
+            "[[moved]] instance",
+            instance_toml("db.t3.micro"),
+            &instance_files as &(dyn Fn(&Moto, &Env) + Sync),
+            "t-orders",
+            "t-primary",
+        ),
+        (
+            "[[moved]] cluster",
+            CLUSTER.to_string(),
+            &cluster_files,
+            "t-analytics",
+            "t-reporting",
+        ),
+    ] {
+        let prepare = || {
+            let moto = Moto::start();
+            let env = Env::new(&[
+                ("environment.toml", ENV_TOML),
+                ("network.toml", NETWORK_TOML),
+                ("databases.toml", &files),
+            ]);
+            setup(&moto, &env);
+            (moto, env)
+        };
+        reports.extend(campaign(&Scenario {
+            name,
+            prepare: &prepare,
+            args: &["apply", "--env", "t", "--auto-approve"],
+            pick: &pick,
+            check: &|moto, _, before, what| assert_renamed(moto, before, from, to, what),
+        }));
+    }
     println!("{}", reports.join("\n"));
 }
