@@ -885,6 +885,30 @@ async fn delete(ctx: &Ctx, l: &Resource, c: &Change) -> Result<Option<String>, A
             aws::rds::delete_subnet_group(&ctx.clients.rds, addr, &l.name).await?
         }
         Kind::Secret => {
+            // Checked again against AWS itself (the plan's read may have missed the database):
+            // a secret whose database still exists keeps the only copy of its password.
+            let rds = &ctx.clients.rds;
+            let exists = match (
+                l.str("db_instance_identifier"),
+                l.str("db_cluster_identifier"),
+            ) {
+                (Some(i), _) => aws::rds::describe_instance(rds, i)
+                    .await?
+                    .filter(|x| x.db_instance_status() != Some("deleting"))
+                    .map(|_| i),
+                (None, Some(cl)) => aws::rds_cluster::describe_cluster(rds, cl)
+                    .await?
+                    .filter(|x| x.status() != Some("deleting"))
+                    .map(|_| cl),
+                _ => None,
+            };
+            if let Some(db) = exists {
+                return Err(AwsError::new(
+                    addr,
+                    "DeleteSecret",
+                    format!("not deleted: it records the password of {db}, which still exists"),
+                ));
+            }
             aws::secrets::schedule_deletion(&ctx.clients.secrets, addr, &l.name).await?;
             return Ok(Some("scheduled for deletion in 30 days".into()));
         }

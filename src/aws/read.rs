@@ -270,6 +270,10 @@ pub async fn read(c: &Clients, w: &Wanted<'_>) -> Result<Live, AwsError> {
         external,
     )?;
     let (owned_groups, lookalike_groups, apply_types, defaults) = parameter_groups;
+    let account = match super::scope::add_recorded(c, &account, &recorded(&secrets)).await? {
+        Some(more) => std::sync::Arc::new(more),
+        None => account,
+    };
 
     let mut live = Live {
         azs,
@@ -836,6 +840,21 @@ type SubnetGroupRow = (
     Vec<(String, String)>,
     aws_sdk_rds::types::DbSubnetGroup,
 );
+
+/// The database identifiers the environment's generated secrets record.
+fn recorded(secrets: &[super::secrets::LiveSecret]) -> super::scope::Identifiers {
+    let mut ids = super::scope::Identifiers::default();
+    for s in secrets {
+        for (k, v) in &s.fields {
+            match (k.as_str(), v) {
+                ("db_instance_identifier", Value::Str(i)) => ids.instances.push(i.clone()),
+                ("db_cluster_identifier", Value::Str(i)) => ids.clusters.push(i.clone()),
+                _ => {}
+            }
+        }
+    }
+    ids
+}
 
 /// What the account holds of the kinds RDS lists without a tag filter, read once per run (and
 /// shared by the environments a drift run reads).

@@ -58,7 +58,7 @@ const IDS_PER_CALL: usize = 100;
 
 /// Instances whose value of `filter` (`db-instance-id` or `db-cluster-id`) is one of `ids`:
 /// one paginated call per 100 ids, all at once.
-async fn instances_where(
+pub(super) async fn instances_where(
     c: &Clients,
     filter: &str,
     ids: &[String],
@@ -84,7 +84,10 @@ async fn instances_where(
 }
 
 /// Clusters whose identifier is one of `ids`: one paginated call per 100, all at once.
-async fn clusters_named(c: &Clients, ids: &[String]) -> Result<Vec<DbCluster>, AwsError> {
+pub(super) async fn clusters_named(
+    c: &Clients,
+    ids: &[String],
+) -> Result<Vec<DbCluster>, AwsError> {
     let calls = ids.chunks(IDS_PER_CALL).map(|chunk| {
         c.rds
             .describe_db_clusters()
@@ -192,6 +195,57 @@ pub async fn tagged(c: &Clients, env: &str, want: &Identifiers) -> Result<Accoun
         events: None,
         whole_region: false,
     })
+}
+
+/// Adds to a by-tag read the databases that generated secrets record (`recorded`: instance and
+/// cluster identifiers) and the read did not find. tag:GetResources is eventually consistent and
+/// may omit a database; a database it missed would otherwise be planned as gone (its secret
+/// deleted) or made a second time. One describe per kind, only when something is missing.
+pub async fn add_recorded(
+    c: &Clients,
+    reads: &AccountReads,
+    recorded: &Identifiers,
+) -> Result<Option<AccountReads>, AwsError> {
+    if reads.whole_region {
+        return Ok(None);
+    }
+    let have_i: BTreeSet<&str> = reads
+        .instances
+        .iter()
+        .filter_map(|i| i.db_instance_identifier())
+        .collect();
+    let have_c: BTreeSet<&str> = reads
+        .clusters
+        .iter()
+        .filter_map(|c| c.db_cluster_identifier())
+        .collect();
+    let more_i = missing(recorded.instances.iter().map(String::as_str), &have_i);
+    let more_c = missing(recorded.clusters.iter().map(String::as_str), &have_c);
+    if more_i.is_empty() && more_c.is_empty() {
+        return Ok(None);
+    }
+    let (instances, clusters) = tokio::try_join!(
+        instances_where(c, "db-instance-id", &more_i),
+        clusters_named(c, &more_c),
+    )?;
+    let found: Vec<String> = clusters
+        .iter()
+        .filter_map(|c| c.db_cluster_identifier().map(str::to_string))
+        .collect();
+    let members = instances_where(c, "db-cluster-id", &found).await?;
+    let mut out = reads.clone();
+    let mut seen: BTreeSet<String> = out
+        .instances
+        .iter()
+        .filter_map(|i| i.db_instance_arn().map(str::to_string))
+        .collect();
+    for i in instances.into_iter().chain(members) {
+        if seen.insert(i.db_instance_arn().unwrap_or_default().to_string()) {
+            out.instances.push(i);
+        }
+    }
+    out.clusters.extend(clusters);
+    Ok(Some(out))
 }
 
 #[cfg(test)]

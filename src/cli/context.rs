@@ -165,6 +165,19 @@ fn wanted_databases(cfg: &Config) -> (aws::scope::Identifiers, aws::read::Storag
             _ => {}
         }
     }
+    // What a `[[moved]]` renames is looked for under its old default identifier too: the tag
+    // lists are eventually consistent, and a database they miss must not look gone.
+    for m in &cfg.moved {
+        match m.spec.from.split_once('.') {
+            Some(("instance" | "replica", name)) => {
+                ids.instances.push(format!("{}-{name}", cfg.env_name))
+            }
+            Some(("cluster", name)) if !name.contains('.') => {
+                ids.clusters.push(format!("{}-{name}", cfg.env_name))
+            }
+            _ => {}
+        }
+    }
     (ids, storage)
 }
 

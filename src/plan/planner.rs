@@ -121,7 +121,15 @@ pub fn plan(
     if let Ok(o) = graph::order(&del_nodes) {
         deletes = o.into_iter().rev().map(|i| deletes[i]).collect();
     }
+    let deleted: BTreeSet<&str> = deletes.iter().map(|l| l.name.as_str()).collect();
     for l in deletes {
+        if let Some(db) = secret_still_needed(l, live, &deleted) {
+            warnings.push(format!(
+                "{} ({}) is kept: it records {db}, which still exists and this plan does not delete; its password would be lost",
+                l.address, l.name
+            ));
+            continue;
+        }
         protect(l, "delete", &mut errors);
         let before = l.clone();
         let mut notes = vec![];
@@ -172,6 +180,29 @@ pub fn plan(
     } else {
         Err(errors)
     }
+}
+
+/// The database a generated secret records, when it still exists and the plan does not delete
+/// it: such a secret is never deleted (the database's password would be lost), whatever the
+/// tag lists said.
+fn secret_still_needed<'a>(
+    l: &'a Resource,
+    live: &Live,
+    deleted: &BTreeSet<&str>,
+) -> Option<&'a str> {
+    if l.kind != Kind::Secret {
+        return None;
+    }
+    let db = l
+        .str("db_instance_identifier")
+        .or_else(|| l.str("db_cluster_identifier"))?;
+    let is_db = |k: Kind| matches!(k.namespace(), Kind::Instance | Kind::Cluster);
+    let exists = live
+        .resources
+        .iter()
+        .any(|r| is_db(r.kind) && r.name == db && !deleted.contains(db))
+        || live.foreign.iter().any(|f| is_db(f.kind) && f.name == db);
+    exists.then_some(db)
 }
 
 /// Extra live copies of one address: each is a finding, and an empty one is deleted last.

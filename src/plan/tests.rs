@@ -1248,3 +1248,39 @@ fn deleting_a_clusters_writer_needs_allow_destroy() {
         m.notes
     );
 }
+
+/// A generated secret is never deleted while the database it records runs and stays: only
+/// with its database (deleted in the same plan) does it go.
+#[test]
+fn a_secret_whose_database_still_runs_is_kept() {
+    let secret = Resource::new(
+        a("instance.orders.secret"),
+        Kind::Secret,
+        "rdsplan/t/orders",
+    )
+    .with("db_instance_identifier", Value::str("t-orders"));
+    let mut l = live(&[]);
+    l.resources.push(secret.clone());
+    l.foreign.push(Foreign {
+        kind: Kind::Instance,
+        name: "t-orders".into(),
+        id: "arn:aws:rds:us-west-2:1:db:t-orders".into(),
+    });
+    let p = run(&[], &l);
+    assert!(
+        p.changes.iter().all(|c| c.action != Action::Delete),
+        "{:#?}",
+        p.changes
+    );
+    assert!(
+        p.warnings.iter().any(|w| w.contains("is kept")),
+        "{:?}",
+        p.warnings
+    );
+    // Its database deleted by the same plan: both go.
+    let mut l = live(&[db()]);
+    l.resources.push(secret);
+    let p = run(&[], &l);
+    assert_eq!(change(&p, "instance.orders.secret").action, Action::Delete);
+    assert_eq!(change(&p, "instance.orders").action, Action::Delete);
+}

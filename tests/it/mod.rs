@@ -4,6 +4,7 @@ mod aws_rules;
 mod bench_plan;
 mod blue_green;
 mod cli;
+mod consistency;
 mod databases;
 mod drift;
 mod duplicates;
