@@ -43,6 +43,9 @@ pub struct Wanted<'a> {
     pub makes_vpcs: bool,
     /// Where the environment's RDS instances and clusters are read from.
     pub rds: super::scope::RdsScope,
+    /// The names of the generated secrets the files want: looked for by name when ListSecrets
+    /// (eventually consistent) does not list them.
+    pub secret_names: Vec<String>,
     /// The storage settings (`allocated_storage`, `storage_type`, `iops`,
     /// `storage_throughput`) the files want per instance identifier: the instances whose live
     /// storage differs have their last storage change read (AWS allows one per six hours),
@@ -258,7 +261,7 @@ pub async fn read(c: &Clients, w: &Wanted<'_>) -> Result<Live, AwsError> {
     let roles = super::iam::read_env_roles(c, env);
     let parameter_groups = super::parameters::read(c, env, &w.parameter_families);
     let option_groups = super::options::read(c, env);
-    let secrets = super::secrets::read_env_secrets(c, env);
+    let secrets = super::secrets::read_env_secrets(c, env, &w.secret_names);
     let external = super::external::read(c, &w.external_ids);
     let (
         (azs, (vpcs, subnets, igws, rts, sgs, sg_lookalikes, contents)),

@@ -62,8 +62,14 @@ pub struct LiveSecret {
 
 /// The environment's secrets: one paginated ListSecrets by name prefix (100 per page; it also
 /// shows look-alikes that are not ours), and one BatchGetSecretValue per 20 of ours, ten at a
-/// time.
-pub async fn read_env_secrets(c: &Clients, env: &str) -> Result<Vec<LiveSecret>, AwsError> {
+/// time. ListSecrets is eventually consistent: the `wanted` names it did not list are asked for
+/// by name (one BatchGetSecretValue per 20; a DescribeSecret for the tags of each found), so a
+/// secret it missed is never planned as one to create.
+pub async fn read_env_secrets(
+    c: &Clients,
+    env: &str,
+    wanted: &[String],
+) -> Result<Vec<LiveSecret>, AwsError> {
     let prefix = format!("rdsplan/{env}/");
     let list: Vec<_> = c
         .secrets
@@ -129,6 +135,62 @@ pub async fn read_env_secrets(c: &Clients, env: &str) -> Result<Vec<LiveSecret>,
         if let Some(json) = values.get(&s.arn) {
             s.fields = fields_of(json);
         }
+    }
+    let listed: std::collections::BTreeSet<&str> = out.iter().map(|s| s.name.as_str()).collect();
+    let unlisted: Vec<String> = wanted
+        .iter()
+        .filter(|w| !listed.contains(w.as_str()))
+        .cloned()
+        .collect();
+    out.extend(unlisted_secrets(c, &unlisted).await?);
+    Ok(out)
+}
+
+/// The secrets among `names` that exist although ListSecrets did not list them.
+async fn unlisted_secrets(c: &Clients, names: &[String]) -> Result<Vec<LiveSecret>, AwsError> {
+    let batches: Vec<_> = futures::stream::iter(names.chunks(20).map(|chunk| {
+        c.secrets
+            .batch_get_secret_value()
+            .set_secret_id_list(Some(chunk.to_vec()))
+            .send()
+    }))
+    .buffer_unordered(10)
+    .collect()
+    .await;
+    let mut found = Vec::new();
+    for got in batches {
+        // Names that do not exist come back in the answer's Errors, not as a failure.
+        let got = got.map_err(sdk("secrets", "BatchGetSecretValue"))?;
+        for v in got.secret_values() {
+            if let (Some(name), Some(json)) = (v.name(), v.secret_string()) {
+                found.push((name.to_string(), json.to_string()));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for (name, json) in found {
+        let d = c
+            .secrets
+            .describe_secret()
+            .secret_id(&name)
+            .send()
+            .await
+            .map_err(sdk("secrets", "DescribeSecret"))?;
+        out.push(LiveSecret {
+            arn: d.arn().unwrap_or_default().to_string(),
+            tags: d
+                .tags()
+                .iter()
+                .map(|t| {
+                    (
+                        t.key().unwrap_or_default().to_string(),
+                        t.value().unwrap_or_default().to_string(),
+                    )
+                })
+                .collect(),
+            fields: fields_of(&json),
+            name,
+        });
     }
     Ok(out)
 }

@@ -147,9 +147,16 @@ pub async fn read_live(clients: &aws::Clients, cfg: &Config) -> Result<Live, i32
 /// What the reader needs of the files' databases, from one expansion (nothing in it needs the
 /// region's AZs): the AWS identifiers of the instances, replicas, cluster members and clusters,
 /// and the storage settings per instance (see `Wanted::storage`).
-fn wanted_databases(cfg: &Config) -> (aws::scope::Identifiers, aws::read::StorageWanted) {
+fn wanted_databases(
+    cfg: &Config,
+) -> (
+    aws::scope::Identifiers,
+    aws::read::StorageWanted,
+    Vec<String>,
+) {
     use crate::model::Kind;
     let mut ids = aws::scope::Identifiers::default();
+    let mut secrets = Vec::new();
     let mut storage = aws::read::StorageWanted::new();
     for r in config::expand::expand_all(cfg, &Live::default()).0 {
         if matches!(r.kind, Kind::Instance | Kind::Replica) {
@@ -162,6 +169,7 @@ fn wanted_databases(cfg: &Config) -> (aws::scope::Identifiers, aws::read::Storag
         match r.kind {
             Kind::Instance | Kind::Replica | Kind::ClusterInstance => ids.instances.push(r.name),
             Kind::Cluster => ids.clusters.push(r.name),
+            Kind::Secret => secrets.push(r.name),
             _ => {}
         }
     }
@@ -178,7 +186,7 @@ fn wanted_databases(cfg: &Config) -> (aws::scope::Identifiers, aws::read::Storag
             _ => {}
         }
     }
-    (ids, storage)
+    (ids, storage, secrets)
 }
 
 /// [`read_live`], with the environment's RDS databases taken from `scope` when given: drift
@@ -189,11 +197,12 @@ pub async fn read_live_in(
     cfg: &Config,
     scope: Option<aws::scope::RdsScope>,
 ) -> Result<Live, i32> {
-    let (ids, storage) = wanted_databases(cfg);
+    let (ids, storage, secret_names) = wanted_databases(cfg);
     // A scope given means a read of everything around the environment (drift, import, the
     // plan's re-read for a VPC that goes), VPC contents included.
     let vpc_contents = scope.is_some();
     let wanted = aws::read::Wanted {
+        secret_names,
         vpc_contents,
         rds: scope.unwrap_or_else(|| aws::scope::RdsScope::for_environment(ids)),
         storage,

@@ -93,3 +93,23 @@ async fn a_removal_the_tag_list_misses_never_deletes_the_secret_alone() {
     assert!(secret.deleted_date().is_none(), "the secret was deleted");
     assert_eq!(instance_names(&moto).await, ["t-orders"]);
 }
+
+/// ListSecrets misses a generated secret: it is asked for by name, so the plan proposes no
+/// creation and shows no change.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_secret_the_list_misses_is_not_planned_again() {
+    let moto = Moto::start();
+    let env = Env::standard("db.t3.micro");
+    apply_ok(&moto, &env, &[]);
+    let proxy = Proxy::start(&moto.url);
+    proxy.omit("rdsplan/t/orders");
+    let plan = via(
+        &moto,
+        &proxy,
+        &env,
+        &["plan", "--env", "t", "--detailed-exitcode"],
+    );
+    assert_eq!(plan.code, 0, "{}", plan.all());
+    assert_shows(&plan.stdout, "No changes");
+    assert!(proxy.calls("ListSecrets") >= 1);
+}
