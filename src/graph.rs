@@ -49,6 +49,39 @@ pub fn order(nodes: &[(Address, Vec<Address>)]) -> Result<Vec<usize>, Address> {
     }
 }
 
+/// A cycle reached from `start` (the node [`order`] named), as addresses each depending on the
+/// next, the first repeated last; just `start` when none is found.
+pub fn cycle(nodes: &[(Address, Vec<Address>)], start: &Address) -> Vec<Address> {
+    let deps: HashMap<&Address, &Vec<Address>> = nodes.iter().map(|(a, d)| (a, d)).collect();
+    // Depth first along dependencies: a node [`order`] could not place has a dependency left,
+    // which leads into a cycle; the first dependency already on the path closes it.
+    let mut path: Vec<&Address> = vec![start];
+    let mut seen = std::collections::HashSet::from([start]);
+    while let Some(&cur) = path.last() {
+        let mut ds = deps
+            .get(cur)
+            .into_iter()
+            .flat_map(|d| d.iter())
+            .filter(|d| *d != cur && deps.contains_key(d));
+        if let Some(n) = ds.clone().find(|d| path.contains(d)) {
+            let from = path.iter().position(|p| *p == n).unwrap_or(0);
+            let mut out: Vec<Address> = path[from..].iter().map(|a| (*a).clone()).collect();
+            out.push(n.clone());
+            return out;
+        }
+        match ds.find(|d| !seen.contains(d)) {
+            Some(n) => {
+                seen.insert(n);
+                path.push(n);
+            }
+            None => {
+                path.pop();
+            }
+        }
+    }
+    vec![start.clone()]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -76,5 +109,22 @@ mod tests {
             (a("security_group.b"), vec![a("security_group.a")]),
         ];
         assert!(order(&nodes).is_err());
+    }
+
+    #[test]
+    fn a_cycle_is_named_member_by_member() {
+        let nodes = vec![
+            (a("replica.x"), vec![a("replica.y")]),
+            (a("replica.y"), vec![a("replica.z")]),
+            (a("replica.z"), vec![a("replica.y")]),
+        ];
+        let start = order(&nodes).unwrap_err();
+        let c = cycle(&nodes, &start);
+        assert_eq!(c.first(), c.last());
+        assert!(
+            c.contains(&a("replica.y")) && c.contains(&a("replica.z")),
+            "{c:?}"
+        );
+        assert!(c.len() == 3, "{c:?}");
     }
 }

@@ -407,6 +407,35 @@ impl Resource {
         out.dedup();
         out
     }
+
+    /// The other groups of the environment a security group's rules name.
+    pub fn rule_sources(&self) -> Vec<Address> {
+        let mut out: Vec<Address> = ["ingress", "egress"]
+            .iter()
+            .filter_map(|k| match self.get(k) {
+                Some(Value::Rules(rules)) => Some(rules),
+                _ => None,
+            })
+            .flatten()
+            .filter(|r| is_address(&r.source) && r.source != self.address.0)
+            .map(|r| Address(r.source.clone()))
+            .collect();
+        out.sort();
+        out.dedup();
+        out
+    }
+
+    /// What must exist before this resource is made: [`Resource::deps`] less the groups its
+    /// rules name. Rules are not groups: a group is made first, and the rules that name other
+    /// groups are converged by a step of their own once those exist, so groups that name each
+    /// other (app ↔ db) are no cycle. Deletes keep every dependency ([`Resource::deps`]).
+    pub fn create_deps(&self) -> Vec<Address> {
+        let rules = self.rule_sources();
+        self.deps()
+            .into_iter()
+            .filter(|d| !rules.contains(d))
+            .collect()
+    }
 }
 
 /// Attributes whose values are addresses of other resources of the environment.

@@ -32,6 +32,9 @@ enum Part {
     Apply,
     /// Rebooting a database with `allow_reboot` whose parameter changes need it.
     Reboot,
+    /// A security group's rules that name other groups of the environment, converged once the
+    /// group and every group they name exist (so groups may name each other).
+    Rules,
 }
 
 struct Step {
@@ -81,6 +84,15 @@ fn steps(plan: &Plan) -> Vec<Step> {
             });
         }
     }
+    for (i, c) in plan.changes.iter().enumerate() {
+        if has_rules_step(c) {
+            out.push(Step {
+                change: i,
+                part: Part::Rules,
+                deps: vec![],
+            });
+        }
+    }
     let mut reboot: HashMap<&Address, usize> = HashMap::new();
     for (i, c) in plan.changes.iter().enumerate() {
         if c.reboot.is_some() {
@@ -96,8 +108,24 @@ fn steps(plan: &Plan) -> Vec<Step> {
         let c = &plan.changes[out[s].change];
         let mut deps = Vec::new();
         match out[s].part {
+            Part::Rules => {
+                deps.extend(app.get(&c.address));
+                for d in c
+                    .after
+                    .as_ref()
+                    .map(Resource::rule_sources)
+                    .unwrap_or_default()
+                {
+                    deps.extend(app.get(&d));
+                }
+            }
             Part::Apply => {
-                for d in c.after.as_ref().map(Resource::deps).unwrap_or_default() {
+                for d in c
+                    .after
+                    .as_ref()
+                    .map(Resource::create_deps)
+                    .unwrap_or_default()
+                {
                     // A replica needs its source to exist, not its source's update (which,
                     // for a MySQL major upgrade, waits for the replica).
                     let source_update = c.kind == Kind::Replica
@@ -184,6 +212,24 @@ fn steps(plan: &Plan) -> Vec<Step> {
         out[s].deps = deps;
     }
     out
+}
+
+/// Whether a change's security group has rules naming other groups of the environment, which a
+/// step of their own converges after those groups exist.
+fn has_rules_step(c: &Change) -> bool {
+    let rules_change = match c.action {
+        Action::Create | Action::Replace => true,
+        Action::Update => c
+            .diffs
+            .iter()
+            .any(|x| x.name == "ingress" || x.name == "egress"),
+        _ => false,
+    };
+    rules_change
+        && c.kind == Kind::SecurityGroup
+        && c.after
+            .as_ref()
+            .is_some_and(|a| !a.rule_sources().is_empty())
 }
 
 /// Known AWS ids and names by address, seeded from live state and filled in as steps create.
@@ -604,6 +650,7 @@ fn service(kind: Kind) -> usize {
 fn verb(a: Action, p: Part) -> (&'static str, &'static str) {
     match (a, p) {
         (_, Part::Reboot) => ("rebooting", "rebooted"),
+        (_, Part::Rules) => ("setting rules that name other groups", "rules set"),
         (Action::Replace, Part::Delete) => ("deleting (replace)", "deleted (replace)"),
         (_, Part::Delete) => ("deleting", "deleted"),
         (Action::Update, _) => ("updating", "updated"),
@@ -619,6 +666,12 @@ async fn run_step(ctx: &Ctx, c: &Change, part: Part) -> Result<Option<String>, A
             let d = c.after.as_ref().expect("reboots have a desired side");
             aws::rds::reboot(&ctx.clients.rds, d.address.as_str(), &d.name, ctx.timeout).await?;
             Ok(c.reboot.clone())
+        }
+        Part::Rules => {
+            let d = c.after.as_ref().expect("rules have a desired side");
+            let id = ctx.id(d.address.as_str())?;
+            converge_rules(ctx, d, &id, Rules::All).await?;
+            Ok(None)
         }
         Part::Delete => delete(ctx, c.before.as_ref().expect("deletes have a live side"), c).await,
         Part::Apply => {
@@ -718,7 +771,13 @@ async fn upsert(
             )
             .await?;
             ctx.record(&d.address, &id, &d.name);
-            converge_rules(ctx, d, &id).await?;
+            // Rules naming other groups of the environment wait for their own step.
+            let which = if d.rule_sources().is_empty() {
+                Rules::All
+            } else {
+                Rules::NotNamingOurGroups
+            };
+            converge_rules(ctx, d, &id, which).await?;
             if retag {
                 aws::ec2::set_tags(ec2, addr, &id, &old_tags, &tags).await?;
             }
@@ -832,20 +891,45 @@ fn known_fields(d: &Resource) -> BTreeMap<String, Value> {
         .collect()
 }
 
+/// Which of a group's rules a step converges.
+#[derive(Clone, Copy, PartialEq)]
+enum Rules {
+    All,
+    /// All but those naming another group of the environment (wanted or live): these are left
+    /// as they are for the group's rules step, never revoked meanwhile.
+    NotNamingOurGroups,
+}
+
 /// Authorizes missing and revokes extra rules, comparing with the group's rules read now.
-async fn converge_rules(ctx: &Ctx, d: &Resource, id: &str) -> Result<(), AwsError> {
+async fn converge_rules(ctx: &Ctx, d: &Resource, id: &str, which: Rules) -> Result<(), AwsError> {
     let ec2 = &ctx.clients.ec2;
     let addr = d.address.as_str();
     let rev = ctx.reverse();
     let map = |i: &str| rev.get(i).cloned().unwrap_or_else(|| i.to_string());
     let (ingress, egress) = aws::ec2::group_rules(ec2, addr, id, &map).await?;
+    let ours = |r: &crate::model::Rule| {
+        which == Rules::NotNamingOurGroups
+            && crate::model::is_address(&r.source)
+            && r.source != d.address.0
+    };
+    let keep = |rules: Vec<crate::model::Rule>| -> Vec<crate::model::Rule> {
+        rules.into_iter().filter(|r| !ours(r)).collect()
+    };
+    let (ingress, egress) = (keep(ingress), keep(egress));
     let lookup = |a: &str| {
         ctx.id(a)
             .ok()
             .or_else(|| a.starts_with("sg-").then(|| a.to_string()))
     };
     for (egress_dir, have, key) in [(false, ingress, "ingress"), (true, egress, "egress")] {
-        let want = d.get(key).map(Value::as_rules).unwrap_or_default();
+        let want: Vec<crate::model::Rule> = d
+            .get(key)
+            .map(Value::as_rules)
+            .unwrap_or_default()
+            .iter()
+            .filter(|r| !ours(r))
+            .cloned()
+            .collect();
         let perm = |r: &crate::model::Rule| {
             aws::ec2::permission(r, &lookup).map_err(|m| AwsError::new(addr, "resolve rule", m))
         };

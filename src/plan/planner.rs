@@ -21,15 +21,22 @@ pub fn plan(
         live.resources.iter().map(|r| (&r.address, r)).collect();
     let nodes: Vec<(Address, Vec<Address>)> = desired
         .iter()
-        .map(|r| (r.address.clone(), r.deps()))
+        .map(|r| (r.address.clone(), r.create_deps()))
         .collect();
     let order = match graph::order(&nodes) {
         Ok(o) => o,
         Err(a) => {
             return Err(vec![PlanError {
                 address: a.clone(),
-                message: format!("{a} is part of a dependency cycle"),
-                help: "security groups that reference each other must be split".into(),
+                message: format!(
+                    "{a} is part of a dependency cycle: {}",
+                    graph::cycle(&nodes, &a)
+                        .iter()
+                        .map(Address::as_str)
+                        .collect::<Vec<_>>()
+                        .join(" -> ")
+                ),
+                help: "each of these names the next; remove one of the references".into(),
             }])
         }
     };

@@ -457,3 +457,82 @@ async fn apply_without_a_terminal_needs_auto_approve_and_changes_nothing() {
     let sdk = moto.sdk().await;
     assert_eq!(counts(&sdk).await, [0, 0, 0, 0, 0]);
 }
+
+/// Groups that name each other (app ↔ db, common): both groups are made, then their rules;
+/// the next plan has nothing to do, and a rule change later converges the same way.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn security_groups_that_name_each_other_apply_and_replan_clean() {
+    const MUTUAL: &str = r#"
+[vpc.main]
+cidr = "10.0.0.0/16"
+azs = 3
+
+[security_group.app]
+vpc = "main"
+description = "application servers"
+
+[[security_group.app.egress]]
+port = 5432
+security_group = "db"
+
+[security_group.db]
+vpc = "main"
+description = "database access"
+
+[[security_group.db.ingress]]
+port = 5432
+security_group = "app"
+
+[[security_group.db.egress]]
+protocol = "all"
+security_group = "app"
+"#;
+    let moto = Moto::start();
+    let env = Env::new(&[("environment.toml", ENV_TOML), ("network.toml", MUTUAL)]);
+    let v = rdsplan(None, &env.dir(), &["validate"]);
+    assert_eq!(v.code, 0, "{}", v.all());
+    let r = apply_ok(&moto, &env, &[]);
+    assert_shows(&r.stdout, "security_group.db: rules set");
+    assert_no_changes(&moto, &env);
+    let sdk = moto.sdk().await;
+    let groups = sdk
+        .ec2
+        .describe_security_groups()
+        .filters(ec2_tag("rdsplan:environment", "t"))
+        .send()
+        .await
+        .unwrap();
+    let id_of = |name: &str| {
+        groups
+            .security_groups()
+            .iter()
+            .find(|g| g.group_name() == Some(name))
+            .and_then(|g| g.group_id())
+            .unwrap()
+            .to_string()
+    };
+    let (app, db) = (id_of("t-app"), id_of("t-db"));
+    let db_group = groups
+        .security_groups()
+        .iter()
+        .find(|g| g.group_name() == Some("t-db"))
+        .unwrap();
+    assert!(db_group
+        .ip_permissions()
+        .iter()
+        .any(|p| p.from_port() == Some(5432)
+            && p.user_id_group_pairs()
+                .iter()
+                .any(|g| g.group_id() == Some(app.as_str()))));
+    assert_ne!(app, db);
+    // A changed port on a rule naming the other group: updated in place, no outage of the rest.
+    env.write(
+        "network.toml",
+        &MUTUAL.replace(
+            "port = 5432\nsecurity_group = \"app\"",
+            "port = 5433\nsecurity_group = \"app\"",
+        ),
+    );
+    apply_ok(&moto, &env, &[]);
+    assert_no_changes(&moto, &env);
+}
