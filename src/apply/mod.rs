@@ -185,6 +185,27 @@ fn steps(plan: &Plan) -> Vec<Step> {
                 }
             }
             Part::Delete => {
+                // A generated secret goes after the database whose password it records (the
+                // step checks that the database is gone).
+                if let Some(db) = c
+                    .before
+                    .as_ref()
+                    .filter(|b| b.kind == Kind::Secret)
+                    .and_then(|b| {
+                        b.str("db_instance_identifier")
+                            .or_else(|| b.str("db_cluster_identifier"))
+                    })
+                {
+                    for (j, other) in out.iter().enumerate() {
+                        let oc = &plan.changes[other.change];
+                        if other.part == Part::Delete
+                            && matches!(oc.kind, Kind::Instance | Kind::Cluster)
+                            && oc.name == db
+                        {
+                            deps.push(j);
+                        }
+                    }
+                }
                 // Everything whose live state references this resource goes (or moves) first.
                 for (j, other) in out.iter().enumerate() {
                     let oc = &plan.changes[other.change];

@@ -14,9 +14,22 @@ use aws_sdk_rds::types::{BlueGreenDeployment, Filter, Tag};
 use aws_sdk_rds::Client;
 use std::time::Duration;
 
-/// The deployment's name: fixed per instance, so that a re-run finds it.
+/// The deployment's name: fixed per instance, so that a re-run finds it, and within AWS's 60
+/// characters (CreateBlueGreenDeployment BlueGreenDeploymentName): a long identifier is cut
+/// and a short hash of the whole keeps it unique.
 pub fn deployment_name(ident: &str) -> String {
-    format!("{ident}-rdsplan-upgrade")
+    const MAX: usize = 60;
+    let name = format!("{ident}-rdsplan-upgrade");
+    if name.len() <= MAX {
+        return name;
+    }
+    // FNV-1a: stable across runs and platforms.
+    let hash = ident.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ b as u64).wrapping_mul(0x100_0000_01b3)
+    });
+    let suffix = format!("-{:08x}-upgrade", hash as u32);
+    let keep = MAX - suffix.len();
+    format!("{}{suffix}", ident[..keep].trim_end_matches('-'))
 }
 
 async fn find(
@@ -157,4 +170,20 @@ pub async fn upgrade(c: &Client, t: Target<'_>, timeout: Duration) -> Result<Str
             .map_err(sdk(addr, "AddTagsToResource"))?;
     }
     Ok(old)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn deployment_names_fit_awss_60_characters_and_stay_unique() {
+        assert_eq!(
+            super::deployment_name("t-orders"),
+            "t-orders-rdsplan-upgrade"
+        );
+        let a = super::deployment_name(&format!("{}a", "x".repeat(62)));
+        let b = super::deployment_name(&format!("{}b", "x".repeat(62)));
+        assert!(a.len() <= 60 && b.len() <= 60, "{a} {b}");
+        assert_ne!(a, b);
+        assert_eq!(a, super::deployment_name(&format!("{}a", "x".repeat(62))));
+    }
 }

@@ -19,6 +19,8 @@ pub struct LiveRole {
     pub tags: Vec<(String, String)>,
     pub assumed_by: String,
     pub policies: Vec<String>,
+    /// ListRoles returns it (it leaves out tags, boundaries and last use).
+    pub description: Option<String>,
 }
 
 pub async fn read_env_roles(c: &Clients, env: &str) -> Result<Vec<LiveRole>, AwsError> {
@@ -64,6 +66,7 @@ pub async fn read_env_roles(c: &Clients, env: &str) -> Result<Vec<LiveRole>, Aws
                 .assume_role_policy_document()
                 .map(service_of)
                 .unwrap_or_default(),
+            description: r.description().map(str::to_string),
             policies: policies
                 .attached_policies()
                 .iter()
@@ -78,6 +81,7 @@ pub fn role_resource(addr: Address, r: LiveRole) -> Resource {
     let mut res = Resource::new(addr, Kind::IamRole, r.name)
         .with("assumed_by", Value::str(r.assumed_by))
         .with("managed_policies", Value::set(r.policies))
+        .with("description", Value::str(r.description.unwrap_or_default()))
         .with("tags", Value::Map(user_tags(r.tags)));
     res.id = Some(r.arn);
     res
@@ -168,6 +172,15 @@ pub async fn ensure_role(
                     format!("a role named {} exists outside {} and is not this environment's; rdsplan leaves it alone", d.name, path(env)),
                 ));
             }
+            let want = d.str("description").unwrap_or_default();
+            if r.description().unwrap_or_default() != want {
+                c.update_role()
+                    .role_name(&d.name)
+                    .description(want)
+                    .send()
+                    .await
+                    .map_err(sdk(addr, "UpdateRole"))?;
+            }
             if r.assume_role_policy_document().map(service_of).as_deref() != Some(service) {
                 c.update_assume_role_policy()
                     .role_name(&d.name)
@@ -193,7 +206,7 @@ pub async fn ensure_role(
                     .role_name(&d.name)
                     .path(path(env))
                     .assume_role_policy_document(trust_policy(service))
-                    .description(format!("rdsplan: {addr} in {env}"))
+                    .set_description(d.str("description").map(str::to_string))
                     .set_tags(Some(
                         all_tags(env, addr, &tags)
                             .into_iter()

@@ -106,7 +106,8 @@ pub async fn rotate(
                 .map_err(sdk(address, "GetSecretValue"))?;
             let mut doc: serde_json::Value =
                 serde_json::from_str(now.secret_string().unwrap_or_default()).unwrap_or_default();
-            let p = super::secrets::random_password(&c.secrets, address).await?;
+            let engine = doc["engine"].as_str().unwrap_or_default().to_string();
+            let p = super::secrets::random_password(&c.secrets, address, &engine).await?;
             doc["password"] = p.expose().into();
             let out = c
                 .secrets

@@ -264,7 +264,11 @@ pub async fn ensure(
     fields: &BTreeMap<String, Value>,
     tags: &BTreeMap<String, String>,
 ) -> Result<(), AwsError> {
-    let password = random_password(c, address).await?;
+    let engine = fields
+        .get("engine")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let password = random_password(c, address, engine).await?;
     let req = c
         .create_secret()
         .name(name)
@@ -297,11 +301,28 @@ pub async fn ensure(
     }
 }
 
-pub async fn random_password(c: &Client, address: &str) -> Result<Password, AwsError> {
+/// Length and excluded characters of a master password AWS accepts for `engine`
+/// (CreateDBInstance MasterUserPassword): Oracle takes 8 to 30 characters and refuses `&` (as
+/// do SQL*Plus scripts); MySQL, MariaDB and PostgreSQL up to 41, 41 and 99, SQL Server 128.
+pub fn password_rules(engine: &str) -> (i64, String) {
+    if engine.starts_with("oracle") {
+        (30, format!("{EXCLUDE}&"))
+    } else {
+        (32, EXCLUDE.to_string())
+    }
+}
+
+/// A new random master password for a database of `engine`.
+pub async fn random_password(
+    c: &Client,
+    address: &str,
+    engine: &str,
+) -> Result<Password, AwsError> {
+    let (length, exclude) = password_rules(engine);
     let out = c
         .get_random_password()
-        .password_length(32)
-        .exclude_characters(EXCLUDE)
+        .password_length(length)
+        .exclude_characters(exclude)
         .send()
         .await
         .map_err(sdk(address, "GetRandomPassword"))?;

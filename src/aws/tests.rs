@@ -308,3 +308,13 @@ async fn orderable_classes_are_told_from_unknown_ones() {
         Offer::Yes { multi_az: false }
     );
 }
+
+/// Oracle takes master passwords of 8 to 30 characters and no `&`; the others get 32.
+#[test]
+fn generated_passwords_fit_the_engine() {
+    let (n, ex) = super::secrets::password_rules("oracle-ee");
+    assert!((8..=30).contains(&n) && ex.contains('&'), "{n} {ex}");
+    let (n, ex) = super::secrets::password_rules("postgres");
+    assert_eq!(n, 32);
+    assert!(ex.contains('/') && ex.contains('@') && ex.contains('"') && ex.contains(' '));
+}

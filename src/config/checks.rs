@@ -62,6 +62,13 @@ pub fn valid_identifier(s: &str) -> Result<(), String> {
     if !s.starts_with(|c: char| c.is_ascii_alphabetic()) {
         return Err("must start with a letter".into());
     }
+    // AWS stores identifiers in lower case: `Orders-DB` would come back as `orders-db`, never
+    // matching the files again.
+    if s.chars().any(|c| c.is_ascii_uppercase()) {
+        return Err(
+            "has capitals, which AWS turns into lower case (write it in lower case)".into(),
+        );
+    }
     if !s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
         return Err("may contain only letters, digits and hyphens".into());
     }

@@ -200,6 +200,16 @@ pub fn expand_all(cfg: &Config, live: &Live) -> (Vec<Resource>, Vec<ExpandError>
                 "managed_policies",
                 Value::set(r.spec.managed_policies.clone()),
             )
+            // The description rdsplan has always given its roles, unless the files give one.
+            .with(
+                "description",
+                Value::str(
+                    r.spec
+                        .description
+                        .clone()
+                        .unwrap_or_else(|| format!("rdsplan: iam_role.{} in {env}", r.name)),
+                ),
+            )
             .with("tags", tags(&r.spec.tags, None)),
         );
     }

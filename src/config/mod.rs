@@ -15,6 +15,7 @@ pub mod validate_combos;
 pub mod validate_db;
 pub mod validate_fields;
 pub mod validate_groups;
+pub mod validate_limits;
 pub mod validate_net;
 
 pub use diag::Diagnostics;
@@ -94,5 +95,7 @@ fn list_envs(dir: &Path) -> Vec<String> {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_limits;
 #[cfg(test)]
 mod tests_net;

@@ -508,15 +508,21 @@ fn storage_performance_monitoring_and_logs_are_checked_with_their_places() {
         p,
         ["a.toml:10:8: gp3 iops 70000 is outside 12000-64000 IOPS for postgres"]
     );
-    // io1: 1 to 50 IOPS per GiB.
+    // io1: 1 to 50 IOPS per GiB, and at least 100 GiB.
     let io1 = instance("storage_type = \"io1\"\niops = 500\n");
     assert_eq!(
         problems(&io1),
-        ["a.toml:10:8: io1 iops 500 does not fit 20 GiB (1 to 50 IOPS per GiB, at least 1000)"]
+        [
+            "a.toml:10:8: io1 iops 500 does not fit 20 GiB (1 to 50 IOPS per GiB, at least 1000)",
+            "a.toml:7:21: 20 GiB of io1 storage; AWS needs at least 100"
+        ]
     );
     assert_eq!(
         problems(&instance("storage_type = \"io2\"\n")),
-        ["a.toml:9:16: io2 storage needs iops"]
+        [
+            "a.toml:9:16: io2 storage needs iops",
+            "a.toml:7:21: 20 GiB of io2 storage; AWS needs at least 100"
+        ]
     );
 }
 

@@ -51,6 +51,7 @@ pub fn validate(cfg: &Config) -> Vec<Diagnostic> {
     super::validate_fields::check(cfg, &mut d);
     super::validate_net::check_moved(cfg, &mut d);
     super::validate_combos::check(cfg, &mut d);
+    super::validate_limits::check(cfg, &mut d);
     d
 }
 

@@ -218,13 +218,13 @@ fn check_cluster(
     let mut seen = Vec::new();
     for (i, m) in s.instance.iter().enumerate() {
         let i = i.to_string();
-        if !super::load::valid_name(&m.name) {
+        if !valid_member_name(&m.name) {
             d.push(
                 Diagnostic::at(
                     o.place(&["instance", &i, "name"]),
                     format!("invalid instance name `{}`", m.name),
                 )
-                .help("names are lowercase letters, digits and `-`, starting with a letter"),
+                .help("member names are lowercase letters, digits and `-`, starting with a letter or digit"),
             );
         } else if seen.contains(&m.name) {
             d.push(
@@ -249,4 +249,14 @@ fn check_cluster(
             check_class(&m.instance_class, o, &["instance", &i, "instance_class"], d);
         }
     }
+}
+
+/// A member's name ends its identifier (`<cluster identifier>-<name>`), which starts with the
+/// cluster's letter: so it may start with a digit (`1`, as AWS's console names readers), and
+/// what `import` writes for such a member validates.
+fn valid_member_name(s: &str) -> bool {
+    s.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
+        && s.len() <= 40
+        && s.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
 }

@@ -44,6 +44,7 @@ pub fn plan(
         desired.iter().map(|r| (&r.address, r)).collect();
     for d in desired {
         check_kms_key(d, live, &mut errors);
+        warn_rule_quota(d, &mut warnings);
         for k in d.attrs.keys() {
             if lookup(d.kind, k).is_none() {
                 errors.push(PlanError {
@@ -210,6 +211,25 @@ fn secret_still_needed<'a>(
         .any(|r| is_db(r.kind) && r.name == db && !deleted.contains(db))
         || live.foreign.iter().any(|f| is_db(f.kind) && f.name == db);
     exists.then_some(db)
+}
+
+/// AWS's default quota: 60 inbound and 60 outbound rules per security group (VPC quotas,
+/// "Inbound or outbound rules per security group"). It can be raised, so more is a warning.
+const RULES_PER_GROUP: usize = 60;
+
+fn warn_rule_quota(d: &Resource, warnings: &mut Vec<String>) {
+    if d.kind != Kind::SecurityGroup {
+        return;
+    }
+    for key in ["ingress", "egress"] {
+        let n = d.get(key).map(|v| v.as_rules().len()).unwrap_or(0);
+        if n > RULES_PER_GROUP {
+            warnings.push(format!(
+                "{}: {n} {key} rules; AWS allows {RULES_PER_GROUP} per group unless the account's quota was raised (Service Quotas, \"Inbound or outbound rules per security group\")",
+                d.address
+            ));
+        }
+    }
 }
 
 /// Extra live copies of one address: each is a finding, and an empty one is deleted last.

@@ -1284,3 +1284,27 @@ fn a_secret_whose_database_still_runs_is_kept() {
     assert_eq!(change(&p, "instance.orders.secret").action, Action::Delete);
     assert_eq!(change(&p, "instance.orders").action, Action::Delete);
 }
+
+/// More rules than AWS's default quota per group is a warning (quotas can be raised).
+#[test]
+fn rules_over_the_default_quota_are_a_warning() {
+    let rules: Vec<crate::model::Rule> = (0..61)
+        .map(|i| crate::model::Rule {
+            protocol: "tcp".into(),
+            from_port: 5432,
+            to_port: 5432,
+            source: format!("10.0.{i}.0/24"),
+            description: None,
+        })
+        .collect();
+    let g = group().with("ingress", Value::Rules(rules));
+    let p = run(&[vpc("10.0.0.0/16"), g], &Live::default());
+    assert!(
+        p.warnings.iter().any(|w| w.contains("61 ingress rules")),
+        "{:?}",
+        p.warnings
+    );
+    assert!(run(&[vpc("10.0.0.0/16"), group()], &Live::default())
+        .warnings
+        .is_empty());
+}

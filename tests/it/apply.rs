@@ -536,3 +536,38 @@ security_group = "app"
     apply_ok(&moto, &env, &[]);
     assert_no_changes(&moto, &env);
 }
+
+/// An IAM role's description is what the files say: sent to CreateRole, compared, and changed
+/// in place with UpdateRole.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_iam_roles_description_is_created_and_converged() {
+    let role = |desc: &str| {
+        format!("[iam_role.mon]\nassumed_by = \"monitoring.rds.amazonaws.com\"\ndescription = \"{desc}\"\n")
+    };
+    let moto = Moto::start();
+    let env = Env::new(&[
+        ("environment.toml", ENV_TOML),
+        ("roles.toml", &role("enhanced monitoring")),
+    ]);
+    apply_ok(&moto, &env, &[]);
+    assert_no_changes(&moto, &env);
+    let sdk = moto.sdk().await;
+    let desc = |r: aws_sdk_iam::operation::get_role::GetRoleOutput| {
+        r.role()
+            .and_then(|r| r.description())
+            .unwrap_or_default()
+            .to_string()
+    };
+    let got = sdk.iam.get_role().role_name("t-mon").send().await.unwrap();
+    assert_eq!(desc(got), "enhanced monitoring");
+    env.write("roles.toml", &role("enhanced monitoring of orders"));
+    let plan = rdsplan(Some(&moto), &env.dir(), &["plan", "--env", "t"]);
+    assert_shows(
+        &plan.stdout,
+        "~ description = \"enhanced monitoring\" -> \"enhanced monitoring of orders\"",
+    );
+    apply_ok(&moto, &env, &[]);
+    assert_no_changes(&moto, &env);
+    let got = sdk.iam.get_role().role_name("t-mon").send().await.unwrap();
+    assert_eq!(desc(got), "enhanced monitoring of orders");
+}
