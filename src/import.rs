@@ -519,6 +519,7 @@ pub fn instance(ctx: &Ctx, name: &str, i: &DbInstance) -> Result<Adoption, Strin
         copy_tags_to_snapshot: i.copy_tags_to_snapshot().unwrap_or(false),
         restore: None,
         upgrade: Default::default(),
+        retire_old: false,
         apply_immediately: false,
         skip_final_snapshot: false,
         tags: ctx.own_tags(rds_tags(i.tag_list())),

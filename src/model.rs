@@ -15,6 +15,42 @@ pub const TAG_ADDRESS: &str = "rdsplan:address";
 pub const TAG_MANAGED_BY: &str = "managed-by";
 pub const MANAGED_BY: &str = "rdsplan";
 
+/// On a live instance that is the old (blue) instance of a blue/green upgrade, kept after the
+/// switchover under `<identifier>-old1` at the address `<address>.old1`: the address of the
+/// instance it is the old one of. It is kept and reported, never a pending delete, until that
+/// instance says `retire_old = true` (or someone deletes it).
+pub const RETAINED_OLD: &str = "retained_old";
+/// On such an instance whose own address tag still says the upgraded instance's address (a
+/// run stopped between the switchover and the retag): apply finishes the upgrade's cleanup.
+pub const RETAG_PENDING: &str = "retag_pending";
+
+/// Marks the old instances of blue/green upgrades. One that still carries the upgraded
+/// instance's address (a run stopped before retagging it) is told from the new one by its
+/// `-old1` name and moved to `<address>.old1`, so that it is never a duplicate.
+pub fn mark_retained_olds(resources: &mut [Resource]) {
+    let names: std::collections::BTreeMap<(Address, String), usize> = resources
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.kind == Kind::Instance)
+        .map(|(i, r)| ((r.address.clone(), r.name.clone()), i))
+        .collect();
+    for r in resources.iter_mut().filter(|r| r.kind == Kind::Instance) {
+        if let Some(base) = r.address.as_str().strip_suffix(".old1") {
+            r.set(RETAINED_OLD, Value::str(base));
+            continue;
+        }
+        let Some(green) = r.name.strip_suffix("-old1") else {
+            continue;
+        };
+        if names.contains_key(&(r.address.clone(), green.to_string())) {
+            let base = r.address.clone();
+            r.address = base.child("old1");
+            r.set(RETAINED_OLD, Value::str(base.as_str()));
+            r.set(RETAG_PENDING, Value::Bool(true));
+        }
+    }
+}
+
 /// A live Aurora member that is its cluster's writer carries this attribute (`true`), read from
 /// the cluster's member list: a plan never deletes or replaces it as a mere membership change.
 pub const IS_WRITER: &str = "is_writer";

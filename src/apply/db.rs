@@ -496,3 +496,21 @@ pub(super) async fn member(
         live.db_instance_status().unwrap_or("available").to_string(),
     ))
 }
+
+/// The end of a blue/green upgrade a run stopped in the middle of, after the switchover: the
+/// deployment object goes (if left), the new instance carries the address, and `old` (the
+/// retained old instance, still tagged with that address) is retagged `<address>.old1`.
+pub(super) async fn finish_blue_green(ctx: &Ctx, old: &Resource) -> StepResult {
+    let base = old.str(crate::model::RETAINED_OLD).unwrap_or_default();
+    let green = old.name.strip_suffix("-old1").unwrap_or(&old.name);
+    aws::blue_green::finish(
+        &ctx.clients.rds,
+        &ctx.env,
+        base,
+        green,
+        old.id.as_deref().unwrap_or_default(),
+        old.address.as_str(),
+    )
+    .await?;
+    Ok(Some("kept, retagged".into()))
+}

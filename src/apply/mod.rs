@@ -858,6 +858,9 @@ async fn upsert(
             ctx.record(&d.address, &d.name, &d.name);
             return Ok((calls > 0).then(|| format!("{calls} parameter call(s)")));
         }
+        Kind::Instance if d.get(crate::model::RETAINED_OLD).is_some() => {
+            return db::finish_blue_green(ctx, d).await
+        }
         Kind::Instance => return db::instance(ctx, d, before, &changed).await,
         Kind::Replica => return db::replica(ctx, d, before, &changed).await,
         Kind::Cluster => return db::cluster(ctx, d, before, &changed).await,

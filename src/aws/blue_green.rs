@@ -87,6 +87,66 @@ async fn wait_status(
     .await
 }
 
+/// Deletes the deployment object (never its target); a retry after a lost answer finds it
+/// gone (BlueGreenDeploymentNotFoundFault), which is done.
+async fn delete_deployment(c: &Client, addr: &str, id: &str) -> Result<(), AwsError> {
+    match c
+        .delete_blue_green_deployment()
+        .blue_green_deployment_identifier(id)
+        .delete_target(false)
+        .send()
+        .await
+    {
+        Ok(_) => Ok(()),
+        Err(e) => {
+            let e = AwsError::from_sdk(addr, "DeleteBlueGreenDeployment", e);
+            if e.is_code(&["BlueGreenDeploymentNotFoundFault"]) {
+                Ok(())
+            } else {
+                Err(e)
+            }
+        }
+    }
+}
+
+/// Finishes an upgrade whose run stopped after the switchover (see `upgrade`'s last steps):
+/// the deployment of `base` goes if it is left, the instance now named `green` carries the
+/// ownership tags of `base`, and the old instance (`old_arn`) the address `old_address`.
+pub async fn finish(
+    c: &Client,
+    env: &str,
+    base: &str,
+    green: &str,
+    old_arn: &str,
+    old_address: &str,
+) -> Result<(), AwsError> {
+    if let Some(bg) = find(c, base, &deployment_name(green)).await? {
+        if bg.status() == Some("SWITCHOVER_COMPLETED") {
+            let id = bg.blue_green_deployment_identifier().unwrap_or_default();
+            delete_deployment(c, base, id).await?;
+        }
+    }
+    if let Some(g) = super::rds::describe_instance(c, green).await? {
+        let tags: Vec<Tag> = super::all_tags(env, base, &Default::default())
+            .into_iter()
+            .map(|(k, v)| Tag::builder().key(k).value(v).build())
+            .collect();
+        c.add_tags_to_resource()
+            .resource_name(g.db_instance_arn().unwrap_or_default())
+            .set_tags(Some(tags))
+            .send()
+            .await
+            .map_err(sdk(base, "AddTagsToResource"))?;
+    }
+    c.add_tags_to_resource()
+        .resource_name(old_arn)
+        .tags(Tag::builder().key(TAG_ADDRESS).value(old_address).build())
+        .send()
+        .await
+        .map_err(sdk(old_address, "AddTagsToResource"))?;
+    Ok(())
+}
+
 /// What the green copy gets.
 pub struct Target<'a> {
     pub env: &'a str,
@@ -137,12 +197,7 @@ pub async fn upgrade(c: &Client, t: Target<'_>, timeout: Duration) -> Result<Str
                 .map_err(sdk(addr, "SwitchoverBlueGreenDeployment"))?;
             wait_status(c, addr, &name, "SWITCHOVER_COMPLETED", timeout).await?;
         }
-        c.delete_blue_green_deployment()
-            .blue_green_deployment_identifier(&id)
-            .delete_target(false)
-            .send()
-            .await
-            .map_err(sdk(addr, "DeleteBlueGreenDeployment"))?;
+        delete_deployment(c, addr, &id).await?;
     }
     // The green now has the name: it is the environment's instance, with its tags.
     if let Some(green) = super::rds::describe_instance(c, &d.name).await? {

@@ -670,6 +670,7 @@ pub async fn read(c: &Clients, w: &Wanted<'_>) -> Result<Live, AwsError> {
             _ => usize::MAX,
         }
     };
+    crate::model::mark_retained_olds(&mut live.resources);
     let (kept, duplicates) = split_duplicates(std::mem::take(&mut live.resources), usage);
     live.resources = kept;
     live.duplicates = duplicates;

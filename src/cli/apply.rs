@@ -3,7 +3,6 @@
 use super::context::{color_out, make_plan, read_and_plan, read_live, restrict, Context};
 use crate::aws::lock::{self, LockError};
 use crate::config::{self, Config};
-use crate::plan::{Action, Plan};
 use crate::saved::{self, SavedPlan};
 use crate::{apply, aws, render};
 use std::io::{IsTerminal, Write};
@@ -204,10 +203,7 @@ async fn locked(
     match make_plan(cfg, &live).and_then(|p| restrict(p, &flags.targets)) {
         // A failed step is never reported as convergence, even when AWS now matches the
         // files (the step may have acted before failing): the run exits 1 and says so.
-        Ok(after)
-            if !outcome.failed.is_empty()
-                && (!after.has_changes() || only_kept_blues(&after, &plan)) =>
-        {
+        Ok(after) if !outcome.failed.is_empty() && !after.has_changes() => {
             println!(
                 "Not converged: {} step{} failed (errors above), although AWS now matches the files. Run apply again to confirm; it resumes where this run stopped.",
                 outcome.failed.len(),
@@ -215,14 +211,21 @@ async fn locked(
             );
             1
         }
-        Ok(after) if !after.has_changes() || only_kept_blues(&after, &plan) => {
+        Ok(after) if !after.has_changes() => {
             println!(
                 "Converged: environment `{}` matches the configuration.",
                 cfg.env_name
             );
-            for c in after.changes.iter().filter(|c| c.action == Action::Delete) {
+            for c in &after.changes {
+                let Some(base) = c
+                    .before
+                    .as_ref()
+                    .and_then(|b| b.str(crate::model::RETAINED_OLD))
+                else {
+                    continue;
+                };
                 println!(
-                    "Kept: {} ({}), the old instance of a blue/green upgrade, still runs; delete it with `apply --allow-destroy` once it is no longer needed.",
+                    "Kept: {} ({}), the old instance of a blue/green upgrade of {base}, still runs; set retire_old = true on {base} to delete it once it is no longer needed.",
                     c.address, c.name
                 );
             }
@@ -268,18 +271,4 @@ pub async fn unlock(dir: &Path, env: &str) -> i32 {
             1
         }
     }
-}
-
-/// Whether all that remains is old instances a blue/green upgrade of this apply left running
-/// (`<address>.old1`), which are kept on purpose and deleted only with `--allow-destroy`.
-fn only_kept_blues(after: &Plan, applied: &Plan) -> bool {
-    after.changes.iter().all(|c| match c.action {
-        Action::NoOp => true,
-        Action::Delete => c
-            .address
-            .as_str()
-            .strip_suffix(".old1")
-            .is_some_and(|a| applied.changes.iter().any(|x| x.address.as_str() == a)),
-        _ => false,
-    })
 }

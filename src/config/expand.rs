@@ -385,6 +385,7 @@ fn instance(
             s.max_allocated_storage.map(Value::Int),
         ),
         ("storage_type", s.storage_type.clone().map(Value::Str)),
+        ("retire_old", s.retire_old.then_some(Value::Bool(true))),
         ("iops", s.iops.map(Value::Int)),
         ("storage_throughput", s.storage_throughput.map(Value::Int)),
         ("kms_key", s.kms_key.clone().map(Value::Str)),

@@ -744,6 +744,11 @@ pub struct InstanceConfig {
     /// new version and group, switched over; the old instance is kept as `<identifier>-old1`).
     #[serde(default)]
     pub upgrade: Upgrade,
+    /// true: delete the old instance a blue/green upgrade kept (`<identifier>-old1`, reported
+    /// by every plan until then), with a final snapshot unless `skip_final_snapshot`. No
+    /// `--allow-destroy` is needed: the files say so.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub retire_old: bool,
     /// false: modifications wait for the maintenance window.
     #[serde(default)]
     pub apply_immediately: bool,

@@ -285,6 +285,7 @@ const INSTANCE: &[Attr] = &[
     // How it was created; never compared afterwards.
     // How engine and parameter group changes are made; rdsplan's own setting.
     local("upgrade"),
+    local("retire_old"),
     local("restore"),
     local("allow_reboot"),
     local("allow_major_version_upgrade"),

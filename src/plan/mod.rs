@@ -143,9 +143,12 @@ impl Change {
             .as_ref()
             .and_then(|b| b.bool(crate::model::IS_WRITER))
             == Some(true);
+        // The old instance of a blue/green upgrade retired by the files was reviewed there.
+        let retired = self.before.as_ref().and_then(|b| b.bool(planner::RETIRED)) == Some(true);
         self.action.is_destructive()
             && (self.kind != Kind::ClusterInstance || writer)
             && !carried_over
+            && !retired
     }
 
     pub fn id(&self) -> Option<&str> {

@@ -116,10 +116,31 @@ pub fn plan(
     upgrade_replicas_first(&mut changes);
     plan_reboots(&mut changes, desired, &mut warnings);
     let desired_addrs: BTreeSet<&Address> = desired.iter().map(|r| &r.address).collect();
+    let retiring = |l: &Resource| {
+        l.str(crate::model::RETAINED_OLD).is_some_and(|base| {
+            desired
+                .iter()
+                .any(|d| d.address.as_str() == base && d.bool("retire_old") == Some(true))
+        })
+    };
+    for l in live.resources.iter().filter(|l| {
+        !desired_addrs.contains(&l.address)
+            && l.get(crate::model::RETAINED_OLD).is_some()
+            && !retiring(l)
+    }) {
+        warnings.push(format!(
+            "{} ({}) is kept: the old instance of a blue/green upgrade of {}, still running; set retire_old = true there to delete it",
+            l.address,
+            l.name,
+            l.str(crate::model::RETAINED_OLD).unwrap_or_default()
+        ));
+        changes.push(retained(l));
+    }
     let mut deletes: Vec<&Resource> = live
         .resources
         .iter()
         .filter(|l| !desired_addrs.contains(&l.address))
+        .filter(|l| l.get(crate::model::RETAINED_OLD).is_none() || retiring(l))
         .collect();
     // Dependants are deleted before what they depend on.
     let del_nodes: Vec<(Address, Vec<Address>)> = deletes
@@ -131,6 +152,16 @@ pub fn plan(
     }
     let deleted: BTreeSet<&str> = deletes.iter().map(|l| l.name.as_str()).collect();
     for l in deletes {
+        let mut l = l;
+        let retired;
+        if retiring(l) {
+            // Retired by the files (`retire_old = true`), which were reviewed: no
+            // --allow-destroy needed.
+            let mut r = l.clone();
+            r.set(RETIRED, Value::Bool(true));
+            retired = r;
+            l = &retired;
+        }
         if let Some(db) = secret_still_needed(l, live, &deleted) {
             warnings.push(format!(
                 "{} ({}) is kept: it records {db}, which still exists and this plan does not delete; its password would be lost",
@@ -211,6 +242,47 @@ fn secret_still_needed<'a>(
         .any(|r| is_db(r.kind) && r.name == db && !deleted.contains(db))
         || live.foreign.iter().any(|f| is_db(f.kind) && f.name == db);
     exists.then_some(db)
+}
+
+/// Set on the live side of a retained old instance the files retire (`retire_old = true`).
+pub const RETIRED: &str = "retired";
+
+/// The old instance of a blue/green upgrade, kept: reported, not deleted. When a run stopped
+/// before retagging it (it still carries the upgraded instance's address), an update finishes
+/// the upgrade: the deployment object goes, the old instance is retagged.
+fn retained(l: &Resource) -> Change {
+    use crate::model::{RETAG_PENDING, RETAINED_OLD};
+    let base = l.str(RETAINED_OLD).unwrap_or_default();
+    let pending = l.bool(RETAG_PENDING) == Some(true);
+    let mut c = Change::bare(
+        l.address.clone(),
+        l.kind,
+        &l.name,
+        if pending {
+            Action::Update
+        } else {
+            Action::NoOp
+        },
+    );
+    c.before = Some(l.clone());
+    c.after = pending.then(|| l.clone());
+    if pending {
+        c.diffs.push(AttrDiff {
+            name: "address".into(),
+            before: Some(Value::str(base)),
+            after: Some(Value::str(l.address.as_str())),
+            forces_replacement: false,
+            timing: Some(Timing::Immediate),
+        });
+        c.notes.push(format!(
+            "a blue/green upgrade of {base} stopped after its switchover: the deployment is deleted and this old instance retagged as {}",
+            l.address
+        ));
+    }
+    c.notes.push(format!(
+        "kept: the old instance of a blue/green upgrade of {base}, still running; set retire_old = true on {base} to delete it"
+    ));
+    c
 }
 
 /// AWS's default quota: 60 inbound and 60 outbound rules per security group (VPC quotas,
@@ -1128,6 +1200,26 @@ pub(super) fn compare(
         });
     }
     if via_blue_green(d, &diffs) {
+        // AWS makes green copies of the replicas too and switches them over with the source;
+        // rdsplan does not manage that yet, so it refuses rather than strand the replicas on
+        // the old instance (terraform-provider-aws #33702, #49593).
+        let replicas: Vec<&str> = live
+            .resources
+            .iter()
+            .filter(|r| r.kind == Kind::Replica && r.str("source") == Some(d.address.as_str()))
+            .map(|r| r.address.as_str())
+            .collect();
+        if !replicas.is_empty() {
+            errors.push(PlanError {
+                address: d.address.clone(),
+                message: format!(
+                    "{} has read replicas ({}): rdsplan does not make blue/green upgrades of a source with replicas",
+                    d.address,
+                    replicas.join(", ")
+                ),
+                help: "use upgrade = \"in-place\" for this change (the replicas are upgraded first), or remove the replicas first".into(),
+            });
+        }
         for x in diffs
             .iter_mut()
             .filter(|x| BLUE_GREEN_ATTRS.contains(&x.name.as_str()))
@@ -1141,7 +1233,7 @@ pub(super) fn compare(
             *n = n.replace(": an in-place upgrade with downtime,", ",");
         }
         notes.push(format!(
-            "through a blue/green deployment: a green copy with the new version and parameter group is created and kept in sync, then switched over (the endpoint stays; writes pause for about a minute); the old instance is kept as {}-old1 and reported for deletion",
+            "through a blue/green deployment: a green copy with the new version and parameter group is created and kept in sync, then switched over (the endpoint stays; writes pause for about a minute); the old instance is kept as {}-old1 (reported; retire_old = true deletes it)",
             d.name
         ));
     }

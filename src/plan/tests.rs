@@ -1308,3 +1308,72 @@ fn rules_over_the_default_quota_are_a_warning() {
         .warnings
         .is_empty());
 }
+
+/// The old instance of a blue/green upgrade is kept and reported (no change to make, no
+/// --allow-destroy asked for); one a stopped run left under the instance's own address is told
+/// by its `-old1` name, never a duplicate, and an update finishes the upgrade; the files'
+/// `retire_old = true` deletes it without --allow-destroy.
+#[test]
+fn the_old_instance_of_a_blue_green_upgrade_is_kept_until_retired() {
+    use crate::model::{mark_retained_olds, RETAINED_OLD};
+    let d = all();
+    let mut old = live_of(&db());
+    old.name = "t-orders-old1".into();
+    old.id = Some("arn-old".into());
+    // A run stopped before the retag: both carry instance.orders.
+    let mut resources = live(&all()).resources;
+    resources.push(old.clone());
+    mark_retained_olds(&mut resources);
+    let l = Live {
+        resources,
+        ..live(&all())
+    };
+    assert!(l.duplicates.is_empty());
+    let p = run(&d, &l);
+    let c = change(&p, "instance.orders.old1");
+    assert_eq!(c.action, Action::Update);
+    assert!(!c.needs_allow_destroy());
+    assert_eq!(change(&p, "instance.orders").action, Action::NoOp);
+    // Retagged: kept, nothing to do, reported.
+    let mut l = l;
+    for r in l.resources.iter_mut() {
+        r.attrs.remove(crate::model::RETAG_PENDING);
+    }
+    let p = run(&d, &l);
+    assert!(!p.has_changes(), "{:#?}", p.changes);
+    assert!(
+        p.warnings.iter().any(|w| w.contains("is kept")),
+        "{:?}",
+        p.warnings
+    );
+    assert_eq!(
+        change(&p, "instance.orders.old1")
+            .before
+            .as_ref()
+            .and_then(|b| b.str(RETAINED_OLD)),
+        Some("instance.orders")
+    );
+    // Retired by the files.
+    let mut retire = all();
+    retire[4].set("retire_old", Value::Bool(true));
+    let p = run(&retire, &l);
+    let c = change(&p, "instance.orders.old1");
+    assert_eq!(c.action, Action::Delete);
+    assert!(!c.needs_allow_destroy());
+}
+
+/// A blue/green upgrade of a source with live read replicas is refused at plan time.
+#[test]
+fn a_blue_green_upgrade_of_a_source_with_replicas_is_refused() {
+    let mut d = all();
+    d[4].set("upgrade", Value::str("blue-green"));
+    d[4].set("engine_version", Value::str("8.4"));
+    d[4].set("allow_major_version_upgrade", Value::Bool(true));
+    let mut l = live(&all());
+    l.resources.push(
+        Resource::new(a("replica.ro"), Kind::Replica, "t-ro")
+            .with("source", Value::str("instance.orders")),
+    );
+    let e = errors(&d, &l);
+    assert!(e.iter().any(|m| m.contains("has read replicas")), "{e:?}");
+}

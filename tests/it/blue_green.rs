@@ -59,19 +59,44 @@ async fn a_blue_green_upgrade_switches_over_and_keeps_the_old_instance() {
         "deployment deleted"
     );
 
-    // Reported, and kept unless --allow-destroy.
+    // Kept and reported, not a pending delete: plans have no changes, CI's applies pass.
+    let p = rdsplan(
+        Some(&moto),
+        &env.dir(),
+        &["plan", "--env", "t", "--detailed-exitcode"],
+    );
+    assert_eq!(p.code, 0, "{}", p.all());
+    assert_shows(&p.all(), "instance.orders.old1 (t-orders-old1) is kept");
+    let r = rdsplan(
+        Some(&moto),
+        &env.dir(),
+        &["apply", "--env", "t", "--auto-approve"],
+    );
+    assert_eq!(r.code, 0, "{}", r.all());
+
+    // The files retire it: deleted (its final snapshot choice is the instance's), without
+    // --allow-destroy, since the files said so.
+    env.write(
+        "databases.toml",
+        &DB.replace("engine_version = \"15\"", "engine_version = \"16\"")
+            .replace(
+                "upgrade = \"blue-green\"",
+                "upgrade = \"blue-green\"\nretire_old = true",
+            ),
+    );
     let p = rdsplan(Some(&moto), &env.dir(), &["plan", "--env", "t"]);
     assert_shows(&p.stdout, "- instance.orders.old1 (t-orders-old1");
     assert_shows(
         &p.stdout,
         "Plan: 0 to add, 0 to change, 0 to replace, 1 to destroy.",
     );
-    let r = rdsplan(
-        Some(&moto),
-        &env.dir(),
-        &["apply", "--env", "t", "--auto-approve"],
-    );
-    assert_eq!(r.code, 1, "{}", r.all());
-    apply_ok(&moto, &env, &["--allow-destroy"]);
+    apply_ok(&moto, &env, &[]);
     assert_no_changes(&moto, &env);
+    let left = sdk.rds.describe_db_instances().send().await.unwrap();
+    let names: Vec<&str> = left
+        .db_instances()
+        .iter()
+        .filter_map(|i| i.db_instance_identifier())
+        .collect();
+    assert_eq!(names, ["t-orders"]);
 }

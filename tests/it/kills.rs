@@ -373,3 +373,78 @@ fn a_moved_instance_or_cluster_killed_at_any_point_is_renamed_and_nothing_recrea
     }
     println!("{}", reports.join("\n"));
 }
+
+const BLUE_GREEN: &str = r#"
+[instance.orders]
+engine = "postgres"
+engine_version = "15"
+instance_class = "db.t3.micro"
+allocated_storage = 20
+vpc = "main"
+security_groups = ["db"]
+upgrade = "blue-green"
+allow_major_version_upgrade = true
+skip_final_snapshot = true
+"#;
+
+/// A blue/green upgrade killed after each of its calls (create, switchover, delete of the
+/// deployment, the retags): the next runs finish it, no deployment is left, the new instance
+/// has the address and the new version, and the old one is kept as `.old1`, not a duplicate.
+#[test]
+fn a_blue_green_upgrade_killed_at_any_point_is_finished() {
+    let prepare = || {
+        let moto = Moto::start();
+        let env = Env::new(&[
+            ("environment.toml", ENV_TOML),
+            ("network.toml", NETWORK_TOML),
+            ("databases.toml", BLUE_GREEN),
+        ]);
+        apply_ok(&moto, &env, &[]);
+        env.write(
+            "databases.toml",
+            &BLUE_GREEN.replace("engine_version = \"15\"", "engine_version = \"16\""),
+        );
+        (moto, env)
+    };
+    let reports = campaign(&Scenario {
+        name: "blue/green",
+        prepare: &prepare,
+        args: &["apply", "--env", "t", "--auto-approve"],
+        pick: &|a| a.contains("BlueGreen") || a == "AddTagsToResource",
+        check: &|moto, _, _, what| {
+            block(async {
+                let sdk = moto.sdk().await;
+                let left = sdk
+                    .rds
+                    .describe_blue_green_deployments()
+                    .send()
+                    .await
+                    .unwrap();
+                assert!(
+                    left.blue_green_deployments().is_empty(),
+                    "{what}: a deployment was left"
+                );
+                let new = sdk.instance("t-orders").await;
+                assert!(
+                    new.engine_version().is_some_and(|v| v.starts_with("16")),
+                    "{what}"
+                );
+                let addr = |i: &aws_sdk_rds::types::DbInstance| {
+                    i.tag_list()
+                        .iter()
+                        .find(|t| t.key() == Some("rdsplan:address"))
+                        .and_then(|t| t.value())
+                        .map(str::to_string)
+                };
+                assert_eq!(addr(&new).as_deref(), Some("instance.orders"), "{what}");
+                let old = sdk.instance("t-orders-old1").await;
+                assert_eq!(
+                    addr(&old).as_deref(),
+                    Some("instance.orders.old1"),
+                    "{what}"
+                );
+            })
+        },
+    });
+    println!("{}", reports.join("\n"));
+}

@@ -122,3 +122,43 @@ fn a_lost_answer_to_a_rename_is_done() {
     assert_eq!(after.dbi_resource_id(), Some(id.as_str()));
     assert_no_changes(&moto, &env);
 }
+
+/// The answer to DeleteBlueGreenDeployment lost after it acted: the retry meets
+/// BlueGreenDeploymentNotFoundFault, which is done.
+#[test]
+fn a_lost_answer_to_delete_blue_green_deployment_is_done() {
+    let db = r#"
+[instance.orders]
+engine = "postgres"
+engine_version = "15"
+instance_class = "db.t3.micro"
+allocated_storage = 20
+vpc = "main"
+security_groups = ["db"]
+upgrade = "blue-green"
+allow_major_version_upgrade = true
+skip_final_snapshot = true
+"#;
+    let moto = Moto::start();
+    let env = Env::new(&[
+        ("environment.toml", ENV_TOML),
+        ("network.toml", NETWORK_TOML),
+        ("databases.toml", db),
+    ]);
+    apply_ok(&moto, &env, &[]);
+    env.write(
+        "databases.toml",
+        &db.replace("engine_version = \"15\"", "engine_version = \"16\""),
+    );
+    let proxy = Proxy::start(&moto.url);
+    proxy.script("DeleteBlueGreenDeployment", &[LOST]);
+    let r = via(
+        &moto,
+        &proxy,
+        &env,
+        &["apply", "--env", "t", "--auto-approve"],
+    );
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert_shows(&r.stdout, "Converged");
+    assert!(proxy.calls("DeleteBlueGreenDeployment") >= 2, "not retried");
+}
