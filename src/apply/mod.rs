@@ -1024,7 +1024,10 @@ async fn delete(ctx: &Ctx, l: &Resource, c: &Change) -> Result<Option<String>, A
         Kind::ParameterGroup | Kind::ClusterParameterGroup => {
             aws::parameters::delete(&ctx.clients.rds, l.kind, addr, &l.name).await?
         }
-        Kind::OptionGroup => aws::options::delete(&ctx.clients.rds, addr, &l.name).await?,
+        Kind::OptionGroup => {
+            let arn = l.id.as_deref();
+            return aws::options::delete(&ctx.clients.rds, addr, &l.name, arn).await;
+        }
         Kind::Instance | Kind::Cluster => {
             let snapshot = (c.final_snapshot != Some(false)).then(|| {
                 if let Some(id) = &c.final_snapshot_id {

@@ -170,16 +170,50 @@ pub async fn converge(c: &Client, d: &Resource) -> Result<bool, AwsError> {
 }
 
 /// Deletes a group; already gone is success.
-pub async fn delete(c: &Client, address: &str, name: &str) -> Result<(), AwsError> {
+/// Deletes the group. AWS keeps an option group in use while any snapshot references it,
+/// final snapshots included (terraform-provider-aws #4597, #22598), and refuses the delete
+/// (InvalidOptionGroupStateFault): then the group is released instead (rdsplan's ownership
+/// tags removed, `rdsplan:released` set), so that the apply goes on and later plans no longer
+/// try. Returns what became of it.
+pub async fn delete(
+    c: &Client,
+    address: &str,
+    name: &str,
+    arn: Option<&str>,
+) -> Result<Option<String>, AwsError> {
     use aws_sdk_rds::error::ProvideErrorMetadata;
     match c.delete_option_group().option_group_name(name).send().await {
-        Ok(_) => Ok(()),
+        Ok(_) => Ok(None),
         Err(e) => {
             let e = e.into_service_error();
-            if e.code() == Some("OptionGroupNotFoundFault") {
-                Ok(())
-            } else {
-                Err(AwsError::from_sdk(address, "DeleteOptionGroup", e))
+            match (e.code(), arn) {
+                (Some("OptionGroupNotFoundFault"), _) => Ok(None),
+                (Some("InvalidOptionGroupStateFault"), Some(arn)) => {
+                    let why = e.message().unwrap_or_default().to_string();
+                    c.remove_tags_from_resource()
+                        .resource_name(arn)
+                        .tag_keys(crate::model::TAG_ENV)
+                        .tag_keys(crate::model::TAG_ADDRESS)
+                        .tag_keys(crate::model::TAG_MANAGED_BY)
+                        .send()
+                        .await
+                        .map_err(sdk(address, "RemoveTagsFromResource"))?;
+                    c.add_tags_to_resource()
+                        .resource_name(arn)
+                        .tags(
+                            aws_sdk_rds::types::Tag::builder()
+                                .key("rdsplan:released")
+                                .value(address)
+                                .build(),
+                        )
+                        .send()
+                        .await
+                        .map_err(sdk(address, "AddTagsToResource"))?;
+                    Ok(Some(format!(
+                        "kept: AWS says it is in use ({why}), as it is while a snapshot references it; released, no longer managed"
+                    )))
+                }
+                _ => Err(AwsError::from_sdk(address, "DeleteOptionGroup", e)),
             }
         }
     }

@@ -318,3 +318,38 @@ fn generated_passwords_fit_the_engine() {
     assert_eq!(n, 32);
     assert!(ex.contains('/') && ex.contains('@') && ex.contains('"') && ex.contains(' '));
 }
+
+/// An option group a snapshot still references (AWS says InvalidOptionGroupStateFault) is
+/// released, not a failed step: its ownership tags go, `rdsplan:released` marks it.
+#[tokio::test]
+async fn an_option_group_in_use_by_snapshots_is_released_not_failed() {
+    use aws_sdk_rds::operation::add_tags_to_resource::AddTagsToResourceOutput;
+    use aws_sdk_rds::operation::delete_option_group::DeleteOptionGroupError;
+    use aws_sdk_rds::operation::remove_tags_from_resource::RemoveTagsFromResourceOutput;
+    use aws_sdk_rds::types::error::InvalidOptionGroupStateFault;
+    let refused = mock!(Client::delete_option_group).then_error(|| {
+        DeleteOptionGroupError::InvalidOptionGroupStateFault(
+            InvalidOptionGroupStateFault::builder()
+                .message("The option group cannot be deleted because it is in use.")
+                .meta(
+                    aws_smithy_types::error::ErrorMetadata::builder()
+                        .code("InvalidOptionGroupStateFault")
+                        .message("The option group cannot be deleted because it is in use.")
+                        .build(),
+                )
+                .build(),
+        )
+    });
+    let untag = mock!(Client::remove_tags_from_resource)
+        .match_requests(|r| r.tag_keys().iter().any(|k| k == "rdsplan:environment"))
+        .then_output(|| RemoveTagsFromResourceOutput::builder().build());
+    let mark = mock!(Client::add_tags_to_resource)
+        .match_requests(|r| r.tags().iter().any(|t| t.key() == Some("rdsplan:released")))
+        .then_output(|| AddTagsToResourceOutput::builder().build());
+    let c = mock_client!(aws_sdk_rds, RuleMode::MatchAny, [&refused, &untag, &mark]);
+    let r = super::options::delete(&c, "option_group.o", "t-o-mysql-8-0", Some("arn:og"))
+        .await
+        .unwrap();
+    assert!(r.is_some_and(|m| m.contains("released")));
+    assert_eq!((untag.num_calls(), mark.num_calls()), (1, 1));
+}

@@ -465,7 +465,7 @@ fn cascade(d: &Resource, replaced: &BTreeSet<Address>) -> Option<String> {
 /// source. So for the former, each replica of an upgraded source gets the same upgrade, made
 /// first (the executor orders the source after them).
 fn upgrade_replicas_first(changes: &mut [Change]) {
-    let upgrades: Vec<(Address, Value, bool)> = changes
+    let upgrades: Vec<(Address, Value, bool, Option<Value>)> = changes
         .iter()
         .filter(|c| c.kind == Kind::Instance && c.action == Action::Update)
         .filter_map(|c| {
@@ -481,13 +481,14 @@ fn upgrade_replicas_first(changes: &mut [Change]) {
                         c.address.clone(),
                         Value::str(a),
                         after.bool("allow_major_version_upgrade") == Some(true),
+                        after.get("parameter_group").cloned(),
                     ))
                 }
                 _ => None,
             }
         })
         .collect();
-    for (source, version, allowed) in upgrades {
+    for (source, version, allowed, source_group) in upgrades {
         for r in changes.iter_mut().filter(|r| {
             r.kind == Kind::Replica
                 && matches!(r.action, Action::NoOp | Action::Update)
@@ -498,19 +499,51 @@ fn upgrade_replicas_first(changes: &mut [Change]) {
                 .as_ref()
                 .and_then(|b| b.get("engine_version"))
                 .cloned();
+            // A custom group of the old family cannot stay on a new major version (AWS wants
+            // one of the new family with the upgrade): a replica that names none takes its
+            // source's, as it has it live.
+            let live_custom = r
+                .before
+                .as_ref()
+                .and_then(|b| b.str("parameter_group"))
+                .is_some_and(|g| !g.starts_with("default."));
+            let takes_group = live_custom
+                && r.after
+                    .as_ref()
+                    .and_then(|a| a.get("parameter_group"))
+                    .is_none()
+                && source_group.is_some();
             if let Some(after) = r.after.as_mut() {
                 after.set("engine_version", version.clone());
                 after.set("allow_major_version_upgrade", Value::Bool(allowed));
+                // At once, whatever the files say: the source's upgrade waits for it.
+                after.set("apply_immediately", Value::Bool(true));
+                if let (true, Some(g)) = (takes_group, &source_group) {
+                    after.set("parameter_group", g.clone());
+                }
+            }
+            if let (true, Some(g)) = (takes_group, &source_group) {
+                r.diffs.push(AttrDiff {
+                    name: "parameter_group".into(),
+                    before: r
+                        .before
+                        .as_ref()
+                        .and_then(|b| b.get("parameter_group"))
+                        .cloned(),
+                    after: Some(g.clone()),
+                    forces_replacement: false,
+                    timing: Some(Timing::Immediate),
+                });
             }
             r.diffs.push(AttrDiff {
                 name: "engine_version".into(),
                 before,
                 after: Some(version.clone()),
                 forces_replacement: false,
-                timing: Some(Timing::MaintenanceWindow),
+                timing: Some(Timing::Immediate),
             });
             r.notes.push(format!(
-                "upgraded with {source}, before it: RDS upgrades a MySQL or MariaDB source only once its replicas run the new major version"
+                "upgraded with {source}, before it and at once: RDS upgrades a MySQL or MariaDB source only once its replicas run the new major version"
             ));
             r.action = Action::Update;
         }

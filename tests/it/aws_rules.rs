@@ -221,3 +221,79 @@ source = "instance.orders"
         );
     }
 }
+
+/// A MySQL major upgrade of a source and its replica that share a parameter group of the old
+/// family: the replica goes first, at once, with the group of the new family; the old group is
+/// deleted only once nothing uses it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_mysql_major_upgrade_with_a_replica_and_a_family_switch() {
+    let moto = Moto::start();
+    let db = r#"
+[parameter_group.mysql]
+family = "mysql8.0"
+description = "orders"
+parameters = { max_connections = "200" }
+
+[instance.orders]
+engine = "mysql"
+engine_version = "8.0"
+instance_class = "db.t3.micro"
+allocated_storage = 20
+vpc = "main"
+security_groups = ["db"]
+backup_retention_days = 7
+allow_major_version_upgrade = true
+parameter_group = "mysql"
+skip_final_snapshot = true
+
+[replica.orders-ro]
+source = "instance.orders"
+parameter_group = "mysql"
+"#;
+    let env = Env::new(&[
+        ("environment.toml", ENV_TOML),
+        ("network.toml", NETWORK_TOML),
+        ("databases.toml", db),
+    ]);
+    apply_ok(&moto, &env, &[]);
+    env.write(
+        "databases.toml",
+        &db.replace("engine_version = \"8.0\"", "engine_version = \"8.4\"")
+            .replace("family = \"mysql8.0\"", "family = \"mysql8.4\""),
+    );
+    let proxy = super::proxy::Proxy::start(&moto.url);
+    let r = rdsplan_via(
+        &moto,
+        &proxy.url,
+        &env.dir(),
+        &["apply", "--env", "t", "--auto-approve"],
+        &[],
+    );
+    assert_eq!(r.code, 0, "{}", r.all());
+    let modifies = proxy.requests("ModifyDBInstance");
+    let of = |ident: &str| {
+        modifies
+            .iter()
+            .position(|p| {
+                p.get("DBInstanceIdentifier").map(String::as_str) == Some(ident)
+                    && p.contains_key("EngineVersion")
+            })
+            .unwrap_or_else(|| panic!("no upgrade of {ident}: {modifies:#?}"))
+    };
+    let (replica, source) = (of("t-orders-ro"), of("t-orders"));
+    assert!(replica < source, "{modifies:#?}");
+    let rp = &modifies[replica];
+    assert_eq!(
+        rp.get("ApplyImmediately").map(String::as_str),
+        Some("true"),
+        "{rp:?}"
+    );
+    assert!(
+        rp.get("DBParameterGroupName")
+            .is_some_and(|g| g.contains("8-4") || g.contains("8.4")),
+        "the replica's upgrade carries no group of the new family: {rp:?}"
+    );
+    let deletes = proxy.requests("DeleteDBParameterGroup");
+    assert_eq!(deletes.len(), 1, "{deletes:?}");
+    assert_no_changes(&moto, &env);
+}

@@ -80,6 +80,8 @@ struct State {
     /// Databases left out of tag:GetResources and secrets left out of ListSecrets, as AWS's
     /// eventually consistent lists may do.
     omitted: Vec<String>,
+    /// The parameters of every Query call moto answered, in order (passwords left out).
+    requests: Vec<(String, BTreeMap<String, String>)>,
 }
 
 /// A kill of the process `pid` after the `nth` call (1-based) of `action`.
@@ -346,6 +348,19 @@ impl Proxy {
     /// The master password AWS was last given for this DB instance or cluster identifier.
     pub fn password(&self, ident: &str) -> Option<String> {
         self.state.lock().unwrap().passwords.get(ident).cloned()
+    }
+
+    /// The form parameters of each answered call of `action`, in order (MasterUserPassword
+    /// left out).
+    pub fn requests(&self, action: &str) -> Vec<BTreeMap<String, String>> {
+        self.state
+            .lock()
+            .unwrap()
+            .requests
+            .iter()
+            .filter(|(a, _)| a == action)
+            .map(|(_, p)| p.clone())
+            .collect()
     }
 
     /// Leaves this database identifier (or secret name) out of tag:GetResources (ListSecrets).
@@ -678,6 +693,15 @@ async fn serve(mut client: TcpStream, upstream: SocketAddr, state: Arc<Mutex<Sta
         }
         if resp.starts_with(b"HTTP/1.1 200") {
             record_password(&req, &action, &mut s);
+            if mutating(&action) && req.header("x-amz-target").is_none() {
+                let params: BTreeMap<String, String> = String::from_utf8_lossy(&req.body)
+                    .split('&')
+                    .filter_map(|kv| kv.split_once('='))
+                    .filter(|(k, _)| *k != "MasterUserPassword")
+                    .map(|(k, v)| (k.to_string(), percent_decode(v)))
+                    .collect();
+                s.requests.push((action.clone(), params));
+            }
         }
         if !s.omitted.is_empty() {
             resp = omit_from_lists(&action, &resp, &s.omitted);
@@ -721,6 +745,27 @@ async fn aws_refusal(
         if proxy_rules::lists(&resp, &ident, cluster) {
             let (code, message) = proxy_rules::already_exists(cluster);
             return Some((code, message.to_string()));
+        }
+    }
+    // AWS refuses to delete a DB parameter group a database uses (moto deletes it and then
+    // fails every DescribeDBInstances).
+    if action == "DeleteDBParameterGroup" {
+        let name = req.param("DBParameterGroupName")?;
+        let probe = with_body(
+            req,
+            "Action=DescribeDBInstances&Version=2014-10-31"
+                .as_bytes()
+                .to_vec(),
+        );
+        let resp = forward(upstream, &probe).await?;
+        let body = String::from_utf8_lossy(&resp);
+        if body.contains(&format!(
+            "<DBParameterGroupName>{name}</DBParameterGroupName>"
+        )) {
+            return Some((
+                "InvalidDBParameterGroupState",
+                format!("One or more database instances are still members of this parameter group {name}, so the group cannot be deleted"),
+            ));
         }
     }
     if action == "ModifyDBInstance" && proxy_rules::changes_storage(&req.body_text()) {
