@@ -487,6 +487,7 @@ pub const REFERENCE_ATTRS: &[&str] = &[
     "secret",
     "parameter_group",
     "cluster_parameter_group",
+    "member_parameter_group",
     "option_group",
     "monitoring_role",
 ];

@@ -249,6 +249,7 @@ pub(super) async fn instance(
                 before: Some(b),
                 parameter_group: group(ctx, d, "parameter_group"),
                 cluster_parameter_group: None,
+                member_parameter_group: None,
                 monitoring_role_arn: role_arn(ctx, d),
                 option_group: group(ctx, d, "option_group"),
             };
@@ -429,6 +430,7 @@ pub(super) async fn cluster(
                 password: p.as_ref(),
                 before: Some(b),
                 cluster_parameter_group: group(ctx, d, "cluster_parameter_group"),
+                member_parameter_group: group(ctx, d, "member_parameter_group"),
                 ..Resolved::default()
             };
             cluster_modified = modify::modify_cluster(rds, d, changed, &r).await?;

@@ -25,6 +25,9 @@ pub struct Resolved<'a> {
     /// The AWS names of the DB (cluster) parameter group the desired resource names.
     pub parameter_group: Option<String>,
     pub cluster_parameter_group: Option<String>,
+    /// The AWS name of the DB parameter group a cluster's members share (sent with a major
+    /// upgrade of the cluster).
+    pub member_parameter_group: Option<String>,
     /// The ARN of the enhanced monitoring role.
     pub monitoring_role_arn: Option<String>,
     /// The option group's AWS name.
@@ -209,7 +212,9 @@ pub fn cluster_field(
     Ok(match f {
         Field::EngineVersion => {
             let want = s("engine_version")?;
-            req.set_allow_major_version_upgrade(allow_major(d, r, &want))
+            let major = allow_major(d, r, &want);
+            req.set_allow_major_version_upgrade(major)
+                .set_db_instance_parameter_group_name(major.and(r.member_parameter_group.clone()))
                 .engine_version(want)
         }
         Field::Port => req.port(i("port")?),

@@ -510,14 +510,31 @@ pub async fn reboot(
     ident: &str,
     timeout: Duration,
 ) -> Result<(), AwsError> {
-    // A database that is still busy (modifying, backing-up) cannot reboot yet.
+    // A database that is still busy (modifying, backing-up) cannot reboot yet; right after a
+    // replica is created AWS may still refuse with "in-progress management operation"
+    // (InvalidDBInstanceState, terraform-provider-aws #11905) although it reads available:
+    // that is waited out until the deadline, never a failure.
     wait_available(c, address, ident, timeout).await?;
-    c.reboot_db_instance()
-        .db_instance_identifier(ident)
-        .force_failover(false)
-        .send()
-        .await
-        .map_err(sdk(address, "RebootDBInstance"))?;
+    wait::until(address, timeout, || async {
+        match c
+            .reboot_db_instance()
+            .db_instance_identifier(ident)
+            .force_failover(false)
+            .send()
+            .await
+        {
+            Ok(_) => Ok(Some(())),
+            Err(e) => {
+                let e = AwsError::from_sdk(address, "RebootDBInstance", e);
+                if e.is_code(&["InvalidDBInstanceState", "InvalidDBInstanceStateFault"]) {
+                    Ok(None)
+                } else {
+                    Err(e)
+                }
+            }
+        }
+    })
+    .await?;
     wait_available(c, address, ident, timeout).await?;
     Ok(())
 }

@@ -353,3 +353,36 @@ async fn an_option_group_in_use_by_snapshots_is_released_not_failed() {
     assert!(r.is_some_and(|m| m.contains("released")));
     assert_eq!((untag.num_calls(), mark.num_calls()), (1, 1));
 }
+
+/// A reboot AWS refuses with "in-progress management operation" right after a replica is made
+/// (the instance reads available) is retried until it is taken, not failed.
+#[tokio::test(start_paused = true)]
+async fn a_reboot_refused_while_a_management_operation_runs_is_waited_out() {
+    use aws_sdk_rds::operation::reboot_db_instance::{
+        RebootDBInstanceError, RebootDbInstanceOutput,
+    };
+    use aws_sdk_rds::types::error::InvalidDbInstanceStateFault;
+    let describe = mock!(Client::describe_db_instances).then_output(|| instance("available"));
+    let reboot = mock!(Client::reboot_db_instance)
+        .sequence()
+        .error(|| {
+            RebootDBInstanceError::InvalidDbInstanceStateFault(
+                InvalidDbInstanceStateFault::builder()
+                    .message("Instance t-ro cannot be rebooted because of an in-progress management operation.")
+                    .meta(
+                        aws_smithy_types::error::ErrorMetadata::builder()
+                            .code("InvalidDBInstanceState")
+                            .build(),
+                    )
+                    .build(),
+            )
+        })
+        .times(2)
+        .output(|| RebootDbInstanceOutput::builder().build())
+        .build();
+    let client = mock_client!(aws_sdk_rds, RuleMode::MatchAny, [&describe, &reboot]);
+    rds::reboot(&client, "replica.ro", "t-ro", Duration::from_secs(600))
+        .await
+        .unwrap();
+    assert_eq!(reboot.num_calls(), 3);
+}

@@ -175,6 +175,11 @@ fn every_attribute_change_plans_as_the_table_says() {
             let mut l = d.clone();
             l.id = Some("id".into());
             l.set(a.name, values(kind, a.name).0);
+            if a.name == "performance_insights_kms_key" {
+                // Set in place only when Performance Insights is first turned on: AWS refuses
+                // to change the key afterwards (a plan error, tested in plan::tests).
+                l.attrs.remove(a.name);
+            }
             let live = Live {
                 resources: vec![l],
                 ..Default::default()
@@ -567,6 +572,7 @@ async fn every_in_place_change_is_carried_by_the_modify_request() {
                 before: Some(&before),
                 parameter_group: Some("t-pg".into()),
                 cluster_parameter_group: Some("t-cpg".into()),
+                member_parameter_group: None,
                 monitoring_role_arn: Some("arn:aws:iam::1:role/mon".into()),
                 option_group: Some("t-og".into()),
             };
@@ -996,4 +1002,38 @@ async fn kms_failures_other_than_not_found_are_reported_as_they_are() {
         );
         assert!(!e.contains("could not be resolved"), "{e}");
     }
+}
+
+/// An Aurora major upgrade carries the members' shared parameter group of the new family
+/// (DBInstanceParameterGroupName), which AWS requires while they use a custom group; a minor
+/// one does not.
+#[test]
+fn an_aurora_major_upgrade_names_the_members_new_group() {
+    let rule =
+        mock!(Client::modify_db_cluster).then_output(|| ModifyDbClusterOutput::builder().build());
+    let client = mock_client!(aws_sdk_rds, RuleMode::MatchAny, [&rule]);
+    let d = Resource::new(Address::new("cluster", "c"), Kind::Cluster, "t-c")
+        .with("engine", Value::str("aurora-postgresql"))
+        .with("engine_version", Value::str("16"))
+        .with("allow_major_version_upgrade", Value::Bool(true));
+    let before = d.clone().with("engine_version", Value::str("15.4"));
+    let r = Resolved {
+        before: Some(&before),
+        member_parameter_group: Some("t-pg-aurora-postgresql16".into()),
+        ..Resolved::default()
+    };
+    let req = modify::cluster_request(&client, &d, &[Field::EngineVersion], &r)
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        req.as_input()
+            .get_db_instance_parameter_group_name()
+            .as_deref(),
+        Some("t-pg-aurora-postgresql16")
+    );
+    let minor = d.clone().with("engine_version", Value::str("15.6"));
+    let req = modify::cluster_request(&client, &minor, &[Field::EngineVersion], &r)
+        .unwrap()
+        .unwrap();
+    assert_eq!(req.as_input().get_db_instance_parameter_group_name(), &None);
 }

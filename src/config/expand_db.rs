@@ -186,6 +186,24 @@ pub fn cluster(
             "preferred_backup_window",
             s.preferred_backup_window.clone().map(Value::Str),
         ),
+        // The members' DB parameter group, when they share one: ModifyDBCluster takes it
+        // (DBInstanceParameterGroupName) with a major upgrade, which AWS refuses without it
+        // while members use a custom group of the old family.
+        ("member_parameter_group", {
+            let groups: std::collections::BTreeSet<&str> = s
+                .instance
+                .iter()
+                .filter_map(|m| m.parameter_group.as_deref())
+                .collect();
+            let all_set = s.instance.iter().all(|m| m.parameter_group.is_some());
+            (groups.len() == 1 && all_set).then(|| {
+                group_ref(
+                    Kind::ParameterGroup,
+                    &cfg.declared_parameter_groups,
+                    groups.into_iter().next().unwrap_or_default(),
+                )
+            })
+        }),
     ];
     c.set_present(optional);
     c.set_present([(

@@ -370,6 +370,8 @@ const CLUSTER: &[Attr] = &[
     modify("copy_tags_to_snapshot", F::CopyTagsToSnapshot),
     modify("log_exports", F::LogExports),
     modify("serverless_v2", F::ServerlessV2),
+    // Sent with a major upgrade only; the members' own steps converge their groups.
+    local("member_parameter_group"),
     // How it was created; never compared afterwards.
     local("restore"),
     local("allow_reboot"),

@@ -1214,6 +1214,20 @@ pub(super) fn compare(
                 continue;
             }
         }
+        // AWS sets the Performance Insights key once, when PI is first turned on, and refuses
+        // to change it afterwards (terraform-provider-aws PR #6453).
+        if k == "performance_insights_kms_key" && have.is_some_and(|h| h.as_str() != Some("")) {
+            errors.push(PlanError {
+                address: d.address.clone(),
+                message: format!(
+                    "{}: performance_insights_kms_key cannot change once set (AWS has {})",
+                    d.address,
+                    have.map(Value::to_string).unwrap_or_default()
+                ),
+                help: "keep the key AWS has, or make a new database (restore a snapshot) with the other key".into(),
+            });
+            continue;
+        }
         if let (Compare::Version, Some(Value::Str(h)), Value::Str(w)) = (rule.compare, have, want) {
             let engine = d.str("engine").unwrap_or_default();
             if is_major_change(engine, h, w) {

@@ -1377,3 +1377,24 @@ fn a_blue_green_upgrade_of_a_source_with_replicas_is_refused() {
     let e = errors(&d, &l);
     assert!(e.iter().any(|m| m.contains("has read replicas")), "{e:?}");
 }
+
+/// The Performance Insights key is set once: a change of it is a plan error, setting it when
+/// Performance Insights is first turned on is an update.
+#[test]
+fn the_performance_insights_key_cannot_change_once_set() {
+    let key = |k: &str| {
+        let mut d = all();
+        d[4].set("performance_insights", Value::Bool(true));
+        d[4].set("performance_insights_kms_key", Value::str(k));
+        d
+    };
+    let mut l = live(&key("arn:aws:kms:us-west-2:1:key/a"));
+    let e = errors(&key("arn:aws:kms:us-west-2:1:key/b"), &l);
+    assert!(
+        e.iter().any(|m| m.contains("cannot change once set")),
+        "{e:?}"
+    );
+    l.resources[4].attrs.remove("performance_insights_kms_key");
+    let p = run(&key("arn:aws:kms:us-west-2:1:key/b"), &l);
+    assert_eq!(change(&p, "instance.orders").action, Action::Update);
+}
