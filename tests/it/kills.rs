@@ -5,7 +5,8 @@
 //!
 //! A reference run of the operation lists its mutating calls; CI kills after the calls that
 //! matter for the operation (`pick`), `scripts/kill-campaign.sh` (RDSPLAN_KILL_ALL=1) after
-//! every one of them.
+//! every one of them. Each operation also runs under seeded random faults
+//! (RDSPLAN_LONG_FAULT_TRIALS, 1 in CI).
 
 use super::proxy::Proxy;
 use super::support::*;
@@ -82,7 +83,12 @@ pub fn campaign(s: &Scenario) -> Vec<String> {
         .collect();
     assert!(!points.is_empty(), "{}: nothing to kill after", s.name);
     drop((moto, env, proxy));
-    super::faults::trials(points.len(), 3, |i| {
+    let seeded: usize = std::env::var("RDSPLAN_LONG_FAULT_TRIALS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1);
+    let mut reports = super::faults::trials(seeded, 3, |i| fault_trial(s, i as u64 + 1));
+    reports.extend(super::faults::trials(points.len(), 3, |i| {
         let (action, nth) = &points[i];
         let what = format!("{}: killed after {action} #{nth}", s.name);
         let (moto, env) = (s.prepare)();
@@ -139,7 +145,66 @@ pub fn campaign(s: &Scenario) -> Vec<String> {
             "{what}: databases were created or deleted other than the uninterrupted run does"
         );
         format!("{what}: converged in {} run(s)", runs.len())
-    })
+    }));
+    reports
+}
+
+/// The operation under seeded faults (20% throttling, 5% 5xx, 2% dropped answers, half of
+/// them after AWS acted): it converges within two runs, exactly, and the scenario's check
+/// holds.
+fn fault_trial(s: &Scenario, seed: u64) -> String {
+    let what = format!("{}: faults seeded {seed}", s.name);
+    let (moto, env) = (s.prepare)();
+    let before = block(async { databases(&moto.sdk().await).await });
+    let proxy = Proxy::start(&moto.url);
+    proxy.random(super::proxy::Rates {
+        seed: seed * 7919 + s.name.len() as u64,
+        throttle: 0.20,
+        server_error: 0.05,
+        drop: 0.02,
+    });
+    let mut runs = Vec::new();
+    for _ in 0..2 {
+        let r = run(&moto, &proxy, &env, s.args);
+        let done = r.code == 0;
+        if !done {
+            assert!(
+                !r.stdout.contains("Converged"),
+                "{what}: a failed run said Converged:\n{}",
+                r.all()
+            );
+        }
+        runs.push(r);
+        if done {
+            break;
+        }
+    }
+    assert_eq!(
+        runs.last().unwrap().code,
+        0,
+        "{what}: no convergence in two runs:\n{}",
+        runs.iter()
+            .map(Run::all)
+            .collect::<Vec<_>>()
+            .join("\n---\n")
+    );
+    let plan = rdsplan(
+        Some(&moto),
+        &env.dir(),
+        &["plan", "--env", "t", "--detailed-exitcode"],
+    );
+    assert_eq!(
+        plan.code,
+        0,
+        "{what}: not exact afterwards:\n{}",
+        plan.all()
+    );
+    (s.check)(&moto, &proxy, &before, &what);
+    let injected: usize = proxy.injected().values().sum();
+    format!(
+        "{what}: {injected} fault(s) injected, converged in {} run(s)",
+        runs.len()
+    )
 }
 
 /// Blocks on a future from a test thread (the trials run on plain threads).
@@ -443,6 +508,171 @@ fn a_blue_green_upgrade_killed_at_any_point_is_finished() {
                     Some("instance.orders.old1"),
                     "{what}"
                 );
+            })
+        },
+    });
+    println!("{}", reports.join("\n"));
+}
+
+const UPGRADE: &str = r#"
+[parameter_group.mysql]
+family = "mysql8.0"
+description = "orders"
+parameters = { max_connections = "200" }
+
+[instance.orders]
+engine = "mysql"
+engine_version = "8.0"
+instance_class = "db.t3.micro"
+allocated_storage = 20
+vpc = "main"
+security_groups = ["db"]
+backup_retention_days = 7
+allow_major_version_upgrade = true
+parameter_group = "mysql"
+skip_final_snapshot = true
+
+[replica.orders-ro]
+source = "instance.orders"
+parameter_group = "mysql"
+"#;
+
+/// A MySQL major upgrade of a source and its replica with a parameter group family switch,
+/// killed after each call that makes it: both end on the new version with the new group, the
+/// old group goes once nothing uses it, nothing is recreated.
+#[test]
+fn a_major_upgrade_with_a_replica_killed_at_any_point_converges() {
+    let prepare = || {
+        let moto = Moto::start();
+        let env = Env::new(&[
+            ("environment.toml", ENV_TOML),
+            ("network.toml", NETWORK_TOML),
+            ("databases.toml", UPGRADE),
+        ]);
+        apply_ok(&moto, &env, &[]);
+        env.write(
+            "databases.toml",
+            &UPGRADE
+                .replace("engine_version = \"8.0\"", "engine_version = \"8.4\"")
+                .replace("family = \"mysql8.0\"", "family = \"mysql8.4\""),
+        );
+        (moto, env)
+    };
+    let reports = campaign(&Scenario {
+        name: "major upgrade with a replica",
+        prepare: &prepare,
+        args: &["apply", "--env", "t", "--auto-approve"],
+        pick: &|a| {
+            matches!(
+                a,
+                "CreateDBParameterGroup" | "ModifyDBInstance" | "DeleteDBParameterGroup"
+            )
+        },
+        check: &|moto, _, before, what| {
+            assert_renamed(moto, before, "", "", what);
+            block(async {
+                let sdk = moto.sdk().await;
+                for ident in ["t-orders", "t-orders-ro"] {
+                    let i = sdk.instance(ident).await;
+                    assert!(
+                        i.engine_version().is_some_and(|v| v.starts_with("8.4")),
+                        "{what}: {ident}"
+                    );
+                }
+            })
+        },
+    });
+    println!("{}", reports.join("\n"));
+}
+
+/// `rotate` killed after each of its calls: the re-run resumes or starts again, and the secret
+/// ends with the password the database has, with no AWSPENDING left.
+#[test]
+fn a_rotation_killed_at_any_point_leaves_a_password_that_works() {
+    let prepare = || {
+        let moto = Moto::start();
+        let env = Env::standard("db.t3.micro");
+        apply_ok(&moto, &env, &[]);
+        (moto, env)
+    };
+    let reports = campaign(&Scenario {
+        name: "rotate",
+        prepare: &prepare,
+        args: &["rotate", "--env", "t", "instance.orders"],
+        pick: &|a| {
+            matches!(
+                a,
+                "PutSecretValue" | "ModifyDBInstance" | "UpdateSecretVersionStage"
+            )
+        },
+        check: &|moto, proxy, _, what| {
+            assert_password_works(moto, proxy, "rdsplan/t/orders", "t-orders", what);
+        },
+    });
+    println!("{}", reports.join("\n"));
+}
+
+const MEMBERS: &str = r#"
+[instance.orders]
+engine = "postgres"
+engine_version = "16"
+instance_class = "db.t3.micro"
+allocated_storage = 20
+vpc = "main"
+security_groups = ["db"]
+
+[cluster.analytics]
+engine = "aurora-postgresql"
+engine_version = "16"
+vpc = "main"
+security_groups = ["db"]
+
+[[cluster.analytics.instance]]
+name = "a"
+instance_class = "db.r6g.large"
+[[cluster.analytics.instance]]
+name = "b"
+instance_class = "db.r6g.large"
+"#;
+
+/// A reader removed from a cluster and an instance deleted with its final snapshot, killed
+/// after each delete: one final snapshot, the writer and cluster untouched, the secret gone
+/// only with its database.
+#[test]
+fn member_and_instance_deletes_killed_at_any_point_converge() {
+    let prepare = || {
+        let moto = Moto::start();
+        let env = Env::new(&[
+            ("environment.toml", ENV_TOML),
+            ("network.toml", NETWORK_TOML),
+            ("databases.toml", MEMBERS),
+        ]);
+        apply_ok(&moto, &env, &[]);
+        let kept = &MEMBERS[MEMBERS.find("[cluster.analytics]").unwrap()..];
+        let kept = &kept[..kept.rfind("[[cluster.analytics.instance]]").unwrap()];
+        env.write("databases.toml", kept);
+        (moto, env)
+    };
+    let reports = campaign(&Scenario {
+        name: "member and instance deletes",
+        prepare: &prepare,
+        args: &["apply", "--env", "t", "--auto-approve", "--allow-destroy"],
+        pick: &|a| matches!(a, "DeleteDBInstance" | "DeleteSecret"),
+        check: &|moto, _, _, what| {
+            block(async {
+                let sdk = moto.sdk().await;
+                let snaps = sdk
+                    .rds
+                    .describe_db_snapshots()
+                    .db_instance_identifier("t-orders")
+                    .snapshot_type("manual")
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(snaps.db_snapshots().len(), 1, "{what}: final snapshots");
+                let now = databases(&sdk).await;
+                let idents: Vec<&str> = now.iter().map(|(i, _)| i.as_str()).collect();
+                assert_eq!(idents, ["t-analytics", "t-analytics-a"], "{what}");
             })
         },
     });
