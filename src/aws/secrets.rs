@@ -93,16 +93,7 @@ pub async fn read_env_secrets(
         .map(|s| LiveSecret {
             name: s.name().unwrap_or_default().to_string(),
             arn: s.arn().unwrap_or_default().to_string(),
-            tags: s
-                .tags()
-                .iter()
-                .map(|t| {
-                    (
-                        t.key().unwrap_or_default().to_string(),
-                        t.value().unwrap_or_default().to_string(),
-                    )
-                })
-                .collect(),
+            tags: tag_pairs(s.tags()),
             fields: vec![],
         })
         .collect();
@@ -178,21 +169,23 @@ async fn unlisted_secrets(c: &Clients, names: &[String]) -> Result<Vec<LiveSecre
             .map_err(sdk("secrets", "DescribeSecret"))?;
         out.push(LiveSecret {
             arn: d.arn().unwrap_or_default().to_string(),
-            tags: d
-                .tags()
-                .iter()
-                .map(|t| {
-                    (
-                        t.key().unwrap_or_default().to_string(),
-                        t.value().unwrap_or_default().to_string(),
-                    )
-                })
-                .collect(),
+            tags: tag_pairs(d.tags()),
             fields: fields_of(&json),
             name,
         });
     }
     Ok(out)
+}
+
+fn tag_pairs(tags: &[Tag]) -> Vec<(String, String)> {
+    tags.iter()
+        .map(|t| {
+            (
+                t.key().unwrap_or_default().to_string(),
+                t.value().unwrap_or_default().to_string(),
+            )
+        })
+        .collect()
 }
 
 fn fields_of(json: &str) -> Vec<(String, Value)> {

@@ -35,9 +35,9 @@ fn check_tags(
     tags: &BTreeMap<String, String>,
     t: TagTarget,
     o: &Origin,
-    path_prefix: &[&str],
     d: &mut Vec<Diagnostic>,
 ) {
+    let path_prefix: &[&str] = &["tags"];
     let (max_key, max_value) = match t {
         TagTarget::Ec2 => (127, 255),
         TagTarget::Rds | TagTarget::Iam => (128, 256),
@@ -418,7 +418,7 @@ pub(super) fn check(cfg: &Config, d: &mut Vec<Diagnostic>) {
         } else {
             TagTarget::Ec2
         };
-        check_tags(&empty, &e.spec.tags, strictest, &e.origin, &["tags"], d);
+        check_tags(&empty, &e.spec.tags, strictest, &e.origin, d);
         if strictest == TagTarget::Ec2 {
             // RDS's character set applies to what goes on databases too.
             let rds_bad = e.spec.tags.iter().any(|(k, v)| {
@@ -474,35 +474,14 @@ pub(super) fn check(cfg: &Config, d: &mut Vec<Diagnostic>) {
                 }
             }
         }
-        check_tags(
-            env_tags,
-            &g.spec.tags,
-            TagTarget::Ec2,
-            &g.origin,
-            &["tags"],
-            d,
-        );
+        check_tags(env_tags, &g.spec.tags, TagTarget::Ec2, &g.origin, d);
     }
     for v in &cfg.vpcs {
-        check_tags(
-            env_tags,
-            &v.spec.tags,
-            TagTarget::Ec2,
-            &v.origin,
-            &["tags"],
-            d,
-        );
+        check_tags(env_tags, &v.spec.tags, TagTarget::Ec2, &v.origin, d);
     }
     for i in &cfg.instances {
         check_instance(&i.spec, &i.origin, d);
-        check_tags(
-            env_tags,
-            &i.spec.tags,
-            TagTarget::Rds,
-            &i.origin,
-            &["tags"],
-            d,
-        );
+        check_tags(env_tags, &i.spec.tags, TagTarget::Rds, &i.origin, d);
     }
     for r in &cfg.replicas {
         check_windows(
@@ -511,25 +490,11 @@ pub(super) fn check(cfg: &Config, d: &mut Vec<Diagnostic>) {
             &r.origin,
             d,
         );
-        check_tags(
-            env_tags,
-            &r.spec.tags,
-            TagTarget::Rds,
-            &r.origin,
-            &["tags"],
-            d,
-        );
+        check_tags(env_tags, &r.spec.tags, TagTarget::Rds, &r.origin, d);
     }
     for c in &cfg.clusters {
         check_cluster(&c.spec, &c.origin, d);
-        check_tags(
-            env_tags,
-            &c.spec.tags,
-            TagTarget::Rds,
-            &c.origin,
-            &["tags"],
-            d,
-        );
+        check_tags(env_tags, &c.spec.tags, TagTarget::Rds, &c.origin, d);
     }
     for g in cfg
         .parameter_groups
@@ -554,14 +519,7 @@ pub(super) fn check(cfg: &Config, d: &mut Vec<Diagnostic>) {
                 );
             }
         }
-        check_tags(
-            env_tags,
-            &g.spec.tags,
-            TagTarget::Rds,
-            &g.origin,
-            &["tags"],
-            d,
-        );
+        check_tags(env_tags, &g.spec.tags, TagTarget::Rds, &g.origin, d);
     }
     for g in &cfg.option_groups {
         check_description(
@@ -572,14 +530,7 @@ pub(super) fn check(cfg: &Config, d: &mut Vec<Diagnostic>) {
             &["description"],
             d,
         );
-        check_tags(
-            env_tags,
-            &g.spec.tags,
-            TagTarget::Rds,
-            &g.origin,
-            &["tags"],
-            d,
-        );
+        check_tags(env_tags, &g.spec.tags, TagTarget::Rds, &g.origin, d);
     }
     for r in &cfg.iam_roles {
         // IAM CreateRole Description: up to 1,000 characters.
@@ -593,14 +544,7 @@ pub(super) fn check(cfg: &Config, d: &mut Vec<Diagnostic>) {
                 d,
             );
         }
-        check_tags(
-            env_tags,
-            &r.spec.tags,
-            TagTarget::Iam,
-            &r.origin,
-            &["tags"],
-            d,
-        );
+        check_tags(env_tags, &r.spec.tags, TagTarget::Iam, &r.origin, d);
     }
 }
 

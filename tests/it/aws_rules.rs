@@ -228,28 +228,7 @@ source = "instance.orders"
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_mysql_major_upgrade_with_a_replica_and_a_family_switch() {
     let moto = Moto::start();
-    let db = r#"
-[parameter_group.mysql]
-family = "mysql8.0"
-description = "orders"
-parameters = { max_connections = "200" }
-
-[instance.orders]
-engine = "mysql"
-engine_version = "8.0"
-instance_class = "db.t3.micro"
-allocated_storage = 20
-vpc = "main"
-security_groups = ["db"]
-backup_retention_days = 7
-allow_major_version_upgrade = true
-parameter_group = "mysql"
-skip_final_snapshot = true
-
-[replica.orders-ro]
-source = "instance.orders"
-parameter_group = "mysql"
-"#;
+    let db = UPGRADE;
     let env = Env::new(&[
         ("environment.toml", ENV_TOML),
         ("network.toml", NETWORK_TOML),
@@ -297,3 +276,27 @@ parameter_group = "mysql"
     assert_eq!(deletes.len(), 1, "{deletes:?}");
     assert_no_changes(&moto, &env);
 }
+
+/// A source and its replica sharing a parameter group of the MySQL 8.0 family.
+pub(super) const UPGRADE: &str = r#"
+[parameter_group.mysql]
+family = "mysql8.0"
+description = "orders"
+parameters = { max_connections = "200" }
+
+[instance.orders]
+engine = "mysql"
+engine_version = "8.0"
+instance_class = "db.t3.micro"
+allocated_storage = 20
+vpc = "main"
+security_groups = ["db"]
+backup_retention_days = 7
+allow_major_version_upgrade = true
+parameter_group = "mysql"
+skip_final_snapshot = true
+
+[replica.orders-ro]
+source = "instance.orders"
+parameter_group = "mysql"
+"#;

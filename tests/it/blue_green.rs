@@ -4,7 +4,7 @@
 
 use super::support::*;
 
-const DB: &str = r#"
+pub(super) const DB: &str = r#"
 [instance.orders]
 engine = "postgres"
 engine_version = "15"

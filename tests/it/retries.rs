@@ -127,18 +127,7 @@ fn a_lost_answer_to_a_rename_is_done() {
 /// BlueGreenDeploymentNotFoundFault, which is done.
 #[test]
 fn a_lost_answer_to_delete_blue_green_deployment_is_done() {
-    let db = r#"
-[instance.orders]
-engine = "postgres"
-engine_version = "15"
-instance_class = "db.t3.micro"
-allocated_storage = 20
-vpc = "main"
-security_groups = ["db"]
-upgrade = "blue-green"
-allow_major_version_upgrade = true
-skip_final_snapshot = true
-"#;
+    let db = super::blue_green::DB;
     let moto = Moto::start();
     let env = Env::new(&[
         ("environment.toml", ENV_TOML),
