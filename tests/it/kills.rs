@@ -173,6 +173,20 @@ fn fault_trial(s: &Scenario, seed: u64) -> String {
     )
 }
 
+/// A fresh moto with `before` applied as the environment's databases, and `after` written in
+/// their place: the operation the next apply makes.
+pub fn applied_then(before: &str, after: &str) -> (Moto, Env) {
+    let moto = Moto::start();
+    let env = Env::new(&[
+        ("environment.toml", ENV_TOML),
+        ("network.toml", NETWORK_TOML),
+        ("databases.toml", before),
+    ]);
+    apply_ok(&moto, &env, &[]);
+    env.write("databases.toml", after);
+    (moto, env)
+}
+
 /// Blocks on a future from a test thread (the trials run on plain threads).
 pub fn block<F: std::future::Future>(f: F) -> F::Output {
     tokio::runtime::Builder::new_current_thread()
@@ -320,47 +334,32 @@ fn assert_renamed(moto: &Moto, before: &Before, from: &str, to: &str, what: &str
     assert_eq!(now, want, "{what}: recreated, duplicated or not renamed");
 }
 
-const CLUSTER: &str = r#"
-[cluster.analytics]
-engine = "aurora-postgresql"
-engine_version = "16"
-vpc = "main"
-security_groups = ["db"]
-skip_final_snapshot = true
-
-[[cluster.analytics.instance]]
-name = "a"
-instance_class = "db.r6g.large"
-[[cluster.analytics.instance]]
-name = "b"
-instance_class = "db.r6g.large"
-"#;
-
 /// `[[moved]]` of an instance (with its secret) and of an Aurora cluster with two members,
 /// killed after each rename and retag: the re-run resumes the move, renames what is left and
 /// recreates nothing (the writer included), without --allow-destroy.
 #[test]
 fn a_moved_instance_or_cluster_killed_at_any_point_is_renamed_and_nothing_recreated() {
-    let instance_files = |moto: &Moto, env: &Env| {
-        apply_ok(moto, env, &[]);
-        env.write(
-            "databases.toml",
-            &format!(
-                "{}\n[[moved]]\nfrom = \"instance.orders\"\nto = \"instance.primary\"\n",
-                instance_toml("db.t3.micro").replace("[instance.orders]", "[instance.primary]")
-            ),
-        );
-    };
-    let cluster_files = |moto: &Moto, env: &Env| {
-        apply_ok(moto, env, &[]);
-        env.write(
-            "databases.toml",
-            &format!(
-                "{}\n[[moved]]\nfrom = \"cluster.analytics\"\nto = \"cluster.reporting\"\n",
-                CLUSTER.replace("cluster.analytics", "cluster.reporting")
-            ),
-        );
-    };
+    let cluster = super::moved::CLUSTER;
+    let moved = |from: &str, to: &str| format!("\n[[moved]]\nfrom = \"{from}\"\nto = \"{to}\"\n");
+    let instance = instance_toml("db.t3.micro");
+    let variants = [
+        (
+            "[[moved]] instance",
+            instance.clone(),
+            instance.replace("[instance.orders]", "[instance.primary]")
+                + &moved("instance.orders", "instance.primary"),
+            "t-orders",
+            "t-primary",
+        ),
+        (
+            "[[moved]] cluster",
+            cluster.to_string(),
+            cluster.replace("cluster.analytics", "cluster.reporting")
+                + &moved("cluster.analytics", "cluster.reporting"),
+            "t-analytics",
+            "t-reporting",
+        ),
+    ];
     let pick = |a: &str| {
         matches!(
             a,
@@ -368,38 +367,13 @@ fn a_moved_instance_or_cluster_killed_at_any_point_is_renamed_and_nothing_recrea
         )
     };
     let mut reports = Vec::new();
-    for (name, files, setup, from, to) in [
-        (
-            "[[moved]] instance",
-            instance_toml("db.t3.micro"),
-            &instance_files as &(dyn Fn(&Moto, &Env) + Sync),
-            "t-orders",
-            "t-primary",
-        ),
-        (
-            "[[moved]] cluster",
-            CLUSTER.to_string(),
-            &cluster_files,
-            "t-analytics",
-            "t-reporting",
-        ),
-    ] {
-        let prepare = || {
-            let moto = Moto::start();
-            let env = Env::new(&[
-                ("environment.toml", ENV_TOML),
-                ("network.toml", NETWORK_TOML),
-                ("databases.toml", &files),
-            ]);
-            setup(&moto, &env);
-            (moto, env)
-        };
+    for (name, before, after, from, to) in &variants {
         reports.extend(campaign(&Scenario {
             name,
-            prepare: &prepare,
+            prepare: &|| applied_then(before, after),
             args: &["apply", "--env", "t", "--auto-approve"],
             pick: &pick,
-            check: &|moto, _, before, what| assert_renamed(moto, before, from, to, what),
+            check: &|moto, _, was, what| assert_renamed(moto, was, from, to, what),
         }));
     }
     println!("{}", reports.join("\n"));
@@ -410,19 +384,12 @@ fn a_moved_instance_or_cluster_killed_at_any_point_is_renamed_and_nothing_recrea
 /// has the address and the new version, and the old one is kept as `.old1`, not a duplicate.
 #[test]
 fn a_blue_green_upgrade_killed_at_any_point_is_finished() {
+    let db = super::blue_green::DB;
     let prepare = || {
-        let moto = Moto::start();
-        let env = Env::new(&[
-            ("environment.toml", ENV_TOML),
-            ("network.toml", NETWORK_TOML),
-            ("databases.toml", super::blue_green::DB),
-        ]);
-        apply_ok(&moto, &env, &[]);
-        env.write(
-            "databases.toml",
-            &super::blue_green::DB.replace("engine_version = \"15\"", "engine_version = \"16\""),
-        );
-        (moto, env)
+        applied_then(
+            db,
+            &db.replace("engine_version = \"15\"", "engine_version = \"16\""),
+        )
     };
     let reports = campaign(&Scenario {
         name: "blue/green",
@@ -472,21 +439,13 @@ fn a_blue_green_upgrade_killed_at_any_point_is_finished() {
 /// old group goes once nothing uses it, nothing is recreated.
 #[test]
 fn a_major_upgrade_with_a_replica_killed_at_any_point_converges() {
+    let db = super::aws_rules::UPGRADE;
     let prepare = || {
-        let moto = Moto::start();
-        let env = Env::new(&[
-            ("environment.toml", ENV_TOML),
-            ("network.toml", NETWORK_TOML),
-            ("databases.toml", super::aws_rules::UPGRADE),
-        ]);
-        apply_ok(&moto, &env, &[]);
-        env.write(
-            "databases.toml",
-            &super::aws_rules::UPGRADE
-                .replace("engine_version = \"8.0\"", "engine_version = \"8.4\"")
+        applied_then(
+            db,
+            &db.replace("engine_version = \"8.0\"", "engine_version = \"8.4\"")
                 .replace("family = \"mysql8.0\"", "family = \"mysql8.4\""),
-        );
-        (moto, env)
+        )
     };
     let reports = campaign(&Scenario {
         name: "major upgrade with a replica",
@@ -570,23 +529,11 @@ instance_class = "db.r6g.large"
 /// cluster kept (the writer on its new class), the secret gone only with its database.
 #[test]
 fn member_and_instance_deletes_killed_at_any_point_converge() {
-    let prepare = || {
-        let moto = Moto::start();
-        let env = Env::new(&[
-            ("environment.toml", ENV_TOML),
-            ("network.toml", NETWORK_TOML),
-            ("databases.toml", MEMBERS),
-        ]);
-        apply_ok(&moto, &env, &[]);
-        let kept = &MEMBERS[MEMBERS.find("[cluster.analytics]").unwrap()..];
-        let kept = &kept[..kept.rfind("[[cluster.analytics.instance]]").unwrap()];
-        // The writer's class changes too: a member change in the same run.
-        env.write(
-            "databases.toml",
-            &kept.replace("db.r6g.large", "db.r6g.xlarge"),
-        );
-        (moto, env)
-    };
+    let kept = &MEMBERS[MEMBERS.find("[cluster.analytics]").unwrap()..];
+    let kept = &kept[..kept.rfind("[[cluster.analytics.instance]]").unwrap()];
+    // The writer's class changes too: a member change in the same run.
+    let after = kept.replace("db.r6g.large", "db.r6g.xlarge");
+    let prepare = || applied_then(MEMBERS, &after);
     let reports = campaign(&Scenario {
         name: "member and instance deletes",
         prepare: &prepare,

@@ -114,7 +114,7 @@ async fn a_moved_entry_whose_target_is_not_declared_is_an_error() {
     );
 }
 
-const CLUSTER: &str = r#"
+pub(super) const CLUSTER: &str = r#"
 [cluster.analytics]
 engine = "aurora-postgresql"
 engine_version = "16"
