@@ -12,6 +12,7 @@ pub mod refs;
 pub mod types;
 pub mod validate;
 pub mod validate_combos;
+pub mod validate_cycles;
 pub mod validate_db;
 pub mod validate_fields;
 pub mod validate_groups;

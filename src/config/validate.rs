@@ -52,6 +52,10 @@ pub fn validate(cfg: &Config) -> Vec<Diagnostic> {
     super::validate_net::check_moved(cfg, &mut d);
     super::validate_combos::check(cfg, &mut d);
     super::validate_limits::check(cfg, &mut d);
+    // On files that are otherwise valid only: expansion assumes what the checks above ensure.
+    if d.is_empty() {
+        super::validate_cycles::check(cfg, &mut d);
+    }
     d
 }
 
