@@ -187,14 +187,27 @@ pub async fn upgrade(c: &Client, t: Target<'_>, timeout: Duration) -> Result<Str
             .blue_green_deployment_identifier()
             .unwrap_or_default()
             .to_string();
-        if bg.status() != Some("SWITCHOVER_COMPLETED") {
+        // A switchover an earlier run started (or whose answer was lost) is waited for, not
+        // asked for again.
+        let started =
+            |s: Option<&str>| matches!(s, Some("SWITCHOVER_IN_PROGRESS" | "SWITCHOVER_COMPLETED"));
+        if !started(bg.status()) {
             wait_status(c, addr, &name, "AVAILABLE", timeout).await?;
-            c.switchover_blue_green_deployment()
+            let sent = c
+                .switchover_blue_green_deployment()
                 .blue_green_deployment_identifier(&id)
                 .switchover_timeout(t.switchover_timeout.as_secs() as i32)
                 .send()
                 .await
-                .map_err(sdk(addr, "SwitchoverBlueGreenDeployment"))?;
+                .map_err(sdk(addr, "SwitchoverBlueGreenDeployment"));
+            if let Err(e) = sent {
+                let now = find(c, addr, &name).await?;
+                if !started(now.as_ref().and_then(|d| d.status())) {
+                    return Err(e);
+                }
+            }
+        }
+        if bg.status() != Some("SWITCHOVER_COMPLETED") {
             wait_status(c, addr, &name, "SWITCHOVER_COMPLETED", timeout).await?;
         }
         delete_deployment(c, addr, &id).await?;

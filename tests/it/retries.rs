@@ -123,31 +123,34 @@ fn a_lost_answer_to_a_rename_is_done() {
     assert_no_changes(&moto, &env);
 }
 
-/// The answer to DeleteBlueGreenDeployment lost after it acted: the retry meets
-/// BlueGreenDeploymentNotFoundFault, which is done.
+/// The answer to SwitchoverBlueGreenDeployment or DeleteBlueGreenDeployment lost after it
+/// acted: the retry finds the switchover under way or done, the deployment gone, which is done.
 #[test]
-fn a_lost_answer_to_delete_blue_green_deployment_is_done() {
+fn a_lost_answer_to_a_blue_green_switchover_or_delete_is_done() {
     let db = super::blue_green::DB;
-    let moto = Moto::start();
-    let env = Env::new(&[
-        ("environment.toml", ENV_TOML),
-        ("network.toml", NETWORK_TOML),
-        ("databases.toml", db),
-    ]);
-    apply_ok(&moto, &env, &[]);
-    env.write(
-        "databases.toml",
-        &db.replace("engine_version = \"15\"", "engine_version = \"16\""),
-    );
-    let proxy = Proxy::start(&moto.url);
-    proxy.script("DeleteBlueGreenDeployment", &[LOST]);
-    let r = via(
-        &moto,
-        &proxy,
-        &env,
-        &["apply", "--env", "t", "--auto-approve"],
-    );
-    assert_eq!(r.code, 0, "{}", r.all());
-    assert_shows(&r.stdout, "Converged");
-    assert!(proxy.calls("DeleteBlueGreenDeployment") >= 2, "not retried");
+    for action in ["SwitchoverBlueGreenDeployment", "DeleteBlueGreenDeployment"] {
+        let moto = Moto::start();
+        let env = Env::new(&[
+            ("environment.toml", ENV_TOML),
+            ("network.toml", NETWORK_TOML),
+            ("databases.toml", db),
+        ]);
+        apply_ok(&moto, &env, &[]);
+        env.write(
+            "databases.toml",
+            &db.replace("engine_version = \"15\"", "engine_version = \"16\""),
+        );
+        let proxy = Proxy::start(&moto.url);
+        proxy.script(action, &[LOST]);
+        let r = via(
+            &moto,
+            &proxy,
+            &env,
+            &["apply", "--env", "t", "--auto-approve"],
+        );
+        assert_eq!(r.code, 0, "{action}: {}", r.all());
+        assert_shows(&r.stdout, "Converged");
+        assert!(proxy.calls(action) >= 2, "{action}: not retried");
+        assert_no_changes(&moto, &env);
+    }
 }
