@@ -500,10 +500,25 @@ pub async fn read(c: &Clients, w: &Wanted<'_>) -> Result<Live, AwsError> {
             }),
         }
     }
+    // The green of a blue/green upgrade whose run stopped after the switchover: if AWS did
+    // not copy the blue's tags to it, it is recognised by the old instance, ours, now named
+    // `<its identifier>-old1` and still carrying the address (then finished by apply).
+    let greens: HashMap<String, Address> = instances
+        .iter()
+        .filter_map(|i| {
+            let a = owned(&rds_tags(i.tag_list()), env)?;
+            let green = i.db_instance_identifier()?.strip_suffix("-old1")?;
+            (!a.as_str().ends_with(".old1")).then(|| (green.to_string(), a))
+        })
+        .collect();
     for i in instances {
         let tags = rds_tags(i.tag_list());
         let ident = i.db_instance_identifier().unwrap_or_default().to_string();
-        match owned(&tags, env) {
+        let adopted = || {
+            let untagged = tag(&tags, TAG_ENV).is_none();
+            untagged.then(|| greens.get(&ident).cloned()).flatten()
+        };
+        match owned(&tags, env).or_else(adopted) {
             Some(addr) => {
                 let mut r = super::rds::db_instance_resource(addr, i, tags, &map);
                 let writer = clusters

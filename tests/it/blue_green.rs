@@ -100,3 +100,55 @@ async fn a_blue_green_upgrade_switches_over_and_keeps_the_old_instance() {
         .collect();
     assert_eq!(names, ["t-orders"]);
 }
+
+/// A run stopped right after the switchover, on an AWS that did not copy the blue's tags to
+/// the green: the green is recognised by the old instance (ours, named `-old1`, still carrying
+/// the address), the next apply tags both, and nothing is created or taken as a conflict.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_switchover_left_without_tags_on_the_green_is_finished() {
+    let moto = Moto::start();
+    let env = Env::new(&[
+        ("environment.toml", ENV_TOML),
+        ("network.toml", NETWORK_TOML),
+        ("databases.toml", DB),
+    ]);
+    apply_ok(&moto, &env, &[]);
+    let upgraded = DB.replace("engine_version = \"15\"", "engine_version = \"16\"");
+    env.write("databases.toml", &upgraded);
+    apply_ok(&moto, &env, &[]);
+    let sdk = moto.sdk().await;
+    // Back to the moment after the switchover: the green untagged, the old one at the address.
+    let arn = |i: aws_sdk_rds::types::DbInstance| i.db_instance_arn().unwrap().to_string();
+    sdk.rds
+        .remove_tags_from_resource()
+        .resource_name(arn(sdk.instance("t-orders").await))
+        .tag_keys("rdsplan:environment")
+        .tag_keys("rdsplan:address")
+        .tag_keys("managed-by")
+        .send()
+        .await
+        .unwrap();
+    sdk.rds
+        .add_tags_to_resource()
+        .resource_name(arn(sdk.instance("t-orders-old1").await))
+        .tags(
+            aws_sdk_rds::types::Tag::builder()
+                .key("rdsplan:address")
+                .value("instance.orders")
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let p = rdsplan(Some(&moto), &env.dir(), &["plan", "--env", "t"]);
+    assert_eq!(p.code, 0, "{}", p.all());
+    assert!(!p.stdout.contains("will be created"), "{}", p.stdout);
+    assert_shows(&p.stdout, "stopped after its switchover");
+    apply_ok(&moto, &env, &[]);
+    assert_no_changes(&moto, &env);
+    let tagged = sdk.instance("t-orders").await;
+    assert!(tagged
+        .tag_list()
+        .iter()
+        .any(|t| t.key() == Some("rdsplan:address") && t.value() == Some("instance.orders")));
+}
