@@ -2,9 +2,9 @@
 //! subnet groups, IAM role ARNs, KMS keys): it exists, and it is where the files put it. Pure:
 //! live state comes in (read once per run), diagnostics with file:line:col go out.
 
+use super::checks::is_group_id;
 use super::diag::{Diagnostic, Place};
 use super::load::{Config, Origin};
-use super::validate_net::is_group_id;
 use crate::model::{Address, Live};
 use std::collections::{BTreeMap, BTreeSet};
 

@@ -1,5 +1,6 @@
-//! Field checks shared by `validate` and `validate_db` (which use these, never each other's
-//! internals): references, identifiers, placement, ports, windows.
+//! Field checks shared by `validate`, `validate_db` and `validate_net` (which use these,
+//! never each other's internals): references, EC2 ids and group references, identifiers,
+//! placement, ports, windows.
 
 use super::diag::Diagnostic;
 use super::load::{Config, Decl, Origin};
@@ -111,7 +112,7 @@ pub fn check_placement(
     for (i, g) in s.security_groups.iter().enumerate() {
         let i = i.to_string();
         let path = ["security_groups", &i];
-        let Some(group) = super::validate_net::check_group_ref(cfg, g, o, &path, d) else {
+        let Some(group) = check_group_ref(cfg, g, o, &path, d) else {
             continue;
         };
         if vpc_known && group.spec.vpc != *s.vpc {
@@ -169,4 +170,56 @@ pub fn valid_maintenance_window(w: &str) -> bool {
             && f[2].parse::<u8>().is_ok_and(|m| m < 60)
     };
     matches!(w.split_once('-'), Some((a, b)) if part(a) && part(b))
+}
+
+/// `PREFIX-` followed by 8 or 17 lowercase hex digits, as EC2 ids are.
+pub fn valid_ec2_id(s: &str, prefix: &str) -> bool {
+    s.strip_prefix(prefix)
+        .and_then(|r| r.strip_prefix('-'))
+        .is_some_and(|h| {
+            (h.len() == 8 || h.len() == 17)
+                && h.chars()
+                    .all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c))
+        })
+}
+
+/// Whether a security group reference is an existing group's id rather than a name.
+pub fn is_group_id(s: &str) -> bool {
+    s.starts_with("sg-")
+}
+
+/// One security group reference (`security_groups` item or a rule's `security_group`): an
+/// `sg-` id in the right form, or a group of this environment. Returns the group's
+/// declaration when it is one of this environment's.
+pub fn check_group_ref<'a>(
+    cfg: &'a Config,
+    g: &str,
+    o: &Origin,
+    path: &[&str],
+    d: &mut Vec<Diagnostic>,
+) -> Option<&'a Decl<SecurityGroupConfig>> {
+    if is_group_id(g) {
+        if !valid_ec2_id(g, "sg") {
+            d.push(
+                Diagnostic::at(o.place(path), format!("`{g}` is not a security group id"))
+                    .help("a security group id is `sg-` and 8 or 17 hex digits; a group of this environment is named without `sg-`"),
+            );
+        }
+        return None;
+    }
+    let groups: BTreeMap<&str, &Decl<SecurityGroupConfig>> = cfg
+        .security_groups
+        .iter()
+        .map(|s| (s.name.as_str(), s))
+        .collect();
+    check_ref(
+        &groups,
+        &cfg.declared_groups,
+        g,
+        "security_group",
+        o,
+        path,
+        d,
+    )
+    .then(|| groups[g])
 }

@@ -60,7 +60,7 @@ pub fn security_groups(groups: &[String]) -> Option<Value> {
 /// A security group reference: the address of a group of this environment, or an existing
 /// group's `sg-` id as it is.
 pub fn group_ref_of(g: &str) -> String {
-    if super::validate_net::is_group_id(g) {
+    if super::checks::is_group_id(g) {
         g.to_string()
     } else {
         Address::new("security_group", g).0

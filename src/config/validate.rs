@@ -1,7 +1,7 @@
 //! Semantic checks on a loaded environment: references, CIDRs, engine limits, RDS naming rules.
 //! Every check reports with the place of the offending value; none stops the others.
 
-pub use super::checks::*;
+use super::checks::*;
 use super::diag::Diagnostic;
 use super::engines;
 use super::load::{Config, Decl, Origin};
@@ -319,7 +319,7 @@ fn check_rule(
         check_cidr(c, o, &[field, &idx, "cidrs", &j], d);
     }
     if let Some(g) = &r.security_group {
-        super::validate_net::check_group_ref(cfg, g, o, &[field, &idx, "security_group"], d);
+        check_group_ref(cfg, g, o, &[field, &idx, "security_group"], d);
     }
 }
 

@@ -122,7 +122,7 @@ fn check_replica(cfg: &Config, r: &Decl<ReplicaConfig>, d: &mut Vec<Diagnostic>)
     }
     for (i, g) in s.security_groups.iter().flatten().enumerate() {
         let i = i.to_string();
-        super::validate_net::check_group_ref(cfg, g, o, &["security_groups", &i], d);
+        super::checks::check_group_ref(cfg, g, o, &["security_groups", &i], d);
     }
     let source = s.source.strip_prefix("instance.");
     let found = source.and_then(|n| cfg.instances.iter().find(|i| i.name == n));

@@ -1,10 +1,10 @@
 //! Checks for storage performance, monitoring, Performance Insights, log exports and
 //! Serverless v2: what AWS would refuse at apply, refused at validation with the place.
 
+use super::checks::check_ref;
 use super::diag::Diagnostic;
 use super::load::{Config, Origin};
 use super::types::RestoreConfig;
-use super::validate::check_ref;
 use std::collections::BTreeMap;
 
 /// The monitoring-related fields of an instance or replica.

@@ -2,26 +2,11 @@
 //! `sg-` ids) and of `[[moved]]` entries. Whether the ids exist, and where, is checked at plan
 //! time against AWS (`check_live`); here only their form and the files' consistency.
 
+use super::checks::valid_ec2_id;
 use super::diag::Diagnostic;
 use super::load::{Config, Decl, Origin};
 use super::types::*;
 use std::collections::BTreeMap;
-
-/// `PREFIX-` followed by 8 or 17 lowercase hex digits, as EC2 ids are.
-pub fn valid_ec2_id(s: &str, prefix: &str) -> bool {
-    s.strip_prefix(prefix)
-        .and_then(|r| r.strip_prefix('-'))
-        .is_some_and(|h| {
-            (h.len() == 8 || h.len() == 17)
-                && h.chars()
-                    .all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c))
-        })
-}
-
-/// Whether a security group reference is an existing group's id rather than a name.
-pub fn is_group_id(s: &str) -> bool {
-    s.starts_with("sg-")
-}
 
 /// A `vpc` with `id`: an existing VPC, with `subnets` and/or `db_subnet_group`, and none of
 /// the fields that describe a VPC rdsplan creates.
@@ -99,42 +84,6 @@ pub(super) fn check_owned_vpc_fields(v: &Decl<VpcConfig>, d: &mut Vec<Diagnostic
                 .help("set `cidr = \"10.0.0.0/16\"` for a VPC rdsplan creates, or `id = \"vpc-...\"` with `subnets` for an existing one"),
         );
     }
-}
-
-/// One security group reference (`security_groups` item or a rule's `security_group`): an
-/// `sg-` id in the right form, or a group of this environment. Returns the group's
-/// declaration when it is one of this environment's.
-pub(super) fn check_group_ref<'a>(
-    cfg: &'a Config,
-    g: &str,
-    o: &Origin,
-    path: &[&str],
-    d: &mut Vec<Diagnostic>,
-) -> Option<&'a Decl<SecurityGroupConfig>> {
-    if is_group_id(g) {
-        if !valid_ec2_id(g, "sg") {
-            d.push(
-                Diagnostic::at(o.place(path), format!("`{g}` is not a security group id"))
-                    .help("a security group id is `sg-` and 8 or 17 hex digits; a group of this environment is named without `sg-`"),
-            );
-        }
-        return None;
-    }
-    let groups: BTreeMap<&str, &Decl<SecurityGroupConfig>> = cfg
-        .security_groups
-        .iter()
-        .map(|s| (s.name.as_str(), s))
-        .collect();
-    super::validate::check_ref(
-        &groups,
-        &cfg.declared_groups,
-        g,
-        "security_group",
-        o,
-        path,
-        d,
-    )
-    .then(|| groups[g])
 }
 
 /// The kinds a `[[moved]]` entry may name: every resource kind.
