@@ -8,7 +8,7 @@ use crate::aws::rds_cluster::{self, RoleTarget};
 use crate::aws::restore;
 use crate::aws::{self, secrets::Password, AwsError};
 use crate::model::{Resource, Value};
-use crate::plan::planner::{BLUE_GREEN_ATTRS, RESTORE_FINISH};
+use crate::plan::compare::{BLUE_GREEN_ATTRS, RESTORE_FINISH};
 use std::collections::BTreeMap;
 
 type StepResult = Result<Option<String>, AwsError>;

@@ -897,7 +897,7 @@ async fn converge_parameters(ctx: &Ctx, d: &Resource, c: &Change) -> Result<usiz
         set: vec![],
         reset: vec![],
     };
-    for (name, _, after) in crate::plan::planner::parameter_changes(&want, &Value::Map(have)) {
+    for (name, _, after) in crate::plan::compare::parameter_changes(&want, &Value::Map(have)) {
         let dy = dynamic(&name);
         match after {
             Some(v) => plan.set.push((name, v, dy)),

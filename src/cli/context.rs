@@ -160,7 +160,7 @@ fn wanted_databases(
     let mut storage = aws::read::StorageWanted::new();
     for r in config::expand::expand_all(cfg, &Live::default()).0 {
         if matches!(r.kind, Kind::Instance | Kind::Replica) {
-            let wanted = plan::planner::STORAGE_ATTRS
+            let wanted = plan::compare::STORAGE_ATTRS
                 .iter()
                 .filter_map(|k| r.attrs.get(*k).map(|v| (k.to_string(), v.clone())))
                 .collect();

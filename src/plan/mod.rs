@@ -1,6 +1,7 @@
 //! The plan: what would change, resource by resource and attribute by attribute.
 
 pub mod attrs;
+pub mod compare;
 pub mod moved;
 pub mod options;
 pub mod planner;

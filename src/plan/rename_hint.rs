@@ -22,7 +22,7 @@ fn same_settings(delete: &Change, create: &Change, live: &Live) -> bool {
     };
     super::moved::apply(&mut one, &[(l.address.clone(), d.address.clone())]);
     let moved = &one.resources[0];
-    let c = super::planner::compare(d, moved, live, &mut vec![], &mut vec![]);
+    let c = super::compare::compare(d, moved, live, &mut vec![], &mut vec![]);
     c.diffs
         .iter()
         .all(|x| x.name == "tags" || x.name == "identifier")

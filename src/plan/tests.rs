@@ -801,9 +801,9 @@ fn storage_grows_by_at_least_ten_percent() {
         change(&run(&d, &live(&all())), "instance.orders").action,
         Action::Update
     );
-    assert_eq!(planner::min_storage_increase(100), 110);
-    assert_eq!(planner::min_storage_increase(1000), 1100);
-    assert_eq!(planner::min_storage_increase(25), 28);
+    assert_eq!(compare::min_storage_increase(100), 110);
+    assert_eq!(compare::min_storage_increase(1000), 1100);
+    assert_eq!(compare::min_storage_increase(25), 28);
 }
 
 #[test]
@@ -1214,7 +1214,7 @@ fn a_restore_left_unfinished_is_finished_by_the_next_plan() {
         assert!(
             c.diffs
                 .iter()
-                .any(|x| x.name == planner::RESTORE_FINISH
+                .any(|x| x.name == compare::RESTORE_FINISH
                     && x.after == Some(Value::str("finished"))),
             "{status}: {:#?}",
             c.diffs
