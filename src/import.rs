@@ -2,7 +2,7 @@
 //! enough that a plan afterwards shows no change for it) and the tags that adopt it. Pure: the
 //! AWS descriptions come in, text and tag sets go out.
 
-use crate::aws::read::{ec2_tags, rds_tags};
+use crate::aws::tags::{ec2_pairs, rds_pairs};
 use crate::config::types::*;
 use crate::model::{Kind, Live, Resource, MANAGED_BY, TAG_ADDRESS, TAG_ENV, TAG_MANAGED_BY};
 use aws_sdk_ec2::types::{SecurityGroup, Subnet, Vpc};
@@ -157,7 +157,7 @@ pub fn vpc(ctx: &Ctx, name: &str, v: &Vpc, subnets: &[Subnet]) -> Result<Adoptio
         },
         subnet_prefix: prefix as i64,
         public: false,
-        tags: ctx.own_tags(ec2_tags(v.tags())),
+        tags: ctx.own_tags(ec2_pairs(v.tags())),
     };
     let address = format!("vpc.{name}");
     let vname = format!("{}-{name}", ctx.env);
@@ -260,7 +260,7 @@ pub fn security_group(ctx: &Ctx, name: &str, g: &SecurityGroup) -> Result<Adopti
         description: g.description().unwrap_or_default().to_string(),
         ingress,
         egress: (!default_egress).then_some(egress),
-        tags: ctx.own_tags(ec2_tags(g.tags())),
+        tags: ctx.own_tags(ec2_pairs(g.tags())),
     };
     let address = format!("security_group.{name}");
     let mut notes = Vec::new();
@@ -522,7 +522,7 @@ pub fn instance(ctx: &Ctx, name: &str, i: &DbInstance) -> Result<Adoption, Strin
         retire_old: false,
         apply_immediately: false,
         skip_final_snapshot: false,
-        tags: ctx.own_tags(rds_tags(i.tag_list())),
+        tags: ctx.own_tags(rds_pairs(i.tag_list())),
     };
     let address = format!("instance.{name}");
     let mut notes = Vec::new();
@@ -588,7 +588,7 @@ pub fn replica(ctx: &Ctx, name: &str, i: &DbInstance) -> Result<Adoption, String
         preferred_backup_window: None,
         auto_minor_version_upgrade: None,
         apply_immediately: false,
-        tags: ctx.own_tags(rds_tags(i.tag_list())),
+        tags: ctx.own_tags(rds_pairs(i.tag_list())),
     };
     let address = format!("replica.{name}");
     Ok(Adoption {
@@ -712,7 +712,7 @@ pub fn cluster(
         }),
         apply_immediately: false,
         skip_final_snapshot: false,
-        tags: ctx.own_tags(rds_tags(c.tag_list())),
+        tags: ctx.own_tags(rds_pairs(c.tag_list())),
         instance: member_cfgs,
     };
     Ok(Adoption {

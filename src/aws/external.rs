@@ -3,7 +3,7 @@
 //! group and one GetRole per role ARN. Never changes anything. An id AWS does not report is
 //! simply absent from the result, and the plan-time checks name it.
 
-use super::read::filtered_items;
+use super::paging::filtered_items;
 use super::{AwsError, Clients};
 use crate::model::External;
 use aws_sdk_ec2::types::Filter;

@@ -1,5 +1,6 @@
 //! The only part of rdsplan that knows the AWS SDK: clients, readers, mutations and errors.
 
+pub mod account;
 pub mod adopt;
 pub mod blue_green;
 pub mod ec2;
@@ -13,6 +14,7 @@ pub mod modify;
 pub mod once;
 pub mod options;
 pub mod orderable;
+pub mod paging;
 pub mod parameters;
 pub mod poller;
 pub mod rds;
@@ -25,6 +27,7 @@ pub mod rotation;
 pub mod scope;
 pub mod secrets;
 pub mod status;
+pub mod tags;
 pub mod wait;
 
 pub use error::AwsError;

@@ -82,12 +82,12 @@ pub async fn read(
             .send()
             .await
             .map_err(sdk(name, "ListTagsForResource"))?;
-        Ok::<_, AwsError>((g.clone(), super::read::rds_tags(out.tag_list())))
+        Ok::<_, AwsError>((g.clone(), super::tags::rds_pairs(out.tag_list())))
     });
     let tagged = futures::future::try_join_all(reads).await?;
     let (owned, foreign): (Vec<_>, Vec<_>) = tagged
         .into_iter()
-        .partition(|(_, tags)| super::read::owned(tags, env).is_some());
+        .partition(|(_, tags)| super::tags::owned(tags, env).is_some());
     Ok((owned, foreign.into_iter().map(|(g, _)| g).collect()))
 }
 

@@ -440,13 +440,13 @@ pub async fn read(
             .send()
             .await
             .map_err(sdk(&g.name, "ListTagsForResource"))?;
-        let tags = super::read::rds_tags(out.tag_list());
+        let tags = super::tags::rds_pairs(out.tag_list());
         Ok::<_, AwsError>((g.clone(), tags))
     });
     let tagged = futures::future::try_join_all(reads).await?;
     let (mine, theirs): (Vec<_>, Vec<_>) = tagged
         .into_iter()
-        .partition(|(_, tags)| super::read::owned(tags, env).is_some());
+        .partition(|(_, tags)| super::tags::owned(tags, env).is_some());
     let foreign: Vec<Listed> = theirs.into_iter().map(|(g, _)| g).collect();
     // The user-set parameters of every owned group, concurrently.
     let owned = futures::future::try_join_all(mine.into_iter().map(|(g, tags)| async move {

@@ -41,10 +41,10 @@ pub fn tags_with_skip(r: &Resource) -> BTreeMap<String, String> {
 /// The tags an RDS database is created with, in the create call itself: ownership, the
 /// user's, and the skip-final-snapshot marker.
 pub fn create_tags(env: &str, d: &Resource) -> Vec<Tag> {
-    rds_tags(env, d.address.as_str(), &tags_with_skip(d))
+    tag_list(env, d.address.as_str(), &tags_with_skip(d))
 }
 
-fn rds_tags(env: &str, address: &str, user: &BTreeMap<String, String>) -> Vec<Tag> {
+fn tag_list(env: &str, address: &str, user: &BTreeMap<String, String>) -> Vec<Tag> {
     all_tags(env, address, user)
         .into_iter()
         .map(|(k, v)| Tag::builder().key(k).value(v).build())
@@ -443,7 +443,7 @@ pub async fn create_instance(c: &Client, n: NewInstance<'_>) -> Result<(), AwsEr
 /// attempt or run made it), the create's error otherwise.
 pub async fn landed(c: &Client, address: &str, ident: &str, e: AwsError) -> Result<(), AwsError> {
     let ours = describe_instance(c, ident).await?.is_some_and(|i| {
-        super::read::rds_tags(i.tag_list())
+        super::tags::rds_pairs(i.tag_list())
             .iter()
             .any(|(k, v)| k == crate::model::TAG_ADDRESS && v == address)
     });

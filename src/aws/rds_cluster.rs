@@ -266,7 +266,7 @@ pub async fn create_cluster(c: &Client, n: NewCluster<'_>) -> Result<(), AwsErro
             // is there, carrying this address, and the step is done.
             let now = describe_cluster(c, &d.name).await?;
             let ours = now.is_some_and(|cl| {
-                super::read::rds_tags(cl.tag_list())
+                super::tags::rds_pairs(cl.tag_list())
                     .iter()
                     .any(|(k, v)| k == crate::model::TAG_ADDRESS && v == addr)
             });

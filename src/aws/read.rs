@@ -6,7 +6,10 @@
 //! only what the first makes relevant (a VPC's resources when the environment owns a VPC,
 //! group names and instance classes still to be made).
 
+use super::account::{account, events};
 use super::error::sdk;
+use super::paging::{filtered_items, owned_items};
+use super::tags::{ec2_pairs, owned, rds_pairs, tag};
 use super::{user_tags, AwsError, Clients};
 use crate::model::*;
 use aws_sdk_ec2::types::Filter;
@@ -53,75 +56,9 @@ pub struct Wanted<'a> {
     pub storage: StorageWanted,
 }
 
-fn tag_filter(env: &str) -> Filter {
-    Filter::builder()
-        .name(format!("tag:{TAG_ENV}"))
-        .values(env)
-        .build()
-}
-
-pub fn ec2_tags(tags: &[aws_sdk_ec2::types::Tag]) -> Vec<(String, String)> {
-    tags.iter()
-        .map(|t| {
-            (
-                t.key().unwrap_or_default().to_string(),
-                t.value().unwrap_or_default().to_string(),
-            )
-        })
-        .collect()
-}
-
-pub fn rds_tags(tags: &[aws_sdk_rds::types::Tag]) -> Vec<(String, String)> {
-    tags.iter()
-        .map(|t| {
-            (
-                t.key().unwrap_or_default().to_string(),
-                t.value().unwrap_or_default().to_string(),
-            )
-        })
-        .collect()
-}
-
-fn tag<'a>(tags: &'a [(String, String)], key: &str) -> Option<&'a str> {
-    tags.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
-}
-
-/// Ours when tagged for this environment and with an address.
-pub(crate) fn owned(tags: &[(String, String)], env: &str) -> Option<Address> {
-    (tag(tags, TAG_ENV) == Some(env))
-        .then(|| tag(tags, TAG_ADDRESS).map(|a| Address(a.to_string())))
-        .flatten()
-}
-
 fn tags_value(tags: Vec<(String, String)>) -> Value {
     Value::Map(user_tags(tags))
 }
-
-/// All EC2 objects of one kind that carry the environment's tag: one paginated call.
-macro_rules! owned_items {
-    ($c:expr, $op:ident, $env:expr, $what:literal, $name:literal) => {
-        filtered_items!($c, $op, tag_filter($env); $what, $name)
-    };
-}
-
-/// All EC2 objects of one kind that match a filter (or every one of several): one paginated
-/// call.
-macro_rules! filtered_items {
-    ($c:expr, $op:ident, $($filter:expr),+ ; $what:literal, $name:literal) => {
-        async {
-            $c.ec2
-                .$op()
-                $(.filters($filter))+
-                .into_paginator()
-                .items()
-                .send()
-                .try_collect()
-                .await
-                .map_err(super::error::sdk($what, $name))
-        }
-    };
-}
-pub(crate) use filtered_items;
 
 pub async fn read(c: &Clients, w: &Wanted<'_>) -> Result<Live, AwsError> {
     let env = w.env;
@@ -232,7 +169,7 @@ pub async fn read(c: &Clients, w: &Wanted<'_>) -> Result<Live, AwsError> {
             let mut addresses = BTreeSet::new();
             let duplicated = vpcs
                 .iter()
-                .filter_map(|v| owned(&ec2_tags(v.tags()), env))
+                .filter_map(|v| owned(&ec2_pairs(v.tags()), env))
                 .any(|a| !addresses.insert(a));
             match (w.vpc_contents || duplicated) && !vpc_ids.is_empty() {
                 true => vpc_contents(c, env, &vpc_ids).await.map(Some),
@@ -298,25 +235,25 @@ pub async fn read(c: &Clients, w: &Wanted<'_>) -> Result<Live, AwsError> {
         }
     };
     for v in &vpcs {
-        note(v.vpc_id(), &ec2_tags(v.tags()));
+        note(v.vpc_id(), &ec2_pairs(v.tags()));
     }
     for s in &subnets {
-        note(s.subnet_id(), &ec2_tags(s.tags()));
+        note(s.subnet_id(), &ec2_pairs(s.tags()));
     }
     for g in &igws {
-        note(g.internet_gateway_id(), &ec2_tags(g.tags()));
+        note(g.internet_gateway_id(), &ec2_pairs(g.tags()));
     }
     for g in &sgs {
-        note(g.group_id(), &ec2_tags(g.tags()));
+        note(g.group_id(), &ec2_pairs(g.tags()));
     }
     for (name, _, tags, _) in &subnet_groups {
         note(Some(name), tags);
     }
     for i in instances {
-        note(i.db_instance_identifier(), &rds_tags(i.tag_list()));
+        note(i.db_instance_identifier(), &rds_pairs(i.tag_list()));
     }
     for cl in clusters {
-        note(cl.db_cluster_identifier(), &rds_tags(cl.tag_list()));
+        note(cl.db_cluster_identifier(), &rds_pairs(cl.tag_list()));
     }
     for r in &roles {
         note(Some(&r.arn), &r.tags);
@@ -336,7 +273,7 @@ pub async fn read(c: &Clients, w: &Wanted<'_>) -> Result<Live, AwsError> {
     };
 
     for v in &vpcs {
-        let tags = ec2_tags(v.tags());
+        let tags = ec2_pairs(v.tags());
         let Some(addr) = owned(&tags, env) else {
             continue;
         };
@@ -350,7 +287,7 @@ pub async fn read(c: &Clients, w: &Wanted<'_>) -> Result<Live, AwsError> {
         live.resources.push(r);
     }
     for s in &subnets {
-        let tags = ec2_tags(s.tags());
+        let tags = ec2_pairs(s.tags());
         let Some(addr) = owned(&tags, env) else {
             continue;
         };
@@ -369,7 +306,7 @@ pub async fn read(c: &Clients, w: &Wanted<'_>) -> Result<Live, AwsError> {
         live.resources.push(r);
     }
     for g in &igws {
-        let tags = ec2_tags(g.tags());
+        let tags = ec2_pairs(g.tags());
         let Some(addr) = owned(&tags, env) else {
             continue;
         };
@@ -382,7 +319,7 @@ pub async fn read(c: &Clients, w: &Wanted<'_>) -> Result<Live, AwsError> {
         live.resources.push(r);
     }
     for t in &rts {
-        let tags = ec2_tags(t.tags());
+        let tags = ec2_pairs(t.tags());
         let Some(addr) = owned(&tags, env) else {
             continue;
         };
@@ -411,7 +348,7 @@ pub async fn read(c: &Clients, w: &Wanted<'_>) -> Result<Live, AwsError> {
         live.resources.push(r);
     }
     for g in &sgs {
-        let tags = ec2_tags(g.tags());
+        let tags = ec2_pairs(g.tags());
         let Some(addr) = owned(&tags, env) else {
             continue;
         };
@@ -445,7 +382,7 @@ pub async fn read(c: &Clients, w: &Wanted<'_>) -> Result<Live, AwsError> {
         .chain(w.external_ids.vpcs.iter().map(String::as_str))
         .collect();
     for g in &sg_lookalikes {
-        let tags = ec2_tags(g.tags());
+        let tags = ec2_pairs(g.tags());
         if owned(&tags, env).is_none() && g.vpc_id().is_some_and(|v| group_vpcs.contains(&v)) {
             live.foreign.push(Foreign {
                 kind: Kind::SecurityGroup,
@@ -506,13 +443,13 @@ pub async fn read(c: &Clients, w: &Wanted<'_>) -> Result<Live, AwsError> {
     let greens: HashMap<String, Address> = instances
         .iter()
         .filter_map(|i| {
-            let a = owned(&rds_tags(i.tag_list()), env)?;
+            let a = owned(&rds_pairs(i.tag_list()), env)?;
             let green = i.db_instance_identifier()?.strip_suffix("-old1")?;
             (!a.as_str().ends_with(".old1")).then(|| (green.to_string(), a))
         })
         .collect();
     for i in instances {
-        let tags = rds_tags(i.tag_list());
+        let tags = rds_pairs(i.tag_list());
         let ident = i.db_instance_identifier().unwrap_or_default().to_string();
         let adopted = || {
             let untagged = tag(&tags, TAG_ENV).is_none();
@@ -544,7 +481,7 @@ pub async fn read(c: &Clients, w: &Wanted<'_>) -> Result<Live, AwsError> {
         }
     }
     for cl in clusters {
-        let tags = rds_tags(cl.tag_list());
+        let tags = rds_pairs(cl.tag_list());
         match owned(&tags, env) {
             Some(addr) => {
                 let r = super::rds_cluster::cluster_resource(addr, cl, tags, instances, &map);
@@ -616,7 +553,7 @@ pub async fn read(c: &Clients, w: &Wanted<'_>) -> Result<Live, AwsError> {
                 || g.db_subnet_group_name()
                     .is_some_and(|n| our_groups.iter().any(|x| x == n))
         });
-        if in_ours && untagged(&rds_tags(i.tag_list())) && i.db_cluster_identifier().is_none() {
+        if in_ours && untagged(&rds_pairs(i.tag_list())) && i.db_cluster_identifier().is_none() {
             live.unmanaged.push(Foreign {
                 kind: Kind::Instance,
                 name: i.db_instance_identifier().unwrap_or_default().to_string(),
@@ -628,7 +565,7 @@ pub async fn read(c: &Clients, w: &Wanted<'_>) -> Result<Live, AwsError> {
         let in_ours = cl
             .db_subnet_group()
             .is_some_and(|n| our_groups.iter().any(|x| x == n));
-        if in_ours && untagged(&rds_tags(cl.tag_list())) {
+        if in_ours && untagged(&rds_pairs(cl.tag_list())) {
             live.unmanaged.push(Foreign {
                 kind: Kind::Cluster,
                 name: cl.db_cluster_identifier().unwrap_or_default().to_string(),
@@ -644,7 +581,7 @@ pub async fn read(c: &Clients, w: &Wanted<'_>) -> Result<Live, AwsError> {
         for i in instances {
             let vpc = i.db_subnet_group().and_then(|g| g.vpc_id());
             if let Some(vpc) = vpc.filter(|v| our_vpcs.contains(v)) {
-                if owned(&rds_tags(i.tag_list()), env).is_none() {
+                if owned(&rds_pairs(i.tag_list()), env).is_none() {
                     live.vpc_contents
                         .entry(vpc.to_string())
                         .or_default()
@@ -708,7 +645,7 @@ pub fn classes_to_ask(
     let mut running: HashMap<(&str, &str), bool> = HashMap::new();
     for i in live
         .iter()
-        .filter(|i| owned(&rds_tags(i.tag_list()), env).is_some())
+        .filter(|i| owned(&rds_pairs(i.tag_list()), env).is_some())
     {
         if let (Some(e), Some(k)) = (i.engine(), i.db_instance_class()) {
             *running.entry((e, k)).or_default() |= i.multi_az() == Some(true);
@@ -798,7 +735,7 @@ async fn vpc_contents(c: &Clients, env: &str, vpcs: &[String]) -> Result<VpcCont
         foreign: Default::default(),
     };
     for g in &groups {
-        let tags = ec2_tags(g.tags());
+        let tags = ec2_pairs(g.tags());
         let (name, id) = (
             g.group_name().unwrap_or_default(),
             g.group_id().unwrap_or_default(),
@@ -820,7 +757,7 @@ async fn vpc_contents(c: &Clients, env: &str, vpcs: &[String]) -> Result<VpcCont
             .push(format!("security group {id} ({name})"));
     }
     for s in &subnets {
-        if owned(&ec2_tags(s.tags()), env).is_none() {
+        if owned(&ec2_pairs(s.tags()), env).is_none() {
             out.foreign
                 .entry(s.vpc_id().unwrap_or_default().to_string())
                 .or_default()
@@ -875,134 +812,6 @@ fn recorded(secrets: &[super::secrets::LiveSecret]) -> super::scope::Identifiers
     ids
 }
 
-/// What the account holds of the kinds RDS lists without a tag filter, read once per run (and
-/// shared by the environments a drift run reads).
-#[derive(Debug, Clone, Default)]
-pub struct AccountReads {
-    pub instances: Vec<aws_sdk_rds::types::DbInstance>,
-    pub clusters: Vec<aws_sdk_rds::types::DbCluster>,
-    pub subnet_groups: Vec<aws_sdk_rds::types::DbSubnetGroup>,
-    /// Instance events of the last six hours (storage change cooldowns), the region's; `None`
-    /// from a read by tag, which reads them only for the instances whose storage the files
-    /// change.
-    pub events: Option<Vec<aws_sdk_rds::types::Event>>,
-    /// Whether `instances` and `clusters` are the region's (else the environment's, found by
-    /// tag, and the identifiers its files want).
-    pub whole_region: bool,
-}
-
-/// The environments AWS holds in this region, by their `rdsplan:environment` tag: on the
-/// region's RDS instances and clusters (already read) and on VPCs (one DescribeVpcs filtered by
-/// the tag key).
-pub async fn environments(
-    c: &Clients,
-    region: &AccountReads,
-) -> Result<std::collections::BTreeSet<String>, AwsError> {
-    let vpcs: Vec<aws_sdk_ec2::types::Vpc> = c
-        .ec2
-        .describe_vpcs()
-        .filters(Filter::builder().name("tag-key").values(TAG_ENV).build())
-        .into_paginator()
-        .items()
-        .send()
-        .try_collect()
-        .await
-        .map_err(sdk("vpcs", "DescribeVpcs"))?;
-    let mut out = std::collections::BTreeSet::new();
-    let mut add = |tags: Vec<(String, String)>| {
-        if let Some(e) = tag(&tags, TAG_ENV) {
-            out.insert(e.to_string());
-        }
-    };
-    for v in &vpcs {
-        add(ec2_tags(v.tags()));
-    }
-    for i in &region.instances {
-        add(rds_tags(i.tag_list()));
-    }
-    for cl in &region.clusters {
-        add(rds_tags(cl.tag_list()));
-    }
-    Ok(out)
-}
-
-/// The region's lists: one paginated call per kind, all at once; with the region's instance
-/// events of the last six hours if asked (drift shares them across environments).
-pub async fn account(c: &Clients, with_events: bool) -> Result<AccountReads, AwsError> {
-    let instances = async {
-        c.rds
-            .describe_db_instances()
-            .into_paginator()
-            .items()
-            .send()
-            .try_collect()
-            .await
-            .map_err(sdk("db instances", "DescribeDBInstances"))
-    };
-    let clusters = async {
-        c.rds
-            .describe_db_clusters()
-            .into_paginator()
-            .items()
-            .send()
-            .try_collect()
-            .await
-            .map_err(sdk("db clusters", "DescribeDBClusters"))
-    };
-    let region_events = async {
-        match with_events {
-            true => events(c, None).await.map(Some),
-            false => Ok(None),
-        }
-    };
-    let (instances, clusters, subnet_groups, events) =
-        tokio::try_join!(instances, clusters, subnet_groups(c), region_events)?;
-    Ok(AccountReads {
-        instances,
-        clusters,
-        subnet_groups,
-        events,
-        whole_region: true,
-    })
-}
-
-/// The region's DB subnet groups: DescribeDBSubnetGroups has no filter, and an account holds
-/// few.
-pub(crate) async fn subnet_groups(
-    c: &Clients,
-) -> Result<Vec<aws_sdk_rds::types::DbSubnetGroup>, AwsError> {
-    c.rds
-        .describe_db_subnet_groups()
-        .into_paginator()
-        .items()
-        .send()
-        .try_collect()
-        .await
-        .map_err(sdk("db subnet groups", "DescribeDBSubnetGroups"))
-}
-
-/// Instance events of the last six hours (AWS lets no storage change follow another within
-/// them): of one instance, or of every instance of the region.
-pub(crate) async fn events(
-    c: &Clients,
-    instance: Option<&str>,
-) -> Result<Vec<aws_sdk_rds::types::Event>, AwsError> {
-    c.rds
-        .describe_events()
-        .source_type(aws_sdk_rds::types::SourceType::DbInstance)
-        .set_source_identifier(instance.map(str::to_string))
-        .duration(360)
-        .into_paginator()
-        .items()
-        .send()
-        .try_collect()
-        .await
-        .map_err(sdk(
-            instance.unwrap_or("db instance events"),
-            "DescribeEvents",
-        ))
-}
-
 async fn read_subnet_groups(
     c: &Clients,
     env: &str,
@@ -1026,7 +835,7 @@ async fn read_subnet_groups(
             .send()
             .await
             .map_err(sdk(&name, "ListTagsForResource"))?;
-        Ok::<_, AwsError>((name, arn, rds_tags(out.tag_list()), (*g).clone()))
+        Ok::<_, AwsError>((name, arn, rds_pairs(out.tag_list()), (*g).clone()))
     });
     futures::future::try_join_all(tag_reads).await
 }

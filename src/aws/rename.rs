@@ -37,7 +37,7 @@ pub async fn instance(
     let existing = super::rds::describe_instance(c, to).await?;
     if let Some(i) = &existing {
         // Ours only if an earlier run renamed it (it was retagged with this address first).
-        ensure_ours(addr, to, &super::read::rds_tags(i.tag_list()))?;
+        ensure_ours(addr, to, &super::tags::rds_pairs(i.tag_list()))?;
     } else {
         let sent = c
             .modify_db_instance()
@@ -54,7 +54,7 @@ pub async fn instance(
                 return Err(e);
             }
             match super::rds::describe_instance(c, to).await? {
-                Some(i) => ensure_ours(addr, to, &super::read::rds_tags(i.tag_list()))?,
+                Some(i) => ensure_ours(addr, to, &super::tags::rds_pairs(i.tag_list()))?,
                 None => return Err(e),
             }
         }
@@ -77,7 +77,7 @@ pub async fn cluster(
     let addr = live.address.as_str();
     let existing = super::rds_cluster::describe_cluster(c, to).await?;
     if let Some(cl) = &existing {
-        ensure_ours(addr, to, &super::read::rds_tags(cl.tag_list()))?;
+        ensure_ours(addr, to, &super::tags::rds_pairs(cl.tag_list()))?;
     } else {
         let sent = c
             .modify_db_cluster()
@@ -92,7 +92,7 @@ pub async fn cluster(
                 return Err(e);
             }
             match super::rds_cluster::describe_cluster(c, to).await? {
-                Some(cl) => ensure_ours(addr, to, &super::read::rds_tags(cl.tag_list()))?,
+                Some(cl) => ensure_ours(addr, to, &super::tags::rds_pairs(cl.tag_list()))?,
                 None => return Err(e),
             }
         }

@@ -9,8 +9,8 @@
 //!   call, all at once; then the tagged ones not yet read, and every member of the clusters
 //!   found. The cost grows with the environment, not the account.
 
+use super::account::AccountReads;
 use super::error::sdk;
-use super::read::AccountReads;
 use super::{AwsError, Clients};
 use aws_sdk_rds::types::{DbCluster, DbInstance, Filter};
 use std::collections::BTreeSet;
@@ -153,7 +153,7 @@ pub async fn tagged(c: &Clients, env: &str, want: &Identifiers) -> Result<Accoun
         tagged_arns(c, env),
         instances_where(c, "db-instance-id", &want.instances),
         clusters_named(c, &want.clusters),
-        super::read::subnet_groups(c),
+        super::account::subnet_groups(c),
     )?;
     let (more_instances, more_clusters, members) = {
         let have_i: BTreeSet<&str> = instances

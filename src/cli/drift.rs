@@ -2,7 +2,7 @@
 
 use super::context::{make_plan, read_live_in, Context};
 use super::PlanFormat;
-use crate::aws::{self, read::AccountReads, Clients};
+use crate::aws::{self, account::AccountReads, Clients};
 use crate::config::{self, Config};
 use crate::drift::{self, Report};
 use std::collections::BTreeMap;
@@ -47,7 +47,7 @@ pub async fn drift(dir: &Path, envs: Vec<String>, format: PlanFormat) -> i32 {
         BTreeMap::new();
     for (cfg, clients) in opened.iter().flatten() {
         if let std::collections::btree_map::Entry::Vacant(slot) = accounts.entry(key(cfg)) {
-            let read = aws::read::account(clients, true).await;
+            let read = aws::account::account(clients, true).await;
             slot.insert(read.map(Arc::new).map_err(|e| e.to_string()));
         }
     }
@@ -83,7 +83,7 @@ pub async fn drift(dir: &Path, envs: Vec<String>, format: PlanFormat) -> i32 {
             if !seen.insert(key(cfg)) {
                 continue;
             }
-            match aws::read::environments(clients, region).await {
+            match aws::account::environments(clients, region).await {
                 Ok(found) => reports.extend(
                     found
                         .iter()

@@ -1,7 +1,7 @@
 //! `rdsplan import`: adopt one existing resource into an environment.
 
 use super::context::{load_env, Context};
-use crate::aws::read::{ec2_tags, rds_tags};
+use crate::aws::tags::{ec2_pairs, rds_pairs};
 use crate::aws::{adopt, rds, rds_cluster};
 use crate::import::{self, Adoption, Target};
 use std::io::{IsTerminal, Write};
@@ -76,14 +76,14 @@ async fn run(dir: &Path, env: &str, a: Args) -> Result<i32, String> {
     let adoption: Adoption = match a.kind.as_str() {
         "vpc" => {
             let (v, subnets) = adopt::vpc(clients, id).await.map_err(|e| e.to_string())?;
-            import::check_not_managed(&ec2_tags(v.tags())).map_err(why)?;
+            import::check_not_managed(&ec2_pairs(v.tags())).map_err(why)?;
             import::vpc(&ctx, &a.name, &v, &subnets).map_err(why)?
         }
         "security_group" => {
             let g = adopt::security_group(clients, id)
                 .await
                 .map_err(|e| e.to_string())?;
-            import::check_not_managed(&ec2_tags(g.tags())).map_err(why)?;
+            import::check_not_managed(&ec2_pairs(g.tags())).map_err(why)?;
             import::security_group(&ctx, &a.name, &g).map_err(why)?
         }
         "instance" | "replica" => {
@@ -91,7 +91,7 @@ async fn run(dir: &Path, env: &str, a: Args) -> Result<i32, String> {
                 .await
                 .map_err(|e| e.to_string())?
                 .ok_or_else(|| format!("no RDS instance `{id}`"))?;
-            import::check_not_managed(&rds_tags(i.tag_list())).map_err(why)?;
+            import::check_not_managed(&rds_pairs(i.tag_list())).map_err(why)?;
             if a.kind == "instance" {
                 if i.read_replica_source_db_instance_identifier().is_some() {
                     return Err(format!("{id} is a read replica: import it as `replica`"));
@@ -106,7 +106,7 @@ async fn run(dir: &Path, env: &str, a: Args) -> Result<i32, String> {
                 .await
                 .map_err(|e| e.to_string())?
                 .ok_or_else(|| format!("no Aurora cluster `{id}`"))?;
-            import::check_not_managed(&rds_tags(c.tag_list())).map_err(why)?;
+            import::check_not_managed(&rds_pairs(c.tag_list())).map_err(why)?;
             let mut members = Vec::new();
             for m in c.db_cluster_members() {
                 if let Some(i) = rds::describe_instance(

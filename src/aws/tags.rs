@@ -1,0 +1,39 @@
+//! Tags as rdsplan reads them: the SDKs' tag types as (key, value) pairs, and ownership (a
+//! resource is the environment's when it carries the environment's tag and an address).
+
+use crate::model::{Address, TAG_ADDRESS, TAG_ENV};
+
+/// EC2 tags as (key, value) pairs.
+pub fn ec2_pairs(tags: &[aws_sdk_ec2::types::Tag]) -> Vec<(String, String)> {
+    tags.iter()
+        .map(|t| {
+            (
+                t.key().unwrap_or_default().to_string(),
+                t.value().unwrap_or_default().to_string(),
+            )
+        })
+        .collect()
+}
+
+/// RDS tags as (key, value) pairs (the reverse of `rds::tag_list`).
+pub fn rds_pairs(tags: &[aws_sdk_rds::types::Tag]) -> Vec<(String, String)> {
+    tags.iter()
+        .map(|t| {
+            (
+                t.key().unwrap_or_default().to_string(),
+                t.value().unwrap_or_default().to_string(),
+            )
+        })
+        .collect()
+}
+
+pub fn tag<'a>(tags: &'a [(String, String)], key: &str) -> Option<&'a str> {
+    tags.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+}
+
+/// Ours when tagged for this environment and with an address.
+pub(crate) fn owned(tags: &[(String, String)], env: &str) -> Option<Address> {
+    (tag(tags, TAG_ENV) == Some(env))
+        .then(|| tag(tags, TAG_ADDRESS).map(|a| Address(a.to_string())))
+        .flatten()
+}
