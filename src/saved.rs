@@ -76,7 +76,7 @@ fn moved_in(
     keys.sort();
     keys.dedup();
     keys.into_iter()
-        .filter(|k| !crate::plan::attrs::is_info(kind, k))
+        .filter(|k| !crate::model::attrs::is_info(kind, k))
         .filter(|k| before.get(*k) != now.get(*k))
         .map(|k| {
             let show = |v: Option<&crate::model::Value>| {

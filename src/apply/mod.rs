@@ -885,7 +885,7 @@ async fn converge_parameters(ctx: &Ctx, d: &Resource, c: &Change) -> Result<usiz
             .find(|x| x.name == format!("parameters.{name}"))
             .and_then(|x| x.timing);
         match planned {
-            Some(t) => t == crate::plan::rules::Timing::Immediate,
+            Some(t) => t == crate::plan::timing::Timing::Immediate,
             None => reported.get(name).is_some_and(|t| t == "dynamic"),
         }
     };

@@ -5,9 +5,9 @@
 use super::error::sdk;
 use super::secrets::Password;
 use super::AwsError;
+use crate::model::attrs::{self, Field};
+use crate::model::versions::is_major_change;
 use crate::model::{Kind, Resource};
-use crate::plan::attrs::{self, Field};
-use crate::plan::rules::is_major_change;
 use aws_sdk_rds::operation::modify_db_cluster::builders::ModifyDBClusterFluentBuilder;
 use aws_sdk_rds::operation::modify_db_instance::builders::ModifyDBInstanceFluentBuilder;
 use aws_sdk_rds::types::{CloudwatchLogsExportConfiguration, ServerlessV2ScalingConfiguration};

@@ -3,12 +3,12 @@
 //! one ModifyOptionGroup (applied at once: the group's databases pick them up as AWS applies
 //! them), deleted.
 //!
-//! The model's encoding of options and their comparison are in `plan::options`.
+//! The model's encoding of options and their comparison are in `model::option_settings`.
 
 use super::error::sdk;
 use super::{AwsError, Clients};
+use crate::model::option_settings::{decode_settings, encode_settings, option_changes};
 use crate::model::{Address, Kind, Resource, Value};
-use crate::plan::options::{decode_settings, encode_settings, option_changes};
 use aws_sdk_rds::types::{OptionConfiguration, OptionGroup, OptionSetting};
 use aws_sdk_rds::Client;
 use std::collections::BTreeMap;

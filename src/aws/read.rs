@@ -904,7 +904,7 @@ pub async fn resolve_kms(c: &Clients, w: &Wanted<'_>, live: &mut Live) -> Result
             .iter()
             .flat_map(|r| [r.str("kms_key"), r.str("performance_insights_kms_key")])
             .flatten()
-            .filter(|k| crate::plan::planner::is_alias(k))
+            .filter(|k| crate::model::is_kms_alias(k))
             .map(str::to_string),
     );
     if !aliases.is_empty() {

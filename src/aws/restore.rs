@@ -14,8 +14,8 @@ use super::rds::{int, list, string, NewInstance, TAG_RESTORE_PENDING};
 use super::rds_cluster::NewCluster;
 use super::secrets::Password;
 use super::AwsError;
+use crate::model::attrs::Field;
 use crate::model::Resource;
-use crate::plan::attrs::Field;
 use aws_sdk_rds::primitives::DateTime;
 use aws_sdk_rds::types::Tag;
 use aws_sdk_rds::Client;
@@ -185,7 +185,7 @@ pub async fn after_instance(
     let fields: Vec<Field> = AFTER_INSTANCE
         .iter()
         .copied()
-        .filter(|f| crate::plan::attrs::field_attr(d.kind, *f).is_some_and(|a| d.get(a).is_some()))
+        .filter(|f| crate::model::attrs::field_attr(d.kind, *f).is_some_and(|a| d.get(a).is_some()))
         .collect();
     let req = modify::instance_request(c, d, &fields, &r, true)?;
     let req = match (req, password) {

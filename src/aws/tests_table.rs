@@ -4,8 +4,8 @@
 
 use super::modify::{self, Resolved};
 use super::secrets::Password;
+use crate::model::attrs::{self, Carrier, Compare, Field, ALL_KINDS};
 use crate::model::{Address, Kind, Live, Resource, Value};
-use crate::plan::attrs::{self, Carrier, Compare, Field, ALL_KINDS};
 use crate::plan::{plan, Action};
 use aws_sdk_rds::operation::create_db_cluster::{CreateDbClusterInput, CreateDbClusterOutput};
 use aws_sdk_rds::operation::create_db_instance::{CreateDbInstanceInput, CreateDbInstanceOutput};

@@ -229,7 +229,7 @@ pub async fn read_live_in(
                     .filter_map(|r| r.spec.performance_insights_kms_key.clone()),
             )
             .chain(cfg.clusters.iter().filter_map(|c| c.spec.kms_key.clone()))
-            .filter(|k| plan::planner::is_alias(k))
+            .filter(|k| crate::model::is_kms_alias(k))
             .collect(),
         external_groups: external_groups(cfg),
         external_ids: external_ids(cfg),

@@ -239,7 +239,7 @@ pub fn expand_all(cfg: &Config, live: &Live) -> (Vec<Resource>, Vec<ExpandError>
             .map(|o| {
                 (
                     o.name.clone(),
-                    crate::plan::options::encode_settings(&o.settings),
+                    crate::model::option_settings::encode_settings(&o.settings),
                 )
             })
             .collect();

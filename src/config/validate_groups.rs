@@ -3,7 +3,7 @@
 use super::diag::Diagnostic;
 use super::load::{Config, Decl};
 use super::types::*;
-use crate::plan::rules::major_version;
+use crate::model::versions::major_version;
 
 pub(super) fn check(cfg: &Config, d: &mut Vec<Diagnostic>) {
     for (kind, groups) in [

@@ -2,9 +2,10 @@
 //! (the attribute diffs, what is pending in AWS, when each change takes effect, the notes a
 //! reviewer needs). Pure; the planner calls it for every resource AWS already has.
 
-use super::attrs::{lookup, Compare};
-use super::rules::{is_major_change, major_version, timing, version_cmp, version_matches, Timing};
+use super::timing::{timing, Timing};
 use super::{Action, AttrDiff, Change, PlanError};
+use crate::model::attrs::{lookup, Compare};
+use crate::model::versions::{is_major_change, major_version, version_cmp, version_matches};
 use crate::model::{Kind, Live, Resource, Value};
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
@@ -80,7 +81,7 @@ fn verdict(
                 want.as_map().unwrap_or(&empty),
                 h.as_map().unwrap_or(&empty),
             );
-            let (include, remove) = super::options::option_changes(w, h);
+            let (include, remove) = crate::model::option_settings::option_changes(w, h);
             same(include.is_empty() && remove.is_empty())
         }
         Compare::Version => {

@@ -1,13 +1,11 @@
 //! The plan: what would change, resource by resource and attribute by attribute.
 
-pub mod attrs;
 pub mod compare;
 pub mod moved;
-pub mod options;
 pub mod planner;
 mod rename_hint;
-pub mod rules;
 pub mod target;
+pub mod timing;
 
 pub use planner::plan;
 
@@ -68,7 +66,7 @@ pub struct AttrDiff {
     pub forces_replacement: bool,
     /// For in-place changes: when AWS applies it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub timing: Option<rules::Timing>,
+    pub timing: Option<timing::Timing>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -1,11 +1,12 @@
 //! The planner: a pure function from desired and live resources to a [`Plan`]. No I/O, no
 //! clock, no randomness: the same inputs always give the same plan.
 
-use super::attrs::{lookup, Compare};
 use super::compare::{compare, restore_finish, via_blue_green};
-use super::rules::{is_major_change, timing, Timing};
+use super::timing::{timing, Timing};
 use super::{Action, AttrDiff, Change, Plan, PlanError};
 use crate::graph;
+use crate::model::attrs::{lookup, Compare};
+use crate::model::versions::is_major_change;
 use crate::model::{Address, Kind, Live, Resource, Value};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -730,7 +731,7 @@ fn follow_replaced(d: &Resource, l: &Resource, replaced: &BTreeSet<Address>, c: 
 fn check_kms_key(d: &Resource, live: &Live, errors: &mut Vec<PlanError>) {
     for attr in ["kms_key", "performance_insights_kms_key"] {
         let Some(k) = d.str(attr) else { continue };
-        if is_alias(k) && !live.kms_keys.contains_key(k) {
+        if crate::model::is_kms_alias(k) && !live.kms_keys.contains_key(k) {
             errors.push(PlanError {
                 address: d.address.clone(),
                 message: format!("{}: {attr} \"{k}\" could not be resolved to a KMS key (kms:DescribeKey)", d.address),
@@ -738,10 +739,6 @@ fn check_kms_key(d: &Resource, live: &Live, errors: &mut Vec<PlanError>) {
             });
         }
     }
-}
-
-pub fn is_alias(key: &str) -> bool {
-    key.starts_with("alias/") || key.contains(":alias/")
 }
 
 /// A group named by its AWS name (not one of the environment) must exist.

@@ -1,7 +1,7 @@
 //! Every branch of the planner, on hand-built desired and live state.
 
 use super::*;
-use crate::model::{Address, Foreign, Kind, Live, Resource, Value};
+use crate::model::{attrs, Address, Foreign, Kind, Live, Resource, Value};
 
 pub(super) fn a(s: &str) -> Address {
     Address(s.into())
@@ -512,7 +512,7 @@ fn a_deleted_cluster_takes_a_final_snapshot() {
 
 #[test]
 fn the_timing_table_follows_modify_db_instance() {
-    use rules::{timing, Timing};
+    use timing::{timing, Timing};
     let t = |attr: &str, now: bool| {
         timing(
             Kind::Instance,
@@ -576,11 +576,11 @@ fn every_update_carries_its_timing() {
     let timing = |n: &str| c.diffs.iter().find(|x| x.name == n).unwrap().timing;
     assert_eq!(
         timing("instance_class"),
-        Some(rules::Timing::MaintenanceWindow)
+        Some(timing::Timing::MaintenanceWindow)
     );
     assert_eq!(
         timing("deletion_protection"),
-        Some(rules::Timing::Immediate)
+        Some(timing::Timing::Immediate)
     );
     assert_eq!(c.maintenance_window.as_deref(), Some("sun:05:00-sun:06:00"));
 }
@@ -709,7 +709,7 @@ fn removing_an_iam_role_association_is_an_update_in_place() {
         .unwrap();
     assert_eq!(c.action, Action::Update);
     assert_eq!(c.diffs[0].name, "iam_roles");
-    assert_eq!(c.diffs[0].timing, Some(rules::Timing::Immediate));
+    assert_eq!(c.diffs[0].timing, Some(timing::Timing::Immediate));
 }
 
 #[test]
@@ -771,7 +771,7 @@ fn a_new_subnet_layout_updates_the_subnet_group_in_place_and_keeps_the_database(
     d[4].set("db_subnet_group", Value::str("vpc.other.db_subnet_group"));
     let c = change(&run(&d, &live(&all())), "instance.orders").clone();
     assert_eq!(c.action, Action::Update);
-    assert_eq!(c.diffs[0].timing, Some(rules::Timing::MaintenanceWindow));
+    assert_eq!(c.diffs[0].timing, Some(timing::Timing::MaintenanceWindow));
 }
 
 #[test]
@@ -882,7 +882,7 @@ fn an_aurora_minor_upgrade_is_a_warning_not_a_downgrade() {
 
 #[test]
 fn major_versions_follow_each_engine() {
-    use rules::{is_major_change, major_version};
+    use crate::model::versions::{is_major_change, major_version};
     assert_eq!(major_version("postgres", "16.4"), "16");
     assert_eq!(major_version("postgres", "9.6.24"), "9.6");
     assert_eq!(major_version("aurora-postgresql", "15.4"), "15");
@@ -980,11 +980,11 @@ fn each_parameter_change_has_its_own_timing_and_a_dropped_one_is_reset() {
     };
     assert_eq!(
         diff("parameters.max_connections").timing,
-        Some(rules::Timing::Immediate)
+        Some(timing::Timing::Immediate)
     );
     assert_eq!(
         diff("parameters.innodb_buffer_pool_size").timing,
-        Some(rules::Timing::AfterReboot)
+        Some(timing::Timing::AfterReboot)
     );
     // Dropped from the files: reset to the engine default (no `after`); its apply type is
     // unknown, so it waits for a reboot.
@@ -993,7 +993,7 @@ fn each_parameter_change_has_its_own_timing_and_a_dropped_one_is_reset() {
         (reset.before.clone(), reset.after.clone()),
         (Some(Value::str("2")), None)
     );
-    assert_eq!(reset.timing, Some(rules::Timing::AfterReboot));
+    assert_eq!(reset.timing, Some(timing::Timing::AfterReboot));
     assert_eq!(c.diffs.len(), 3, "slow_query_log is unchanged");
     // The database that must reboot is named.
     assert!(
@@ -1021,7 +1021,7 @@ fn a_database_waiting_for_a_reboot_is_shown_as_pending() {
     assert!(!p.has_changes());
     let c = change(&p, "instance.orders");
     assert_eq!(c.pending[0].name, "reboot");
-    assert_eq!(c.pending[0].timing, Some(rules::Timing::AfterReboot));
+    assert_eq!(c.pending[0].timing, Some(timing::Timing::AfterReboot));
     assert!(
         p.warnings[0].contains("needs a reboot for changes pending a reboot in AWS"),
         "{:?}",
@@ -1099,7 +1099,7 @@ fn a_new_family_replaces_the_group_and_moves_its_databases_without_allow_destroy
     assert_eq!(i.action, Action::Update);
     assert_eq!(i.diffs[0].name, "parameter_group");
     assert_eq!(i.diffs[0].after, Some(Value::unknown()));
-    assert_eq!(i.diffs[0].timing, Some(rules::Timing::AfterReboot));
+    assert_eq!(i.diffs[0].timing, Some(timing::Timing::AfterReboot));
 }
 
 #[test]
@@ -1126,7 +1126,7 @@ fn a_blue_green_upgrade_is_named_switched_over_at_once_and_needs_no_reboot() {
     let p = run(&d, &live(&all()));
     let c = change(&p, "instance.orders");
     assert_eq!(c.action, Action::Update);
-    assert_eq!(c.diffs[0].timing, Some(rules::Timing::Immediate));
+    assert_eq!(c.diffs[0].timing, Some(timing::Timing::Immediate));
     assert!(
         c.notes
             .iter()
@@ -1144,7 +1144,7 @@ fn a_blue_green_upgrade_is_named_switched_over_at_once_and_needs_no_reboot() {
     // In place (the default), the same change waits for the window.
     d[4].set("upgrade", Value::str("in-place"));
     let c = change(&run(&d, &live(&all())), "instance.orders").clone();
-    assert_eq!(c.diffs[0].timing, Some(rules::Timing::MaintenanceWindow));
+    assert_eq!(c.diffs[0].timing, Some(timing::Timing::MaintenanceWindow));
 }
 
 #[test]

@@ -41,7 +41,7 @@ fn a_moved_instance_is_updated_in_place_renamed_and_nothing_is_deleted() {
     let ident = c.diffs.iter().find(|x| x.name == "identifier").unwrap();
     assert_eq!(ident.before, Some(Value::str("t-orders")));
     assert_eq!(ident.after, Some(Value::str("t-main")));
-    assert_eq!(ident.timing, Some(rules::Timing::Immediate));
+    assert_eq!(ident.timing, Some(timing::Timing::Immediate));
     assert!(c.notes.iter().any(|n| n.contains("the endpoint changes")));
     assert_eq!(p.summary().destroy, 0);
     assert!(!c.needs_allow_destroy());

@@ -1,16 +1,17 @@
 //! The attribute table: for every attribute of every kind, whether a change forces replacement,
 //! how live and desired values compare, when an in-place change takes effect, and which AWS
-//! call carries it. The planner, apply (`aws::rds::modify_request`, the create calls),
-//! `docs/replacement.md` and saved plans all read this one table, so an attribute the planner
-//! can change and apply cannot is a failing test (`plan::tests_attrs`), never a silent skip:
-//! apply refuses an in-place change of an attribute whose carrier it does not handle.
+//! call carries it. The planner, apply (`aws::modify::instance_request` and `cluster_request`,
+//! the create calls), `docs/replacement.md` and saved plans all read this one table, so an
+//! attribute the planner can change and apply cannot is a failing test (`aws::tests_table`),
+//! never a silent skip: apply refuses an in-place change of an attribute whose carrier it does
+//! not handle.
 //!
 //! Sources: the RDS API reference (CreateDBInstance, CreateDBInstanceReadReplica,
 //! ModifyDBInstance, CreateDBCluster, ModifyDBCluster, ModifyDBSubnetGroup) and the EC2 calls
 //! rdsplan converges with; terraform-provider-aws (internal/service/rds/instance.go,
 //! cluster.go) for what forces replacement.
 
-use crate::model::Kind;
+use super::Kind;
 
 /// How a live value is compared with a desired one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

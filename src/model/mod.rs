@@ -2,7 +2,11 @@
 //!
 //! Both sides are expressed as [`Resource`]s with the same attribute names, so that the planner
 //! can compare them generically; the per-kind rules (what forces replacement, how values are
-//! compared) live in `plan::rules`.
+//! compared, when a change takes effect) live in the attribute table, `model::attrs`.
+
+pub mod attrs;
+pub mod option_settings;
+pub mod versions;
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -640,4 +644,10 @@ impl Live {
     pub fn find(&self, address: &Address) -> Option<&Resource> {
         self.resources.iter().find(|r| &r.address == address)
     }
+}
+
+/// Whether a KMS key is given as an alias (`alias/NAME` or an alias ARN), which compares as the
+/// key ARN it resolves to.
+pub fn is_kms_alias(key: &str) -> bool {
+    key.starts_with("alias/") || key.contains(":alias/")
 }
