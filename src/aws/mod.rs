@@ -20,6 +20,7 @@ pub mod poller;
 pub mod rds;
 pub mod rds_cluster;
 pub mod read;
+pub mod read_network;
 pub mod rename;
 pub mod restore;
 pub mod retag;
@@ -29,6 +30,7 @@ pub mod secrets;
 pub mod status;
 pub mod tags;
 pub mod wait;
+pub mod wanted;
 
 pub use error::AwsError;
 

@@ -418,13 +418,16 @@ pub async fn delete(c: &Client, kind: Kind, address: &str, name: &str) -> Result
 /// Reads the groups the environment owns (by tags) and the apply types of their families and
 /// of the families the files name. Returns (owned groups, look-alikes without our tags, apply
 /// types by family, engine-default values by family).
+/// An owned group as read: the group, its tags, its user-set parameters.
+pub type OwnedGroup = (Listed, Vec<(String, String)>, Vec<Parameter>);
+
 pub async fn read(
     c: &Clients,
     env: &str,
     families: &[(Flavor, String)],
 ) -> Result<
     (
-        Vec<(Listed, Vec<(String, String)>, Vec<Parameter>)>,
+        Vec<OwnedGroup>,
         Vec<Listed>,
         BTreeMap<String, BTreeMap<String, String>>,
         BTreeMap<String, BTreeMap<String, String>>,

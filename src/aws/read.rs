@@ -8,178 +8,16 @@
 
 use super::account::{account, events};
 use super::error::sdk;
-use super::paging::{filtered_items, owned_items};
-use super::tags::{ec2_pairs, owned, rds_pairs, tag};
-use super::{user_tags, AwsError, Clients};
+use super::tags::{owned, rds_pairs, tag, tags_value};
+use super::wanted::{StorageWanted, Wanted};
+use super::{AwsError, Clients};
 use crate::model::*;
-use aws_sdk_ec2::types::Filter;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
-
-/// Per instance identifier, the storage settings the files want (attribute, value).
-pub type StorageWanted = BTreeMap<String, Vec<(String, Value)>>;
-
-/// What the reader needs to know of the files: the environment and the AWS names they want
-/// (to spot look-alikes that are not ours).
-pub struct Wanted<'a> {
-    pub env: &'a str,
-    pub group_names: Vec<String>,
-    /// KMS keys the files name by alias, to resolve to key ARNs.
-    pub kms_aliases: Vec<String>,
-    /// Parameter group families the files name, whose parameters' apply types the plan needs.
-    pub parameter_families: Vec<(super::parameters::Flavor, String)>,
-    /// Existing groups the files name by their AWS names, to check that they exist.
-    pub external_groups: Vec<(Kind, String)>,
-    /// Existing VPCs, subnets, security groups, DB subnet groups and IAM roles the files name
-    /// by id, to check that they exist and where.
-    pub external_ids: super::external::ExternalIds,
-    /// KMS keys the files name by id or ARN, to check that they exist.
-    pub kms_keys: Vec<String>,
-    /// Engine and instance class pairs the files name, each with whether a use wants it
-    /// Multi-AZ, to check that AWS offers them.
-    pub classes: Vec<(String, String, bool)>,
-    /// Whether to read what the environment's VPCs hold that it does not own (see
-    /// [`Live::vpc_contents`]): three calls, which only drift and a plan that deletes a VPC
-    /// need.
-    pub vpc_contents: bool,
-    /// Whether the files declare a VPC rdsplan makes, whose AZs come from (and are checked
-    /// against) the region's available ones.
-    pub makes_vpcs: bool,
-    /// Where the environment's RDS instances and clusters are read from.
-    pub rds: super::scope::RdsScope,
-    /// The names of the generated secrets the files want: looked for by name when ListSecrets
-    /// (eventually consistent) does not list them.
-    pub secret_names: Vec<String>,
-    /// The storage settings (`allocated_storage`, `storage_type`, `iops`,
-    /// `storage_throughput`) the files want per instance identifier: the instances whose live
-    /// storage differs have their last storage change read (AWS allows one per six hours),
-    /// unless the region's events are at hand.
-    pub storage: StorageWanted,
-}
-
-fn tags_value(tags: Vec<(String, String)>) -> Value {
-    Value::Map(user_tags(tags))
-}
+use std::collections::HashMap;
 
 pub async fn read(c: &Clients, w: &Wanted<'_>) -> Result<Live, AwsError> {
     let env = w.env;
-    let azs = async {
-        if !w.makes_vpcs {
-            return Ok(vec![]);
-        }
-        let out = c
-            .ec2
-            .describe_availability_zones()
-            .filters(Filter::builder().name("state").values("available").build())
-            .send()
-            .await
-            .map_err(sdk("region", "DescribeAvailabilityZones"))?;
-        let mut z: Vec<String> = out
-            .availability_zones()
-            .iter()
-            .filter_map(|a| a.zone_name().map(str::to_string))
-            .collect();
-        z.sort();
-        Ok::<_, AwsError>(z)
-    };
-    // EC2 in two rounds: the environment's VPCs and security groups, then what only matters
-    // where there are VPCs.
-    let ec2 = async {
-        let (vpcs, sgs): (
-            Vec<aws_sdk_ec2::types::Vpc>,
-            Vec<aws_sdk_ec2::types::SecurityGroup>,
-        ) = tokio::try_join!(
-            owned_items!(c, describe_vpcs, env, "vpcs", "DescribeVpcs"),
-            owned_items!(
-                c,
-                describe_security_groups,
-                env,
-                "security groups",
-                "DescribeSecurityGroups"
-            ),
-        )?;
-        let vpc_ids: Vec<String> = vpcs
-            .iter()
-            .filter_map(|v| v.vpc_id().map(str::to_string))
-            .collect();
-        // Subnets, internet gateways and route tables rdsplan makes only inside VPCs it owns,
-        // and AWS deletes a VPC only once they are gone: without an owned VPC there are none
-        // to read (an environment on a network it does not own skips three calls).
-        let children = async {
-            if vpc_ids.is_empty() {
-                return Ok((vec![], vec![], vec![]));
-            }
-            tokio::try_join!(
-                owned_items!(c, describe_subnets, env, "subnets", "DescribeSubnets"),
-                owned_items!(
-                    c,
-                    describe_internet_gateways,
-                    env,
-                    "internet gateways",
-                    "DescribeInternetGateways"
-                ),
-                owned_items!(
-                    c,
-                    describe_route_tables,
-                    env,
-                    "route tables",
-                    "DescribeRouteTables"
-                ),
-            )
-        };
-        // A group the files want that is not ours yet is looked up by name in the VPCs it
-        // could go into (ours and those the files name), to see one someone else holds there:
-        // AWS refuses a second group of one name in a VPC.
-        let lookalikes = async {
-            let ours: BTreeSet<&str> = sgs.iter().filter_map(|g| g.group_name()).collect();
-            let names: Vec<String> = w
-                .group_names
-                .iter()
-                .filter(|n| !ours.contains(n.as_str()))
-                .cloned()
-                .collect();
-            let in_vpcs: Vec<String> = vpc_ids
-                .iter()
-                .chain(&w.external_ids.vpcs)
-                .cloned()
-                .collect();
-            if names.is_empty() || in_vpcs.is_empty() {
-                return Ok(vec![]);
-            }
-            let by = |name: &str, values: Vec<String>| {
-                Filter::builder()
-                    .name(name)
-                    .set_values(Some(values))
-                    .build()
-            };
-            filtered_items!(
-                c,
-                describe_security_groups,
-                by("group-name", names),
-                by("vpc-id", in_vpcs);
-                "security groups",
-                "DescribeSecurityGroups"
-            )
-            .await
-        };
-        // What the VPCs hold that is not ours matters to a plan only when a VPC goes (AWS
-        // refuses to delete a VPC that holds anything) or two copies of one VPC are to be
-        // told apart; drift reports its security groups. Read when asked (`vpc_contents`,
-        // which the plan's re-read for a VPC that goes asks) or for duplicates.
-        let contents = async {
-            let mut addresses = BTreeSet::new();
-            let duplicated = vpcs
-                .iter()
-                .filter_map(|v| owned(&ec2_pairs(v.tags()), env))
-                .any(|a| !addresses.insert(a));
-            match (w.vpc_contents || duplicated) && !vpc_ids.is_empty() {
-                true => vpc_contents(c, env, &vpc_ids).await.map(Some),
-                false => Ok(None),
-            }
-        };
-        let ((subnets, igws, rts), lookalikes, contents) =
-            tokio::try_join!(children, lookalikes, contents)?;
-        Ok::<_, AwsError>((vpcs, subnets, igws, rts, sgs, lookalikes, contents))
-    };
+    let azs = super::read_network::azs(c, w);
+    let ec2 = super::read_network::read(c, w);
     // RDS lists have no tag filter: see `scope` for the ways the databases are found.
     let rds = async {
         use super::scope::RdsScope;
@@ -201,7 +39,7 @@ pub async fn read(c: &Clients, w: &Wanted<'_>) -> Result<Live, AwsError> {
     let secrets = super::secrets::read_env_secrets(c, env, &w.secret_names);
     let external = super::external::read(c, &w.external_ids);
     let (
-        (azs, (vpcs, subnets, igws, rts, sgs, sg_lookalikes, contents)),
+        (azs, network),
         ((account, orderable, subnet_groups), roles, secrets, parameter_groups, option_groups),
         external,
     ) = tokio::try_join!(
@@ -234,18 +72,7 @@ pub async fn read(c: &Clients, w: &Wanted<'_>) -> Result<Live, AwsError> {
             by_id.insert(id.to_string(), a);
         }
     };
-    for v in &vpcs {
-        note(v.vpc_id(), &ec2_pairs(v.tags()));
-    }
-    for s in &subnets {
-        note(s.subnet_id(), &ec2_pairs(s.tags()));
-    }
-    for g in &igws {
-        note(g.internet_gateway_id(), &ec2_pairs(g.tags()));
-    }
-    for g in &sgs {
-        note(g.group_id(), &ec2_pairs(g.tags()));
-    }
+    super::read_network::note_ids(&network, &mut note);
     for (name, _, tags, _) in &subnet_groups {
         note(Some(name), tags);
     }
@@ -272,125 +99,65 @@ pub async fn read(c: &Clients, w: &Wanted<'_>) -> Result<Live, AwsError> {
             .unwrap_or_else(|| id.to_string())
     };
 
-    for v in &vpcs {
-        let tags = ec2_pairs(v.tags());
-        let Some(addr) = owned(&tags, env) else {
-            continue;
-        };
-        let name = tag(&tags, "Name")
-            .unwrap_or(v.vpc_id().unwrap_or_default())
-            .to_string();
-        let mut r = Resource::new(addr, Kind::Vpc, name)
-            .with("cidr", Value::str(v.cidr_block().unwrap_or_default()))
-            .with("tags", tags_value(tags));
-        r.id = v.vpc_id().map(str::to_string);
-        live.resources.push(r);
+    super::read_network::resources(&network, w, &map, &mut live);
+    rds_resources(
+        instances,
+        clusters,
+        subnet_groups,
+        secrets,
+        &storage_changed,
+        env,
+        &map,
+        &mut live,
+    );
+    if account.events.is_none() {
+        storage_cooldowns(c, &w.storage, &mut live).await?;
     }
-    for s in &subnets {
-        let tags = ec2_pairs(s.tags());
-        let Some(addr) = owned(&tags, env) else {
-            continue;
-        };
-        let name = tag(&tags, "Name")
-            .unwrap_or(s.subnet_id().unwrap_or_default())
-            .to_string();
-        let mut r = Resource::new(addr, Kind::Subnet, name)
-            .with("vpc", Value::str(map(s.vpc_id().unwrap_or_default())))
-            .with(
-                "availability_zone",
-                Value::str(s.availability_zone().unwrap_or_default()),
-            )
-            .with("cidr", Value::str(s.cidr_block().unwrap_or_default()))
-            .with("tags", tags_value(tags));
-        r.id = s.subnet_id().map(str::to_string);
-        live.resources.push(r);
+    live.parameter_apply_types = apply_types;
+    live.parameter_defaults = defaults;
+    group_resources(
+        owned_groups,
+        owned_options,
+        lookalike_options,
+        lookalike_groups,
+        roles,
+        env,
+        &mut live,
+    );
+    unmanaged(&network, instances, clusters, &mut live);
+    // Complete only with the region's databases and what the VPCs hold (or no VPC to hold it).
+    live.whole_region =
+        account.whole_region && (network.contents.is_some() || network.vpcs.is_empty());
+    if let Some(contents) = &network.contents {
+        live.unmanaged
+            .extend(contents.unmanaged_groups.iter().cloned());
+        live.vpc_contents = contents.foreign.clone();
+        foreign_databases(&network, instances, env, &mut live);
     }
-    for g in &igws {
-        let tags = ec2_pairs(g.tags());
-        let Some(addr) = owned(&tags, env) else {
-            continue;
-        };
-        let name = tag(&tags, "Name").unwrap_or_default().to_string();
-        let mut r = Resource::new(addr, Kind::InternetGateway, name).with("tags", tags_value(tags));
-        if let Some(vpc) = g.attachments().iter().find_map(|a| a.vpc_id()) {
-            r.set("vpc", Value::str(map(vpc)));
-        }
-        r.id = g.internet_gateway_id().map(str::to_string);
-        live.resources.push(r);
-    }
-    for t in &rts {
-        let tags = ec2_pairs(t.tags());
-        let Some(addr) = owned(&tags, env) else {
-            continue;
-        };
-        let name = tag(&tags, "Name").unwrap_or_default().to_string();
-        let mut r = Resource::new(addr, Kind::RouteTable, name)
-            .with("vpc", Value::str(map(t.vpc_id().unwrap_or_default())))
-            .with(
-                "subnets",
-                Value::set(
-                    t.associations()
-                        .iter()
-                        .filter_map(|a| a.subnet_id())
-                        .map(map),
-                ),
-            )
-            .with("tags", tags_value(tags));
-        if let Some(gw) = t
-            .routes()
-            .iter()
-            .find(|x| x.destination_cidr_block() == Some("0.0.0.0/0"))
-            .and_then(|x| x.gateway_id())
-        {
-            r.set("internet_gateway", Value::str(map(gw)));
-        }
-        r.id = t.route_table_id().map(str::to_string);
-        live.resources.push(r);
-    }
-    for g in &sgs {
-        let tags = ec2_pairs(g.tags());
-        let Some(addr) = owned(&tags, env) else {
-            continue;
-        };
-        let mut r = Resource::new(
-            addr,
-            Kind::SecurityGroup,
-            g.group_name().unwrap_or_default(),
-        )
-        .with("vpc", Value::str(map(g.vpc_id().unwrap_or_default())))
-        .with(
-            "description",
-            Value::str(g.description().unwrap_or_default()),
-        )
-        .with(
-            "ingress",
-            Value::Rules(super::ec2::rules_from(g.ip_permissions(), &map)),
-        )
-        .with(
-            "egress",
-            Value::Rules(super::ec2::rules_from(g.ip_permissions_egress(), &map)),
-        )
-        .with("tags", tags_value(tags));
-        r.id = g.group_id().map(str::to_string);
-        live.resources.push(r);
-    }
-    let our_vpcs: Vec<&str> = vpcs.iter().filter_map(|v| v.vpc_id()).collect();
-    // A group of ours would be created in one of our VPCs or in an existing VPC the files name.
-    let group_vpcs: Vec<&str> = our_vpcs
-        .iter()
-        .copied()
-        .chain(w.external_ids.vpcs.iter().map(String::as_str))
-        .collect();
-    for g in &sg_lookalikes {
-        let tags = ec2_pairs(g.tags());
-        if owned(&tags, env).is_none() && g.vpc_id().is_some_and(|v| group_vpcs.contains(&v)) {
-            live.foreign.push(Foreign {
-                kind: Kind::SecurityGroup,
-                name: g.group_name().unwrap_or_default().to_string(),
-                id: g.group_id().unwrap_or_default().to_string(),
-            });
-        }
-    }
+    let usage = super::read_network::usage(&network, &live.vpc_contents);
+    crate::model::mark_retained_olds(&mut live.resources);
+    let (kept, duplicates) = split_duplicates(std::mem::take(&mut live.resources), usage);
+    live.resources = kept;
+    live.duplicates = duplicates;
+    live.resources.sort_by(|a, b| a.address.cmp(&b.address));
+    resolve_kms(c, w, &mut live).await?;
+    live.missing_groups = missing_groups(c, &w.external_groups).await?;
+    Ok(live)
+}
+
+/// The environment's DB subnet groups, secrets, instances and clusters in the model's terms
+/// (`map` turns AWS ids into addresses), and the look-alikes of each that are not ours.
+#[allow(clippy::too_many_arguments)]
+fn rds_resources(
+    instances: &[aws_sdk_rds::types::DbInstance],
+    clusters: &[aws_sdk_rds::types::DbCluster],
+    subnet_groups: Vec<SubnetGroupRow>,
+    secrets: Vec<super::secrets::LiveSecret>,
+    storage_changed: &HashMap<String, i64>,
+    env: &str,
+    map: &(dyn Fn(&str) -> String + Sync),
+    live: &mut Live,
+) {
     for (name, arn, tags, g) in subnet_groups {
         match owned(&tags, env) {
             Some(addr) => {
@@ -494,11 +261,18 @@ pub async fn read(c: &Clients, w: &Wanted<'_>) -> Result<Live, AwsError> {
             }),
         }
     }
-    if account.events.is_none() {
-        storage_cooldowns(c, &w.storage, &mut live).await?;
-    }
-    live.parameter_apply_types = apply_types;
-    live.parameter_defaults = defaults;
+}
+
+/// Parameter and option groups and IAM roles in the model's terms, and others' look-alikes.
+fn group_resources(
+    owned_groups: Vec<super::parameters::OwnedGroup>,
+    owned_options: Vec<(aws_sdk_rds::types::OptionGroup, Vec<(String, String)>)>,
+    lookalike_options: Vec<aws_sdk_rds::types::OptionGroup>,
+    lookalike_groups: Vec<super::parameters::Listed>,
+    roles: Vec<super::iam::LiveRole>,
+    env: &str,
+    live: &mut Live,
+) {
     for (g, tags, params) in &owned_groups {
         if let Some(addr) = owned(tags, env) {
             live.resources.push(super::parameters::group_resource(
@@ -539,7 +313,17 @@ pub async fn read(c: &Clients, w: &Wanted<'_>) -> Result<Live, AwsError> {
             }),
         }
     }
-    // What sits in our network without our tags (drift's "unmanaged").
+}
+
+/// What sits in our network without our tags (drift's "unmanaged"): databases in our VPCs or
+/// DB subnet groups.
+fn unmanaged(
+    network: &super::read_network::Network,
+    instances: &[aws_sdk_rds::types::DbInstance],
+    clusters: &[aws_sdk_rds::types::DbCluster],
+    live: &mut Live,
+) {
+    let our_vpcs = network.vpc_ids();
     let our_groups: Vec<String> = live
         .resources
         .iter()
@@ -573,63 +357,30 @@ pub async fn read(c: &Clients, w: &Wanted<'_>) -> Result<Live, AwsError> {
             });
         }
     }
-    // Complete only with the region's databases and what the VPCs hold (or no VPC to hold it).
-    live.whole_region = account.whole_region && (contents.is_some() || our_vpcs.is_empty());
-    if let Some(contents) = contents {
-        live.unmanaged.extend(contents.unmanaged_groups);
-        live.vpc_contents = contents.foreign;
-        for i in instances {
-            let vpc = i.db_subnet_group().and_then(|g| g.vpc_id());
-            if let Some(vpc) = vpc.filter(|v| our_vpcs.contains(v)) {
-                if owned(&rds_pairs(i.tag_list()), env).is_none() {
-                    live.vpc_contents
-                        .entry(vpc.to_string())
-                        .or_default()
-                        .push(format!(
-                            "RDS instance {}",
-                            i.db_instance_identifier().unwrap_or_default()
-                        ));
-                }
+}
+
+/// Others' databases in our VPCs, which AWS would not let a VPC be deleted with.
+fn foreign_databases(
+    network: &super::read_network::Network,
+    instances: &[aws_sdk_rds::types::DbInstance],
+    env: &str,
+    live: &mut Live,
+) {
+    let our_vpcs = network.vpc_ids();
+    for i in instances {
+        let vpc = i.db_subnet_group().and_then(|g| g.vpc_id());
+        if let Some(vpc) = vpc.filter(|v| our_vpcs.contains(v)) {
+            if owned(&rds_pairs(i.tag_list()), env).is_none() {
+                live.vpc_contents
+                    .entry(vpc.to_string())
+                    .or_default()
+                    .push(format!(
+                        "RDS instance {}",
+                        i.db_instance_identifier().unwrap_or_default()
+                    ));
             }
         }
     }
-    // What sits in or hangs on each EC2 object, from the raw descriptions (ids, not addresses,
-    // which two copies share): the copy in use is the one with the most.
-    let usage = |r: &Resource| -> usize {
-        let id = r.id.as_deref().unwrap_or_default();
-        match r.kind {
-            Kind::Vpc => {
-                subnets.iter().filter(|s| s.vpc_id() == Some(id)).count()
-                    + sgs.iter().filter(|g| g.vpc_id() == Some(id)).count()
-                    + rts.iter().filter(|t| t.vpc_id() == Some(id)).count()
-                    + igws
-                        .iter()
-                        .filter(|g| g.attachments().iter().any(|a| a.vpc_id() == Some(id)))
-                        .count()
-                    + live.vpc_contents.get(id).map_or(0, Vec::len)
-            }
-            Kind::InternetGateway => igws
-                .iter()
-                .filter(|g| g.internet_gateway_id() == Some(id))
-                .map(|g| g.attachments().len())
-                .sum(),
-            Kind::RouteTable => rts
-                .iter()
-                .filter(|t| t.route_table_id() == Some(id))
-                .map(|t| t.associations().len())
-                .sum(),
-            // Anything else is never called empty: it may hold what rdsplan cannot see.
-            _ => usize::MAX,
-        }
-    };
-    crate::model::mark_retained_olds(&mut live.resources);
-    let (kept, duplicates) = split_duplicates(std::mem::take(&mut live.resources), usage);
-    live.resources = kept;
-    live.duplicates = duplicates;
-    live.resources.sort_by(|a, b| a.address.cmp(&b.address));
-    resolve_kms(c, w, &mut live).await?;
-    live.missing_groups = missing_groups(c, &w.external_groups).await?;
-    Ok(live)
 }
 
 /// The engine and class pairs to ask AWS about (DescribeOrderableDBInstanceOptions). A pair
@@ -689,105 +440,6 @@ pub fn split_duplicates(
         kept.push(first);
     }
     (kept, extra)
-}
-
-struct VpcContents {
-    /// Security groups with no rdsplan tags (drift's "unmanaged").
-    unmanaged_groups: Vec<Foreign>,
-    /// By VPC id: what the environment does not own.
-    foreign: std::collections::BTreeMap<String, Vec<String>>,
-}
-
-/// What the environment's VPCs hold that it does not own: security groups (but each VPC's
-/// `default`, which AWS deletes with it), subnets and network interfaces other than those RDS
-/// makes for databases (which go with the databases). One paginated call per kind.
-async fn vpc_contents(c: &Clients, env: &str, vpcs: &[String]) -> Result<VpcContents, AwsError> {
-    let vpc_filter = || {
-        Filter::builder()
-            .name("vpc-id")
-            .set_values(Some(vpcs.to_vec()))
-            .build()
-    };
-    let groups = filtered_items!(
-        c,
-        describe_security_groups,
-        vpc_filter();
-        "security groups",
-        "DescribeSecurityGroups"
-    );
-    let subnets = filtered_items!(
-        c,
-        describe_subnets,
-        vpc_filter();
-        "subnets",
-        "DescribeSubnets"
-    );
-    let enis = filtered_items!(
-        c,
-        describe_network_interfaces,
-        vpc_filter();
-        "network interfaces",
-        "DescribeNetworkInterfaces"
-    );
-    let (groups, subnets, enis) = tokio::try_join!(groups, subnets, enis)?;
-    let mut out = VpcContents {
-        unmanaged_groups: vec![],
-        foreign: Default::default(),
-    };
-    for g in &groups {
-        let tags = ec2_pairs(g.tags());
-        let (name, id) = (
-            g.group_name().unwrap_or_default(),
-            g.group_id().unwrap_or_default(),
-        );
-        // Every VPC has a "default" group that AWS made; it is not drift.
-        if name == "default" || owned(&tags, env).is_some() {
-            continue;
-        }
-        if tag(&tags, TAG_ENV).is_none() {
-            out.unmanaged_groups.push(Foreign {
-                kind: Kind::SecurityGroup,
-                name: name.to_string(),
-                id: id.to_string(),
-            });
-        }
-        out.foreign
-            .entry(g.vpc_id().unwrap_or_default().to_string())
-            .or_default()
-            .push(format!("security group {id} ({name})"));
-    }
-    for s in &subnets {
-        if owned(&ec2_pairs(s.tags()), env).is_none() {
-            out.foreign
-                .entry(s.vpc_id().unwrap_or_default().to_string())
-                .or_default()
-                .push(format!(
-                    "subnet {} ({})",
-                    s.subnet_id().unwrap_or_default(),
-                    s.cidr_block().unwrap_or_default()
-                ));
-        }
-    }
-    for e in &enis {
-        if e.requester_id() == Some("amazon-rds") || e.description() == Some("RDSNetworkInterface")
-        {
-            continue;
-        }
-        let attached = e
-            .attachment()
-            .and_then(|a| a.instance_id())
-            .map(|i| format!(", attached to {i}"))
-            .unwrap_or_default();
-        out.foreign
-            .entry(e.vpc_id().unwrap_or_default().to_string())
-            .or_default()
-            .push(format!(
-                "network interface {} ({}{attached})",
-                e.network_interface_id().unwrap_or_default(),
-                e.description().unwrap_or_default()
-            ));
-    }
-    Ok(out)
 }
 
 type SubnetGroupRow = (

@@ -1,7 +1,7 @@
 //! Tags as rdsplan reads them: the SDKs' tag types as (key, value) pairs, and ownership (a
 //! resource is the environment's when it carries the environment's tag and an address).
 
-use crate::model::{Address, TAG_ADDRESS, TAG_ENV};
+use crate::model::{Address, Value, TAG_ADDRESS, TAG_ENV};
 
 /// EC2 tags as (key, value) pairs.
 pub fn ec2_pairs(tags: &[aws_sdk_ec2::types::Tag]) -> Vec<(String, String)> {
@@ -36,4 +36,9 @@ pub(crate) fn owned(tags: &[(String, String)], env: &str) -> Option<Address> {
     (tag(tags, TAG_ENV) == Some(env))
         .then(|| tag(tags, TAG_ADDRESS).map(|a| Address(a.to_string())))
         .flatten()
+}
+
+/// The user's tags (rdsplan's own and AWS's left out) as a resource's `tags` attribute.
+pub fn tags_value(tags: Vec<(String, String)>) -> Value {
+    Value::Map(super::user_tags(tags))
 }

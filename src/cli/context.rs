@@ -151,13 +151,13 @@ fn wanted_databases(
     cfg: &Config,
 ) -> (
     aws::scope::Identifiers,
-    aws::read::StorageWanted,
+    aws::wanted::StorageWanted,
     Vec<String>,
 ) {
     use crate::model::Kind;
     let mut ids = aws::scope::Identifiers::default();
     let mut secrets = Vec::new();
-    let mut storage = aws::read::StorageWanted::new();
+    let mut storage = aws::wanted::StorageWanted::new();
     for r in config::expand::expand_all(cfg, &Live::default()).0 {
         if matches!(r.kind, Kind::Instance | Kind::Replica) {
             let wanted = plan::compare::STORAGE_ATTRS
@@ -201,7 +201,7 @@ pub async fn read_live_in(
     // A scope given means a read of everything around the environment (drift, import, the
     // plan's re-read for a VPC that goes), VPC contents included.
     let vpc_contents = scope.is_some();
-    let wanted = aws::read::Wanted {
+    let wanted = aws::wanted::Wanted {
         secret_names,
         vpc_contents,
         rds: scope.unwrap_or_else(|| aws::scope::RdsScope::for_environment(ids)),
