@@ -178,7 +178,47 @@ pub fn instance_resource(
     if let Some(g) = i.db_subnet_group().and_then(|g| g.db_subnet_group_name()) {
         r.set("db_subnet_group", Value::str(map(g)));
     }
-    let optional = [
+    let optional = optional_attrs(i, map);
+    r.set_present(optional);
+    if let Some(p) = i.pending_modified_values() {
+        // Accepted by AWS, applied at the next maintenance window: the planner shows these as
+        // pending instead of planning them again.
+        let pending = [
+            ("instance_class", p.db_instance_class().map(Value::str)),
+            (
+                "allocated_storage",
+                p.allocated_storage().map(|v| Value::Int(v as i64)),
+            ),
+            ("port", p.port().map(|v| Value::Int(v as i64))),
+            (
+                "backup_retention_days",
+                p.backup_retention_period().map(|v| Value::Int(v as i64)),
+            ),
+            ("multi_az", p.multi_az().map(Value::Bool)),
+            ("engine_version", p.engine_version().map(Value::str)),
+            ("storage_type", p.storage_type().map(Value::str)),
+            ("iops", p.iops().map(|v| Value::Int(v as i64))),
+            (
+                "storage_throughput",
+                p.storage_throughput().map(|v| Value::Int(v as i64)),
+            ),
+            (
+                "iam_database_authentication",
+                p.iam_database_authentication_enabled().map(Value::Bool),
+            ),
+        ];
+        r.set_pending(pending);
+    }
+    r.id = i.db_instance_arn().map(str::to_string);
+    r
+}
+
+/// What an instance has only sometimes (or rdsplan compares only when the files say it).
+fn optional_attrs(
+    i: &DbInstance,
+    map: &(dyn Fn(&str) -> String + Sync),
+) -> Vec<(&'static str, Option<Value>)> {
+    vec![
         (
             "max_allocated_storage",
             i.max_allocated_storage().map(|v| Value::Int(v as i64)),
@@ -277,39 +317,7 @@ pub fn instance_resource(
                 .and_then(|s| s.secret_arn())
                 .map(Value::str),
         ),
-    ];
-    r.set_present(optional);
-    if let Some(p) = i.pending_modified_values() {
-        // Accepted by AWS, applied at the next maintenance window: the planner shows these as
-        // pending instead of planning them again.
-        let pending = [
-            ("instance_class", p.db_instance_class().map(Value::str)),
-            (
-                "allocated_storage",
-                p.allocated_storage().map(|v| Value::Int(v as i64)),
-            ),
-            ("port", p.port().map(|v| Value::Int(v as i64))),
-            (
-                "backup_retention_days",
-                p.backup_retention_period().map(|v| Value::Int(v as i64)),
-            ),
-            ("multi_az", p.multi_az().map(Value::Bool)),
-            ("engine_version", p.engine_version().map(Value::str)),
-            ("storage_type", p.storage_type().map(Value::str)),
-            ("iops", p.iops().map(|v| Value::Int(v as i64))),
-            (
-                "storage_throughput",
-                p.storage_throughput().map(|v| Value::Int(v as i64)),
-            ),
-            (
-                "iam_database_authentication",
-                p.iam_database_authentication_enabled().map(Value::Bool),
-            ),
-        ];
-        r.set_pending(pending);
-    }
-    r.id = i.db_instance_arn().map(str::to_string);
-    r
+    ]
 }
 
 pub async fn describe_instance(c: &Client, ident: &str) -> Result<Option<DbInstance>, AwsError> {

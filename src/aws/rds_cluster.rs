@@ -107,7 +107,33 @@ pub fn cluster_resource(
     if restore_pending {
         r.set("restore_pending", Value::Bool(true));
     }
-    let optional = [
+    let optional = optional_cluster_attrs(c, writer, map);
+    r.set_present(optional);
+    if let Some(p) = c.pending_modified_values() {
+        let pending = [
+            ("engine_version", p.engine_version().map(Value::str)),
+            (
+                "backup_retention_days",
+                p.backup_retention_period().map(|v| Value::Int(v as i64)),
+            ),
+            (
+                "iam_database_authentication",
+                p.iam_database_authentication_enabled().map(Value::Bool),
+            ),
+        ];
+        r.set_pending(pending);
+    }
+    r.id = c.db_cluster_arn().map(str::to_string);
+    r
+}
+
+/// What a cluster has only sometimes, and which member is its writer (information).
+fn optional_cluster_attrs(
+    c: &DbCluster,
+    writer: Option<String>,
+    map: &(dyn Fn(&str) -> String + Sync),
+) -> Vec<(&'static str, Option<Value>)> {
+    vec![
         ("writer_member", writer.map(Value::Str)),
         (
             "copy_tags_to_snapshot",
@@ -165,24 +191,7 @@ pub fn cluster_resource(
                 .and_then(|s| s.secret_arn())
                 .map(Value::str),
         ),
-    ];
-    r.set_present(optional);
-    if let Some(p) = c.pending_modified_values() {
-        let pending = [
-            ("engine_version", p.engine_version().map(Value::str)),
-            (
-                "backup_retention_days",
-                p.backup_retention_period().map(|v| Value::Int(v as i64)),
-            ),
-            (
-                "iam_database_authentication",
-                p.iam_database_authentication_enabled().map(Value::Bool),
-            ),
-        ];
-        r.set_pending(pending);
-    }
-    r.id = c.db_cluster_arn().map(str::to_string);
-    r
+    ]
 }
 
 pub async fn describe_cluster(c: &Client, ident: &str) -> Result<Option<DbCluster>, AwsError> {

@@ -132,7 +132,69 @@ pub fn cluster(
         .with("apply_immediately", Value::Bool(s.apply_immediately))
         .with("skip_final_snapshot", Value::Bool(s.skip_final_snapshot))
         .with("tags", tags.clone());
-    let optional = [
+    let optional = optional_cluster_fields(cfg, s);
+    c.set_present(optional);
+    c.set_present([(
+        "security_groups",
+        super::refs::security_groups(&s.security_groups),
+    )]);
+    let mut out = Vec::new();
+    if s.credentials == Credentials::Generated {
+        let secret = secret_address(&addr);
+        c.set("secret", Value::str(secret.as_str()));
+        out.push(generated_secret(GeneratedSecret {
+            env,
+            name,
+            owner: &addr,
+            live,
+            engine: &s.engine,
+            port,
+            username: &username,
+            dbname: s.database_name.as_deref(),
+            ident_field: "db_cluster_identifier",
+            ident: &ident,
+            tags,
+        }));
+    }
+    out.push(c);
+    let writer = s.instance.first().map(|m| member_address(&addr, &m.name));
+    for (i, m) in s.instance.iter().enumerate() {
+        let mut r = Resource::new(
+            member_address(&addr, &m.name),
+            Kind::ClusterInstance,
+            format!("{ident}-{}", m.name),
+        )
+        .with("cluster", Value::str(addr.as_str()))
+        .with("engine", Value::str(&s.engine))
+        .with("instance_class", Value::str(&m.instance_class))
+        .with("publicly_accessible", Value::Bool(m.publicly_accessible))
+        .with(
+            "auto_minor_version_upgrade",
+            Value::Bool(s.auto_minor_version_upgrade),
+        )
+        .with("allow_reboot", Value::Bool(s.allow_reboot))
+        .with("apply_immediately", Value::Bool(s.apply_immediately))
+        .with("tags", tags.clone());
+        if let Some(g) = &m.parameter_group {
+            r.set(
+                "parameter_group",
+                group_ref(Kind::ParameterGroup, &cfg.declared_parameter_groups, g),
+            );
+        }
+        if i > 0 {
+            if let Some(w) = &writer {
+                // Readers join once the writer exists.
+                r.set("writer", Value::str(w.as_str()));
+            }
+        }
+        out.push(r);
+    }
+    out
+}
+
+/// The cluster fields the files may leave out: set only when given.
+fn optional_cluster_fields(cfg: &Config, s: &ClusterConfig) -> Vec<(&'static str, Option<Value>)> {
+    vec![
         ("engine_version", s.engine_version.clone().map(Value::Str)),
         ("kms_key", s.kms_key.clone().map(Value::Str)),
         ("database_name", s.database_name.clone().map(Value::Str)),
@@ -204,62 +266,5 @@ pub fn cluster(
                 )
             })
         }),
-    ];
-    c.set_present(optional);
-    c.set_present([(
-        "security_groups",
-        super::refs::security_groups(&s.security_groups),
-    )]);
-    let mut out = Vec::new();
-    if s.credentials == Credentials::Generated {
-        let secret = secret_address(&addr);
-        c.set("secret", Value::str(secret.as_str()));
-        out.push(generated_secret(GeneratedSecret {
-            env,
-            name,
-            owner: &addr,
-            live,
-            engine: &s.engine,
-            port,
-            username: &username,
-            dbname: s.database_name.as_deref(),
-            ident_field: "db_cluster_identifier",
-            ident: &ident,
-            tags,
-        }));
-    }
-    out.push(c);
-    let writer = s.instance.first().map(|m| member_address(&addr, &m.name));
-    for (i, m) in s.instance.iter().enumerate() {
-        let mut r = Resource::new(
-            member_address(&addr, &m.name),
-            Kind::ClusterInstance,
-            format!("{ident}-{}", m.name),
-        )
-        .with("cluster", Value::str(addr.as_str()))
-        .with("engine", Value::str(&s.engine))
-        .with("instance_class", Value::str(&m.instance_class))
-        .with("publicly_accessible", Value::Bool(m.publicly_accessible))
-        .with(
-            "auto_minor_version_upgrade",
-            Value::Bool(s.auto_minor_version_upgrade),
-        )
-        .with("allow_reboot", Value::Bool(s.allow_reboot))
-        .with("apply_immediately", Value::Bool(s.apply_immediately))
-        .with("tags", tags.clone());
-        if let Some(g) = &m.parameter_group {
-            r.set(
-                "parameter_group",
-                group_ref(Kind::ParameterGroup, &cfg.declared_parameter_groups, g),
-            );
-        }
-        if i > 0 {
-            if let Some(w) = &writer {
-                // Readers join once the writer exists.
-                r.set("writer", Value::str(w.as_str()));
-            }
-        }
-        out.push(r);
-    }
-    out
+    ]
 }
