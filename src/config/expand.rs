@@ -31,146 +31,195 @@ pub fn expand(cfg: &Config, live: &Live) -> Result<Vec<Resource>, Vec<ExpandErro
 /// region lacks are left out, everything else is there (the reader asks for the databases'
 /// identifiers before it knows the region's AZs).
 pub fn expand_all(cfg: &Config, live: &Live) -> (Vec<Resource>, Vec<ExpandError>) {
-    let env = cfg.env_name.as_str();
-    let env_tags = &cfg.environment().tags;
-    let tags = |own: &BTreeMap<String, String>, name: Option<String>| {
-        let mut t = env_tags.clone();
-        t.extend(own.clone());
-        if let Some(n) = name {
-            t.insert("Name".into(), n);
-        }
-        Value::Map(t)
-    };
+    let tags = |own: &BTreeMap<String, String>, name: Option<String>| tags_of(cfg, own, name);
     let mut out = Vec::new();
     let mut errors = Vec::new();
     for v in &cfg.vpcs {
-        let addr = Address::new("vpc", &v.name);
-        let vname = format!("{env}-{}", v.name);
-        if let Some(id) = &v.spec.id {
-            // An existing VPC is never a resource of the plan: only rdsplan's own subnet group
-            // over the listed subnets, when databases are placed in it and the files do not
-            // name an existing group for them.
-            let used = vpc_used(cfg, &v.name);
-            if let (true, None, Some(subnets)) = (used, &v.spec.db_subnet_group, &v.spec.subnets) {
-                out.push(
-                    Resource::new(db_subnet_group_address(&addr), Kind::DbSubnetGroup, vname)
-                        .with(
-                            "description",
-                            Value::str(format!("rdsplan: subnets of {id} for {env}")),
-                        )
-                        .with("subnets", Value::set(subnets.clone()))
-                        .with("tags", tags(&v.spec.tags, None)),
-                );
-            }
-            continue;
+        vpc_resources(cfg, v, live, &mut out, &mut errors);
+    }
+    group_resources(cfg, &mut out);
+    for i in &cfg.instances {
+        out.extend(instance(
+            cfg,
+            &i.name,
+            &i.spec,
+            live,
+            &tags(&i.spec.tags, None),
+        ));
+    }
+    for r in &cfg.replicas {
+        out.push(super::expand_db::replica(
+            cfg,
+            &r.name,
+            &r.spec,
+            &tags(&r.spec.tags, None),
+        ));
+    }
+    for c in &cfg.clusters {
+        out.extend(super::expand_db::cluster(
+            cfg,
+            &c.name,
+            &c.spec,
+            live,
+            &tags(&c.spec.tags, None),
+        ));
+    }
+    (out, errors)
+}
+
+/// The environment's tags, the resource's own over them, and a `Name` where EC2 shows one.
+fn tags_of(cfg: &Config, own: &BTreeMap<String, String>, name: Option<String>) -> Value {
+    let mut t = cfg.environment().tags.clone();
+    t.extend(own.clone());
+    if let Some(n) = name {
+        t.insert("Name".into(), n);
+    }
+    Value::Map(t)
+}
+
+/// A VPC of the files: rdsplan's own (with its subnets, gateway, route table and DB subnet
+/// group) or an existing one (only rdsplan's DB subnet group over its listed subnets).
+fn vpc_resources(
+    cfg: &Config,
+    v: &super::load::Decl<VpcConfig>,
+    live: &Live,
+    out: &mut Vec<Resource>,
+    errors: &mut Vec<ExpandError>,
+) {
+    let env = cfg.env_name.as_str();
+    let tags = |own: &BTreeMap<String, String>, name: Option<String>| tags_of(cfg, own, name);
+    let addr = Address::new("vpc", &v.name);
+    let vname = format!("{env}-{}", v.name);
+    if let Some(id) = &v.spec.id {
+        // An existing VPC is never a resource of the plan: only rdsplan's own subnet group
+        // over the listed subnets, when databases are placed in it and the files do not
+        // name an existing group for them.
+        let used = vpc_used(cfg, &v.name);
+        if let (true, None, Some(subnets)) = (used, &v.spec.db_subnet_group, &v.spec.subnets) {
+            out.push(
+                Resource::new(db_subnet_group_address(&addr), Kind::DbSubnetGroup, vname)
+                    .with(
+                        "description",
+                        Value::str(format!("rdsplan: subnets of {id} for {env}")),
+                    )
+                    .with("subnets", Value::set(subnets.clone()))
+                    .with("tags", tags(&v.spec.tags, None)),
+            );
         }
-        let azs: Vec<String> = match &v.spec.azs {
-            Azs::Count(n) => {
-                let n = *n as usize;
-                if live.azs.len() < n {
-                    errors.push(ExpandError {
-                        address: addr.clone(),
-                        message: format!(
-                            "azs = {n}, but region {} has {} available AZs ({})",
-                            cfg.region(),
-                            live.azs.len(),
-                            live.azs.join(", ")
-                        ),
-                    });
-                    continue;
-                }
-                live.azs[..n].to_vec()
+        return;
+    }
+    let azs: Vec<String> = match &v.spec.azs {
+        Azs::Count(n) => {
+            let n = *n as usize;
+            if live.azs.len() < n {
+                errors.push(ExpandError {
+                    address: addr.clone(),
+                    message: format!(
+                        "azs = {n}, but region {} has {} available AZs ({})",
+                        cfg.region(),
+                        live.azs.len(),
+                        live.azs.join(", ")
+                    ),
+                });
+                return;
             }
-            Azs::List(l) => {
-                let missing: Vec<&String> = l.iter().filter(|a| !live.azs.contains(a)).collect();
-                if !missing.is_empty() {
-                    errors.push(ExpandError {
-                        address: addr.clone(),
-                        message: format!(
-                            "AZs {missing:?} are not available in {} (available: {})",
-                            cfg.region(),
-                            live.azs.join(", ")
-                        ),
-                    });
-                    continue;
-                }
-                l.clone()
-            }
-        };
-        let cidr = v.spec.cidr.as_deref().unwrap_or_default();
-        let net: Ipv4Net = cidr.parse().expect("validated");
-        let blocks: Vec<Ipv4Net> = net
-            .subnets(v.spec.subnet_prefix as u8)
-            .expect("validated")
-            .take(azs.len() * 2)
-            .collect();
-        out.push(
-            Resource::new(addr.clone(), Kind::Vpc, vname.clone())
-                .with("cidr", Value::str(cidr))
-                .with("tags", tags(&v.spec.tags, Some(vname.clone()))),
-        );
-        let mut private = Vec::new();
-        let mut public = Vec::new();
-        for (i, az) in azs.iter().enumerate() {
-            let mut layers = vec![(false, blocks[i])];
-            if v.spec.public {
-                layers.push((true, blocks[azs.len() + i]));
-            }
-            for (is_public, block) in layers {
-                let a = subnet_address(&addr, is_public, az);
-                let label = if is_public { "public" } else { "private" };
-                let name = format!("{vname}-{label}-{az}");
-                out.push(
-                    Resource::new(a.clone(), Kind::Subnet, name.clone())
-                        .with("vpc", Value::str(addr.as_str()))
-                        .with("availability_zone", Value::str(az))
-                        .with("cidr", Value::str(block.to_string()))
-                        .with("tags", tags(&v.spec.tags, Some(name))),
-                );
-                if is_public {
-                    public.push(a.0);
-                } else {
-                    private.push(a.0);
-                }
-            }
+            live.azs[..n].to_vec()
         }
+        Azs::List(l) => {
+            let missing: Vec<&String> = l.iter().filter(|a| !live.azs.contains(a)).collect();
+            if !missing.is_empty() {
+                errors.push(ExpandError {
+                    address: addr.clone(),
+                    message: format!(
+                        "AZs {missing:?} are not available in {} (available: {})",
+                        cfg.region(),
+                        live.azs.join(", ")
+                    ),
+                });
+                return;
+            }
+            l.clone()
+        }
+    };
+    let cidr = v.spec.cidr.as_deref().unwrap_or_default();
+    let net: Ipv4Net = cidr.parse().expect("validated");
+    let blocks: Vec<Ipv4Net> = net
+        .subnets(v.spec.subnet_prefix as u8)
+        .expect("validated")
+        .take(azs.len() * 2)
+        .collect();
+    out.push(
+        Resource::new(addr.clone(), Kind::Vpc, vname.clone())
+            .with("cidr", Value::str(cidr))
+            .with("tags", tags(&v.spec.tags, Some(vname.clone()))),
+    );
+    let mut private = Vec::new();
+    let mut public = Vec::new();
+    for (i, az) in azs.iter().enumerate() {
+        let mut layers = vec![(false, blocks[i])];
         if v.spec.public {
-            let igw = addr.child("internet_gateway");
-            out.push(
-                Resource::new(igw.clone(), Kind::InternetGateway, format!("{vname}-igw"))
-                    .with("vpc", Value::str(addr.as_str()))
-                    .with("tags", tags(&v.spec.tags, Some(format!("{vname}-igw")))),
-            );
-            out.push(
-                Resource::new(
-                    addr.child("route_table"),
-                    Kind::RouteTable,
-                    format!("{vname}-public"),
-                )
-                .with("vpc", Value::str(addr.as_str()))
-                .with("internet_gateway", Value::str(igw.as_str()))
-                .with("subnets", Value::set(public))
-                .with("tags", tags(&v.spec.tags, Some(format!("{vname}-public")))),
-            );
+            layers.push((true, blocks[azs.len() + i]));
         }
-        // The subnet group exists for the databases placed in this VPC; a VPC without any has
-        // none (so an adopted VPC plans with no change).
-        if azs.len() >= 2 && vpc_used(cfg, &v.name) {
+        for (is_public, block) in layers {
+            let a = subnet_address(&addr, is_public, az);
+            let label = if is_public { "public" } else { "private" };
+            let name = format!("{vname}-{label}-{az}");
             out.push(
-                Resource::new(
-                    db_subnet_group_address(&addr),
-                    Kind::DbSubnetGroup,
-                    vname.clone(),
-                )
-                .with(
-                    "description",
-                    Value::str(format!("rdsplan: private subnets of {vname}")),
-                )
-                .with("subnets", Value::set(private))
-                .with("tags", tags(&v.spec.tags, None)),
+                Resource::new(a.clone(), Kind::Subnet, name.clone())
+                    .with("vpc", Value::str(addr.as_str()))
+                    .with("availability_zone", Value::str(az))
+                    .with("cidr", Value::str(block.to_string()))
+                    .with("tags", tags(&v.spec.tags, Some(name))),
             );
+            if is_public {
+                public.push(a.0);
+            } else {
+                private.push(a.0);
+            }
         }
     }
+    if v.spec.public {
+        let igw = addr.child("internet_gateway");
+        out.push(
+            Resource::new(igw.clone(), Kind::InternetGateway, format!("{vname}-igw"))
+                .with("vpc", Value::str(addr.as_str()))
+                .with("tags", tags(&v.spec.tags, Some(format!("{vname}-igw")))),
+        );
+        out.push(
+            Resource::new(
+                addr.child("route_table"),
+                Kind::RouteTable,
+                format!("{vname}-public"),
+            )
+            .with("vpc", Value::str(addr.as_str()))
+            .with("internet_gateway", Value::str(igw.as_str()))
+            .with("subnets", Value::set(public))
+            .with("tags", tags(&v.spec.tags, Some(format!("{vname}-public")))),
+        );
+    }
+    // The subnet group exists for the databases placed in this VPC; a VPC without any has
+    // none (so an adopted VPC plans with no change).
+    if azs.len() >= 2 && vpc_used(cfg, &v.name) {
+        out.push(
+            Resource::new(
+                db_subnet_group_address(&addr),
+                Kind::DbSubnetGroup,
+                vname.clone(),
+            )
+            .with(
+                "description",
+                Value::str(format!("rdsplan: private subnets of {vname}")),
+            )
+            .with("subnets", Value::set(private))
+            .with("tags", tags(&v.spec.tags, None)),
+        );
+    }
+}
+
+/// Security groups, IAM roles, parameter and option groups.
+fn group_resources(cfg: &Config, out: &mut Vec<Resource>) {
+    let env = cfg.env_name.as_str();
+    let tags = |own: &BTreeMap<String, String>, name: Option<String>| tags_of(cfg, own, name);
     for g in &cfg.security_groups {
         let addr = Address::new("security_group", &g.name);
         let name = format!("{env}-{}", g.name);
@@ -259,33 +308,6 @@ pub fn expand_all(cfg: &Config, live: &Live) -> (Vec<Resource>, Vec<ExpandError>
             .with("tags", tags(&g.spec.tags, None)),
         );
     }
-    for i in &cfg.instances {
-        out.extend(instance(
-            cfg,
-            &i.name,
-            &i.spec,
-            live,
-            &tags(&i.spec.tags, None),
-        ));
-    }
-    for r in &cfg.replicas {
-        out.push(super::expand_db::replica(
-            cfg,
-            &r.name,
-            &r.spec,
-            &tags(&r.spec.tags, None),
-        ));
-    }
-    for c in &cfg.clusters {
-        out.extend(super::expand_db::cluster(
-            cfg,
-            &c.name,
-            &c.spec,
-            live,
-            &tags(&c.spec.tags, None),
-        ));
-    }
-    (out, errors)
 }
 
 /// Whether databases are placed in the VPC (which then needs a DB subnet group).
