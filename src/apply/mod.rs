@@ -119,40 +119,7 @@ fn steps(plan: &Plan) -> Vec<Step> {
                     deps.extend(app.get(&d));
                 }
             }
-            Part::Apply => {
-                for d in c
-                    .after
-                    .as_ref()
-                    .map(Resource::create_deps)
-                    .unwrap_or_default()
-                {
-                    // A replica needs its source to exist, not its source's update (which,
-                    // for a MySQL major upgrade, waits for the replica).
-                    let source_update = c.kind == Kind::Replica
-                        && plan
-                            .changes
-                            .iter()
-                            .any(|x| x.address == d && x.action == Action::Update);
-                    if !source_update {
-                        deps.extend(app.get(&d));
-                    }
-                }
-                // A source's major upgrade goes after its replicas' (planned with it).
-                if c.kind == Kind::Instance && c.diffs.iter().any(|x| x.name == "engine_version") {
-                    for other in &plan.changes {
-                        let replica_upgrade = other.kind == Kind::Replica
-                            && other.after.as_ref().and_then(|a| a.str("source"))
-                                == Some(c.address.as_str())
-                            && other.diffs.iter().any(|x| x.name == "engine_version");
-                        if replica_upgrade {
-                            deps.extend(app.get(&other.address));
-                        }
-                    }
-                }
-                if !c.kind.create_before_destroy() {
-                    deps.extend(del.get(&c.address));
-                }
-            }
+            Part::Apply => deps = apply_deps(plan, c, &app, &del),
             Part::Delete if c.kind.create_before_destroy() && c.action == Action::Replace => {
                 // The new one first, then everything that names it moves to it; the old one
                 // (which AWS will not delete while in use) goes last.
@@ -184,55 +151,104 @@ fn steps(plan: &Plan) -> Vec<Step> {
                     }
                 }
             }
-            Part::Delete => {
-                // A generated secret goes after the database whose password it records (the
-                // step checks that the database is gone).
-                if let Some(db) = c
-                    .before
-                    .as_ref()
-                    .filter(|b| b.kind == Kind::Secret)
-                    .and_then(|b| {
-                        b.str("db_instance_identifier")
-                            .or_else(|| b.str("db_cluster_identifier"))
-                    })
-                {
-                    for (j, other) in out.iter().enumerate() {
-                        let oc = &plan.changes[other.change];
-                        if other.part == Part::Delete
-                            && matches!(oc.kind, Kind::Instance | Kind::Cluster)
-                            && oc.name == db
-                        {
-                            deps.push(j);
-                        }
-                    }
-                }
-                // Everything whose live state references this resource goes (or moves) first.
-                for (j, other) in out.iter().enumerate() {
-                    let oc = &plan.changes[other.change];
-                    let refs = oc
-                        .before
-                        .as_ref()
-                        .is_some_and(|b| b.deps().contains(&c.address));
-                    // An update moves away from this resource only when its desired state
-                    // no longer names it: a DB subnet group whose subnet is replaced keeps
-                    // naming that address and takes the new subnet once it exists.
-                    let moves_away = other.part == Part::Apply
-                        && oc.action == Action::Update
-                        && !oc
-                            .after
-                            .as_ref()
-                            .is_some_and(|a| a.deps().contains(&c.address));
-                    if refs && (other.part == Part::Delete || moves_away) {
-                        deps.push(j);
-                    }
-                }
-            }
+            Part::Delete => deps = delete_deps(plan, &out, c),
         }
         deps.sort();
         deps.dedup();
         out[s].deps = deps;
     }
     out
+}
+
+/// What a create or update waits for: what it names (a replica not for its source's update),
+/// its replicas' major upgrades (for a source's), and its own delete in a replacement.
+fn apply_deps(
+    plan: &Plan,
+    c: &Change,
+    app: &HashMap<&Address, usize>,
+    del: &HashMap<&Address, usize>,
+) -> Vec<usize> {
+    let mut deps = Vec::new();
+    for d in c
+        .after
+        .as_ref()
+        .map(Resource::create_deps)
+        .unwrap_or_default()
+    {
+        // A replica needs its source to exist, not its source's update (which,
+        // for a MySQL major upgrade, waits for the replica).
+        let source_update = c.kind == Kind::Replica
+            && plan
+                .changes
+                .iter()
+                .any(|x| x.address == d && x.action == Action::Update);
+        if !source_update {
+            deps.extend(app.get(&d));
+        }
+    }
+    // A source's major upgrade goes after its replicas' (planned with it).
+    if c.kind == Kind::Instance && c.diffs.iter().any(|x| x.name == "engine_version") {
+        for other in &plan.changes {
+            let replica_upgrade = other.kind == Kind::Replica
+                && other.after.as_ref().and_then(|a| a.str("source")) == Some(c.address.as_str())
+                && other.diffs.iter().any(|x| x.name == "engine_version");
+            if replica_upgrade {
+                deps.extend(app.get(&other.address));
+            }
+        }
+    }
+    if !c.kind.create_before_destroy() {
+        deps.extend(del.get(&c.address));
+    }
+    deps
+}
+
+/// What a delete waits for: the database a generated secret records, and everything whose live
+/// state names the resource going (or moving away from it) first.
+fn delete_deps(plan: &Plan, out: &[Step], c: &Change) -> Vec<usize> {
+    let mut deps = Vec::new();
+    // A generated secret goes after the database whose password it records (the
+    // step checks that the database is gone).
+    if let Some(db) = c
+        .before
+        .as_ref()
+        .filter(|b| b.kind == Kind::Secret)
+        .and_then(|b| {
+            b.str("db_instance_identifier")
+                .or_else(|| b.str("db_cluster_identifier"))
+        })
+    {
+        for (j, other) in out.iter().enumerate() {
+            let oc = &plan.changes[other.change];
+            if other.part == Part::Delete
+                && matches!(oc.kind, Kind::Instance | Kind::Cluster)
+                && oc.name == db
+            {
+                deps.push(j);
+            }
+        }
+    }
+    // Everything whose live state references this resource goes (or moves) first.
+    for (j, other) in out.iter().enumerate() {
+        let oc = &plan.changes[other.change];
+        let refs = oc
+            .before
+            .as_ref()
+            .is_some_and(|b| b.deps().contains(&c.address));
+        // An update moves away from this resource only when its desired state
+        // no longer names it: a DB subnet group whose subnet is replaced keeps
+        // naming that address and takes the new subnet once it exists.
+        let moves_away = other.part == Part::Apply
+            && oc.action == Action::Update
+            && !oc
+                .after
+                .as_ref()
+                .is_some_and(|a| a.deps().contains(&c.address));
+        if refs && (other.part == Part::Delete || moves_away) {
+            deps.push(j);
+        }
+    }
+    deps
 }
 
 /// Whether a change's security group has rules naming other groups of the environment, which a
