@@ -410,8 +410,9 @@ pub(crate) fn tags_of(r: &Resource) -> BTreeMap<String, String> {
         .unwrap_or_default()
 }
 
-/// Runs every step of `plan`, printing one line when a step starts and one when it ends.
-pub async fn apply(clients: &Clients, plan: &Plan, live: &Live, opts: &Options) -> Outcome {
+/// The steps' shared context: the ids and names of what AWS has (filled in as steps create),
+/// the pollers, the slots that bound parallelism and the services' token buckets.
+fn context(clients: &Clients, plan: &Plan, live: &Live, opts: &Options) -> Arc<Ctx> {
     let mut ids = Ids::default();
     for r in &live.resources {
         if let Some(id) = &r.id {
@@ -432,7 +433,7 @@ pub async fn apply(clients: &Clients, plan: &Plan, live: &Live, opts: &Options) 
             ids.name.insert(r.address.0.clone(), r.name.clone());
         }
     }
-    let ctx = Arc::new(Ctx {
+    Arc::new(Ctx {
         clients: clients.clone(),
         env: plan.environment.clone(),
         timeout: opts.timeout,
@@ -442,7 +443,12 @@ pub async fn apply(clients: &Clients, plan: &Plan, live: &Live, opts: &Options) 
         poller: aws::poller::Poller::start(clients.rds.clone(), aws::poller::cadence()),
         cluster_poller: aws::poller::Poller::start(clients.rds.clone(), aws::poller::cadence()),
         buckets: rate::buckets(),
-    });
+    })
+}
+
+/// Runs every step of `plan`, printing one line when a step starts and one when it ends.
+pub async fn apply(clients: &Clients, plan: &Plan, live: &Live, opts: &Options) -> Outcome {
+    let ctx = context(clients, plan, live, opts);
     let steps = steps(plan);
     let conflicts: Vec<&Address> = plan
         .changes
@@ -751,70 +757,12 @@ async fn upsert(
     let old_tags = before.map(tags_of).unwrap_or_default();
     let live_id = before.and_then(|b| b.id.clone());
     let id = match d.kind {
-        Kind::Vpc => {
-            let id = aws::ec2::create_vpc(ec2, env, addr, d.str("cidr").unwrap_or_default(), &tags)
-                .await?;
-            if retag {
-                aws::ec2::set_tags(ec2, addr, &id, &old_tags, &tags).await?;
-            }
-            id
-        }
-        Kind::Subnet => {
-            let vpc = ctx.id(d.str("vpc").unwrap_or_default())?;
-            let id = aws::ec2::create_subnet(
-                ec2,
-                env,
-                addr,
-                &vpc,
-                d.str("availability_zone").unwrap_or_default(),
-                d.str("cidr").unwrap_or_default(),
-                &tags,
-            )
-            .await?;
-            if retag {
-                aws::ec2::set_tags(ec2, addr, &id, &old_tags, &tags).await?;
-            }
-            id
-        }
-        Kind::InternetGateway => {
-            let vpc = ctx.id(d.str("vpc").unwrap_or_default())?;
-            let id = aws::ec2::ensure_internet_gateway(ec2, env, addr, &vpc, &tags).await?;
-            if retag {
-                aws::ec2::set_tags(ec2, addr, &id, &old_tags, &tags).await?;
-            }
-            id
-        }
-        Kind::RouteTable => {
-            let vpc = ctx.id(d.str("vpc").unwrap_or_default())?;
-            let igw = ctx.id(d.str("internet_gateway").unwrap_or_default())?;
-            let subnets = ctx.ids_of(d.list("subnets"))?;
-            let id =
-                aws::ec2::ensure_route_table(ec2, env, addr, &vpc, &igw, &subnets, &tags).await?;
-            if retag {
-                aws::ec2::set_tags(ec2, addr, &id, &old_tags, &tags).await?;
-            }
-            id
-        }
-        Kind::SecurityGroup => {
-            let vpc = ctx.id(d.str("vpc").unwrap_or_default())?;
-            let id = aws::ec2::create_security_group(
-                ec2,
-                env,
-                addr,
-                &d.name,
-                d.str("description").unwrap_or_default(),
-                &vpc,
-                &tags,
-            )
-            .await?;
-            ctx.record(&d.address, &id, &d.name);
-            // Rules naming other groups of the environment wait for their own step.
-            let which = if d.rule_sources().is_empty() {
-                Rules::All
-            } else {
-                Rules::NotNamingOurGroups
-            };
-            converge_rules(ctx, d, &id, which).await?;
+        Kind::Vpc
+        | Kind::Subnet
+        | Kind::InternetGateway
+        | Kind::RouteTable
+        | Kind::SecurityGroup => {
+            let id = upsert_network(ctx, d).await?;
             if retag {
                 aws::ec2::set_tags(ec2, addr, &id, &old_tags, &tags).await?;
             }
@@ -884,6 +832,83 @@ async fn upsert(
     };
     ctx.record(&d.address, &id, &d.name);
     Ok((d.kind != Kind::Secret && id != d.name).then_some(id))
+}
+
+/// Creates (or finds, after a lost answer) an EC2 object of the network and converges what
+/// its own call sets; returns its id. Tags are the caller's.
+async fn upsert_network(ctx: &Ctx, d: &Resource) -> Result<String, AwsError> {
+    let ec2 = &ctx.clients.ec2;
+    let addr = d.address.as_str();
+    let env = ctx.env.as_str();
+    let tags = tags_of(d);
+    Ok(match d.kind {
+        Kind::Vpc => {
+            let id = aws::ec2::create_vpc(ec2, env, addr, d.str("cidr").unwrap_or_default(), &tags)
+                .await?;
+            id
+        }
+        Kind::Subnet => {
+            let vpc = ctx.id(d.str("vpc").unwrap_or_default())?;
+            let id = aws::ec2::create_subnet(
+                ec2,
+                env,
+                addr,
+                &vpc,
+                d.str("availability_zone").unwrap_or_default(),
+                d.str("cidr").unwrap_or_default(),
+                &tags,
+            )
+            .await?;
+            id
+        }
+        Kind::InternetGateway => {
+            let vpc = ctx.id(d.str("vpc").unwrap_or_default())?;
+            let id = aws::ec2::ensure_internet_gateway(ec2, env, addr, &vpc, &tags).await?;
+            id
+        }
+        Kind::RouteTable => {
+            let vpc = ctx.id(d.str("vpc").unwrap_or_default())?;
+            let igw = ctx.id(d.str("internet_gateway").unwrap_or_default())?;
+            let subnets = ctx.ids_of(d.list("subnets"))?;
+            let id =
+                aws::ec2::ensure_route_table(ec2, env, addr, &vpc, &igw, &subnets, &tags).await?;
+            id
+        }
+        Kind::SecurityGroup => {
+            let vpc = ctx.id(d.str("vpc").unwrap_or_default())?;
+            let id = aws::ec2::create_security_group(
+                ec2,
+                env,
+                addr,
+                &d.name,
+                d.str("description").unwrap_or_default(),
+                &vpc,
+                &tags,
+            )
+            .await?;
+            ctx.record(&d.address, &id, &d.name);
+            // Rules naming other groups of the environment wait for their own step.
+            let which = if d.rule_sources().is_empty() {
+                Rules::All
+            } else {
+                Rules::NotNamingOurGroups
+            };
+            converge_rules(ctx, d, &id, which).await?;
+            id
+        }
+        Kind::DbSubnetGroup
+        | Kind::IamRole
+        | Kind::ParameterGroup
+        | Kind::ClusterParameterGroup
+        | Kind::OptionGroup
+        | Kind::Secret
+        | Kind::Instance
+        | Kind::Replica
+        | Kind::Cluster
+        | Kind::ClusterInstance => {
+            return Err(AwsError::new(addr, "apply", "not a network resource"))
+        }
+    })
 }
 
 /// Sets and resets the group's parameters against what AWS holds now (so a re-run after a
