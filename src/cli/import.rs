@@ -101,58 +101,9 @@ async fn run(dir: &Path, env: &str, a: Args) -> Result<i32, String> {
                 import::replica(&ctx, &a.name, &i).map_err(why)?
             }
         }
-        _ => {
-            let c = rds_cluster::describe_cluster(&clients.rds, id)
-                .await
-                .map_err(|e| e.to_string())?
-                .ok_or_else(|| format!("no Aurora cluster `{id}`"))?;
-            import::check_not_managed(&rds_pairs(c.tag_list())).map_err(why)?;
-            let mut members = Vec::new();
-            for m in c.db_cluster_members() {
-                if let Some(i) = rds::describe_instance(
-                    &clients.rds,
-                    m.db_instance_identifier().unwrap_or_default(),
-                )
-                .await
-                .map_err(|e| e.to_string())?
-                {
-                    members.push(i);
-                }
-            }
-            let group_name = c.db_subnet_group().unwrap_or_default();
-            let g = adopt::subnet_group(clients, group_name)
-                .await
-                .map_err(|e| e.to_string())?;
-            let group = import::SubnetGroup {
-                name: group_name,
-                vpc_id: g.vpc_id().unwrap_or_default(),
-                subnets: g
-                    .subnets()
-                    .iter()
-                    .filter_map(|s| s.subnet_identifier())
-                    .map(str::to_string)
-                    .collect(),
-            };
-            import::cluster(&ctx, &a.name, &c, &members, &group).map_err(why)?
-        }
+        _ => cluster(clients, &ctx, &a.name, id).await?,
     };
-    match &a.write {
-        Some(file) => {
-            let mut f = std::fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(file)
-                .map_err(|e| format!("cannot write {}: {e}", file.display()))?;
-            writeln!(
-                f,
-                "\n# imported from {id} by `rdsplan import`\n{}",
-                adoption.toml
-            )
-            .map_err(|e| format!("cannot write {}: {e}", file.display()))?;
-            eprintln!("Wrote {}.{} to {}.", a.kind, a.name, file.display());
-        }
-        None => println!("{}", adoption.toml),
-    }
+    write(&adoption, &a, id)?;
     for n in &adoption.notes {
         eprintln!("note: {n}");
     }
@@ -189,4 +140,66 @@ async fn run(dir: &Path, env: &str, a: Args) -> Result<i32, String> {
         a.kind, a.name, cfg.env_name
     );
     Ok(0)
+}
+
+/// An Aurora cluster as files to adopt: the cluster, its members and its DB subnet group.
+async fn cluster(
+    clients: &crate::aws::Clients,
+    ctx: &import::Ctx<'_>,
+    name: &str,
+    id: &str,
+) -> Result<Adoption, String> {
+    let why = |e: String| format!("cannot import {id}: {e}");
+    let c = rds_cluster::describe_cluster(&clients.rds, id)
+        .await
+        .map_err(|e| e.to_string())?
+        .ok_or_else(|| format!("no Aurora cluster `{id}`"))?;
+    import::check_not_managed(&rds_pairs(c.tag_list())).map_err(why)?;
+    let mut members = Vec::new();
+    for m in c.db_cluster_members() {
+        if let Some(i) =
+            rds::describe_instance(&clients.rds, m.db_instance_identifier().unwrap_or_default())
+                .await
+                .map_err(|e| e.to_string())?
+        {
+            members.push(i);
+        }
+    }
+    let group_name = c.db_subnet_group().unwrap_or_default();
+    let g = adopt::subnet_group(clients, group_name)
+        .await
+        .map_err(|e| e.to_string())?;
+    let group = import::SubnetGroup {
+        name: group_name,
+        vpc_id: g.vpc_id().unwrap_or_default(),
+        subnets: g
+            .subnets()
+            .iter()
+            .filter_map(|s| s.subnet_identifier())
+            .map(str::to_string)
+            .collect(),
+    };
+    import::cluster(ctx, name, &c, &members, &group).map_err(why)
+}
+
+/// Prints the TOML of what is adopted, or appends it to the file `--write` names.
+fn write(adoption: &Adoption, a: &Args, id: &str) -> Result<(), String> {
+    match &a.write {
+        Some(file) => {
+            let mut f = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(file)
+                .map_err(|e| format!("cannot write {}: {e}", file.display()))?;
+            writeln!(
+                f,
+                "\n# imported from {id} by `rdsplan import`\n{}",
+                adoption.toml
+            )
+            .map_err(|e| format!("cannot write {}: {e}", file.display()))?;
+            eprintln!("Wrote {}.{} to {}.", a.kind, a.name, file.display());
+        }
+        None => println!("{}", adoption.toml),
+    }
+    Ok(())
 }
