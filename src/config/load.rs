@@ -310,34 +310,44 @@ pub fn load_dir(dir: &Path) -> (Config, Diagnostics) {
     )
 }
 
+/// A file that is not valid TOML: each syntax error at its place, and the names the file
+/// declares (as far as the parser recovered) still count, so that references to them are not
+/// reported as undefined on top of the syntax error.
+fn syntax_errors(
+    cfg: &mut Config,
+    file: usize,
+    root: &toml::Spanned<DeTable<'_>>,
+    errors: Vec<toml::de::Error>,
+    diags: &mut Vec<Diagnostic>,
+) {
+    for e in errors {
+        diags.push(
+            Diagnostic::at(
+                Place {
+                    file,
+                    span: e.span().unwrap_or(0..0),
+                },
+                format!("TOML syntax: {}", e.message().trim()),
+            )
+            .help("see https://toml.io for the syntax"),
+        );
+    }
+    for (key, value) in root.get_ref().iter() {
+        let kind = key.get_ref().as_ref();
+        if kind == "environment" {
+            cfg.environment_declared = true;
+        }
+        let (Some(list), DeValue::Table(t)) = (declared_list(cfg, kind), value.get_ref()) else {
+            continue;
+        };
+        list.extend(t.iter().map(|(name, _)| name.get_ref().to_string()));
+    }
+}
+
 fn load_file(cfg: &mut Config, file: usize, text: &str, diags: &mut Vec<Diagnostic>) {
     let (root, errors) = DeTable::parse_recoverable(text);
     if !errors.is_empty() {
-        for e in errors {
-            diags.push(
-                Diagnostic::at(
-                    Place {
-                        file,
-                        span: e.span().unwrap_or(0..0),
-                    },
-                    format!("TOML syntax: {}", e.message().trim()),
-                )
-                .help("see https://toml.io for the syntax"),
-            );
-        }
-        // What the file declares is still known as far as the parser recovered: references
-        // to it are not reported as undefined on top of the syntax error.
-        for (key, value) in root.get_ref().iter() {
-            let kind = key.get_ref().as_ref();
-            if kind == "environment" {
-                cfg.environment_declared = true;
-            }
-            let (Some(list), DeValue::Table(t)) = (declared_list(cfg, kind), value.get_ref())
-            else {
-                continue;
-            };
-            list.extend(t.iter().map(|(name, _)| name.get_ref().to_string()));
-        }
+        syntax_errors(cfg, file, &root, errors, diags);
         return;
     }
     for (key, value) in root.get_ref().iter() {

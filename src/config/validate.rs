@@ -392,49 +392,7 @@ fn check_instance(
         );
     }
     if let Some(e) = engine {
-        if !(e.min_storage..=e.max_storage).contains(&s.allocated_storage) {
-            d.push(
-                Diagnostic::at(
-                    o.place(&["allocated_storage"]),
-                    format!(
-                        "allocated_storage {} GiB is out of range for {}",
-                        s.allocated_storage, e.name
-                    ),
-                )
-                .help(format!(
-                    "{} allows {} to {} GiB",
-                    e.name, e.min_storage, e.max_storage
-                )),
-            );
-        }
-        if let Some(m) = s.max_allocated_storage {
-            if m <= s.allocated_storage || m > e.max_storage {
-                d.push(
-                    Diagnostic::at(
-                        o.place(&["max_allocated_storage"]),
-                        format!("max_allocated_storage {m} GiB is out of range"),
-                    )
-                    .help(format!(
-                        "it must be above allocated_storage ({}) and at most {} GiB",
-                        s.allocated_storage, e.max_storage
-                    )),
-                );
-            }
-        }
-        if let Some(u) = &s.master_username {
-            let ok = u.len() <= 16
-                && u.starts_with(|c: char| c.is_ascii_alphabetic())
-                && u.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-            if !ok {
-                d.push(
-                    Diagnostic::at(
-                        o.place(&["master_username"]),
-                        format!("master_username `{u}` is not allowed"),
-                    )
-                    .help("1 to 16 letters, digits or underscores, starting with a letter"),
-                );
-            }
-        }
+        check_engine_limits(e, s, o, d);
     }
     check_port(s.port, o, d);
     if let Some(t) = &s.storage_type {
@@ -483,4 +441,56 @@ fn check_instance(
         d,
     );
     super::validate_db::check_iam_roles(cfg, &s.iam_roles, o, d);
+}
+
+/// What the engine allows: its storage range (and autoscaling above it), its user names.
+fn check_engine_limits(
+    e: &engines::Engine,
+    s: &InstanceConfig,
+    o: &Origin,
+    d: &mut Vec<Diagnostic>,
+) {
+    if !(e.min_storage..=e.max_storage).contains(&s.allocated_storage) {
+        d.push(
+            Diagnostic::at(
+                o.place(&["allocated_storage"]),
+                format!(
+                    "allocated_storage {} GiB is out of range for {}",
+                    s.allocated_storage, e.name
+                ),
+            )
+            .help(format!(
+                "{} allows {} to {} GiB",
+                e.name, e.min_storage, e.max_storage
+            )),
+        );
+    }
+    if let Some(m) = s.max_allocated_storage {
+        if m <= s.allocated_storage || m > e.max_storage {
+            d.push(
+                Diagnostic::at(
+                    o.place(&["max_allocated_storage"]),
+                    format!("max_allocated_storage {m} GiB is out of range"),
+                )
+                .help(format!(
+                    "it must be above allocated_storage ({}) and at most {} GiB",
+                    s.allocated_storage, e.max_storage
+                )),
+            );
+        }
+    }
+    if let Some(u) = &s.master_username {
+        let ok = u.len() <= 16
+            && u.starts_with(|c: char| c.is_ascii_alphabetic())
+            && u.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if !ok {
+            d.push(
+                Diagnostic::at(
+                    o.place(&["master_username"]),
+                    format!("master_username `{u}` is not allowed"),
+                )
+                .help("1 to 16 letters, digits or underscores, starting with a letter"),
+            );
+        }
+    }
 }

@@ -53,35 +53,7 @@ pub fn render_capped(plan: &Plan, max: usize) -> String {
         "### rdsplan plan for `{}` ({})\n",
         plan.environment, plan.region
     );
-    for c in plan
-        .changes
-        .iter()
-        .filter(|c| c.action.is_destructive() && c.kind.holds_data())
-    {
-        let named;
-        let snap = match c.final_snapshot {
-            Some(true) => match &c.final_snapshot_id {
-                Some(id) => {
-                    named = format!("a final snapshot `{id}` is taken first");
-                    named.as_str()
-                }
-                None => "a final snapshot is taken first",
-            },
-            Some(false) => "**no final snapshot** (skip_final_snapshot = true)",
-            None => "kept for 30 days (recovery window)",
-        };
-        let _ = writeln!(
-            out,
-            "> [!CAUTION]\n> **DATA LOSS**: `{}` (`{}`) would be {}; {snap}.\n",
-            c.address,
-            c.name,
-            if c.action == Action::Replace {
-                "replaced"
-            } else {
-                "deleted"
-            }
-        );
-    }
+    data_loss(plan, &mut out);
     for w in &plan.warnings {
         let _ = writeln!(out, "> [!WARNING]\n> {w}\n");
     }
@@ -254,4 +226,38 @@ fn section(c: &Change) -> String {
     }
     s.push_str("```\n\n</details>\n\n");
     s
+}
+
+/// A DATA LOSS banner for each resource holding data that the plan deletes or replaces, with
+/// what becomes of its data.
+fn data_loss(plan: &Plan, out: &mut String) {
+    for c in plan
+        .changes
+        .iter()
+        .filter(|c| c.action.is_destructive() && c.kind.holds_data())
+    {
+        let named;
+        let snap = match c.final_snapshot {
+            Some(true) => match &c.final_snapshot_id {
+                Some(id) => {
+                    named = format!("a final snapshot `{id}` is taken first");
+                    named.as_str()
+                }
+                None => "a final snapshot is taken first",
+            },
+            Some(false) => "**no final snapshot** (skip_final_snapshot = true)",
+            None => "kept for 30 days (recovery window)",
+        };
+        let _ = writeln!(
+            out,
+            "> [!CAUTION]\n> **DATA LOSS**: `{}` (`{}`) would be {}; {snap}.\n",
+            c.address,
+            c.name,
+            if c.action == Action::Replace {
+                "replaced"
+            } else {
+                "deleted"
+            }
+        );
+    }
 }
