@@ -52,7 +52,7 @@ pub enum LoginSource {
 
 /// What `creds` needs before the secret is read.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Target {
+pub struct Connection {
     pub address: Address,
     pub engine: String,
     pub host: String,
@@ -65,7 +65,7 @@ pub struct Target {
 }
 
 /// Finds the database at `address` and where its login is. A replica's login is its source's.
-pub fn target(live: &Live, address: &str) -> Result<Target, String> {
+pub fn connection(live: &Live, address: &str) -> Result<Connection, String> {
     let r = live
         .find(&Address(address.to_string()))
         .ok_or_else(|| format!("{address} does not exist in AWS (has it been applied?)"))?;
@@ -95,7 +95,7 @@ pub fn target(live: &Live, address: &str) -> Result<Target, String> {
         .str("endpoint")
         .ok_or_else(|| format!("{address} has no endpoint yet"))?
         .to_string();
-    Ok(Target {
+    Ok(Connection {
         address: r.address.clone(),
         engine: r.str("engine").unwrap_or_default().to_string(),
         host,
@@ -112,7 +112,7 @@ pub fn target(live: &Live, address: &str) -> Result<Target, String> {
 
 /// Connection details with their password.
 pub struct Creds {
-    pub target: Target,
+    pub target: Connection,
     pub username: String,
     pub password: Password,
 }

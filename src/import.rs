@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 
 /// Where tags go.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Target {
+pub enum Tagged {
     Ec2(String),
     Rds(String),
 }
@@ -20,11 +20,11 @@ pub enum Target {
 #[derive(Debug)]
 pub struct Adoption {
     pub toml: String,
-    pub tags: Vec<(Target, String, BTreeMap<String, String>)>,
+    pub tags: Vec<(Tagged, String, BTreeMap<String, String>)>,
     pub notes: Vec<String>,
 }
 
-pub struct Ctx<'a> {
+pub struct ImportContext<'a> {
     pub env: &'a str,
     pub env_tags: &'a BTreeMap<String, String>,
     pub live: &'a Live,
@@ -46,7 +46,7 @@ pub struct SubnetGroup<'a> {
     pub subnets: Vec<String>,
 }
 
-impl Ctx<'_> {
+impl ImportContext<'_> {
     /// Ownership tags plus the environment's tags (and a Name), set on the adopted resource so
     /// that the next plan sees exactly what the files say.
     fn tags(&self, address: &str, name: Option<String>) -> BTreeMap<String, String> {
@@ -127,7 +127,12 @@ pub fn version_prefix(engine: &str, v: &str) -> String {
     parts[..keep.min(parts.len())].join(".")
 }
 
-pub fn vpc(ctx: &Ctx, name: &str, v: &Vpc, subnets: &[Subnet]) -> Result<Adoption, String> {
+pub fn vpc(
+    ctx: &ImportContext,
+    name: &str,
+    v: &Vpc,
+    subnets: &[Subnet],
+) -> Result<Adoption, String> {
     let cidr: Ipv4Net = v
         .cidr_block()
         .unwrap_or_default()
@@ -162,7 +167,7 @@ pub fn vpc(ctx: &Ctx, name: &str, v: &Vpc, subnets: &[Subnet]) -> Result<Adoptio
     let address = format!("vpc.{name}");
     let vname = format!("{}-{name}", ctx.env);
     let mut tags = vec![(
-        Target::Ec2(v.vpc_id().unwrap_or_default().into()),
+        Tagged::Ec2(v.vpc_id().unwrap_or_default().into()),
         address.clone(),
         ctx.tags(&address, Some(vname.clone())),
     )];
@@ -182,7 +187,7 @@ pub fn vpc(ctx: &Ctx, name: &str, v: &Vpc, subnets: &[Subnet]) -> Result<Adoptio
         if fits {
             let a = format!("{address}.subnet.{az}");
             let n = format!("{vname}-private-{az}");
-            tags.push((Target::Ec2(id.into()), a.clone(), ctx.tags(&a, Some(n))));
+            tags.push((Tagged::Ec2(id.into()), a.clone(), ctx.tags(&a, Some(n))));
         } else {
             notes.push(format!(
                 "subnet {id} ({az}, {}) is not where rdsplan carves subnets and is left alone",
@@ -200,7 +205,7 @@ pub fn vpc(ctx: &Ctx, name: &str, v: &Vpc, subnets: &[Subnet]) -> Result<Adoptio
 }
 
 fn rules_of(
-    ctx: &Ctx,
+    ctx: &ImportContext,
     perms: &[aws_sdk_ec2::types::IpPermission],
     self_id: &str,
     self_name: &str,
@@ -246,7 +251,11 @@ fn rules_of(
     Ok(out)
 }
 
-pub fn security_group(ctx: &Ctx, name: &str, g: &SecurityGroup) -> Result<Adoption, String> {
+pub fn security_group(
+    ctx: &ImportContext,
+    name: &str,
+    g: &SecurityGroup,
+) -> Result<Adoption, String> {
     let vpc = ctx.short(Kind::Vpc, g.vpc_id().unwrap_or_default(), "VPC")?;
     let id = g.group_id().unwrap_or_default();
     let ingress = rules_of(ctx, g.ip_permissions(), id, name)?;
@@ -276,7 +285,7 @@ pub fn security_group(ctx: &Ctx, name: &str, g: &SecurityGroup) -> Result<Adopti
             c.security_group.insert(name.into(), spec);
         }),
         tags: vec![(
-            Target::Ec2(id.into()),
+            Tagged::Ec2(id.into()),
             address.clone(),
             ctx.tags(&address, Some(expected)),
         )],
@@ -287,7 +296,7 @@ pub fn security_group(ctx: &Ctx, name: &str, g: &SecurityGroup) -> Result<Adopti
 /// The `vpc` of a database from its DB subnet group: the VPC of this environment whose group it
 /// is, or, for a group rdsplan does not keep, an existing VPC (`id`) whose databases use that
 /// group as it is (`db_subnet_group`), declared already or written with the import.
-pub fn db_network(ctx: &Ctx, g: &SubnetGroup) -> Result<Network, String> {
+pub fn db_network(ctx: &ImportContext, g: &SubnetGroup) -> Result<Network, String> {
     if let Some(r) = ctx.owned(Kind::DbSubnetGroup, g.name) {
         let vpc = r.address.as_str().split('.').nth(1).unwrap_or_default();
         return Ok(Network {
@@ -360,11 +369,14 @@ fn slug(s: &str) -> String {
     out.trim_matches('-').chars().take(20).collect()
 }
 
-fn groups_of(ctx: &Ctx, ids: Vec<&str>) -> Vec<String> {
+fn groups_of(ctx: &ImportContext, ids: Vec<&str>) -> Vec<String> {
     ids.into_iter().map(|id| ctx.group(id)).collect()
 }
 
-fn roles_of(ctx: &Ctx, roles: Vec<(Option<&str>, Option<&str>)>) -> Vec<IamRoleAttachment> {
+fn roles_of(
+    ctx: &ImportContext,
+    roles: Vec<(Option<&str>, Option<&str>)>,
+) -> Vec<IamRoleAttachment> {
     roles
         .into_iter()
         .map(|(arn, feature)| {
@@ -392,7 +404,7 @@ struct Observability {
     ca_certificate: Option<String>,
 }
 
-fn observability(ctx: &Ctx, i: &DbInstance) -> Observability {
+fn observability(ctx: &ImportContext, i: &DbInstance) -> Observability {
     let pi = i.performance_insights_enabled() == Some(true);
     let interval = i.monitoring_interval().filter(|n| *n > 0);
     Observability {
@@ -426,7 +438,7 @@ fn custom_group(name: Option<&str>) -> Option<String> {
         .map(str::to_string)
 }
 
-pub fn instance(ctx: &Ctx, name: &str, i: &DbInstance) -> Result<Adoption, String> {
+pub fn instance(ctx: &ImportContext, name: &str, i: &DbInstance) -> Result<Adoption, String> {
     let engine = i.engine().unwrap_or_default().to_string();
     let defaults = crate::config::engines::engine(&engine)
         .ok_or_else(|| format!("engine {engine} is not supported"))?;
@@ -540,7 +552,7 @@ pub fn instance(ctx: &Ctx, name: &str, i: &DbInstance) -> Result<Adoption, Strin
             c.instance.insert(name.into(), spec);
         }),
         tags: vec![(
-            Target::Rds(i.db_instance_arn().unwrap_or_default().into()),
+            Tagged::Rds(i.db_instance_arn().unwrap_or_default().into()),
             address.clone(),
             ctx.tags(&address, None),
         )],
@@ -548,7 +560,7 @@ pub fn instance(ctx: &Ctx, name: &str, i: &DbInstance) -> Result<Adoption, Strin
     })
 }
 
-pub fn replica(ctx: &Ctx, name: &str, i: &DbInstance) -> Result<Adoption, String> {
+pub fn replica(ctx: &ImportContext, name: &str, i: &DbInstance) -> Result<Adoption, String> {
     let src = i
         .read_replica_source_db_instance_identifier()
         .ok_or_else(|| "it is not a read replica".to_string())?;
@@ -596,7 +608,7 @@ pub fn replica(ctx: &Ctx, name: &str, i: &DbInstance) -> Result<Adoption, String
             c.replica.insert(name.into(), spec);
         }),
         tags: vec![(
-            Target::Rds(i.db_instance_arn().unwrap_or_default().into()),
+            Tagged::Rds(i.db_instance_arn().unwrap_or_default().into()),
             address.clone(),
             ctx.tags(&address, None),
         )],
@@ -605,7 +617,7 @@ pub fn replica(ctx: &Ctx, name: &str, i: &DbInstance) -> Result<Adoption, String
 }
 
 pub fn cluster(
-    ctx: &Ctx,
+    ctx: &ImportContext,
     name: &str,
     c: &DbCluster,
     members: &[DbInstance],
@@ -630,7 +642,7 @@ pub fn cluster(
     let mut member_cfgs = Vec::new();
     let mut auto_minor = true;
     let mut tags = vec![(
-        Target::Rds(c.db_cluster_arn().unwrap_or_default().into()),
+        Tagged::Rds(c.db_cluster_arn().unwrap_or_default().into()),
         format!("cluster.{name}"),
         ctx.tags(&format!("cluster.{name}"), None),
     )];
@@ -657,7 +669,7 @@ pub fn cluster(
         });
         let a = format!("cluster.{name}.instance.{m}");
         tags.push((
-            Target::Rds(inst.db_instance_arn().unwrap_or_default().into()),
+            Tagged::Rds(inst.db_instance_arn().unwrap_or_default().into()),
             a.clone(),
             ctx.tags(&a, None),
         ));

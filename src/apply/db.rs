@@ -2,7 +2,7 @@
 //! Each waits until AWS reports the database `available` before it completes, so dependants
 //! (replicas, readers, the secret's endpoint) start only then.
 
-use super::{tags_of, Ctx};
+use super::{tags_of, StepContext};
 use crate::aws::modify::{self, Resolved};
 use crate::aws::rds_cluster::{self, RoleTarget};
 use crate::aws::restore;
@@ -15,7 +15,7 @@ type StepResult = Result<Option<String>, AwsError>;
 
 /// The generated password, read from the secret the plan created before this step.
 async fn password(
-    ctx: &Ctx,
+    ctx: &StepContext,
     addr: &str,
     secret: Option<&String>,
 ) -> Result<Option<Password>, AwsError> {
@@ -29,7 +29,7 @@ async fn password(
 
 /// The AWS name of the parameter group a database names in `attr`: a group of this
 /// environment (created by an earlier step) or an existing group's name.
-fn group(ctx: &Ctx, d: &Resource, attr: &str) -> Option<String> {
+fn group(ctx: &StepContext, d: &Resource, attr: &str) -> Option<String> {
     let v = d.str(attr)?;
     if crate::model::is_address(v) {
         ctx.name(v)
@@ -40,7 +40,7 @@ fn group(ctx: &Ctx, d: &Resource, attr: &str) -> Option<String> {
 
 /// The ARN of the enhanced monitoring role: a role of this environment (created by an earlier
 /// step) or an ARN.
-fn role_arn(ctx: &Ctx, d: &Resource) -> Option<String> {
+fn role_arn(ctx: &StepContext, d: &Resource) -> Option<String> {
     let v = d.str("monitoring_role")?;
     if crate::model::is_address(v) {
         ctx.id(v).ok()
@@ -52,7 +52,7 @@ fn role_arn(ctx: &Ctx, d: &Resource) -> Option<String> {
 /// The generated password, when RDS stops managing the master password: AWS takes
 /// ManageMasterUserPassword=false only together with the new MasterUserPassword.
 async fn new_password(
-    ctx: &Ctx,
+    ctx: &StepContext,
     d: &Resource,
     changed: &[String],
     secret: Option<&String>,
@@ -69,7 +69,7 @@ async fn new_password(
 /// What creating an instance or cluster needs from earlier steps: its subnet group's name and,
 /// for generated credentials, the password the secret step stored.
 async fn creation_inputs(
-    ctx: &Ctx,
+    ctx: &StepContext,
     d: &Resource,
     secret: Option<&String>,
 ) -> Result<(String, Option<Password>), AwsError> {
@@ -81,7 +81,7 @@ async fn creation_inputs(
 }
 
 /// `ROLE=FEATURE` items with role addresses resolved to ARNs.
-fn wanted_roles(ctx: &Ctx, d: &Resource) -> Result<Vec<String>, AwsError> {
+fn wanted_roles(ctx: &StepContext, d: &Resource) -> Result<Vec<String>, AwsError> {
     d.list("iam_roles")
         .iter()
         .map(|item| {
@@ -99,7 +99,7 @@ fn wanted_roles(ctx: &Ctx, d: &Resource) -> Result<Vec<String>, AwsError> {
 /// Converges role associations against `have`, the ones AWS reported in the describe that
 /// ended the wait (no call of its own).
 async fn sync_roles(
-    ctx: &Ctx,
+    ctx: &StepContext,
     d: &Resource,
     cluster: bool,
     mut have: Vec<String>,
@@ -123,7 +123,7 @@ async fn sync_roles(
 
 /// Records the endpoint in the generated secret, keeping its password.
 async fn refresh_secret(
-    ctx: &Ctx,
+    ctx: &StepContext,
     d: &Resource,
     secret: Option<String>,
     host: Option<&str>,
@@ -161,7 +161,7 @@ async fn refresh_secret(
 }
 
 async fn retag(
-    ctx: &Ctx,
+    ctx: &StepContext,
     d: &Resource,
     before: &Resource,
     changed: &[String],
@@ -183,7 +183,11 @@ async fn retag(
 
 /// The live instance under its desired identifier: renamed in place first when the files give
 /// it a new one (a `[[moved]]` rename, or a new `identifier`).
-async fn renamed_instance(ctx: &Ctx, d: &Resource, b: &Resource) -> Result<Resource, AwsError> {
+async fn renamed_instance(
+    ctx: &StepContext,
+    d: &Resource,
+    b: &Resource,
+) -> Result<Resource, AwsError> {
     if b.name == d.name {
         return Ok(b.clone());
     }
@@ -191,7 +195,7 @@ async fn renamed_instance(ctx: &Ctx, d: &Resource, b: &Resource) -> Result<Resou
 }
 
 pub(super) async fn instance(
-    ctx: &Ctx,
+    ctx: &StepContext,
     d: &Resource,
     before: Option<&Resource>,
     changed: &[String],
@@ -261,7 +265,7 @@ pub(super) async fn instance(
                 let has = |a: &str| changed.iter().any(|c| c == a);
                 aws::blue_green::upgrade(
                     rds,
-                    aws::blue_green::Target {
+                    aws::blue_green::Green {
                         env: &ctx.env,
                         desired: d,
                         source_arn: b.id.as_deref().unwrap_or_default(),
@@ -321,7 +325,7 @@ pub(super) async fn instance(
 }
 
 pub(super) async fn replica(
-    ctx: &Ctx,
+    ctx: &StepContext,
     d: &Resource,
     before: Option<&Resource>,
     changed: &[String],
@@ -377,7 +381,7 @@ pub(super) async fn replica(
 }
 
 pub(super) async fn cluster(
-    ctx: &Ctx,
+    ctx: &StepContext,
     d: &Resource,
     before: Option<&Resource>,
     changed: &[String],
@@ -459,7 +463,7 @@ pub(super) async fn cluster(
 }
 
 pub(super) async fn member(
-    ctx: &Ctx,
+    ctx: &StepContext,
     d: &Resource,
     before: Option<&Resource>,
     changed: &[String],
@@ -502,7 +506,7 @@ pub(super) async fn member(
 /// The end of a blue/green upgrade a run stopped in the middle of, after the switchover: the
 /// deployment object goes (if left), the new instance carries the address, and `old` (the
 /// retained old instance, still tagged with that address) is retagged `<address>.old1`.
-pub(super) async fn finish_blue_green(ctx: &Ctx, old: &Resource) -> StepResult {
+pub(super) async fn finish_blue_green(ctx: &StepContext, old: &Resource) -> StepResult {
     let base = old.str(crate::model::RETAINED_OLD).unwrap_or_default();
     let green = old.name.strip_suffix("-old1").unwrap_or(&old.name);
     aws::blue_green::finish(

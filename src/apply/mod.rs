@@ -276,7 +276,7 @@ struct Ids {
     name: HashMap<String, String>,
 }
 
-pub(crate) struct Ctx {
+pub(crate) struct StepContext {
     pub(crate) clients: Clients,
     pub(crate) env: String,
     pub(crate) timeout: Duration,
@@ -299,7 +299,7 @@ tokio::task_local! {
     static SLOT: std::cell::RefCell<Option<tokio::sync::OwnedSemaphorePermit>>;
 }
 
-impl Ctx {
+impl StepContext {
     /// The AWS id of a reference: an address of this environment (created by an earlier step
     /// or live), or an existing resource's id (`sg-`, `subnet-`, `vpc-`), which is itself.
     pub(crate) fn id(&self, addr: &str) -> Result<String, AwsError> {
@@ -412,7 +412,7 @@ pub(crate) fn tags_of(r: &Resource) -> BTreeMap<String, String> {
 
 /// The steps' shared context: the ids and names of what AWS has (filled in as steps create),
 /// the pollers, the slots that bound parallelism and the services' token buckets.
-fn context(clients: &Clients, plan: &Plan, live: &Live, opts: &Options) -> Arc<Ctx> {
+fn context(clients: &Clients, plan: &Plan, live: &Live, opts: &Options) -> Arc<StepContext> {
     let mut ids = Ids::default();
     for r in &live.resources {
         if let Some(id) = &r.id {
@@ -433,7 +433,7 @@ fn context(clients: &Clients, plan: &Plan, live: &Live, opts: &Options) -> Arc<C
             ids.name.insert(r.address.0.clone(), r.name.clone());
         }
     }
-    Arc::new(Ctx {
+    Arc::new(StepContext {
         clients: clients.clone(),
         env: plan.environment.clone(),
         timeout: opts.timeout,
@@ -701,7 +701,7 @@ fn verb(a: Action, p: Part) -> (&'static str, &'static str) {
     }
 }
 
-async fn run_step(ctx: &Ctx, c: &Change, part: Part) -> Result<Option<String>, AwsError> {
+async fn run_step(ctx: &StepContext, c: &Change, part: Part) -> Result<Option<String>, AwsError> {
     match part {
         Part::Reboot => {
             // One database at a time in the whole environment.
@@ -734,7 +734,7 @@ async fn run_step(ctx: &Ctx, c: &Change, part: Part) -> Result<Option<String>, A
 }
 
 async fn upsert(
-    ctx: &Ctx,
+    ctx: &StepContext,
     d: &Resource,
     before: Option<&Resource>,
     c: &Change,
@@ -836,7 +836,7 @@ async fn upsert(
 
 /// Creates (or finds, after a lost answer) an EC2 object of the network and converges what
 /// its own call sets; returns its id. Tags are the caller's.
-async fn upsert_network(ctx: &Ctx, d: &Resource) -> Result<String, AwsError> {
+async fn upsert_network(ctx: &StepContext, d: &Resource) -> Result<String, AwsError> {
     let ec2 = &ctx.clients.ec2;
     let addr = d.address.as_str();
     let env = ctx.env.as_str();
@@ -913,7 +913,11 @@ async fn upsert_network(ctx: &Ctx, d: &Resource) -> Result<String, AwsError> {
 
 /// Sets and resets the group's parameters against what AWS holds now (so a re-run after a
 /// crash does only what is left), each with the apply method its timing in the plan says.
-async fn converge_parameters(ctx: &Ctx, d: &Resource, c: &Change) -> Result<usize, AwsError> {
+async fn converge_parameters(
+    ctx: &StepContext,
+    d: &Resource,
+    c: &Change,
+) -> Result<usize, AwsError> {
     use aws::parameters::{user_parameters, Flavor, ParameterPlan};
     let rds = &ctx.clients.rds;
     let now = user_parameters(rds, Flavor::of(d.kind), &d.name).await?;
@@ -966,7 +970,12 @@ enum Rules {
 }
 
 /// Authorizes missing and revokes extra rules, comparing with the group's rules read now.
-async fn converge_rules(ctx: &Ctx, d: &Resource, id: &str, which: Rules) -> Result<(), AwsError> {
+async fn converge_rules(
+    ctx: &StepContext,
+    d: &Resource,
+    id: &str,
+    which: Rules,
+) -> Result<(), AwsError> {
     let ec2 = &ctx.clients.ec2;
     let addr = d.address.as_str();
     let rev = ctx.reverse();
@@ -1013,7 +1022,7 @@ async fn converge_rules(ctx: &Ctx, d: &Resource, id: &str, which: Rules) -> Resu
     Ok(())
 }
 
-async fn delete(ctx: &Ctx, l: &Resource, c: &Change) -> Result<Option<String>, AwsError> {
+async fn delete(ctx: &StepContext, l: &Resource, c: &Change) -> Result<Option<String>, AwsError> {
     let ec2 = &ctx.clients.ec2;
     let addr = l.address.as_str();
     let id = l.id.clone().unwrap_or_default();

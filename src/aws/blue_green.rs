@@ -148,7 +148,7 @@ pub async fn finish(
 }
 
 /// What the green copy gets.
-pub struct Target<'a> {
+pub struct Green<'a> {
     pub env: &'a str,
     pub desired: &'a Resource,
     /// The instance's ARN (the blue).
@@ -160,7 +160,7 @@ pub struct Target<'a> {
 
 /// Creates (or resumes) the deployment, switches over, deletes the deployment and retags the
 /// old instance. Returns the old instance's identifier.
-pub async fn upgrade(c: &Client, t: Target<'_>, timeout: Duration) -> Result<String, AwsError> {
+pub async fn upgrade(c: &Client, t: Green<'_>, timeout: Duration) -> Result<String, AwsError> {
     let d = t.desired;
     let addr = d.address.as_str();
     let name = deployment_name(&d.name);

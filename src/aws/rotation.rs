@@ -46,7 +46,7 @@ fn parse_login(address: &str, json: &str) -> Result<(String, Password), AwsError
 }
 
 /// The database whose password is rotated.
-pub enum Target<'a> {
+pub enum Rotated<'a> {
     Instance(&'a str),
     Cluster(&'a str),
 }
@@ -56,7 +56,7 @@ pub async fn rotate(
     c: &Clients,
     address: &str,
     secret: &str,
-    target: Target<'_>,
+    target: Rotated<'_>,
     timeout: Duration,
 ) -> Result<String, AwsError> {
     let versions = c
@@ -123,11 +123,11 @@ pub async fn rotate(
         }
     };
     match target {
-        Target::Instance(id) => {
+        Rotated::Instance(id) => {
             super::rds::set_master_password(&c.rds, address, id, &password).await?;
             super::rds::wait_available(&c.rds, address, id, timeout).await?;
         }
-        Target::Cluster(id) => {
+        Rotated::Cluster(id) => {
             super::rds_cluster::set_cluster_password(&c.rds, address, id, &password).await?;
             super::rds_cluster::wait_cluster_available(&c.rds, address, id, timeout).await?;
         }

@@ -68,7 +68,7 @@ async fn creds_of(dir: &Path, env: &str, address: &str) -> Result<(aws::Clients,
     let ctx = Context::connect(cfg).await?;
     let live = ctx.live().await?;
     let clients = ctx.clients;
-    let target = access::target(&live, address).map_err(|e| {
+    let target = access::connection(&live, address).map_err(|e| {
         eprintln!("error: {e}");
         1
     })?;
@@ -181,7 +181,7 @@ pub async fn rotate(dir: &Path, env: &str, address: &str, timeout: Duration) -> 
         Ok(v) => v,
         Err(c) => return c,
     };
-    let target = match access::target(&live, address) {
+    let target = match access::connection(&live, address) {
         Ok(t) => t,
         Err(e) => {
             eprintln!("error: {e}");
@@ -207,9 +207,9 @@ pub async fn rotate(dir: &Path, env: &str, address: &str, timeout: Duration) -> 
         target.identifier
     );
     let db = if target.cluster {
-        rotation::Target::Cluster(&target.identifier)
+        rotation::Rotated::Cluster(&target.identifier)
     } else {
-        rotation::Target::Instance(&target.identifier)
+        rotation::Rotated::Instance(&target.identifier)
     };
     match rotation::rotate(&clients, address, &secret, db, timeout).await {
         Ok(v) => {

@@ -3,7 +3,7 @@
 use super::context::{load_env, Context};
 use crate::aws::tags::{ec2_pairs, rds_pairs};
 use crate::aws::{adopt, rds, rds_cluster};
-use crate::import::{self, Adoption, Target};
+use crate::import::{self, Adoption, Tagged};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
@@ -61,7 +61,7 @@ async fn run(dir: &Path, env: &str, a: Args) -> Result<i32, String> {
         .live_in(crate::aws::scope::RdsScope::Region)
         .await
         .map_err(|_| "cannot read live state (see above)".to_string())?;
-    let ctx = import::Ctx {
+    let ctx = import::ImportContext {
         env: &cfg.env_name,
         env_tags: &cfg.environment().tags,
         live: &live,
@@ -110,7 +110,7 @@ async fn run(dir: &Path, env: &str, a: Args) -> Result<i32, String> {
     eprintln!("\nrdsplan will tag (and change nothing else):");
     for (target, address, _) in &adoption.tags {
         let id = match target {
-            Target::Ec2(i) | Target::Rds(i) => i,
+            Tagged::Ec2(i) | Tagged::Rds(i) => i,
         };
         eprintln!("  {id} as {address}");
     }
@@ -130,8 +130,8 @@ async fn run(dir: &Path, env: &str, a: Args) -> Result<i32, String> {
     }
     for (target, _, tags) in &adoption.tags {
         match target {
-            Target::Ec2(i) => adopt::tag_ec2(clients, i, tags).await,
-            Target::Rds(arn) => adopt::tag_rds(clients, arn, tags).await,
+            Tagged::Ec2(i) => adopt::tag_ec2(clients, i, tags).await,
+            Tagged::Rds(arn) => adopt::tag_rds(clients, arn, tags).await,
         }
         .map_err(|e| e.to_string())?;
     }
@@ -145,7 +145,7 @@ async fn run(dir: &Path, env: &str, a: Args) -> Result<i32, String> {
 /// An Aurora cluster as files to adopt: the cluster, its members and its DB subnet group.
 async fn cluster(
     clients: &crate::aws::Clients,
-    ctx: &import::Ctx<'_>,
+    ctx: &import::ImportContext<'_>,
     name: &str,
     id: &str,
 ) -> Result<Adoption, String> {
