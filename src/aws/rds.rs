@@ -176,7 +176,10 @@ pub fn instance_resource(
         r.set("endpoint", Value::str(host));
     }
     if let Some(g) = i.db_subnet_group().and_then(|g| g.db_subnet_group_name()) {
-        r.set("db_subnet_group", Value::str(map(g)));
+        r.set(
+            "db_subnet_group",
+            Value::str(map(&super::tags::subnet_group_key(g))),
+        );
     }
     let optional = optional_attrs(i, map);
     r.set_present(optional);

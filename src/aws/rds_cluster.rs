@@ -169,7 +169,8 @@ fn optional_cluster_attrs(
         ("reader_endpoint", c.reader_endpoint().map(Value::str)),
         (
             "db_subnet_group",
-            c.db_subnet_group().map(|g| Value::str(map(g))),
+            c.db_subnet_group()
+                .map(|g| Value::str(map(&super::tags::subnet_group_key(g)))),
         ),
         ("kms_key", c.kms_key_id().map(Value::str)),
         ("database_name", c.database_name().map(Value::str)),

@@ -74,7 +74,7 @@ pub async fn read(c: &Clients, w: &Wanted<'_>) -> Result<Live, AwsError> {
     };
     super::read_network::note_ids(&network, &mut note);
     for (name, _, tags, _) in &subnet_groups {
-        note(Some(name), tags);
+        note(Some(&super::tags::subnet_group_key(name)), tags);
     }
     for i in instances {
         note(i.db_instance_identifier(), &rds_pairs(i.tag_list()));
@@ -93,10 +93,10 @@ pub async fn read(c: &Clients, w: &Wanted<'_>) -> Result<Live, AwsError> {
         note(g.option_group_name(), tags);
     }
     let map = |id: &str| -> String {
-        by_id
-            .get(id)
-            .map(|a| a.0.clone())
-            .unwrap_or_else(|| id.to_string())
+        by_id.get(id).map(|a| a.0.clone()).unwrap_or_else(|| {
+            let name = id.strip_prefix(super::tags::SUBNET_GROUP_KEY);
+            name.unwrap_or(id).to_string()
+        })
     };
 
     super::read_network::resources(&network, w, &map, &mut live);

@@ -42,3 +42,13 @@ pub(crate) fn owned(tags: &[(String, String)], env: &str) -> Option<Address> {
 pub fn tags_value(tags: Vec<(String, String)>) -> Value {
     Value::Map(super::user_tags(tags))
 }
+
+/// How a DB subnet group's name is looked up among the AWS names of owned resources: DB
+/// instance, cluster and subnet group names can be the same string (an instance `main` and the
+/// subnet group of VPC `main` are both `<env>-main`), so the subnet group's is kept apart.
+pub const SUBNET_GROUP_KEY: &str = "db-subnet-group:";
+
+/// The lookup key of a DB subnet group's name.
+pub fn subnet_group_key(name: &str) -> String {
+    format!("{SUBNET_GROUP_KEY}{name}")
+}

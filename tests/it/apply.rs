@@ -571,3 +571,21 @@ async fn an_iam_roles_description_is_created_and_converged() {
     let got = sdk.iam.get_role().role_name("t-mon").send().await.unwrap();
     assert_eq!(desc(got), "enhanced monitoring of orders");
 }
+
+/// An instance named like its VPC (`instance.main` in `vpc.main`): the instance and the VPC's
+/// DB subnet group have one AWS name (`t-main`), and each is still read as itself, so the next
+/// plan has nothing to do (it used to move the instance to a subnet group named after itself).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_instance_named_like_its_vpc_plans_clean() {
+    let moto = Moto::start();
+    let env = Env::new(&[
+        ("environment.toml", ENV_TOML),
+        ("network.toml", NETWORK_TOML),
+        (
+            "databases.toml",
+            &instance_toml("db.t3.micro").replace("[instance.orders]", "[instance.main]"),
+        ),
+    ]);
+    apply_ok(&moto, &env, &[]);
+    assert_no_changes(&moto, &env);
+}
