@@ -11,6 +11,11 @@ use std::time::Duration;
 
 /// A live cluster in the model's terms. Members are a set, named
 /// by their address tags where they are ours; the writer is recorded apart, as information.
+///
+/// Why not one reader with `rds::instance_resource`: the SDK's `DbCluster` and `DbInstance` are
+/// unrelated types (no shared trait), with fields of the same meaning under other names and
+/// types (`port` an `Option<i32>` on one, an `Endpoint` on the other), so a macro over both would
+/// hide more than it shares.
 pub fn cluster_resource(
     addr: Address,
     c: &DbCluster,
