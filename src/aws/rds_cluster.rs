@@ -14,8 +14,8 @@ use std::time::Duration;
 ///
 /// Why not one reader with `rds::instance_resource`: the SDK's `DbCluster` and `DbInstance` are
 /// unrelated types (no shared trait), with fields of the same meaning under other names and
-/// types (`port` an `Option<i32>` on one, an `Endpoint` on the other), so a macro over both would
-/// hide more than it shares.
+/// types (the endpoint a host name with the port beside it on a cluster, an `Endpoint` holding
+/// both on an instance), so a macro over both would hide more than it shares.
 pub fn cluster_resource(
     addr: Address,
     c: &DbCluster,
