@@ -411,21 +411,7 @@ fn instance(
         ("iops", s.iops.map(Value::Int)),
         ("storage_throughput", s.storage_throughput.map(Value::Int)),
         ("kms_key", s.kms_key.clone().map(Value::Str)),
-        (
-            "restore",
-            s.restore.as_ref().map(|r| {
-                Value::Map(
-                    [
-                        ("snapshot", &r.snapshot),
-                        ("source", &r.source),
-                        ("time", &r.time),
-                    ]
-                    .into_iter()
-                    .filter_map(|(k, v)| v.clone().map(|v| (k.to_string(), v)))
-                    .collect(),
-                )
-            }),
-        ),
+        ("restore", s.restore.as_ref().map(restore_value)),
         ("db_name", s.db_name.clone().map(Value::Str)),
         (
             "backup_retention_days",

@@ -3,8 +3,8 @@
 use super::engines;
 use super::load::Config;
 use super::refs::{
-    db_subnet_group_ref, generated_secret, group_ref, group_ref_of, iam_roles, secret_address,
-    GeneratedSecret,
+    db_subnet_group_ref, generated_secret, group_ref, group_ref_of, iam_roles, restore_value,
+    secret_address, GeneratedSecret,
 };
 use super::types::*;
 use crate::model::{Address, Kind, Live, Resource, Value};
@@ -198,21 +198,7 @@ fn optional_cluster_fields(cfg: &Config, s: &ClusterConfig) -> Vec<(&'static str
         ("engine_version", s.engine_version.clone().map(Value::Str)),
         ("kms_key", s.kms_key.clone().map(Value::Str)),
         ("database_name", s.database_name.clone().map(Value::Str)),
-        (
-            "restore",
-            s.restore.as_ref().map(|r| {
-                Value::Map(
-                    [
-                        ("snapshot", &r.snapshot),
-                        ("source", &r.source),
-                        ("time", &r.time),
-                    ]
-                    .into_iter()
-                    .filter_map(|(k, v)| v.clone().map(|v| (k.to_string(), v)))
-                    .collect(),
-                )
-            }),
-        ),
+        ("restore", s.restore.as_ref().map(restore_value)),
         ("log_exports", s.log_exports.clone().map(Value::set)),
         (
             "serverless_v2",

@@ -192,3 +192,17 @@ pub fn iam_roles(roles: &[IamRoleAttachment]) -> Value {
         format!("{role}={}", a.feature)
     }))
 }
+
+/// `restore = { ... }` as the desired resource keeps it: the keys the files give.
+pub fn restore_value(r: &RestoreConfig) -> Value {
+    Value::Map(
+        [
+            ("snapshot", &r.snapshot),
+            ("source", &r.source),
+            ("time", &r.time),
+        ]
+        .into_iter()
+        .filter_map(|(k, v)| v.clone().map(|v| (k.to_string(), v)))
+        .collect(),
+    )
+}

@@ -26,6 +26,12 @@ fn own_tags(t: TagTarget) -> usize {
     }
 }
 
+/// The characters RDS takes in tag keys and values (AddTagsToResource: Unicode letters, digits,
+/// white space and `_ . : / = + - @`).
+fn rds_tag_char(c: char) -> bool {
+    c.is_alphanumeric() || c.is_whitespace() || "_.:/=+-@".contains(c)
+}
+
 /// AddTagsToResource (RDS): at most 50 tags per resource, keys of 1–128 and values of up to 256
 /// Unicode characters, letters, digits, white space and `_ . : / = + - @` only, no `aws:`
 /// prefix. EC2 CreateTags: keys of up to 127 characters, values of up to 255. IAM TagRole: keys
@@ -42,7 +48,6 @@ fn check_tags(
         TagTarget::Ec2 => (127, 255),
         TagTarget::Rds | TagTarget::Iam => (128, 256),
     };
-    let rds_char = |c: char| c.is_alphanumeric() || c.is_whitespace() || "_.:/=+-@".contains(c);
     for (k, v) in tags {
         let mut path: Vec<&str> = path_prefix.to_vec();
         path.push(k);
@@ -82,7 +87,7 @@ fn check_tags(
                 "shorten the value",
             );
         }
-        if t == TagTarget::Rds && !(k.chars().all(rds_char) && v.chars().all(rds_char)) {
+        if t == TagTarget::Rds && !(k.chars().all(rds_tag_char) && v.chars().all(rds_tag_char)) {
             at(
                 d,
                 format!("tag `{k}` has characters RDS refuses in tags"),
@@ -421,10 +426,11 @@ pub(super) fn check(cfg: &Config, d: &mut Vec<Diagnostic>) {
         check_tags(&empty, &e.spec.tags, strictest, &e.origin, d);
         if strictest == TagTarget::Ec2 {
             // RDS's character set applies to what goes on databases too.
-            let rds_bad = e.spec.tags.iter().any(|(k, v)| {
-                !(k.chars().chain(v.chars()))
-                    .all(|c| c.is_alphanumeric() || c.is_whitespace() || "_.:/=+-@".contains(c))
-            });
+            let rds_bad = e
+                .spec
+                .tags
+                .iter()
+                .any(|(k, v)| !(k.chars().chain(v.chars())).all(rds_tag_char));
             if rds_bad
                 && !(cfg.instances.is_empty() && cfg.clusters.is_empty() && cfg.replicas.is_empty())
             {
