@@ -6,10 +6,6 @@
 use super::proxy::Proxy;
 use super::support::*;
 
-fn through(moto: &Moto, proxy: &Proxy, env: &Env, args: &[&str]) -> Run {
-    rdsplan_via(moto, &proxy.url, &env.dir(), args, &[])
-}
-
 const APPLY: [&str; 5] = ["apply", "--env", "t", "--auto-approve", "--allow-destroy"];
 
 fn single(extra: &str) -> String {

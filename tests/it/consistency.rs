@@ -5,10 +5,6 @@
 use super::proxy::Proxy;
 use super::support::*;
 
-fn via(moto: &Moto, proxy: &Proxy, env: &Env, args: &[&str]) -> Run {
-    rdsplan_via(moto, &proxy.url, &env.dir(), args, &[])
-}
-
 async fn instance_names(moto: &Moto) -> Vec<String> {
     let mut v: Vec<String> = moto
         .sdk()
@@ -42,14 +38,14 @@ async fn a_rename_the_tag_list_misses_is_still_a_rename() {
             "[instance.orders]\nidentifier = \"orders-main\"",
         ),
     );
-    let plan = via(&moto, &proxy, &env, &["plan", "--env", "t"]);
+    let plan = through(&moto, &proxy, &env, &["plan", "--env", "t"]);
     assert_eq!(plan.code, 0, "{}", plan.all());
     assert!(!plan.stdout.contains("will be created"), "{}", plan.stdout);
     assert_shows(
         &plan.stdout,
         "renamed in place from t-orders to orders-main",
     );
-    let r = via(
+    let r = through(
         &moto,
         &proxy,
         &env,
@@ -70,10 +66,10 @@ async fn a_removal_the_tag_list_misses_never_deletes_the_secret_alone() {
     let proxy = Proxy::start(&moto.url);
     proxy.omit("t-orders");
     env.write("databases.toml", "");
-    let plan = via(&moto, &proxy, &env, &["plan", "--env", "t"]);
+    let plan = through(&moto, &proxy, &env, &["plan", "--env", "t"]);
     assert_eq!(plan.code, 0, "{}", plan.all());
     assert_shows(&plan.stdout, "- instance.orders (t-orders");
-    let r = via(
+    let r = through(
         &moto,
         &proxy,
         &env,
@@ -103,7 +99,7 @@ async fn a_secret_the_list_misses_is_not_planned_again() {
     apply_ok(&moto, &env, &[]);
     let proxy = Proxy::start(&moto.url);
     proxy.omit("rdsplan/t/orders");
-    let plan = via(
+    let plan = through(
         &moto,
         &proxy,
         &env,

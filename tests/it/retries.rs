@@ -6,10 +6,6 @@ use super::kills::{assert_password_works, block};
 use super::proxy::{Fault, Proxy, When};
 use super::support::*;
 
-fn via(moto: &Moto, proxy: &Proxy, env: &Env, args: &[&str]) -> Run {
-    rdsplan_via(moto, &proxy.url, &env.dir(), args, &[])
-}
-
 const LOST: (Fault, When) = (Fault::Drop, When::After);
 const PASS: (Fault, When) = (Fault::Pass, When::Before);
 
@@ -22,7 +18,7 @@ fn rotate_survives_a_lost_answer_to_either_stage_move() {
         apply_ok(&moto, &env, &[]);
         let proxy = Proxy::start(&moto.url);
         proxy.script("UpdateSecretVersionStage", &script);
-        let r = via(
+        let r = through(
             &moto,
             &proxy,
             &env,
@@ -62,7 +58,7 @@ fn a_lost_answer_to_delete_secret_is_done() {
     env.write("databases.toml", "");
     let proxy = Proxy::start(&moto.url);
     proxy.script("DeleteSecret", &[LOST]);
-    let r = via(
+    let r = through(
         &moto,
         &proxy,
         &env,
@@ -110,7 +106,7 @@ fn a_lost_answer_to_a_rename_is_done() {
     );
     let proxy = Proxy::start(&moto.url);
     proxy.script("ModifyDBInstance", &[LOST]);
-    let r = via(
+    let r = through(
         &moto,
         &proxy,
         &env,
@@ -142,7 +138,7 @@ fn a_lost_answer_to_a_blue_green_switchover_or_delete_is_done() {
         );
         let proxy = Proxy::start(&moto.url);
         proxy.script(action, &[LOST]);
-        let r = via(
+        let r = through(
             &moto,
             &proxy,
             &env,

@@ -343,6 +343,11 @@ pub fn rdsplan_via(
     run
 }
 
+/// `rdsplan` through the test proxy in front of `moto`, as any run (see [`rdsplan_via`]).
+pub fn through(moto: &Moto, proxy: &super::proxy::Proxy, env: &Env, args: &[&str]) -> Run {
+    rdsplan_via(moto, &proxy.url, &env.dir(), args, &[])
+}
+
 /// An EC2 filter on one of rdsplan's tags (`rdsplan:environment`, `rdsplan:address`).
 pub fn ec2_tag(key: &str, value: impl Into<String>) -> aws_sdk_ec2::types::Filter {
     aws_sdk_ec2::types::Filter::builder()

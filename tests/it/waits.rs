@@ -161,10 +161,6 @@ fn drift_over_environments_reads_the_account_once() {
     );
 }
 
-fn through(moto: &Moto, proxy: &Proxy, env: &Env, args: &[&str]) -> Run {
-    rdsplan_via(moto, &proxy.url, &env.dir(), args, &[])
-}
-
 /// A change deferred to the maintenance window shows as pending and is not planned again; a
 /// wait after an immediate modification does not end before AWS starts the change.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
