@@ -220,35 +220,10 @@ pub fn assert_password_works(moto: &Moto, proxy: &Proxy, secret: &str, ident: &s
     );
 }
 
-const SOURCE: &str = r#"
-[instance.orders]
-engine = "mysql"
-engine_version = "8.0"
-instance_class = "db.t3.micro"
-allocated_storage = 20
-vpc = "main"
-security_groups = ["db"]
-backup_retention_days = 7
-skip_final_snapshot = true
-"#;
-
-const RESTORED: &str = r#"
-[instance.copy]
-engine = "mysql"
-engine_version = "8.0"
-instance_class = "db.t3.micro"
-allocated_storage = 20
-vpc = "main"
-security_groups = ["db"]
-backup_retention_days = 7
-preferred_maintenance_window = "mon:05:00-mon:06:00"
-skip_final_snapshot = true
-restore = { snapshot = "orders-snap" }
-"#;
-
-/// A restore from a snapshot with a generated password, killed after each of its calls: the
-/// resumed run sends the follow-up (the password, the window), so the secret's password is
-/// the one the database has.
+/// Restores from snapshots and a point in time (two instances and an Aurora cluster, generated
+/// passwords), killed after each of their calls: the resumed run sends each follow-up (the
+/// password, the window), so every secret's password is the one its database has, and no
+/// restore-pending marker is left.
 #[test]
 fn a_restore_killed_at_any_point_resumes_with_a_password_that_works() {
     let prepare = || {
@@ -256,47 +231,70 @@ fn a_restore_killed_at_any_point_resumes_with_a_password_that_works() {
         let env = Env::new(&[
             ("environment.toml", ENV_TOML),
             ("network.toml", NETWORK_TOML),
-            ("databases.toml", SOURCE),
+            ("databases.toml", super::restore::SOURCES),
         ]);
         apply_ok(&moto, &env, &[]);
         block(async {
-            moto.sdk()
-                .await
-                .rds
-                .create_db_snapshot()
+            let rds = moto.sdk().await.rds;
+            rds.create_db_snapshot()
                 .db_instance_identifier("t-orders")
                 .db_snapshot_identifier("orders-snap")
                 .send()
                 .await
                 .unwrap();
+            rds.create_db_cluster_snapshot()
+                .db_cluster_identifier("t-c")
+                .db_cluster_snapshot_identifier("c-snap")
+                .send()
+                .await
+                .unwrap();
         });
-        env.write("restored.toml", RESTORED);
+        env.write("restored.toml", super::restore::RESTORED);
         (moto, env)
     };
     let reports = campaign(&Scenario {
         name: "restore",
         prepare: &prepare,
         args: &["apply", "--env", "t", "--auto-approve"],
-        pick: &|a| {
-            matches!(
-                a,
-                "CreateSecret" | "RestoreDBInstanceFromDBSnapshot" | "ModifyDBInstance"
-            )
-        },
+        pick: &|a| a.starts_with("Restore") || a.starts_with("ModifyDB"),
         check: &|moto, proxy, _, what| {
-            assert_password_works(moto, proxy, "rdsplan/t/copy", "t-copy", what);
-            let i = block(async { moto.sdk().await.instance("t-copy").await });
-            assert_eq!(
-                i.preferred_maintenance_window(),
-                Some("mon:05:00-mon:06:00"),
-                "{what}"
-            );
-            assert!(
-                !i.tag_list()
-                    .iter()
-                    .any(|t| t.key() == Some("rdsplan:restore-pending")),
-                "{what}: the restore-pending marker was left"
-            );
+            for (secret, ident) in [
+                ("rdsplan/t/copy", "t-copy"),
+                ("rdsplan/t/pitr", "t-pitr"),
+                ("rdsplan/t/c2", "t-c2"),
+            ] {
+                assert_password_works(moto, proxy, secret, ident, what);
+            }
+            block(async {
+                let sdk = moto.sdk().await;
+                let copy = sdk.instance("t-copy").await;
+                assert_eq!(
+                    copy.preferred_maintenance_window(),
+                    Some("mon:05:00-mon:06:00"),
+                    "{what}"
+                );
+                let c2 = sdk
+                    .rds
+                    .describe_db_clusters()
+                    .db_cluster_identifier("t-c2")
+                    .send()
+                    .await
+                    .unwrap();
+                let marked = |tags: &[aws_sdk_rds::types::Tag]| {
+                    tags.iter()
+                        .any(|t| t.key() == Some("rdsplan:restore-pending"))
+                };
+                for ident in ["t-copy", "t-pitr"] {
+                    assert!(
+                        !marked(sdk.instance(ident).await.tag_list()),
+                        "{what}: {ident} kept its restore-pending marker"
+                    );
+                }
+                assert!(
+                    !marked(c2.db_clusters()[0].tag_list()),
+                    "{what}: the cluster kept its restore-pending marker"
+                );
+            })
         },
     });
     println!("{}", reports.join("\n"));

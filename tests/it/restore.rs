@@ -3,7 +3,7 @@
 
 use super::support::*;
 
-const SOURCES: &str = r#"
+pub(super) const SOURCES: &str = r#"
 [instance.orders]
 engine = "mysql"
 engine_version = "8.0"
@@ -25,7 +25,7 @@ name = "a"
 instance_class = "db.r6g.large"
 "#;
 
-const RESTORED: &str = r#"
+pub(super) const RESTORED: &str = r#"
 [instance.copy]
 engine = "mysql"
 engine_version = "8.0"
