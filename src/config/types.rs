@@ -147,11 +147,12 @@ pub struct IamRoleAttachment {
 
 /// `[replica.NAME]`: a read replica. Fields it does not set follow the source and are never
 /// reported as drift.
-///
-/// Why its fields repeat `InstanceConfig`'s rather than share a struct: serde's `flatten`
-/// cannot be combined with `deny_unknown_fields` (which every table needs, so that a misspelt
-/// field is an error at its place), and the shared fields mean something else here: optional,
-/// following the source, where the instance's have defaults of their own.
+//
+// Why its fields repeat `InstanceConfig`'s rather than share a struct: serde's `flatten`
+// cannot be combined with `deny_unknown_fields` (which every table needs, so that a misspelt
+// field is an error at its place), and the shared fields mean something else here: optional,
+// following the source, where the instance's have defaults of their own. (A plain comment: doc
+// comments become the JSON Schema's descriptions, which editors show to users.)
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReplicaConfig {
