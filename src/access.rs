@@ -1,7 +1,7 @@
 //! How to reach a database: endpoints (`output`) and connection details (`creds`, `connect`),
 //! assembled from live state and the credentials' secret.
 
-use crate::aws::secrets::Password;
+use crate::kinds::secret::Password;
 use crate::model::{Address, Kind, Live, Resource};
 use serde::Serialize;
 

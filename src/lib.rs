@@ -1,6 +1,6 @@
 //! rdsplan: plan and apply AWS RDS infrastructure from TOML files, with live AWS as the state.
 //!
-//! Data flows one way: `config` (files → desired resources) and `aws::read` (AWS → live
+//! Data flows one way: `config` (files → desired resources) and `read` (AWS → live
 //! resources) feed the pure `plan`, which `render` shows and `apply` carries out.
 
 pub mod access;
@@ -11,8 +11,10 @@ pub mod config;
 pub mod drift;
 pub mod graph;
 pub mod import;
+pub mod kinds;
 pub mod model;
 pub mod plan;
+pub mod read;
 pub mod render;
 pub mod saved;
 

@@ -3,10 +3,11 @@
 //! (replicas, readers, the secret's endpoint) start only then.
 
 use super::{tags_of, StepContext};
-use crate::aws::modify::{self, Resolved};
-use crate::aws::rds_cluster::{self, RoleTarget};
-use crate::aws::restore;
-use crate::aws::{self, secrets::Password, AwsError};
+use crate::aws::AwsError;
+use crate::kinds::db::cluster::{self as rds_cluster, RoleTarget};
+use crate::kinds::db::modify::{self, Resolved};
+use crate::kinds::db::restore;
+use crate::kinds::secret::Password;
 use crate::model::{Resource, Value};
 use crate::plan::compare::{BLUE_GREEN_ATTRS, RESTORE_FINISH};
 use std::collections::BTreeMap;
@@ -20,7 +21,7 @@ async fn password(
     secret: Option<&String>,
 ) -> Result<Option<Password>, AwsError> {
     match secret {
-        Some(name) => aws::secrets::password(&ctx.clients.secrets, addr, name)
+        Some(name) => crate::kinds::secret::password(&ctx.clients.secrets, addr, name)
             .await
             .map(Some),
         None => Ok(None),
@@ -156,8 +157,14 @@ async fn refresh_secret(
     if let Some(p) = port {
         f.insert("port".to_string(), Value::Int(p as i64));
     }
-    aws::secrets::update_fields_keeping(&ctx.clients.secrets, d.address.as_str(), &name, &f, known)
-        .await
+    crate::kinds::secret::update_fields_keeping(
+        &ctx.clients.secrets,
+        d.address.as_str(),
+        &name,
+        &f,
+        known,
+    )
+    .await
 }
 
 async fn retag(
@@ -172,10 +179,17 @@ async fn retag(
     {
         if let Some(arn) = &before.id {
             let (old, new) = (
-                aws::rds::tags_with_skip(before),
-                aws::rds::tags_with_skip(d),
+                crate::kinds::db::instance::tags_with_skip(before),
+                crate::kinds::db::instance::tags_with_skip(d),
             );
-            aws::rds::set_tags(&ctx.clients.rds, d.address.as_str(), arn, &old, &new).await?;
+            crate::kinds::db::instance::set_tags(
+                &ctx.clients.rds,
+                d.address.as_str(),
+                arn,
+                &old,
+                &new,
+            )
+            .await?;
         }
     }
     Ok(())
@@ -191,7 +205,7 @@ async fn renamed_instance(
     if b.name == d.name {
         return Ok(b.clone());
     }
-    aws::rename::instance(&ctx.clients.rds, b, &d.name, ctx.timeout).await
+    crate::kinds::db::rename::instance(&ctx.clients.rds, b, &d.name, ctx.timeout).await
 }
 
 pub(super) async fn instance(
@@ -211,7 +225,7 @@ pub(super) async fn instance(
         None => {
             let (subnet_group, password) = creation_inputs(ctx, d, secret.as_ref()).await?;
             known = password.clone();
-            let n = aws::rds::NewInstance {
+            let n = crate::kinds::db::instance::NewInstance {
                 env: &ctx.env,
                 desired: d,
                 subnet_group,
@@ -228,7 +242,7 @@ pub(super) async fn instance(
                     let arn = live.db_instance_arn().unwrap_or_default();
                     restore::after_instance(rds, d, known.as_ref(), role_arn(ctx, d), arn).await?;
                 }
-                None => aws::rds::create_instance(rds, n).await?,
+                None => crate::kinds::db::instance::create_instance(rds, n).await?,
             }
         }
         Some(b) => {
@@ -263,9 +277,9 @@ pub(super) async fn instance(
                     .any(|c| BLUE_GREEN_ATTRS.contains(&c.as_str()));
             if bg {
                 let has = |a: &str| changed.iter().any(|c| c == a);
-                aws::blue_green::upgrade(
+                crate::kinds::db::blue_green::upgrade(
                     rds,
-                    aws::blue_green::Green {
+                    crate::kinds::db::blue_green::Green {
                         env: &ctx.env,
                         desired: d,
                         source_arn: b.id.as_deref().unwrap_or_default(),
@@ -336,12 +350,20 @@ pub(super) async fn replica(
     let live = match before {
         None => {
             let source = ctx.id(d.str("source").unwrap_or_default())?;
-            let refs = aws::rds::ReplicaRefs {
+            let refs = crate::kinds::db::instance::ReplicaRefs {
                 parameter_group: group(ctx, d, "parameter_group"),
                 monitoring_role_arn: role_arn(ctx, d),
                 option_group: group(ctx, d, "option_group"),
             };
-            aws::rds::create_replica(rds, &ctx.env, d, &source, sg_ids.clone(), refs).await?;
+            crate::kinds::db::instance::create_replica(
+                rds,
+                &ctx.env,
+                d,
+                &source,
+                sg_ids.clone(),
+                refs,
+            )
+            .await?;
             let live = ctx.instance_available(addr, &d.name).await?;
             // What CreateDBInstanceReadReplica cannot take (backups, windows), set now so
             // that one apply converges.
@@ -419,7 +441,7 @@ pub(super) async fn cluster(
             let b = if b.name == d.name {
                 b
             } else {
-                renamed = aws::rename::cluster(rds, b, &d.name, ctx.timeout).await?;
+                renamed = crate::kinds::db::rename::cluster(rds, b, &d.name, ctx.timeout).await?;
                 &renamed
             };
             if changed.iter().any(|c| c == RESTORE_FINISH) {
@@ -487,7 +509,8 @@ pub(super) async fn member(
             member_modified = modify::modify_instance(rds, d, changed, &r).await?;
             if changed.iter().any(|c| c == "tags") {
                 if let Some(arn) = &b.id {
-                    aws::rds::set_tags(rds, addr, arn, &tags_of(b), &tags_of(d)).await?;
+                    crate::kinds::db::instance::set_tags(rds, addr, arn, &tags_of(b), &tags_of(d))
+                        .await?;
                 }
             }
         }
@@ -509,7 +532,7 @@ pub(super) async fn member(
 pub(super) async fn finish_blue_green(ctx: &StepContext, old: &Resource) -> StepResult {
     let base = old.str(crate::model::RETAINED_OLD).unwrap_or_default();
     let green = old.name.strip_suffix("-old1").unwrap_or(&old.name);
-    aws::blue_green::finish(
+    crate::kinds::db::blue_green::finish(
         &ctx.clients.rds,
         &ctx.env,
         base,

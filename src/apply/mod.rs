@@ -707,7 +707,13 @@ async fn run_step(ctx: &StepContext, c: &Change, part: Part) -> Result<Option<St
             // One database at a time in the whole environment.
             let _one = ctx.reboots.lock().await;
             let d = c.after.as_ref().expect("reboots have a desired side");
-            aws::rds::reboot(&ctx.clients.rds, d.address.as_str(), &d.name, ctx.timeout).await?;
+            crate::kinds::db::instance::reboot(
+                &ctx.clients.rds,
+                d.address.as_str(),
+                &d.name,
+                ctx.timeout,
+            )
+            .await?;
             Ok(c.reboot.clone())
         }
         Part::Rules => {
@@ -744,7 +750,7 @@ async fn upsert(
     let env = ctx.env.as_str();
     let tags = tags_of(d);
     if let (Some(_), Some(b)) = (&c.moved_from, before) {
-        aws::retag::set_address(&ctx.clients, b, &d.address).await?;
+        crate::kinds::retag::set_address(&ctx.clients, b, &d.address).await?;
     }
     // A new identifier is a rename, made by the database steps before any other change.
     let changed: Vec<String> = c
@@ -764,15 +770,17 @@ async fn upsert(
         | Kind::SecurityGroup => {
             let id = upsert_network(ctx, d).await?;
             if retag {
-                aws::ec2::set_tags(ec2, addr, &id, &old_tags, &tags).await?;
+                crate::kinds::network::set_tags(ec2, addr, &id, &old_tags, &tags).await?;
             }
             id
         }
         Kind::DbSubnetGroup => {
             let subnets = ctx.ids_of(d.list("subnets"))?;
-            aws::rds::ensure_subnet_group(&ctx.clients.rds, env, d, subnets).await?;
+            crate::kinds::db::instance::ensure_subnet_group(&ctx.clients.rds, env, d, subnets)
+                .await?;
             if let (true, Some(arn)) = (retag, &live_id) {
-                aws::rds::set_tags(&ctx.clients.rds, addr, arn, &old_tags, &tags).await?;
+                crate::kinds::db::instance::set_tags(&ctx.clients.rds, addr, arn, &old_tags, &tags)
+                    .await?;
             }
             d.name.clone()
         }
@@ -780,15 +788,17 @@ async fn upsert(
             let sm = &ctx.clients.secrets;
             match before {
                 None => {
-                    aws::secrets::ensure(sm, env, addr, &d.name, &known_fields(d), &tags).await?
+                    crate::kinds::secret::ensure(sm, env, addr, &d.name, &known_fields(d), &tags)
+                        .await?
                 }
                 Some(_) => {
                     let fields_changed = changed.iter().any(|x| x != "tags");
                     if fields_changed {
-                        aws::secrets::update_fields(sm, addr, &d.name, &known_fields(d)).await?;
+                        crate::kinds::secret::update_fields(sm, addr, &d.name, &known_fields(d))
+                            .await?;
                     }
                     if let (true, Some(arn)) = (retag, &live_id) {
-                        aws::secrets::set_tags(sm, addr, arn, &old_tags, &tags).await?;
+                        crate::kinds::secret::set_tags(sm, addr, arn, &old_tags, &tags).await?;
                     }
                 }
             }
@@ -796,16 +806,16 @@ async fn upsert(
         }
         Kind::IamRole => {
             let old = retag.then_some(&old_tags);
-            aws::iam::ensure_role(&ctx.clients.iam, env, d, old).await?
+            crate::kinds::iam_role::ensure_role(&ctx.clients.iam, env, d, old).await?
         }
         Kind::OptionGroup => {
             let rds = &ctx.clients.rds;
             if before.is_none() {
-                aws::options::create(rds, env, d).await?;
+                crate::kinds::option_group::create(rds, env, d).await?;
             }
-            let changed = aws::options::converge(rds, d).await?;
+            let changed = crate::kinds::option_group::converge(rds, d).await?;
             if let (true, Some(arn)) = (retag, &live_id) {
-                aws::rds::set_tags(rds, addr, arn, &old_tags, &tags).await?;
+                crate::kinds::db::instance::set_tags(rds, addr, arn, &old_tags, &tags).await?;
             }
             ctx.record(&d.address, &d.name, &d.name);
             return Ok(changed.then(|| "options changed".to_string()));
@@ -813,11 +823,11 @@ async fn upsert(
         Kind::ParameterGroup | Kind::ClusterParameterGroup => {
             let rds = &ctx.clients.rds;
             if before.is_none() {
-                aws::parameters::create(rds, env, d).await?;
+                crate::kinds::parameter_group::create(rds, env, d).await?;
             }
             let calls = converge_parameters(ctx, d, c).await?;
             if let (true, Some(arn)) = (retag, &live_id) {
-                aws::rds::set_tags(rds, addr, arn, &old_tags, &tags).await?;
+                crate::kinds::db::instance::set_tags(rds, addr, arn, &old_tags, &tags).await?;
             }
             ctx.record(&d.address, &d.name, &d.name);
             return Ok((calls > 0).then(|| format!("{calls} parameter call(s)")));
@@ -843,13 +853,19 @@ async fn upsert_network(ctx: &StepContext, d: &Resource) -> Result<String, AwsEr
     let tags = tags_of(d);
     Ok(match d.kind {
         Kind::Vpc => {
-            let id = aws::ec2::create_vpc(ec2, env, addr, d.str("cidr").unwrap_or_default(), &tags)
-                .await?;
+            let id = crate::kinds::network::create_vpc(
+                ec2,
+                env,
+                addr,
+                d.str("cidr").unwrap_or_default(),
+                &tags,
+            )
+            .await?;
             id
         }
         Kind::Subnet => {
             let vpc = ctx.id(d.str("vpc").unwrap_or_default())?;
-            let id = aws::ec2::create_subnet(
+            let id = crate::kinds::network::create_subnet(
                 ec2,
                 env,
                 addr,
@@ -863,20 +879,23 @@ async fn upsert_network(ctx: &StepContext, d: &Resource) -> Result<String, AwsEr
         }
         Kind::InternetGateway => {
             let vpc = ctx.id(d.str("vpc").unwrap_or_default())?;
-            let id = aws::ec2::ensure_internet_gateway(ec2, env, addr, &vpc, &tags).await?;
+            let id =
+                crate::kinds::network::ensure_internet_gateway(ec2, env, addr, &vpc, &tags).await?;
             id
         }
         Kind::RouteTable => {
             let vpc = ctx.id(d.str("vpc").unwrap_or_default())?;
             let igw = ctx.id(d.str("internet_gateway").unwrap_or_default())?;
             let subnets = ctx.ids_of(d.list("subnets"))?;
-            let id =
-                aws::ec2::ensure_route_table(ec2, env, addr, &vpc, &igw, &subnets, &tags).await?;
+            let id = crate::kinds::network::ensure_route_table(
+                ec2, env, addr, &vpc, &igw, &subnets, &tags,
+            )
+            .await?;
             id
         }
         Kind::SecurityGroup => {
             let vpc = ctx.id(d.str("vpc").unwrap_or_default())?;
-            let id = aws::ec2::create_security_group(
+            let id = crate::kinds::network::create_security_group(
                 ec2,
                 env,
                 addr,
@@ -918,11 +937,11 @@ async fn converge_parameters(
     d: &Resource,
     c: &Change,
 ) -> Result<usize, AwsError> {
-    use aws::parameters::{user_parameters, Flavor, ParameterPlan};
+    use crate::kinds::parameter_group::{user_parameters, Flavor, ParameterPlan};
     let rds = &ctx.clients.rds;
     let now = user_parameters(rds, Flavor::of(d.kind), &d.name).await?;
-    let have = aws::parameters::values(&now);
-    let reported = aws::parameters::apply_types(&now);
+    let have = crate::kinds::parameter_group::values(&now);
+    let reported = crate::kinds::parameter_group::apply_types(&now);
     let dynamic = |name: &str| {
         let planned = c
             .diffs
@@ -949,7 +968,7 @@ async fn converge_parameters(
             None => plan.reset.push((name, dy)),
         }
     }
-    aws::parameters::converge(rds, d, &plan).await
+    crate::kinds::parameter_group::converge(rds, d, &plan).await
 }
 
 fn known_fields(d: &Resource) -> BTreeMap<String, Value> {
@@ -980,7 +999,7 @@ async fn converge_rules(
     let addr = d.address.as_str();
     let rev = ctx.reverse();
     let map = |i: &str| rev.get(i).cloned().unwrap_or_else(|| i.to_string());
-    let (ingress, egress) = aws::ec2::group_rules(ec2, addr, id, &map).await?;
+    let (ingress, egress) = crate::kinds::network::group_rules(ec2, addr, id, &map).await?;
     let ours = |r: &crate::model::Rule| {
         which == Rules::NotNamingOurGroups
             && crate::model::is_address(&r.source)
@@ -1005,7 +1024,8 @@ async fn converge_rules(
             .cloned()
             .collect();
         let perm = |r: &crate::model::Rule| {
-            aws::ec2::permission(r, &lookup).map_err(|m| AwsError::new(addr, "resolve rule", m))
+            crate::kinds::network::permission(r, &lookup)
+                .map_err(|m| AwsError::new(addr, "resolve rule", m))
         };
         let add = want
             .iter()
@@ -1017,7 +1037,7 @@ async fn converge_rules(
             .filter(|r| !want.contains(r))
             .map(perm)
             .collect::<Result<Vec<_>, _>>()?;
-        aws::ec2::change_rules(ec2, addr, id, egress_dir, &add, &remove).await?;
+        crate::kinds::network::change_rules(ec2, addr, id, egress_dir, &add, &remove).await?;
     }
     Ok(())
 }
@@ -1027,20 +1047,20 @@ async fn delete(ctx: &StepContext, l: &Resource, c: &Change) -> Result<Option<St
     let addr = l.address.as_str();
     let id = l.id.clone().unwrap_or_default();
     match l.kind {
-        Kind::Vpc => aws::ec2::delete_vpc(ec2, addr, &id).await?,
-        Kind::Subnet => aws::ec2::delete_subnet(ec2, addr, &id).await?,
+        Kind::Vpc => crate::kinds::network::delete_vpc(ec2, addr, &id).await?,
+        Kind::Subnet => crate::kinds::network::delete_subnet(ec2, addr, &id).await?,
         Kind::InternetGateway => {
             let vpc = l.str("vpc").and_then(|v| {
                 ctx.id(v)
                     .ok()
                     .or_else(|| v.starts_with("vpc-").then(|| v.to_string()))
             });
-            aws::ec2::delete_internet_gateway(ec2, addr, &id, vpc.as_deref()).await?
+            crate::kinds::network::delete_internet_gateway(ec2, addr, &id, vpc.as_deref()).await?
         }
-        Kind::RouteTable => aws::ec2::delete_route_table(ec2, addr, &id).await?,
-        Kind::SecurityGroup => aws::ec2::delete_security_group(ec2, addr, &id).await?,
+        Kind::RouteTable => crate::kinds::network::delete_route_table(ec2, addr, &id).await?,
+        Kind::SecurityGroup => crate::kinds::network::delete_security_group(ec2, addr, &id).await?,
         Kind::DbSubnetGroup => {
-            aws::rds::delete_subnet_group(&ctx.clients.rds, addr, &l.name).await?
+            crate::kinds::db::instance::delete_subnet_group(&ctx.clients.rds, addr, &l.name).await?
         }
         Kind::Secret => {
             // Checked again against AWS itself (the plan's read may have missed the database):
@@ -1050,11 +1070,11 @@ async fn delete(ctx: &StepContext, l: &Resource, c: &Change) -> Result<Option<St
                 l.str("db_instance_identifier"),
                 l.str("db_cluster_identifier"),
             ) {
-                (Some(i), _) => aws::rds::describe_instance(rds, i)
+                (Some(i), _) => crate::kinds::db::instance::describe_instance(rds, i)
                     .await?
                     .filter(|x| x.db_instance_status() != Some("deleting"))
                     .map(|_| i),
-                (None, Some(cl)) => aws::rds_cluster::describe_cluster(rds, cl)
+                (None, Some(cl)) => crate::kinds::db::cluster::describe_cluster(rds, cl)
                     .await?
                     .filter(|x| x.status() != Some("deleting"))
                     .map(|_| cl),
@@ -1067,16 +1087,18 @@ async fn delete(ctx: &StepContext, l: &Resource, c: &Change) -> Result<Option<St
                     format!("not deleted: it records the password of {db}, which still exists"),
                 ));
             }
-            aws::secrets::schedule_deletion(&ctx.clients.secrets, addr, &l.name).await?;
+            crate::kinds::secret::schedule_deletion(&ctx.clients.secrets, addr, &l.name).await?;
             return Ok(Some("scheduled for deletion in 30 days".into()));
         }
-        Kind::IamRole => aws::iam::delete_role(&ctx.clients.iam, addr, &l.name).await?,
+        Kind::IamRole => {
+            crate::kinds::iam_role::delete_role(&ctx.clients.iam, addr, &l.name).await?
+        }
         Kind::ParameterGroup | Kind::ClusterParameterGroup => {
-            aws::parameters::delete(&ctx.clients.rds, l.kind, addr, &l.name).await?
+            crate::kinds::parameter_group::delete(&ctx.clients.rds, l.kind, addr, &l.name).await?
         }
         Kind::OptionGroup => {
             let arn = l.id.as_deref();
-            return aws::options::delete(&ctx.clients.rds, addr, &l.name, arn).await;
+            return crate::kinds::option_group::delete(&ctx.clients.rds, addr, &l.name, arn).await;
         }
         Kind::Instance | Kind::Cluster => {
             let snapshot = (c.final_snapshot != Some(false)).then(|| {
@@ -1090,7 +1112,7 @@ async fn delete(ctx: &StepContext, l: &Resource, c: &Change) -> Result<Option<St
                 format!("{}-final-{secs}", l.name)
             });
             if l.kind == Kind::Instance {
-                aws::rds::delete_instance(
+                crate::kinds::db::instance::delete_instance(
                     &ctx.clients.rds,
                     addr,
                     &l.name,
@@ -1099,7 +1121,7 @@ async fn delete(ctx: &StepContext, l: &Resource, c: &Change) -> Result<Option<St
                 )
                 .await?;
             } else {
-                aws::rds_cluster::delete_cluster(
+                crate::kinds::db::cluster::delete_cluster(
                     &ctx.clients.rds,
                     addr,
                     &l.name,
@@ -1115,7 +1137,14 @@ async fn delete(ctx: &StepContext, l: &Resource, c: &Change) -> Result<Option<St
         }
         // Read replicas and Aurora members cannot have final snapshots of their own.
         Kind::Replica | Kind::ClusterInstance => {
-            aws::rds::delete_instance(&ctx.clients.rds, addr, &l.name, None, ctx.timeout).await?
+            crate::kinds::db::instance::delete_instance(
+                &ctx.clients.rds,
+                addr,
+                &l.name,
+                None,
+                ctx.timeout,
+            )
+            .await?
         }
     }
     Ok(None)

@@ -1,36 +1,19 @@
-//! The only part of rdsplan that knows the AWS SDK: clients, readers, mutations and errors.
+//! The AWS plumbing: clients, errors, the call log, create-once, pollers, the status table, tags,
+//! paging, the account-wide reads, KMS aliases, orderable classes and the lock. What one kind of
+//! resource does with the SDK lives in `kinds`.
 
 pub mod account;
-pub mod adopt;
-pub mod blue_green;
-pub mod ec2;
 pub mod error;
-pub mod external;
-pub mod iam;
 pub mod kms;
 pub mod lock;
 pub mod log;
-pub mod modify;
 pub mod once;
-pub mod options;
 pub mod orderable;
 pub mod paging;
-pub mod parameters;
 pub mod poller;
-pub mod rds;
-pub mod rds_cluster;
-pub mod read;
-pub mod read_network;
-pub mod rename;
-pub mod restore;
-pub mod retag;
-pub mod rotation;
-pub mod scope;
-pub mod secrets;
 pub mod status;
 pub mod tags;
 pub mod wait;
-pub mod wanted;
 
 pub use error::AwsError;
 
@@ -137,7 +120,3 @@ pub fn tag_changes(
 
 #[cfg(test)]
 mod tests;
-#[cfg(test)]
-mod tests_params;
-#[cfg(test)]
-mod tests_table;

@@ -1,7 +1,7 @@
 //! SDK-level behaviour moto cannot show: waiter sequences, deadlines, throttling, typed errors
 //! and pending modifications, with `aws-smithy-mocks` responses.
 
-use super::rds;
+use crate::kinds::db::instance as rds;
 use crate::model::{Address, Live, Resource, Value};
 use aws_sdk_rds::operation::create_db_instance::CreateDBInstanceError;
 use aws_sdk_rds::operation::delete_db_instance::DeleteDBInstanceError;
@@ -312,9 +312,9 @@ async fn orderable_classes_are_told_from_unknown_ones() {
 /// Oracle takes master passwords of 8 to 30 characters and no `&`; the others get 32.
 #[test]
 fn generated_passwords_fit_the_engine() {
-    let (n, ex) = super::secrets::password_rules("oracle-ee");
+    let (n, ex) = crate::kinds::secret::password_rules("oracle-ee");
     assert!((8..=30).contains(&n) && ex.contains('&'), "{n} {ex}");
-    let (n, ex) = super::secrets::password_rules("postgres");
+    let (n, ex) = crate::kinds::secret::password_rules("postgres");
     assert_eq!(n, 32);
     assert!(ex.contains('/') && ex.contains('@') && ex.contains('"') && ex.contains(' '));
 }
@@ -347,9 +347,10 @@ async fn an_option_group_in_use_by_snapshots_is_released_not_failed() {
         .match_requests(|r| r.tags().iter().any(|t| t.key() == Some("rdsplan:released")))
         .then_output(|| AddTagsToResourceOutput::builder().build());
     let c = mock_client!(aws_sdk_rds, RuleMode::MatchAny, [&refused, &untag, &mark]);
-    let r = super::options::delete(&c, "option_group.o", "t-o-mysql-8-0", Some("arn:og"))
-        .await
-        .unwrap();
+    let r =
+        crate::kinds::option_group::delete(&c, "option_group.o", "t-o-mysql-8-0", Some("arn:og"))
+            .await
+            .unwrap();
     assert!(r.is_some_and(|m| m.contains("released")));
     assert_eq!((untag.num_calls(), mark.num_calls()), (1, 1));
 }

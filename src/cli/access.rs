@@ -3,8 +3,9 @@
 use super::context::{load_env, Context};
 use super::{CredsFormat, Format};
 use crate::access::{self, Creds, LoginSource};
-use crate::aws::{self, rotation};
+use crate::aws;
 use crate::config::Config;
+use crate::kinds::rotation;
 use crate::model::Live;
 use std::path::Path;
 use std::time::Duration;

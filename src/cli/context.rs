@@ -33,7 +33,7 @@ impl Context {
     }
 
     /// Its live state with everything around it (see [`read_live_in`]).
-    pub async fn live_in(&self, scope: aws::scope::RdsScope) -> Result<Live, i32> {
+    pub async fn live_in(&self, scope: crate::read::scope::RdsScope) -> Result<Live, i32> {
         read_live_in(&self.clients, &self.cfg, Some(scope)).await
     }
 
@@ -112,7 +112,7 @@ pub async fn read_and_plan(
     if live.whole_region || !vpc_goes {
         return Ok((live, plan));
     }
-    let live = read_live_in(clients, cfg, Some(aws::scope::RdsScope::Region)).await?;
+    let live = read_live_in(clients, cfg, Some(crate::read::scope::RdsScope::Region)).await?;
     let plan = restrict(make_plan(cfg, &live)?, targets)?;
     Ok((live, plan))
 }
@@ -150,14 +150,14 @@ pub async fn read_live(clients: &aws::Clients, cfg: &Config) -> Result<Live, i32
 fn wanted_databases(
     cfg: &Config,
 ) -> (
-    aws::scope::Identifiers,
-    aws::wanted::StorageWanted,
+    crate::read::scope::Identifiers,
+    crate::read::wanted::StorageWanted,
     Vec<String>,
 ) {
     use crate::model::Kind;
-    let mut ids = aws::scope::Identifiers::default();
+    let mut ids = crate::read::scope::Identifiers::default();
     let mut secrets = Vec::new();
-    let mut storage = aws::wanted::StorageWanted::new();
+    let mut storage = crate::read::wanted::StorageWanted::new();
     for r in config::expand::expand_all(cfg, &Live::default()).0 {
         if matches!(r.kind, Kind::Instance | Kind::Replica) {
             let wanted = plan::compare::STORAGE_ATTRS
@@ -195,16 +195,16 @@ fn wanted_databases(
 pub async fn read_live_in(
     clients: &aws::Clients,
     cfg: &Config,
-    scope: Option<aws::scope::RdsScope>,
+    scope: Option<crate::read::scope::RdsScope>,
 ) -> Result<Live, i32> {
     let (ids, storage, secret_names) = wanted_databases(cfg);
     // A scope given means a read of everything around the environment (drift, import, the
     // plan's re-read for a VPC that goes), VPC contents included.
     let vpc_contents = scope.is_some();
-    let wanted = aws::wanted::Wanted {
+    let wanted = crate::read::wanted::Wanted {
         secret_names,
         vpc_contents,
-        rds: scope.unwrap_or_else(|| aws::scope::RdsScope::for_environment(ids)),
+        rds: scope.unwrap_or_else(|| crate::read::scope::RdsScope::for_environment(ids)),
         storage,
         env: &cfg.env_name,
         makes_vpcs: cfg.vpcs.iter().any(|v| v.spec.id.is_none()),
@@ -249,15 +249,21 @@ pub async fn read_live_in(
         parameter_families: cfg
             .parameter_groups
             .iter()
-            .map(|g| (aws::parameters::Flavor::Db, g.spec.family.clone()))
-            .chain(
-                cfg.cluster_parameter_groups
-                    .iter()
-                    .map(|g| (aws::parameters::Flavor::Cluster, g.spec.family.clone())),
-            )
+            .map(|g| {
+                (
+                    crate::kinds::parameter_group::Flavor::Db,
+                    g.spec.family.clone(),
+                )
+            })
+            .chain(cfg.cluster_parameter_groups.iter().map(|g| {
+                (
+                    crate::kinds::parameter_group::Flavor::Cluster,
+                    g.spec.family.clone(),
+                )
+            }))
             .collect(),
     };
-    let mut live = aws::read::read(clients, &wanted).await.map_err(|e| {
+    let mut live = crate::read::read(clients, &wanted).await.map_err(|e| {
         eprintln!(
             "error: reading live state of `{}` in {}: {e}",
             cfg.env_name,
@@ -282,9 +288,9 @@ pub async fn read_live_in(
 }
 
 /// The existing resources the files name by id, which the plan checks.
-fn external_ids(cfg: &Config) -> aws::external::ExternalIds {
+fn external_ids(cfg: &Config) -> crate::read::external::ExternalIds {
     use config::check_live::IdKind;
-    let mut ids = aws::external::ExternalIds::default();
+    let mut ids = crate::read::external::ExternalIds::default();
     for r in config::check_live::referenced(cfg) {
         let list = match r.kind {
             IdKind::Vpc => &mut ids.vpcs,

@@ -16,7 +16,12 @@ async fn open(dir: &Path, env: &str) -> Result<(Config, Clients), i32> {
 }
 
 async fn one(cfg: &Config, clients: &Clients, account: Arc<AccountReads>) -> Result<Report, i32> {
-    let live = read_live_in(clients, cfg, Some(aws::scope::RdsScope::Shared(account))).await?;
+    let live = read_live_in(
+        clients,
+        cfg,
+        Some(crate::read::scope::RdsScope::Shared(account)),
+    )
+    .await?;
     let plan = make_plan(cfg, &live)?;
     Ok(drift::report(&plan, &live))
 }

@@ -2,8 +2,9 @@
 
 use super::context::{load_env, Context};
 use crate::aws::tags::{ec2_pairs, rds_pairs};
-use crate::aws::{adopt, rds, rds_cluster};
 use crate::import::{self, Adoption, Tagged};
+use crate::kinds::adopt;
+use crate::kinds::db::{cluster as rds_cluster, instance as rds};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
@@ -58,7 +59,7 @@ async fn run(dir: &Path, env: &str, a: Args) -> Result<i32, String> {
     let (cfg, clients) = (&context.cfg, &context.clients);
     // The database to import is not tagged yet: only the region's list holds it.
     let live = context
-        .live_in(crate::aws::scope::RdsScope::Region)
+        .live_in(crate::read::scope::RdsScope::Region)
         .await
         .map_err(|_| "cannot read live state (see above)".to_string())?;
     let ctx = import::ImportContext {

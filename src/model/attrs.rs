@@ -1,8 +1,8 @@
 //! The attribute table: for every attribute of every kind, whether a change forces replacement,
 //! how live and desired values compare, when an in-place change takes effect, and which AWS
-//! call carries it. The planner, apply (`aws::modify::instance_request` and `cluster_request`,
+//! call carries it. The planner, apply (`kinds::db::modify::instance_request` and `cluster_request`,
 //! the create calls), `docs/replacement.md` and saved plans all read this one table, so an
-//! attribute the planner can change and apply cannot is a failing test (`aws::tests_table`),
+//! attribute the planner can change and apply cannot is a failing test (`kinds::tests_table`),
 //! never a silent skip: apply refuses an in-place change of an attribute whose carrier it does
 //! not handle.
 //!

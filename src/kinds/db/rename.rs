@@ -3,8 +3,8 @@
 //! tags stay; the endpoint and the ARN change. Idempotent: when the new identifier already
 //! exists (an earlier run renamed it and stopped), only the wait remains.
 
-use super::error::sdk;
-use super::AwsError;
+use crate::aws::error::sdk;
+use crate::aws::AwsError;
 use crate::model::Resource;
 use aws_sdk_rds::Client;
 use std::time::Duration;
@@ -34,10 +34,10 @@ pub async fn instance(
     timeout: Duration,
 ) -> Result<Resource, AwsError> {
     let addr = live.address.as_str();
-    let existing = super::rds::describe_instance(c, to).await?;
+    let existing = crate::kinds::db::instance::describe_instance(c, to).await?;
     if let Some(i) = &existing {
         // Ours only if an earlier run renamed it (it was retagged with this address first).
-        ensure_ours(addr, to, &super::tags::rds_pairs(i.tag_list()))?;
+        ensure_ours(addr, to, &crate::aws::tags::rds_pairs(i.tag_list()))?;
     } else {
         let sent = c
             .modify_db_instance()
@@ -53,13 +53,13 @@ pub async fn instance(
             if !e.is_code(&["DBInstanceNotFound", "DBInstanceNotFoundFault"]) {
                 return Err(e);
             }
-            match super::rds::describe_instance(c, to).await? {
-                Some(i) => ensure_ours(addr, to, &super::tags::rds_pairs(i.tag_list()))?,
+            match crate::kinds::db::instance::describe_instance(c, to).await? {
+                Some(i) => ensure_ours(addr, to, &crate::aws::tags::rds_pairs(i.tag_list()))?,
                 None => return Err(e),
             }
         }
     }
-    let now = super::rds::wait_available(c, addr, to, timeout).await?;
+    let now = crate::kinds::db::instance::wait_available(c, addr, to, timeout).await?;
     let mut r = live.clone();
     r.name = to.to_string();
     r.id = now.db_instance_arn().map(str::to_string).or(r.id);
@@ -75,9 +75,9 @@ pub async fn cluster(
     timeout: Duration,
 ) -> Result<Resource, AwsError> {
     let addr = live.address.as_str();
-    let existing = super::rds_cluster::describe_cluster(c, to).await?;
+    let existing = crate::kinds::db::cluster::describe_cluster(c, to).await?;
     if let Some(cl) = &existing {
-        ensure_ours(addr, to, &super::tags::rds_pairs(cl.tag_list()))?;
+        ensure_ours(addr, to, &crate::aws::tags::rds_pairs(cl.tag_list()))?;
     } else {
         let sent = c
             .modify_db_cluster()
@@ -91,13 +91,13 @@ pub async fn cluster(
             if !e.is_code(&["DBClusterNotFoundFault"]) {
                 return Err(e);
             }
-            match super::rds_cluster::describe_cluster(c, to).await? {
-                Some(cl) => ensure_ours(addr, to, &super::tags::rds_pairs(cl.tag_list()))?,
+            match crate::kinds::db::cluster::describe_cluster(c, to).await? {
+                Some(cl) => ensure_ours(addr, to, &crate::aws::tags::rds_pairs(cl.tag_list()))?,
                 None => return Err(e),
             }
         }
     }
-    let now = super::rds_cluster::wait_cluster_available(c, addr, to, timeout).await?;
+    let now = crate::kinds::db::cluster::wait_cluster_available(c, addr, to, timeout).await?;
     let mut r = live.clone();
     r.name = to.to_string();
     r.id = now.db_cluster_arn().map(str::to_string).or(r.id);

@@ -2,8 +2,8 @@
 //! ListRoles by path prefix finds them all. ListRoles returns neither tags nor attached
 //! policies, so each owned role has those two listed (roles are few; documented in the README).
 
-use super::error::sdk;
-use super::{all_tags, user_tags, AwsError, Clients};
+use crate::aws::error::sdk;
+use crate::aws::{all_tags, user_tags, AwsError, Clients};
 use crate::model::{Address, Kind, Resource, Value};
 use aws_sdk_iam::types::Tag;
 use aws_sdk_iam::Client;
@@ -200,7 +200,7 @@ pub async fn ensure_role(
                     .filter(|r| r.path() == path(env))
                     .map(|r| r.arn().to_string()))
             };
-            super::once::create(&["EntityAlreadyExists"], ours, || async {
+            crate::aws::once::create(&["EntityAlreadyExists"], ours, || async {
                 let out = c
                     .create_role()
                     .role_name(&d.name)
@@ -214,10 +214,10 @@ pub async fn ensure_role(
                             .collect(),
                     ))
                     .customize()
-                    .config_override(super::once::no_retry_iam())
+                    .config_override(crate::aws::once::no_retry_iam())
                     .send()
                     .await
-                    .map_err(super::error::sent(addr, "CreateRole"))?;
+                    .map_err(crate::aws::error::sent(addr, "CreateRole"))?;
                 Ok(out.role().map(|r| r.arn().to_string()).unwrap_or_default())
             })
             .await?
@@ -251,7 +251,7 @@ pub async fn ensure_role(
             .map_err(sdk(addr, "DetachRolePolicy"))?;
     }
     if let Some(old) = old_tags {
-        let (gone, set) = super::tag_changes(old, &tags);
+        let (gone, set) = crate::aws::tag_changes(old, &tags);
         if !gone.is_empty() {
             c.untag_role()
                 .role_name(&d.name)

@@ -7,8 +7,8 @@
 //! Every step looks for what an interrupted run left (the deployment by its name, the
 //! switchover by its status), so a re-run resumes.
 
-use super::error::sdk;
-use super::{wait, AwsError};
+use crate::aws::error::sdk;
+use crate::aws::{wait, AwsError};
 use crate::model::{Resource, TAG_ADDRESS};
 use aws_sdk_rds::types::{BlueGreenDeployment, Filter, Tag};
 use aws_sdk_rds::Client;
@@ -126,8 +126,8 @@ pub async fn finish(
             delete_deployment(c, base, id).await?;
         }
     }
-    if let Some(g) = super::rds::describe_instance(c, green).await? {
-        let tags: Vec<Tag> = super::all_tags(env, base, &Default::default())
+    if let Some(g) = crate::kinds::db::instance::describe_instance(c, green).await? {
+        let tags: Vec<Tag> = crate::aws::all_tags(env, base, &Default::default())
             .into_iter()
             .map(|(k, v)| Tag::builder().key(k).value(v).build())
             .collect();
@@ -169,14 +169,16 @@ pub async fn upgrade(c: &Client, t: Green<'_>, timeout: Duration) -> Result<Stri
     if existing.is_none() {
         // Already switched over by an earlier run whose deployment is gone: nothing left but
         // the tags (below).
-        let switched = super::rds::describe_instance(c, &old).await?.is_some();
+        let switched = crate::kinds::db::instance::describe_instance(c, &old)
+            .await?
+            .is_some();
         if !switched {
             c.create_blue_green_deployment()
                 .blue_green_deployment_name(&name)
                 .source(t.source_arn)
                 .set_target_engine_version(t.engine_version.clone())
                 .set_target_db_parameter_group_name(t.parameter_group.clone())
-                .set_tags(Some(super::rds::create_tags(t.env, d)))
+                .set_tags(Some(crate::kinds::db::instance::create_tags(t.env, d)))
                 .send()
                 .await
                 .map_err(sdk(addr, "CreateBlueGreenDeployment"))?;
@@ -213,18 +215,18 @@ pub async fn upgrade(c: &Client, t: Green<'_>, timeout: Duration) -> Result<Stri
         delete_deployment(c, addr, &id).await?;
     }
     // The green now has the name: it is the environment's instance, with its tags.
-    if let Some(green) = super::rds::describe_instance(c, &d.name).await? {
+    if let Some(green) = crate::kinds::db::instance::describe_instance(c, &d.name).await? {
         let arn = green.db_instance_arn().unwrap_or_default();
         c.add_tags_to_resource()
             .resource_name(arn)
-            .set_tags(Some(super::rds::create_tags(t.env, d)))
+            .set_tags(Some(crate::kinds::db::instance::create_tags(t.env, d)))
             .send()
             .await
             .map_err(sdk(addr, "AddTagsToResource"))?;
     }
     // The blue keeps running under its new name; its address moves aside so that it is
     // reported (and deleted only with --allow-destroy), never confused with the new one.
-    if let Some(blue) = super::rds::describe_instance(c, &old).await? {
+    if let Some(blue) = crate::kinds::db::instance::describe_instance(c, &old).await? {
         c.add_tags_to_resource()
             .resource_name(blue.db_instance_arn().unwrap_or_default())
             .tags(

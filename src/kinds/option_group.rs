@@ -5,8 +5,8 @@
 //!
 //! The model's encoding of options and their comparison are in `model::option_settings`.
 
-use super::error::sdk;
-use super::{AwsError, Clients};
+use crate::aws::error::sdk;
+use crate::aws::{AwsError, Clients};
 use crate::model::option_settings::{decode_settings, encode_settings, option_changes};
 use crate::model::{Address, Kind, Resource, Value};
 use aws_sdk_rds::types::{OptionConfiguration, OptionGroup, OptionSetting};
@@ -46,7 +46,7 @@ pub fn group_resource(addr: Address, g: &OptionGroup, tags: Vec<(String, String)
         Value::str(g.option_group_description().unwrap_or_default()),
     )
     .with("options", Value::Map(options))
-    .with("tags", Value::Map(super::user_tags(tags)));
+    .with("tags", Value::Map(crate::aws::user_tags(tags)));
     r.id = g.option_group_arn().map(str::to_string);
     r
 }
@@ -82,12 +82,12 @@ pub async fn read(
             .send()
             .await
             .map_err(sdk(name, "ListTagsForResource"))?;
-        Ok::<_, AwsError>((g.clone(), super::tags::rds_pairs(out.tag_list())))
+        Ok::<_, AwsError>((g.clone(), crate::aws::tags::rds_pairs(out.tag_list())))
     });
     let tagged = futures::future::try_join_all(reads).await?;
     let (owned, foreign): (Vec<_>, Vec<_>) = tagged
         .into_iter()
-        .partition(|(_, tags)| super::tags::owned(tags, env).is_some());
+        .partition(|(_, tags)| crate::aws::tags::owned(tags, env).is_some());
     Ok((owned, foreign.into_iter().map(|(g, _)| g).collect()))
 }
 
@@ -100,7 +100,7 @@ pub async fn create(c: &Client, env: &str, d: &Resource) -> Result<(), AwsError>
         .engine_name(d.str("engine").unwrap_or_default())
         .major_engine_version(d.str("major_engine_version").unwrap_or_default())
         .option_group_description(d.str("description").unwrap_or_default())
-        .set_tags(Some(super::rds::create_tags(env, d)))
+        .set_tags(Some(crate::kinds::db::instance::create_tags(env, d)))
         .send()
         .await;
     match res {

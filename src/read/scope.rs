@@ -9,9 +9,9 @@
 //!   call, all at once; then the tagged ones not yet read, and every member of the clusters
 //!   found. The cost grows with the environment, not the account.
 
-use super::account::AccountReads;
-use super::error::sdk;
-use super::{AwsError, Clients};
+use crate::aws::account::AccountReads;
+use crate::aws::error::sdk;
+use crate::aws::{AwsError, Clients};
 use aws_sdk_rds::types::{DbCluster, DbInstance, Filter};
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -153,7 +153,7 @@ pub async fn tagged(c: &Clients, env: &str, want: &Identifiers) -> Result<Accoun
         tagged_arns(c, env),
         instances_where(c, "db-instance-id", &want.instances),
         clusters_named(c, &want.clusters),
-        super::account::subnet_groups(c),
+        crate::aws::account::subnet_groups(c),
     )?;
     let (more_instances, more_clusters, members) = {
         let have_i: BTreeSet<&str> = instances

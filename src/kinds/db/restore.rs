@@ -8,12 +8,12 @@
 //! database the next plan shows as "restore: pending -> finished", and that apply sends the
 //! follow-up (it is idempotent: the same password, the same settings).
 
-use super::error::sdk;
-use super::modify::{self, Resolved};
-use super::rds::{int, list, string, NewInstance, TAG_RESTORE_PENDING};
-use super::rds_cluster::NewCluster;
-use super::secrets::Password;
-use super::AwsError;
+use crate::aws::error::sdk;
+use crate::aws::AwsError;
+use crate::kinds::db::cluster::NewCluster;
+use crate::kinds::db::instance::{int, list, string, NewInstance, TAG_RESTORE_PENDING};
+use crate::kinds::db::modify::{self, Resolved};
+use crate::kinds::secret::Password;
 use crate::model::attrs::Field;
 use crate::model::Resource;
 use aws_sdk_rds::primitives::DateTime;
@@ -110,7 +110,7 @@ restored_like!(aws_sdk_rds::operation::restore_db_instance_to_point_in_time::bui
 
 /// The create tags and the restore-pending marker, set in the restore call itself.
 fn restore_tags(env: &str, d: &Resource) -> Vec<Tag> {
-    let mut tags = super::rds::create_tags(env, d);
+    let mut tags = crate::kinds::db::instance::create_tags(env, d);
     tags.push(
         Tag::builder()
             .key(TAG_RESTORE_PENDING)
@@ -123,14 +123,18 @@ fn restore_tags(env: &str, d: &Resource) -> Vec<Tag> {
 /// Removes the restore-pending marker: the follow-up is done.
 async fn finished(c: &Client, d: &Resource, arn: &str) -> Result<(), AwsError> {
     let marker = [(TAG_RESTORE_PENDING.to_string(), "true".to_string())].into();
-    super::rds::set_tags(c, d.address.as_str(), arn, &marker, &Default::default()).await
+    crate::kinds::db::instance::set_tags(c, d.address.as_str(), arn, &marker, &Default::default())
+        .await
 }
 
 /// Restores an instance unless it exists (a re-run after a crash adopts it).
 pub async fn instance(c: &Client, n: &NewInstance<'_>, from: &Source) -> Result<(), AwsError> {
     let d = n.desired;
     let addr = d.address.as_str();
-    if super::rds::describe_instance(c, &d.name).await?.is_some() {
+    if crate::kinds::db::instance::describe_instance(c, &d.name)
+        .await?
+        .is_some()
+    {
         return Ok(());
     }
     let managed = n.password.is_none();
@@ -210,7 +214,7 @@ pub async fn after_instance(
 pub async fn cluster(c: &Client, n: &NewCluster<'_>, from: &Source) -> Result<(), AwsError> {
     let d = n.desired;
     let addr = d.address.as_str();
-    if super::rds_cluster::describe_cluster(c, &d.name)
+    if crate::kinds::db::cluster::describe_cluster(c, &d.name)
         .await?
         .is_some()
     {

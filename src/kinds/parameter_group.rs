@@ -4,8 +4,8 @@
 //! more) with the apply method each needs, parameters the files dropped reset to the engine
 //! default, deleted. The two flavours differ only in operation names.
 
-use super::error::sdk;
-use super::{AwsError, Clients};
+use crate::aws::error::sdk;
+use crate::aws::{AwsError, Clients};
 use crate::model::{Address, Kind, Resource, Value};
 use aws_sdk_rds::types::{ApplyMethod, Parameter, Tag};
 use aws_sdk_rds::Client;
@@ -226,7 +226,7 @@ pub fn group_resource(
         .with("family", Value::str(&g.family))
         .with("description", Value::str(&g.description))
         .with("parameters", Value::Map(values))
-        .with("tags", Value::Map(super::user_tags(tags)));
+        .with("tags", Value::Map(crate::aws::user_tags(tags)));
     r.id = Some(g.arn.clone());
     r
 }
@@ -251,7 +251,7 @@ pub async fn create(c: &Client, env: &str, d: &Resource) -> Result<(), AwsError>
     let addr = d.address.as_str();
     let family = d.str("family").unwrap_or_default();
     let description = d.str("description").unwrap_or_default();
-    let tags: Vec<Tag> = super::rds::create_tags(env, d);
+    let tags: Vec<Tag> = crate::kinds::db::instance::create_tags(env, d);
     let res = match Flavor::of(d.kind) {
         Flavor::Db => c
             .create_db_parameter_group()
@@ -443,13 +443,13 @@ pub async fn read(
             .send()
             .await
             .map_err(sdk(&g.name, "ListTagsForResource"))?;
-        let tags = super::tags::rds_pairs(out.tag_list());
+        let tags = crate::aws::tags::rds_pairs(out.tag_list());
         Ok::<_, AwsError>((g.clone(), tags))
     });
     let tagged = futures::future::try_join_all(reads).await?;
     let (mine, theirs): (Vec<_>, Vec<_>) = tagged
         .into_iter()
-        .partition(|(_, tags)| super::tags::owned(tags, env).is_some());
+        .partition(|(_, tags)| crate::aws::tags::owned(tags, env).is_some());
     let foreign: Vec<Listed> = theirs.into_iter().map(|(g, _)| g).collect();
     // The user-set parameters of every owned group, concurrently.
     let owned = futures::future::try_join_all(mine.into_iter().map(|(g, tags)| async move {

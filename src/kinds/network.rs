@@ -3,9 +3,9 @@
 //! untagged orphan; every create first looks for an owned object with the same address, so a
 //! re-run adopts what an interrupted run made instead of making a second one.
 
-use super::error::{sdk, sent};
-use super::once::{self, no_retry_ec2};
-use super::{all_tags, AwsError};
+use crate::aws::error::{sdk, sent};
+use crate::aws::once::{self, no_retry_ec2};
+use crate::aws::{all_tags, AwsError};
 use crate::model::{Rule, TAG_ADDRESS, TAG_ENV};
 use aws_sdk_ec2::types::{
     Filter, IpPermission, IpRange, ResourceType, Tag, TagSpecification, UserIdGroupPair,
@@ -676,7 +676,7 @@ pub async fn set_tags(
     old: &BTreeMap<String, String>,
     new: &BTreeMap<String, String>,
 ) -> Result<(), AwsError> {
-    let (gone, set) = super::tag_changes(old, new);
+    let (gone, set) = crate::aws::tag_changes(old, new);
     if !gone.is_empty() {
         c.delete_tags()
             .resources(id)

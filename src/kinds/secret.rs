@@ -2,8 +2,8 @@
 //! [`Password`], whose Debug and Display never show it; it leaves this module only as the
 //! argument of the RDS call that sets it.
 
-use super::error::sdk;
-use super::{all_tags, AwsError, Clients};
+use crate::aws::error::sdk;
+use crate::aws::{all_tags, AwsError, Clients};
 use crate::model::{Value, TAG_ENV};
 use aws_sdk_secretsmanager::types::{Filter, FilterNameStringType, Tag};
 use aws_sdk_secretsmanager::Client;
@@ -419,7 +419,7 @@ pub async fn set_tags(
     old: &BTreeMap<String, String>,
     new: &BTreeMap<String, String>,
 ) -> Result<(), AwsError> {
-    let (gone, set) = super::tag_changes(old, new);
+    let (gone, set) = crate::aws::tag_changes(old, new);
     if !gone.is_empty() {
         c.untag_resource()
             .secret_id(arn)

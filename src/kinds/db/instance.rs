@@ -2,9 +2,9 @@
 //! call; creates first look for the identifier, so a re-run after a crash adopts what the crashed
 //! run created.
 
-use super::error::sdk;
-use super::secrets::Password;
-use super::{all_tags, user_tags, wait, AwsError};
+use crate::aws::error::sdk;
+use crate::aws::{all_tags, user_tags, wait, AwsError};
+use crate::kinds::secret::Password;
 use crate::model::{Address, Kind, Resource, Value};
 use aws_sdk_rds::types::{DbInstance, Tag};
 use aws_sdk_rds::Client;
@@ -178,7 +178,7 @@ pub fn instance_resource(
     if let Some(g) = i.db_subnet_group().and_then(|g| g.db_subnet_group_name()) {
         r.set(
             "db_subnet_group",
-            Value::str(map(&super::tags::subnet_group_key(g))),
+            Value::str(map(&crate::aws::tags::subnet_group_key(g))),
         );
     }
     let optional = optional_attrs(i, map);
@@ -332,7 +332,7 @@ pub async fn describe_instance(c: &Client, ident: &str) -> Result<Option<DbInsta
     {
         Ok(out) => Ok(out.db_instances().first().cloned()),
         Err(e) => {
-            let retry = super::error::classify(&e);
+            let retry = crate::aws::error::classify(&e);
             let e = e.into_service_error();
             if e.is_db_instance_not_found_fault() {
                 Ok(None)
@@ -454,7 +454,7 @@ pub async fn create_instance(c: &Client, n: NewInstance<'_>) -> Result<(), AwsEr
 /// attempt or run made it), the create's error otherwise.
 pub async fn landed(c: &Client, address: &str, ident: &str, e: AwsError) -> Result<(), AwsError> {
     let ours = describe_instance(c, ident).await?.is_some_and(|i| {
-        super::tags::rds_pairs(i.tag_list())
+        crate::aws::tags::rds_pairs(i.tag_list())
             .iter()
             .any(|(k, v)| k == crate::model::TAG_ADDRESS && v == address)
     });
@@ -489,7 +489,7 @@ pub async fn set_tags(
     old: &BTreeMap<String, String>,
     new: &BTreeMap<String, String>,
 ) -> Result<(), AwsError> {
-    let (gone, set) = super::tag_changes(old, new);
+    let (gone, set) = crate::aws::tag_changes(old, new);
     if !gone.is_empty() {
         c.remove_tags_from_resource()
             .resource_name(arn)
@@ -557,7 +557,7 @@ pub async fn wait_available(
     ident: &str,
     timeout: Duration,
 ) -> Result<DbInstance, AwsError> {
-    use super::status::{meaning, Meaning};
+    use crate::aws::status::{meaning, Meaning};
     wait::until(address, timeout, || async {
         let Some(i) = describe_instance(c, ident).await? else {
             return Ok(None);

@@ -1,9 +1,9 @@
 //! Aurora clusters, and the IAM role associations of clusters and instances.
 
-use super::error::sdk;
-use super::rds::{int, string};
-use super::secrets::Password;
-use super::{user_tags, wait, AwsError};
+use crate::aws::error::sdk;
+use crate::aws::{user_tags, wait, AwsError};
+use crate::kinds::db::instance::{int, string};
+use crate::kinds::secret::Password;
 use crate::model::{Address, Kind, Resource, Value};
 use aws_sdk_rds::types::{DbCluster, DbInstance};
 use aws_sdk_rds::Client;
@@ -23,8 +23,12 @@ pub fn cluster_resource(
     instances: &[DbInstance],
     map: &(dyn Fn(&str) -> String + Sync),
 ) -> Resource {
-    let skip = super::rds::marked(&tags, super::rds::TAG_SKIP_FINAL_SNAPSHOT);
-    let restore_pending = super::rds::marked(&tags, super::rds::TAG_RESTORE_PENDING);
+    let skip = crate::kinds::db::instance::marked(
+        &tags,
+        crate::kinds::db::instance::TAG_SKIP_FINAL_SNAPSHOT,
+    );
+    let restore_pending =
+        crate::kinds::db::instance::marked(&tags, crate::kinds::db::instance::TAG_RESTORE_PENDING);
     // A member's name is what follows `.instance.` in its address tag, whatever cluster
     // address precedes it: members a `[[moved]]` has not retagged yet keep their names.
     let member_name = |ident: &str| -> String {
@@ -175,7 +179,7 @@ fn optional_cluster_attrs(
         (
             "db_subnet_group",
             c.db_subnet_group()
-                .map(|g| Value::str(map(&super::tags::subnet_group_key(g)))),
+                .map(|g| Value::str(map(&crate::aws::tags::subnet_group_key(g)))),
         ),
         ("kms_key", c.kms_key_id().map(Value::str)),
         ("database_name", c.database_name().map(Value::str)),
@@ -209,7 +213,7 @@ pub async fn describe_cluster(c: &Client, ident: &str) -> Result<Option<DbCluste
     {
         Ok(out) => Ok(out.db_clusters().first().cloned()),
         Err(e) => {
-            let retry = super::error::classify(&e);
+            let retry = crate::aws::error::classify(&e);
             let e = e.into_service_error();
             if e.is_db_cluster_not_found_fault() {
                 Ok(None)
@@ -257,9 +261,9 @@ pub fn create_cluster_request(
         .set_enable_iam_database_authentication(d.bool("iam_database_authentication"))
         .set_db_cluster_parameter_group_name(n.cluster_parameter_group.clone())
         .set_copy_tags_to_snapshot(d.bool("copy_tags_to_snapshot"))
-        .set_enable_cloudwatch_logs_exports(super::rds::list(d, "log_exports"))
-        .set_serverless_v2_scaling_configuration(super::modify::serverless_v2(d))
-        .set_tags(Some(super::rds::create_tags(n.env, d)));
+        .set_enable_cloudwatch_logs_exports(crate::kinds::db::instance::list(d, "log_exports"))
+        .set_serverless_v2_scaling_configuration(crate::kinds::db::modify::serverless_v2(d))
+        .set_tags(Some(crate::kinds::db::instance::create_tags(n.env, d)));
     match &n.password {
         Some(p) => req.master_user_password(p.expose()),
         None => req.manage_master_user_password(true),
@@ -281,7 +285,7 @@ pub async fn create_cluster(c: &Client, n: NewCluster<'_>) -> Result<(), AwsErro
             // is there, carrying this address, and the step is done.
             let now = describe_cluster(c, &d.name).await?;
             let ours = now.is_some_and(|cl| {
-                super::tags::rds_pairs(cl.tag_list())
+                crate::aws::tags::rds_pairs(cl.tag_list())
                     .iter()
                     .any(|(k, v)| k == crate::model::TAG_ADDRESS && v == addr)
             });
@@ -316,7 +320,7 @@ pub async fn wait_cluster_available(
     ident: &str,
     timeout: Duration,
 ) -> Result<DbCluster, AwsError> {
-    use super::status::{meaning, Meaning};
+    use crate::aws::status::{meaning, Meaning};
     wait::until(address, timeout, || async {
         let Some(cl) = describe_cluster(c, ident).await? else {
             return Ok(None);
@@ -378,7 +382,7 @@ pub async fn create_member(
         Ok(_) => Ok(()),
         Err(e) => {
             let e = AwsError::from_sdk(addr, "CreateDBInstance", e);
-            super::rds::landed(c, addr, &d.name, e).await
+            crate::kinds::db::instance::landed(c, addr, &d.name, e).await
         }
     }
 }
@@ -397,7 +401,7 @@ pub fn create_member_request(
         .set_db_instance_class(string(d, "instance_class"))
         .set_publicly_accessible(d.bool("publicly_accessible"))
         .set_auto_minor_version_upgrade(d.bool("auto_minor_version_upgrade"))
-        .set_tags(Some(super::rds::create_tags(env, d)))
+        .set_tags(Some(crate::kinds::db::instance::create_tags(env, d)))
 }
 
 /// Where an IAM role association lives.

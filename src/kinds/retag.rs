@@ -2,8 +2,8 @@
 //! new address, one call per resource, before anything else touches it, so that an interrupted
 //! apply finds it at the new address on the next run. The other ownership tags stay.
 
-use super::error::sdk;
-use super::{AwsError, Clients};
+use crate::aws::error::sdk;
+use crate::aws::{AwsError, Clients};
 use crate::model::{Address, Kind, Resource, TAG_ADDRESS};
 
 pub async fn set_address(c: &Clients, live: &Resource, to: &Address) -> Result<(), AwsError> {

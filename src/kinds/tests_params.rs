@@ -2,7 +2,7 @@
 //! apply methods, resets (moto has no ResetDBParameterGroup), apply types from the engine
 //! defaults (moto has no DescribeEngineDefaultParameters).
 
-use super::parameters::{self, Flavor, ParameterPlan};
+use crate::kinds::parameter_group::{self as parameters, Flavor, ParameterPlan};
 use crate::model::{Address, Kind, Resource};
 use aws_sdk_rds::operation::describe_engine_default_parameters::{
     DescribeEngineDefaultParametersError, DescribeEngineDefaultParametersOutput,

@@ -2,9 +2,9 @@
 //! names for a changed attribute is set here (an exhaustive match, so a new field is a compile
 //! error until it is carried), and a field a call cannot carry is an error, never a skip.
 
-use super::error::sdk;
-use super::secrets::Password;
-use super::AwsError;
+use crate::aws::error::sdk;
+use crate::aws::AwsError;
+use crate::kinds::secret::Password;
 use crate::model::attrs::{self, Field};
 use crate::model::versions::is_major_change;
 use crate::model::{Kind, Resource};

@@ -2,12 +2,12 @@
 //! matters where there are VPCs (subnets, gateways, route tables; others' groups of a name the
 //! files want; what the VPCs hold that is not ours), and its resources in the model's terms.
 
-use super::error::sdk;
-use super::paging::{filtered_items, owned_items};
-use super::tags::{ec2_pairs, owned, tag, tags_value};
-use super::wanted::Wanted;
-use super::{AwsError, Clients};
+use crate::aws::error::sdk;
+use crate::aws::paging::{filtered_items, owned_items};
+use crate::aws::tags::{ec2_pairs, owned, tag, tags_value};
+use crate::aws::{AwsError, Clients};
 use crate::model::*;
+use crate::read::wanted::Wanted;
 use aws_sdk_ec2::types::Filter;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -278,11 +278,14 @@ pub fn resources(
         )
         .with(
             "ingress",
-            Value::Rules(super::ec2::rules_from(g.ip_permissions(), &map)),
+            Value::Rules(crate::kinds::network::rules_from(g.ip_permissions(), &map)),
         )
         .with(
             "egress",
-            Value::Rules(super::ec2::rules_from(g.ip_permissions_egress(), &map)),
+            Value::Rules(crate::kinds::network::rules_from(
+                g.ip_permissions_egress(),
+                &map,
+            )),
         )
         .with("tags", tags_value(tags));
         r.id = g.group_id().map(str::to_string);

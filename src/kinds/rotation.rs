@@ -10,9 +10,9 @@
 //! A rotation that finds an `AWSPENDING` version left by a crashed one resumes with it instead
 //! of making another, so steps 2 and 3 are safe to repeat.
 
-use super::error::sdk;
-use super::secrets::Password;
-use super::{AwsError, Clients};
+use crate::aws::error::sdk;
+use crate::aws::{AwsError, Clients};
+use crate::kinds::secret::Password;
 use std::time::Duration;
 
 /// User name and password from a secret (rdsplan's generated one or RDS's managed one).
@@ -107,7 +107,7 @@ pub async fn rotate(
             let mut doc: serde_json::Value =
                 serde_json::from_str(now.secret_string().unwrap_or_default()).unwrap_or_default();
             let engine = doc["engine"].as_str().unwrap_or_default().to_string();
-            let p = super::secrets::random_password(&c.secrets, address, &engine).await?;
+            let p = crate::kinds::secret::random_password(&c.secrets, address, &engine).await?;
             doc["password"] = p.expose().into();
             let out = c
                 .secrets
@@ -124,12 +124,12 @@ pub async fn rotate(
     };
     match target {
         Rotated::Instance(id) => {
-            super::rds::set_master_password(&c.rds, address, id, &password).await?;
-            super::rds::wait_available(&c.rds, address, id, timeout).await?;
+            crate::kinds::db::instance::set_master_password(&c.rds, address, id, &password).await?;
+            crate::kinds::db::instance::wait_available(&c.rds, address, id, timeout).await?;
         }
         Rotated::Cluster(id) => {
-            super::rds_cluster::set_cluster_password(&c.rds, address, id, &password).await?;
-            super::rds_cluster::wait_cluster_available(&c.rds, address, id, timeout).await?;
+            crate::kinds::db::cluster::set_cluster_password(&c.rds, address, id, &password).await?;
+            crate::kinds::db::cluster::wait_cluster_available(&c.rds, address, id, timeout).await?;
         }
     }
     println!("  the database now uses the AWSPENDING password");

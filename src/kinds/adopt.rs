@@ -1,8 +1,8 @@
 //! `rdsplan import`: describing one existing resource by its AWS id and tagging it as managed.
 //! Nothing but tags is ever changed here.
 
-use super::error::sdk;
-use super::{AwsError, Clients};
+use crate::aws::error::sdk;
+use crate::aws::{AwsError, Clients};
 use std::collections::BTreeMap;
 
 pub async fn vpc(

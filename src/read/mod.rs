@@ -6,38 +6,44 @@
 //! only what the first makes relevant (a VPC's resources when the environment owns a VPC,
 //! group names and instance classes still to be made).
 
-use super::account::{account, events};
-use super::error::sdk;
-use super::tags::{owned, rds_pairs, tag, tags_value};
-use super::wanted::{StorageWanted, Wanted};
-use super::{AwsError, Clients};
+pub mod external;
+pub mod scope;
+pub mod wanted;
+
+use crate::aws::account::{account, events};
+use crate::aws::error::sdk;
+use crate::aws::tags::{owned, rds_pairs, tag, tags_value};
+use crate::aws::{AwsError, Clients};
 use crate::model::*;
 use std::collections::HashMap;
+use wanted::{StorageWanted, Wanted};
 
 pub async fn read(c: &Clients, w: &Wanted<'_>) -> Result<Live, AwsError> {
     let env = w.env;
-    let azs = super::read_network::azs(c, w);
-    let ec2 = super::read_network::read(c, w);
+    let azs = crate::kinds::network_read::azs(c, w);
+    let ec2 = crate::kinds::network_read::read(c, w);
     // RDS lists have no tag filter: see `scope` for the ways the databases are found.
     let rds = async {
-        use super::scope::RdsScope;
+        use crate::read::scope::RdsScope;
         let account = match &w.rds {
             RdsScope::Shared(a) => a.clone(),
             RdsScope::Region => std::sync::Arc::new(account(c, false).await?),
-            RdsScope::Tagged(ids) => std::sync::Arc::new(super::scope::tagged(c, env, ids).await?),
+            RdsScope::Tagged(ids) => {
+                std::sync::Arc::new(crate::read::scope::tagged(c, env, ids).await?)
+            }
         };
         let to_order = classes_to_ask(&w.classes, &account.instances, env);
         let (orderable, subnet_groups) = tokio::try_join!(
-            super::orderable::read(&c.rds, &to_order),
+            crate::aws::orderable::read(&c.rds, &to_order),
             read_subnet_groups(c, env, &account.subnet_groups),
         )?;
         Ok::<_, AwsError>((account, orderable, subnet_groups))
     };
-    let roles = super::iam::read_env_roles(c, env);
-    let parameter_groups = super::parameters::read(c, env, &w.parameter_families);
-    let option_groups = super::options::read(c, env);
-    let secrets = super::secrets::read_env_secrets(c, env, &w.secret_names);
-    let external = super::external::read(c, &w.external_ids);
+    let roles = crate::kinds::iam_role::read_env_roles(c, env);
+    let parameter_groups = crate::kinds::parameter_group::read(c, env, &w.parameter_families);
+    let option_groups = crate::kinds::option_group::read(c, env);
+    let secrets = crate::kinds::secret::read_env_secrets(c, env, &w.secret_names);
+    let external = crate::read::external::read(c, &w.external_ids);
     let (
         (azs, network),
         ((account, orderable, subnet_groups), roles, secrets, parameter_groups, option_groups),
@@ -48,7 +54,7 @@ pub async fn read(c: &Clients, w: &Wanted<'_>) -> Result<Live, AwsError> {
         external,
     )?;
     let (owned_groups, lookalike_groups, apply_types, defaults) = parameter_groups;
-    let account = match super::scope::add_recorded(c, &account, &recorded(&secrets)).await? {
+    let account = match crate::read::scope::add_recorded(c, &account, &recorded(&secrets)).await? {
         Some(more) => std::sync::Arc::new(more),
         None => account,
     };
@@ -72,9 +78,9 @@ pub async fn read(c: &Clients, w: &Wanted<'_>) -> Result<Live, AwsError> {
             by_id.insert(id.to_string(), a);
         }
     };
-    super::read_network::note_ids(&network, &mut note);
+    crate::kinds::network_read::note_ids(&network, &mut note);
     for (name, _, tags, _) in &subnet_groups {
-        note(Some(&super::tags::subnet_group_key(name)), tags);
+        note(Some(&crate::aws::tags::subnet_group_key(name)), tags);
     }
     for i in instances {
         note(i.db_instance_identifier(), &rds_pairs(i.tag_list()));
@@ -94,12 +100,12 @@ pub async fn read(c: &Clients, w: &Wanted<'_>) -> Result<Live, AwsError> {
     }
     let map = |id: &str| -> String {
         by_id.get(id).map(|a| a.0.clone()).unwrap_or_else(|| {
-            let name = id.strip_prefix(super::tags::SUBNET_GROUP_KEY);
+            let name = id.strip_prefix(crate::aws::tags::SUBNET_GROUP_KEY);
             name.unwrap_or(id).to_string()
         })
     };
 
-    super::read_network::resources(&network, w, &map, &mut live);
+    crate::kinds::network_read::resources(&network, w, &map, &mut live);
     rds_resources(
         instances,
         clusters,
@@ -134,7 +140,7 @@ pub async fn read(c: &Clients, w: &Wanted<'_>) -> Result<Live, AwsError> {
         live.vpc_contents = contents.foreign.clone();
         foreign_databases(&network, instances, env, &mut live);
     }
-    let usage = super::read_network::usage(&network, &live.vpc_contents);
+    let usage = crate::kinds::network_read::usage(&network, &live.vpc_contents);
     crate::model::mark_retained_olds(&mut live.resources);
     let (kept, duplicates) = split_duplicates(std::mem::take(&mut live.resources), usage);
     live.resources = kept;
@@ -152,7 +158,7 @@ fn rds_resources(
     instances: &[aws_sdk_rds::types::DbInstance],
     clusters: &[aws_sdk_rds::types::DbCluster],
     subnet_groups: Vec<SubnetGroupRow>,
-    secrets: Vec<super::secrets::LiveSecret>,
+    secrets: Vec<crate::kinds::secret::LiveSecret>,
     storage_changed: &HashMap<String, i64>,
     env: &str,
     map: &(dyn Fn(&str) -> String + Sync),
@@ -224,7 +230,7 @@ fn rds_resources(
         };
         match owned(&tags, env).or_else(adopted) {
             Some(addr) => {
-                let mut r = super::rds::db_instance_resource(addr, i, tags, &map);
+                let mut r = crate::kinds::db::instance::db_instance_resource(addr, i, tags, &map);
                 let writer = clusters
                     .iter()
                     .flat_map(|c| c.db_cluster_members())
@@ -251,7 +257,8 @@ fn rds_resources(
         let tags = rds_pairs(cl.tag_list());
         match owned(&tags, env) {
             Some(addr) => {
-                let r = super::rds_cluster::cluster_resource(addr, cl, tags, instances, &map);
+                let r =
+                    crate::kinds::db::cluster::cluster_resource(addr, cl, tags, instances, &map);
                 live.resources.push(r);
             }
             None => live.foreign.push(Foreign {
@@ -265,28 +272,33 @@ fn rds_resources(
 
 /// Parameter and option groups and IAM roles in the model's terms, and others' look-alikes.
 fn group_resources(
-    owned_groups: Vec<super::parameters::OwnedGroup>,
+    owned_groups: Vec<crate::kinds::parameter_group::OwnedGroup>,
     owned_options: Vec<(aws_sdk_rds::types::OptionGroup, Vec<(String, String)>)>,
     lookalike_options: Vec<aws_sdk_rds::types::OptionGroup>,
-    lookalike_groups: Vec<super::parameters::Listed>,
-    roles: Vec<super::iam::LiveRole>,
+    lookalike_groups: Vec<crate::kinds::parameter_group::Listed>,
+    roles: Vec<crate::kinds::iam_role::LiveRole>,
     env: &str,
     live: &mut Live,
 ) {
     for (g, tags, params) in &owned_groups {
         if let Some(addr) = owned(tags, env) {
-            live.resources.push(super::parameters::group_resource(
-                addr,
-                g,
-                tags.clone(),
-                params,
-            ));
+            live.resources
+                .push(crate::kinds::parameter_group::group_resource(
+                    addr,
+                    g,
+                    tags.clone(),
+                    params,
+                ));
         }
     }
     for (g, tags) in &owned_options {
         if let Some(addr) = owned(tags, env) {
             live.resources
-                .push(super::options::group_resource(addr, g, tags.clone()));
+                .push(crate::kinds::option_group::group_resource(
+                    addr,
+                    g,
+                    tags.clone(),
+                ));
         }
     }
     for g in lookalike_options {
@@ -305,7 +317,9 @@ fn group_resources(
     }
     for r in roles {
         match owned(&r.tags, env) {
-            Some(addr) => live.resources.push(super::iam::role_resource(addr, r)),
+            Some(addr) => live
+                .resources
+                .push(crate::kinds::iam_role::role_resource(addr, r)),
             None => live.foreign.push(Foreign {
                 kind: Kind::IamRole,
                 name: r.name,
@@ -318,7 +332,7 @@ fn group_resources(
 /// What sits in our network without our tags (drift's "unmanaged"): databases in our VPCs or
 /// DB subnet groups.
 fn unmanaged(
-    network: &super::read_network::Network,
+    network: &crate::kinds::network_read::Network,
     instances: &[aws_sdk_rds::types::DbInstance],
     clusters: &[aws_sdk_rds::types::DbCluster],
     live: &mut Live,
@@ -361,7 +375,7 @@ fn unmanaged(
 
 /// Others' databases in our VPCs, which AWS would not let a VPC be deleted with.
 fn foreign_databases(
-    network: &super::read_network::Network,
+    network: &crate::kinds::network_read::Network,
     instances: &[aws_sdk_rds::types::DbInstance],
     env: &str,
     live: &mut Live,
@@ -450,8 +464,8 @@ type SubnetGroupRow = (
 );
 
 /// The database identifiers the environment's generated secrets record.
-fn recorded(secrets: &[super::secrets::LiveSecret]) -> super::scope::Identifiers {
-    let mut ids = super::scope::Identifiers::default();
+fn recorded(secrets: &[crate::kinds::secret::LiveSecret]) -> crate::read::scope::Identifiers {
+    let mut ids = crate::read::scope::Identifiers::default();
     for s in secrets {
         for (k, v) in &s.fields {
             match (k.as_str(), v) {
@@ -560,7 +574,7 @@ pub async fn resolve_kms(c: &Clients, w: &Wanted<'_>, live: &mut Live) -> Result
             .map(str::to_string),
     );
     if !aliases.is_empty() {
-        live.kms_keys = super::kms::resolve_aliases(&c.kms, aliases).await?;
+        live.kms_keys = crate::aws::kms::resolve_aliases(&c.kms, aliases).await?;
     }
     Ok(())
 }

@@ -3,8 +3,8 @@
 //! group and one GetRole per role ARN. Never changes anything. An id AWS does not report is
 //! simply absent from the result, and the plan-time checks name it.
 
-use super::paging::filtered_items;
-use super::{AwsError, Clients};
+use crate::aws::paging::filtered_items;
+use crate::aws::{AwsError, Clients};
 use crate::model::External;
 use aws_sdk_ec2::types::Filter;
 

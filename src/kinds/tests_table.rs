@@ -2,8 +2,8 @@
 //! says, and the AWS request apply builds for it (captured by `aws-smithy-mocks`) carries it.
 //! An attribute the planner can change and apply cannot fails here.
 
-use super::modify::{self, Resolved};
-use super::secrets::Password;
+use crate::kinds::db::modify::{self, Resolved};
+use crate::kinds::secret::Password;
 use crate::model::attrs::{self, Carrier, Compare, Field, ALL_KINDS};
 use crate::model::{Address, Kind, Live, Resource, Value};
 use crate::plan::{plan, Action};
@@ -621,7 +621,7 @@ async fn the_create_requests_carry_every_attribute_they_take() {
         CreateDbInstanceOutput
     );
     let client = mock_client!(aws_sdk_rds, RuleMode::MatchAny, [&rule]);
-    let n = super::rds::NewInstance {
+    let n = crate::kinds::db::instance::NewInstance {
         env,
         desired: &d,
         subnet_group: "t-b".into(),
@@ -631,7 +631,7 @@ async fn the_create_requests_carry_every_attribute_they_take() {
         monitoring_role_arn: Some("arn:aws:iam::1:role/mon".into()),
         option_group: Some("t-og".into()),
     };
-    super::rds::create_instance_request(&client, &n)
+    crate::kinds::db::instance::create_instance_request(&client, &n)
         .send()
         .await
         .unwrap();
@@ -726,10 +726,16 @@ async fn the_create_requests_carry_every_attribute_they_take() {
         CreateDbInstanceReadReplicaOutput
     );
     let client = mock_client!(aws_sdk_rds, RuleMode::MatchAny, [&rule]);
-    super::rds::create_replica_request(&client, env, &d, "t-src", vec!["sg-b".into()])
-        .send()
-        .await
-        .unwrap();
+    crate::kinds::db::instance::create_replica_request(
+        &client,
+        env,
+        &d,
+        "t-src",
+        vec!["sg-b".into()],
+    )
+    .send()
+    .await
+    .unwrap();
     let i = seen.lock().unwrap()[0].clone();
     assert_eq!(i.source_db_instance_identifier(), Some("t-src"));
     assert_eq!(i.db_instance_class(), Some("db.t3.small"));
@@ -769,7 +775,7 @@ async fn the_create_requests_carry_every_attribute_they_take() {
         CreateDbClusterOutput
     );
     let client = mock_client!(aws_sdk_rds, RuleMode::MatchAny, [&rule]);
-    let n = super::rds_cluster::NewCluster {
+    let n = crate::kinds::db::cluster::NewCluster {
         env,
         desired: &d,
         subnet_group: "t-b".into(),
@@ -777,7 +783,7 @@ async fn the_create_requests_carry_every_attribute_they_take() {
         password: None,
         cluster_parameter_group: Some("t-cpg".into()),
     };
-    super::rds_cluster::create_cluster_request(&client, &n)
+    crate::kinds::db::cluster::create_cluster_request(&client, &n)
         .send()
         .await
         .unwrap();
@@ -809,7 +815,7 @@ async fn the_create_requests_carry_every_attribute_they_take() {
         CreateDbInstanceOutput
     );
     let client = mock_client!(aws_sdk_rds, RuleMode::MatchAny, [&rule]);
-    super::rds_cluster::create_member_request(&client, env, &m, "t-c")
+    crate::kinds::db::cluster::create_member_request(&client, env, &m, "t-c")
         .send()
         .await
         .unwrap();
@@ -947,7 +953,7 @@ async fn kms_aliases_resolve_through_describe_key() {
         .match_requests(|i| i.key_id() == Some("alias/nope"))
         .then_error(|| DescribeKeyError::NotFoundException(NotFoundException::builder().build()));
     let client = mock_client!(aws_sdk_kms, RuleMode::MatchAny, [&found, &missing]);
-    let keys = super::kms::resolve_aliases(
+    let keys = crate::aws::kms::resolve_aliases(
         &client,
         ["alias/rds".to_string(), "alias/nope".to_string()].into(),
     )
@@ -992,7 +998,7 @@ async fn kms_failures_other_than_not_found_are_reported_as_they_are() {
             DescribeKeyError::generic(ErrorMetadata::builder().code(code).message(message).build())
         });
         let client = mock_client!(aws_sdk_kms, RuleMode::MatchAny, [&failing]);
-        let e = super::kms::resolve_aliases(&client, ["alias/aws/rds".to_string()].into())
+        let e = crate::aws::kms::resolve_aliases(&client, ["alias/aws/rds".to_string()].into())
             .await
             .unwrap_err()
             .to_string();
