@@ -5,7 +5,7 @@
 mod access;
 mod apply;
 mod completions;
-mod context;
+pub mod context;
 mod drift;
 mod import;
 mod plan;

@@ -302,3 +302,10 @@ pub async fn delete_role(c: &Client, address: &str, name: &str) -> Result<(), Aw
         .map_err(sdk(address, "DeleteRole"))?;
     Ok(())
 }
+
+/// A role's step: created (or found) under the environment's path, its policies and tags
+/// converged.
+pub async fn apply_step(s: &super::step::Upsert<'_>) -> Result<Option<String>, AwsError> {
+    let id = ensure_role(&s.ctx.clients.iam, s.env(), s.d, s.old_tags.as_ref()).await?;
+    Ok(s.created(&id))
+}

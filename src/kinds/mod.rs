@@ -1,19 +1,253 @@
-//! One home per kind of resource: how it is read from AWS, created, modified, deleted and
-//! retagged. The engine around them (the read orchestrator in `crate::read`, the executor in
-//! `crate::apply`) reaches them through the registry in this file.
+//! One home per kind of resource: how it is read from AWS, expanded from the files, created,
+//! modified, deleted and retagged. The engine around the kinds (the read orchestrator in
+//! `src/read/`, the executor in `src/apply/`) reaches them through the registry below: every behaviour that differs by kind is one exhaustive `match` on [`Kind`]
+//! here, with no fallback arm, so a new kind that misses a behaviour does not compile.
+//! What a kind *is* (its attributes, what forces replacement, how values compare) is the
+//! model's attribute table (`model::attrs`), read by the pure planner.
 
 pub mod adopt;
 pub mod db;
+pub mod db_subnet_group;
 pub mod iam_role;
 pub mod network;
 pub mod network_read;
+pub mod network_steps;
 pub mod option_group;
 pub mod parameter_group;
 pub mod retag;
 pub mod rotation;
 pub mod secret;
+pub mod secret_steps;
+pub mod step;
 
 #[cfg(test)]
 mod tests_params;
 #[cfg(test)]
+mod tests_registry;
+#[cfg(test)]
 mod tests_table;
+
+use crate::aws::{AwsError, Clients};
+use crate::model::attrs::Carrier;
+use crate::model::{Address, Kind, Resource};
+use crate::plan::Change;
+pub use step::IdKey;
+use step::{tags_of, StepContext, Upsert};
+
+/// The AWS service a kind's calls go to: apply draws each step's mutating calls from the
+/// service's token bucket, and tags go through the service's own tagging call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Service {
+    Ec2 = 0,
+    Rds = 1,
+    Iam = 2,
+    SecretsManager = 3,
+}
+
+pub fn service(kind: Kind) -> Service {
+    match kind {
+        Kind::Vpc
+        | Kind::Subnet
+        | Kind::InternetGateway
+        | Kind::RouteTable
+        | Kind::SecurityGroup => Service::Ec2,
+        Kind::DbSubnetGroup
+        | Kind::ParameterGroup
+        | Kind::ClusterParameterGroup
+        | Kind::OptionGroup
+        | Kind::Instance
+        | Kind::Replica
+        | Kind::Cluster
+        | Kind::ClusterInstance => Service::Rds,
+        Kind::IamRole => Service::Iam,
+        Kind::Secret => Service::SecretsManager,
+    }
+}
+
+pub fn id_key(kind: Kind) -> IdKey {
+    match kind {
+        Kind::Vpc
+        | Kind::Subnet
+        | Kind::InternetGateway
+        | Kind::RouteTable
+        | Kind::SecurityGroup
+        | Kind::IamRole => IdKey::AwsId,
+        Kind::DbSubnetGroup
+        | Kind::ParameterGroup
+        | Kind::ClusterParameterGroup
+        | Kind::OptionGroup
+        | Kind::Secret
+        | Kind::Instance
+        | Kind::Replica
+        | Kind::Cluster
+        | Kind::ClusterInstance => IdKey::Name,
+    }
+}
+
+/// Which reader turns a kind's AWS objects into live resources. The read orchestrator
+/// (`crate::read`) runs each reader once per read, all concurrently: one paginated describe per
+/// AWS kind, never one call per resource.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Reader {
+    /// `network_read`: VPCs and security groups by tag, then what the VPCs hold.
+    Network,
+    /// `read` with `db::instance` and `db::cluster`: the region's (or the tagged) instances,
+    /// clusters and DB subnet groups, and the generated secrets beside them.
+    Databases,
+    /// `iam_role::read_env_roles`: the roles under the environment's path.
+    IamRoles,
+    /// `parameter_group::read`: both kinds of parameter group.
+    ParameterGroups,
+    /// `option_group::read`.
+    OptionGroups,
+}
+
+pub fn reader(kind: Kind) -> Reader {
+    match kind {
+        Kind::Vpc
+        | Kind::Subnet
+        | Kind::InternetGateway
+        | Kind::RouteTable
+        | Kind::SecurityGroup => Reader::Network,
+        Kind::DbSubnetGroup
+        | Kind::Secret
+        | Kind::Instance
+        | Kind::Replica
+        | Kind::Cluster
+        | Kind::ClusterInstance => Reader::Databases,
+        Kind::IamRole => Reader::IamRoles,
+        Kind::ParameterGroup | Kind::ClusterParameterGroup => Reader::ParameterGroups,
+        Kind::OptionGroup => Reader::OptionGroups,
+    }
+}
+
+/// Whether a kind's steps carry attributes of the attribute table's `carrier`: its create call
+/// (`Create`), its Modify call (`Modify`), its tagging calls, its role associations, its own
+/// ensure step (`Converge`), its members' steps (`Members`); `Local` is never sent. The table
+/// walk (`tests_registry`) checks every attribute of every kind against this, so an attribute
+/// no step sends is a failing test, never a silent skip.
+pub fn carries(kind: Kind, carrier: Carrier) -> bool {
+    use Carrier::*;
+    match kind {
+        Kind::Vpc
+        | Kind::Subnet
+        | Kind::InternetGateway
+        | Kind::RouteTable
+        | Kind::SecurityGroup
+        | Kind::DbSubnetGroup
+        | Kind::IamRole
+        | Kind::Secret
+        | Kind::ParameterGroup
+        | Kind::ClusterParameterGroup
+        | Kind::OptionGroup => matches!(carrier, Create | Tags | Converge | Local),
+        Kind::Instance => matches!(carrier, Create | Modify(_) | Tags | Roles | Local),
+        Kind::Replica | Kind::ClusterInstance => {
+            matches!(carrier, Create | Modify(_) | Tags | Local)
+        }
+        Kind::Cluster => matches!(carrier, Create | Modify(_) | Tags | Roles | Members | Local),
+    }
+}
+
+/// Creates or updates `d` (moving it first, if the plan says it moved).
+pub async fn apply(
+    ctx: &StepContext,
+    d: &Resource,
+    before: Option<&Resource>,
+    c: &Change,
+) -> Result<Option<String>, AwsError> {
+    if let (Some(_), Some(b)) = (&c.moved_from, before) {
+        retag(&ctx.clients, b, &d.address).await?;
+    }
+    let changed: Vec<String> = c
+        .diffs
+        .iter()
+        .map(|x| x.name.clone())
+        .filter(|x| x != "identifier")
+        .collect();
+    let retags = before.is_some() && changed.iter().any(|x| x == "tags");
+    let s = Upsert {
+        ctx,
+        d,
+        before,
+        change: c,
+        changed,
+        tags: tags_of(d),
+        old_tags: before.filter(|_| retags).map(tags_of),
+        live_id: before.and_then(|b| b.id.clone()),
+    };
+    match d.kind {
+        Kind::Vpc => network_steps::vpc(&s).await,
+        Kind::Subnet => network_steps::subnet(&s).await,
+        Kind::InternetGateway => network_steps::internet_gateway(&s).await,
+        Kind::RouteTable => network_steps::route_table(&s).await,
+        Kind::SecurityGroup => network_steps::security_group(&s).await,
+        Kind::DbSubnetGroup => db_subnet_group::apply_step(&s).await,
+        Kind::Secret => secret_steps::apply_step(&s).await,
+        Kind::IamRole => iam_role::apply_step(&s).await,
+        Kind::OptionGroup => option_group::apply_step(&s).await,
+        Kind::ParameterGroup | Kind::ClusterParameterGroup => parameter_group::apply_step(&s).await,
+        Kind::Instance => db::steps::instance(&s).await,
+        Kind::Replica => db::steps::replica(&s).await,
+        Kind::Cluster => db::steps::cluster(&s).await,
+        Kind::ClusterInstance => db::steps::member(&s).await,
+    }
+}
+
+/// Deletes the live resource `l` as the plan's change `c` says (a database's final snapshot).
+pub async fn delete(
+    ctx: &StepContext,
+    l: &Resource,
+    c: &Change,
+) -> Result<Option<String>, AwsError> {
+    let ec2 = &ctx.clients.ec2;
+    let addr = l.address.as_str();
+    let id = l.id.clone().unwrap_or_default();
+    match l.kind {
+        Kind::Vpc => network::delete_vpc(ec2, addr, &id).await?,
+        Kind::Subnet => network::delete_subnet(ec2, addr, &id).await?,
+        Kind::InternetGateway => network_steps::delete_internet_gateway(ctx, l).await?,
+        Kind::RouteTable => network::delete_route_table(ec2, addr, &id).await?,
+        Kind::SecurityGroup => network::delete_security_group(ec2, addr, &id).await?,
+        Kind::DbSubnetGroup => db_subnet_group::delete_step(ctx, l).await?,
+        Kind::Secret => return secret_steps::delete_step(ctx, l).await,
+        Kind::IamRole => iam_role::delete_role(&ctx.clients.iam, addr, &l.name).await?,
+        Kind::ParameterGroup | Kind::ClusterParameterGroup => {
+            parameter_group::delete(&ctx.clients.rds, l.kind, addr, &l.name).await?
+        }
+        Kind::OptionGroup => {
+            let arn = l.id.as_deref();
+            return option_group::delete(&ctx.clients.rds, addr, &l.name, arn).await;
+        }
+        Kind::Instance | Kind::Cluster => return db::steps::delete_database(ctx, l, c).await,
+        Kind::Replica | Kind::ClusterInstance => db::steps::delete_member(ctx, l).await?,
+    }
+    Ok(None)
+}
+
+/// Moves a live resource to the address `to` (`[[moved]]`): its `rdsplan:address` tag is set
+/// to the new address, one call, before anything else touches it, so that an interrupted apply
+/// finds it at the new address on the next run. The other ownership tags stay.
+pub async fn retag(c: &Clients, live: &Resource, to: &Address) -> Result<(), AwsError> {
+    let addr = to.as_str();
+    let id = live
+        .id
+        .as_deref()
+        .ok_or_else(|| AwsError::new(addr, "retag", "the live resource has no id"))?;
+    match live.kind {
+        Kind::Vpc
+        | Kind::Subnet
+        | Kind::InternetGateway
+        | Kind::RouteTable
+        | Kind::SecurityGroup => retag::ec2(c, id, addr).await,
+        Kind::DbSubnetGroup
+        | Kind::ParameterGroup
+        | Kind::ClusterParameterGroup
+        | Kind::OptionGroup
+        | Kind::Instance
+        | Kind::Replica
+        | Kind::Cluster
+        | Kind::ClusterInstance => retag::rds(c, id, addr).await,
+        Kind::Secret => retag::secret(c, id, addr).await,
+        Kind::IamRole => retag::iam_role(c, &live.name, addr).await,
+    }
+}

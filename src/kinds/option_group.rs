@@ -218,3 +218,17 @@ pub async fn delete(
         }
     }
 }
+
+/// An option group's step: created if new, its options converged against what AWS holds now.
+pub async fn apply_step(s: &super::step::Upsert<'_>) -> Result<Option<String>, AwsError> {
+    let (rds, d) = (&s.ctx.clients.rds, s.d);
+    if s.before.is_none() {
+        create(rds, s.env(), d).await?;
+    }
+    let changed = converge(rds, d).await?;
+    if let (Some(old), Some(arn)) = (&s.old_tags, &s.live_id) {
+        crate::kinds::db::instance::set_tags(rds, s.addr(), arn, old, &s.tags).await?;
+    }
+    s.created(&d.name);
+    Ok(changed.then(|| "options changed".to_string()))
+}

@@ -488,3 +488,57 @@ pub async fn read(
     }
     Ok((owned, foreign, types, defaults))
 }
+
+/// A parameter group's step: created if new, its parameters set and reset against what AWS
+/// holds now.
+pub async fn apply_step(s: &super::step::Upsert<'_>) -> Result<Option<String>, AwsError> {
+    let (rds, d) = (&s.ctx.clients.rds, s.d);
+    if s.before.is_none() {
+        create(rds, s.env(), d).await?;
+    }
+    let calls = converge_parameters(rds, d, s.change).await?;
+    if let (Some(old), Some(arn)) = (&s.old_tags, &s.live_id) {
+        crate::kinds::db::instance::set_tags(rds, s.addr(), arn, old, &s.tags).await?;
+    }
+    s.created(&d.name);
+    Ok((calls > 0).then(|| format!("{calls} parameter call(s)")))
+}
+
+/// Sets and resets the group's parameters against what AWS holds now (so a re-run after a
+/// crash does only what is left), each with the apply method its timing in the plan says.
+async fn converge_parameters(
+    rds: &Client,
+    d: &Resource,
+    c: &crate::plan::Change,
+) -> Result<usize, AwsError> {
+    let now = user_parameters(rds, Flavor::of(d.kind), &d.name).await?;
+    let have = values(&now);
+    let reported = apply_types(&now);
+    let dynamic = |name: &str| {
+        let planned = c
+            .diffs
+            .iter()
+            .find(|x| x.name == format!("parameters.{name}"))
+            .and_then(|x| x.timing);
+        match planned {
+            Some(t) => t == crate::plan::timing::Timing::Immediate,
+            None => reported.get(name).is_some_and(|t| t == "dynamic"),
+        }
+    };
+    let want = d
+        .get("parameters")
+        .cloned()
+        .unwrap_or(Value::Map(BTreeMap::new()));
+    let mut plan = ParameterPlan {
+        set: vec![],
+        reset: vec![],
+    };
+    for (name, _, after) in crate::plan::compare::parameter_changes(&want, &Value::Map(have)) {
+        let dy = dynamic(&name);
+        match after {
+            Some(v) => plan.set.push((name, v, dy)),
+            None => plan.reset.push((name, dy)),
+        }
+    }
+    converge(rds, d, &plan).await
+}

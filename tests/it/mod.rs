@@ -23,6 +23,7 @@ mod plan_reads;
 mod postgres;
 mod proxy;
 mod proxy_rules;
+mod registry;
 mod restore;
 mod retries;
 mod saved_plans_and_guards;

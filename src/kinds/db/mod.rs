@@ -7,3 +7,4 @@ pub mod instance;
 pub mod modify;
 pub mod rename;
 pub mod restore;
+pub mod steps;

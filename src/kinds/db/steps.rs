@@ -2,17 +2,79 @@
 //! Each waits until AWS reports the database `available` before it completes, so dependants
 //! (replicas, readers, the secret's endpoint) start only then.
 
-use super::{tags_of, StepContext};
 use crate::aws::AwsError;
 use crate::kinds::db::cluster::{self as rds_cluster, RoleTarget};
 use crate::kinds::db::modify::{self, Resolved};
 use crate::kinds::db::restore;
 use crate::kinds::secret::Password;
+use crate::kinds::step::Upsert;
+use crate::kinds::step::{tags_of, StepContext};
 use crate::model::{Resource, Value};
 use crate::plan::compare::{BLUE_GREEN_ATTRS, RESTORE_FINISH};
 use std::collections::BTreeMap;
 
 type StepResult = Result<Option<String>, AwsError>;
+
+/// An instance's step: created (or restored, or renamed, or upgraded) and modified, waiting
+/// until AWS reports it `available`. The old instance a blue/green switchover retained is
+/// finished instead (its leftover deployment deleted, or it is deleted with `retire_old`).
+pub async fn instance(s: &Upsert<'_>) -> StepResult {
+    if s.d.get(crate::model::RETAINED_OLD).is_some() {
+        return finish_blue_green(s.ctx, s.d).await;
+    }
+    upsert_instance(s.ctx, s.d, s.before, &s.changed).await
+}
+
+pub async fn replica(s: &Upsert<'_>) -> StepResult {
+    upsert_replica(s.ctx, s.d, s.before, &s.changed).await
+}
+
+pub async fn cluster(s: &Upsert<'_>) -> StepResult {
+    upsert_cluster(s.ctx, s.d, s.before, &s.changed).await
+}
+
+pub async fn member(s: &Upsert<'_>) -> StepResult {
+    upsert_member(s.ctx, s.d, s.before, &s.changed).await
+}
+
+/// Deletes an instance or a cluster with the final snapshot the plan says (by default one
+/// named after it and the time), waiting until AWS no longer lists it.
+pub async fn delete_database(
+    ctx: &StepContext,
+    l: &Resource,
+    c: &crate::plan::Change,
+) -> StepResult {
+    let addr = l.address.as_str();
+    let snapshot = (c.final_snapshot != Some(false)).then(|| {
+        if let Some(id) = &c.final_snapshot_id {
+            return id.clone();
+        }
+        let secs = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0);
+        format!("{}-final-{secs}", l.name)
+    });
+    let rds = &ctx.clients.rds;
+    let (name, timeout) = (&l.name, ctx.timeout);
+    if l.kind == crate::model::Kind::Instance {
+        crate::kinds::db::instance::delete_instance(rds, addr, name, snapshot.as_deref(), timeout)
+            .await?;
+    } else {
+        rds_cluster::delete_cluster(rds, addr, name, snapshot.as_deref(), timeout).await?;
+    }
+    Ok(Some(match snapshot {
+        Some(s) => format!("final snapshot {s}"),
+        None => "no final snapshot".into(),
+    }))
+}
+
+/// Deletes a read replica or an Aurora member: neither can have a final snapshot of its own.
+pub async fn delete_member(ctx: &StepContext, l: &Resource) -> Result<(), AwsError> {
+    let addr = l.address.as_str();
+    crate::kinds::db::instance::delete_instance(&ctx.clients.rds, addr, &l.name, None, ctx.timeout)
+        .await
+}
 
 /// The generated password, read from the secret the plan created before this step.
 async fn password(
@@ -208,7 +270,7 @@ async fn renamed_instance(
     crate::kinds::db::rename::instance(&ctx.clients.rds, b, &d.name, ctx.timeout).await
 }
 
-pub(super) async fn instance(
+async fn upsert_instance(
     ctx: &StepContext,
     d: &Resource,
     before: Option<&Resource>,
@@ -338,7 +400,7 @@ pub(super) async fn instance(
     ))
 }
 
-pub(super) async fn replica(
+async fn upsert_replica(
     ctx: &StepContext,
     d: &Resource,
     before: Option<&Resource>,
@@ -402,7 +464,7 @@ pub(super) async fn replica(
     ))
 }
 
-pub(super) async fn cluster(
+async fn upsert_cluster(
     ctx: &StepContext,
     d: &Resource,
     before: Option<&Resource>,
@@ -484,7 +546,7 @@ pub(super) async fn cluster(
     Ok(Some(live.status().unwrap_or("available").to_string()))
 }
 
-pub(super) async fn member(
+async fn upsert_member(
     ctx: &StepContext,
     d: &Resource,
     before: Option<&Resource>,
@@ -529,7 +591,7 @@ pub(super) async fn member(
 /// The end of a blue/green upgrade a run stopped in the middle of, after the switchover: the
 /// deployment object goes (if left), the new instance carries the address, and `old` (the
 /// retained old instance, still tagged with that address) is retagged `<address>.old1`.
-pub(super) async fn finish_blue_green(ctx: &StepContext, old: &Resource) -> StepResult {
+async fn finish_blue_green(ctx: &StepContext, old: &Resource) -> StepResult {
     let base = old.str(crate::model::RETAINED_OLD).unwrap_or_default();
     let green = old.name.strip_suffix("-old1").unwrap_or(&old.name);
     crate::kinds::db::blue_green::finish(
