@@ -94,44 +94,95 @@ pub struct Decl<T> {
     pub origin: Origin,
 }
 
-/// The environment after loading, before validation.
-#[derive(Debug, Clone)]
-pub struct Config {
-    pub env_name: String,
-    pub environment: Option<Decl<EnvironmentConfig>>,
-    pub vpcs: Vec<Decl<VpcConfig>>,
-    pub security_groups: Vec<Decl<SecurityGroupConfig>>,
-    pub instances: Vec<Decl<InstanceConfig>>,
-    pub replicas: Vec<Decl<ReplicaConfig>>,
-    pub clusters: Vec<Decl<ClusterConfig>>,
-    pub iam_roles: Vec<Decl<IamRoleConfig>>,
-    pub parameter_groups: Vec<Decl<ParameterGroupConfig>>,
-    pub cluster_parameter_groups: Vec<Decl<ParameterGroupConfig>>,
-    pub option_groups: Vec<Decl<OptionGroupConfig>>,
-    /// `[[moved]]` entries, in file order.
-    pub moved: Vec<Decl<MovedConfig>>,
-    pub files: Vec<SourceFile>,
-    /// Names declared in the files, including those whose body had errors, so that references
-    /// to them are not reported a second time as undefined.
-    pub declared_vpcs: Vec<String>,
-    pub declared_groups: Vec<String>,
-    pub declared_instances: Vec<String>,
-    pub declared_roles: Vec<String>,
-    pub declared_parameter_groups: Vec<String>,
-    pub declared_cluster_parameter_groups: Vec<String>,
-    pub declared_option_groups: Vec<String>,
-    /// Whether an [environment] table was present, even if it had errors.
-    pub environment_declared: bool,
-    /// `*.toml` entries that could not be read: what they declare is unknown, so the files are
-    /// not validated further (no follow-on errors about what they would have defined).
-    pub unreadable: usize,
-    /// Where semantic checks are in doubt: the name, the left-out fields (and, for a field
-    /// missing from the file, the table's start) of each resource decoded with stand-ins for
-    /// fields of the wrong type or missing (see `decode::decode_all`). A semantic diagnostic
-    /// placed there is dropped, as it may stem from a stand-in; the type errors are reported,
-    /// and the rest of the resource is checked in the same run.
-    pub doubtful: Vec<Place>,
+macro_rules! config_struct {
+    ($($(#[$doc:meta])* $key:ident: $ty:ident, $plural:ident, $declared:ident;)+) => {
+        /// The environment after loading, before validation.
+        #[derive(Debug, Clone)]
+        pub struct Config {
+            pub env_name: String,
+            pub environment: Option<Decl<EnvironmentConfig>>,
+            $(pub $plural: Vec<Decl<$ty>>,)+
+            /// `[[moved]]` entries, in file order.
+            pub moved: Vec<Decl<MovedConfig>>,
+            pub files: Vec<SourceFile>,
+            $(
+                /// Names declared in the files, including those whose body had errors, so that
+                /// references to them are not reported a second time as undefined.
+                pub $declared: Vec<String>,
+            )+
+        /// Whether an [environment] table was present, even if it had errors.
+        pub environment_declared: bool,
+        /// `*.toml` entries that could not be read: what they declare is unknown, so the files are
+        /// not validated further (no follow-on errors about what they would have defined).
+        pub unreadable: usize,
+        /// Where semantic checks are in doubt: the name, the left-out fields (and, for a field
+        /// missing from the file, the table's start) of each resource decoded with stand-ins for
+        /// fields of the wrong type or missing (see `decode::decode_all`). A semantic diagnostic
+        /// placed there is dropped, as it may stem from a stand-in; the type errors are reported,
+        /// and the rest of the resource is checked in the same run.
+        pub doubtful: Vec<Place>,
+        }
+
+        impl Config {
+            fn empty(env_name: String) -> Config {
+                Config {
+                    env_name,
+                    environment: None,
+                    $($plural: vec![], $declared: vec![],)+
+                    moved: vec![],
+                    files: vec![],
+                    environment_declared: false,
+                    unreadable: 0,
+                    doubtful: vec![],
+                }
+            }
+
+            /// Loads the `[KIND.NAME]` tables of resource kind `kind`; false if `kind` is none.
+            fn load_resources(
+                &mut self,
+                kind: &str,
+                value: &Spanned<DeValue<'_>>,
+                file: usize,
+                diags: &mut Vec<Diagnostic>,
+            ) -> bool {
+                $(if kind == stringify!($key) {
+                    let (out, declared) = (&mut self.$plural, &mut self.$declared);
+                    load_kind(out, declared, value, file, diags, &mut self.doubtful);
+                    return true;
+                })+
+                false
+            }
+
+            fn declared_list(&mut self, kind: &str) -> Option<&mut Vec<String>> {
+                $(if kind == stringify!($key) {
+                    return Some(&mut self.$declared);
+                })+
+                None
+            }
+
+            /// The names the files declare of resource kind `kind` (also those whose body had
+            /// errors); none for what is no resource kind.
+            pub fn declared(&self, kind: &str) -> &[String] {
+                $(if kind == stringify!($key) {
+                    return &self.$declared;
+                })+
+                &[]
+            }
+
+            /// Where the files declare `kind.name`, if they do.
+            pub fn origin(&self, kind: &str, name: &str) -> Option<&Origin> {
+                $(if kind == stringify!($key) {
+                    return self.$plural.iter().find(|d| d.name == name).map(|d| &d.origin);
+                })+
+                None
+            }
+        }
+
+        /// The top-level keys of a file: the resource kinds, `environment` and `moved`.
+        pub(super) const KINDS: &[&str] = &["environment", $(stringify!($key),)+ "moved"];
+    };
 }
+super::types::file_kinds!(config_struct);
 
 impl Config {
     pub fn environment(&self) -> &EnvironmentConfig {
@@ -146,20 +197,6 @@ impl Config {
     }
 }
 
-/// The top-level keys of a file: the resource kinds, `environment` and `moved`.
-pub(super) const KINDS: &[&str] = &[
-    "environment",
-    "vpc",
-    "security_group",
-    "iam_role",
-    "instance",
-    "replica",
-    "cluster",
-    "parameter_group",
-    "cluster_parameter_group",
-    "option_group",
-    "moved",
-];
 /// Fields that would put a password in a file; refused with a pointer to `credentials`.
 const PASSWORD_FIELDS: &[&str] = &["password", "master_password", "master_user_password"];
 
@@ -221,31 +258,7 @@ pub fn load_dir(dir: &Path) -> (Config, Diagnostics) {
         .file_name()
         .map(|n| n.to_string_lossy().to_string())
         .unwrap_or_default();
-    let mut cfg = Config {
-        env_name,
-        environment: None,
-        vpcs: vec![],
-        security_groups: vec![],
-        instances: vec![],
-        replicas: vec![],
-        clusters: vec![],
-        iam_roles: vec![],
-        parameter_groups: vec![],
-        cluster_parameter_groups: vec![],
-        option_groups: vec![],
-        moved: vec![],
-        files: vec![],
-        declared_vpcs: vec![],
-        declared_groups: vec![],
-        declared_instances: vec![],
-        declared_roles: vec![],
-        declared_parameter_groups: vec![],
-        declared_cluster_parameter_groups: vec![],
-        declared_option_groups: vec![],
-        environment_declared: false,
-        unreadable: 0,
-        doubtful: vec![],
-    };
+    let mut cfg = Config::empty(env_name);
     let mut diags = Vec::new();
     let paths = match toml_files(dir) {
         Ok(p) if !p.is_empty() => p,
@@ -337,7 +350,7 @@ fn syntax_errors(
         if kind == "environment" {
             cfg.environment_declared = true;
         }
-        let (Some(list), DeValue::Table(t)) = (declared_list(cfg, kind), value.get_ref()) else {
+        let (Some(list), DeValue::Table(t)) = (cfg.declared_list(kind), value.get_ref()) else {
             continue;
         };
         list.extend(t.iter().map(|(name, _)| name.get_ref().to_string()));
@@ -387,79 +400,8 @@ fn load_file(cfg: &mut Config, file: usize, text: &str, diags: &mut Vec<Diagnost
                     }
                 }
             }
-            "vpc" => load_kind(
-                &mut cfg.vpcs,
-                &mut cfg.declared_vpcs,
-                value,
-                file,
-                diags,
-                &mut cfg.doubtful,
-            ),
-            "security_group" => load_kind(
-                &mut cfg.security_groups,
-                &mut cfg.declared_groups,
-                value,
-                file,
-                diags,
-                &mut cfg.doubtful,
-            ),
-            "instance" => load_kind(
-                &mut cfg.instances,
-                &mut cfg.declared_instances,
-                value,
-                file,
-                diags,
-                &mut cfg.doubtful,
-            ),
-            "replica" => load_kind(
-                &mut cfg.replicas,
-                &mut vec![],
-                value,
-                file,
-                diags,
-                &mut cfg.doubtful,
-            ),
-            "cluster" => load_kind(
-                &mut cfg.clusters,
-                &mut vec![],
-                value,
-                file,
-                diags,
-                &mut cfg.doubtful,
-            ),
-            "iam_role" => load_kind(
-                &mut cfg.iam_roles,
-                &mut cfg.declared_roles,
-                value,
-                file,
-                diags,
-                &mut cfg.doubtful,
-            ),
-            "parameter_group" => load_kind(
-                &mut cfg.parameter_groups,
-                &mut cfg.declared_parameter_groups,
-                value,
-                file,
-                diags,
-                &mut cfg.doubtful,
-            ),
-            "option_group" => load_kind(
-                &mut cfg.option_groups,
-                &mut cfg.declared_option_groups,
-                value,
-                file,
-                diags,
-                &mut cfg.doubtful,
-            ),
-            "cluster_parameter_group" => load_kind(
-                &mut cfg.cluster_parameter_groups,
-                &mut cfg.declared_cluster_parameter_groups,
-                value,
-                file,
-                diags,
-                &mut cfg.doubtful,
-            ),
             "moved" => load_moved(cfg, value, file, diags),
+            other if cfg.load_resources(other, value, file, diags) => {}
             other => {
                 let help = format!("known kinds: {}{}", KINDS.join(", "), suggest(other, KINDS));
                 diags.push(
@@ -470,20 +412,6 @@ fn load_file(cfg: &mut Config, file: usize, text: &str, diags: &mut Vec<Diagnost
             }
         }
     }
-}
-
-/// The names declared of a kind whose names others refer to.
-fn declared_list<'a>(cfg: &'a mut Config, kind: &str) -> Option<&'a mut Vec<String>> {
-    Some(match kind {
-        "vpc" => &mut cfg.declared_vpcs,
-        "security_group" => &mut cfg.declared_groups,
-        "instance" => &mut cfg.declared_instances,
-        "iam_role" => &mut cfg.declared_roles,
-        "parameter_group" => &mut cfg.declared_parameter_groups,
-        "cluster_parameter_group" => &mut cfg.declared_cluster_parameter_groups,
-        "option_group" => &mut cfg.declared_option_groups,
-        _ => return None,
-    })
 }
 
 /// `[[moved]]`: an array of `{ from, to }` tables.

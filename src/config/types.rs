@@ -5,47 +5,61 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-/// One `*.toml` file of an environment folder. All files of a folder are merged.
-#[derive(Debug, Default, Deserialize, Serialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-#[schemars(title = "rdsplan environment file")]
-pub struct ConfigFile {
-    /// Region, guards and default tags. Exactly one file of the folder has it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub environment: Option<EnvironmentConfig>,
-    /// VPCs with one private subnet per AZ.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub vpc: BTreeMap<String, VpcConfig>,
-    /// Security groups with their ingress and egress rules.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub security_group: BTreeMap<String, SecurityGroupConfig>,
-    /// Standalone RDS DB instances.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub instance: BTreeMap<String, InstanceConfig>,
-    /// Read replicas of an `instance`.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub replica: BTreeMap<String, ReplicaConfig>,
-    /// Aurora clusters and their member instances.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub cluster: BTreeMap<String, ClusterConfig>,
-    /// IAM roles that RDS (or another service) assumes.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub iam_role: BTreeMap<String, IamRoleConfig>,
-    /// DB parameter groups (engine settings of instances, replicas and Aurora members).
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub parameter_group: BTreeMap<String, ParameterGroupConfig>,
-    /// DB cluster parameter groups (engine settings of Aurora clusters).
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub cluster_parameter_group: BTreeMap<String, ParameterGroupConfig>,
-    /// Option groups (engine features such as audit plugins) of instances and replicas.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub option_group: BTreeMap<String, OptionGroupConfig>,
-    /// Renames: `[[moved]]` with `from` and `to` addresses. The resource at `from` in AWS is
-    /// retagged as `to` (and, where its AWS identifier derives from the name, renamed in
-    /// place) instead of being deleted and created again.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub moved: Vec<MovedConfig>,
+/// Every kind of table a file declares, once, in file order: its key, the type it decodes into,
+/// the fields of `load::Config` holding its declarations and the names declared (also those
+/// whose body has errors), and the doc comment the JSON Schema shows. Calls `$then!` with the
+/// list: [`ConfigFile`] here, and `Config`, loading and the name lookups in `load`, all come
+/// from it.
+macro_rules! file_kinds {
+    ($then:ident) => {
+        $then! {
+            /// VPCs with one private subnet per AZ.
+            vpc: VpcConfig, vpcs, declared_vpcs;
+            /// Security groups with their ingress and egress rules.
+            security_group: SecurityGroupConfig, security_groups, declared_groups;
+            /// Standalone RDS DB instances.
+            instance: InstanceConfig, instances, declared_instances;
+            /// Read replicas of an `instance`.
+            replica: ReplicaConfig, replicas, declared_replicas;
+            /// Aurora clusters and their member instances.
+            cluster: ClusterConfig, clusters, declared_clusters;
+            /// IAM roles that RDS (or another service) assumes.
+            iam_role: IamRoleConfig, iam_roles, declared_roles;
+            /// DB parameter groups (engine settings of instances, replicas and Aurora members).
+            parameter_group: ParameterGroupConfig, parameter_groups, declared_parameter_groups;
+            /// DB cluster parameter groups (engine settings of Aurora clusters).
+            cluster_parameter_group: ParameterGroupConfig, cluster_parameter_groups, declared_cluster_parameter_groups;
+            /// Option groups (engine features such as audit plugins) of instances and replicas.
+            option_group: OptionGroupConfig, option_groups, declared_option_groups;
+        }
+    };
 }
+pub(crate) use file_kinds;
+
+macro_rules! config_file {
+    ($($(#[$doc:meta])* $key:ident: $ty:ident, $plural:ident, $declared:ident;)+) => {
+        /// One `*.toml` file of an environment folder. All files of a folder are merged.
+        #[derive(Debug, Default, Deserialize, Serialize, JsonSchema)]
+        #[serde(deny_unknown_fields)]
+        #[schemars(title = "rdsplan environment file")]
+        pub struct ConfigFile {
+            /// Region, guards and default tags. Exactly one file of the folder has it.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub environment: Option<EnvironmentConfig>,
+            $(
+                $(#[$doc])*
+                #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+                pub $key: BTreeMap<String, $ty>,
+            )+
+            /// Renames: `[[moved]]` with `from` and `to` addresses. The resource at `from` in AWS is
+            /// retagged as `to` (and, where its AWS identifier derives from the name, renamed in
+            /// place) instead of being deleted and created again.
+            #[serde(default, skip_serializing_if = "Vec::is_empty")]
+            pub moved: Vec<MovedConfig>,
+        }
+    };
+}
+file_kinds!(config_file);
 
 /// `[[moved]]`: a resource renamed in the files.
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]

@@ -12,23 +12,7 @@ use crate::model::Address;
 fn declared_at<'a>(cfg: &'a Config, a: &Address) -> Option<&'a Origin> {
     let mut parts = a.as_str().splitn(3, '.');
     let (kind, name) = (parts.next()?, parts.next()?);
-    macro_rules! find {
-        ($list:expr) => {
-            $list.iter().find(|d| d.name == name).map(|d| &d.origin)
-        };
-    }
-    match kind {
-        "vpc" => find!(cfg.vpcs),
-        "security_group" => find!(cfg.security_groups),
-        "iam_role" => find!(cfg.iam_roles),
-        "parameter_group" => find!(cfg.parameter_groups),
-        "cluster_parameter_group" => find!(cfg.cluster_parameter_groups),
-        "option_group" => find!(cfg.option_groups),
-        "instance" => find!(cfg.instances),
-        "replica" => find!(cfg.replicas),
-        "cluster" => find!(cfg.clusters),
-        _ => None,
-    }
+    cfg.origin(kind, name)
 }
 
 /// The cycle among `nodes` (address, what it needs first), if any, as one diagnostic per

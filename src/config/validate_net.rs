@@ -95,23 +95,6 @@ fn movable() -> Vec<&'static str> {
         .collect()
 }
 
-/// The names the files declare for a kind.
-fn declared<'a>(cfg: &'a Config, kind: &str) -> Vec<&'a str> {
-    let names = |v: &'a [String]| v.iter().map(String::as_str).collect::<Vec<_>>();
-    match kind {
-        "vpc" => names(&cfg.declared_vpcs),
-        "security_group" => names(&cfg.declared_groups),
-        "iam_role" => names(&cfg.declared_roles),
-        "instance" => names(&cfg.declared_instances),
-        "replica" => cfg.replicas.iter().map(|r| r.name.as_str()).collect(),
-        "cluster" => cfg.clusters.iter().map(|c| c.name.as_str()).collect(),
-        "parameter_group" => names(&cfg.declared_parameter_groups),
-        "cluster_parameter_group" => names(&cfg.declared_cluster_parameter_groups),
-        "option_group" => names(&cfg.declared_option_groups),
-        _ => vec![],
-    }
-}
-
 /// `KIND.NAME` of a movable kind.
 fn parse_address(s: &str) -> Result<(&str, &str), String> {
     let (kind, name) = s
@@ -165,7 +148,7 @@ pub(super) fn check_moved(cfg: &Config, d: &mut Vec<Diagnostic>) {
             );
             continue;
         }
-        let names = declared(cfg, tk);
+        let names: Vec<&str> = cfg.declared(tk).iter().map(String::as_str).collect();
         if !names.contains(&tname) {
             d.push(
                 Diagnostic::at(

@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 
 #[test]
 fn every_attribute_of_every_kind_has_a_carrier_its_steps_send() {
-    for kind in ALL_KINDS {
+    for &kind in ALL_KINDS {
         for a in attrs::table(kind) {
             assert!(
                 carries(kind, a.carrier),
@@ -44,7 +44,7 @@ fn every_reader_and_service_serves_a_kind_and_every_bucket_exists() {
 
 #[test]
 fn what_other_resources_name_by_aws_id_is_what_ec2_and_iam_identify_by_id() {
-    for kind in ALL_KINDS {
+    for &kind in ALL_KINDS {
         let by_id = matches!(service(kind), Service::Ec2 | Service::Iam);
         assert_eq!(id_key(kind) == IdKey::AwsId, by_id, "{kind}");
     }

@@ -165,7 +165,7 @@ fn full(kind: Kind) -> Resource {
 
 #[test]
 fn every_attribute_change_plans_as_the_table_says() {
-    for kind in ALL_KINDS {
+    for &kind in ALL_KINDS {
         for a in attrs::table(kind) {
             let mut d = full(kind);
             if a.name != "deletion_protection" && d.get("deletion_protection").is_some() {

@@ -1,4 +1,4 @@
-//! The attribute table: for every attribute of every kind, whether a change forces replacement,
+//! The kinds and their attribute table: for every attribute of every kind, whether a change forces replacement,
 //! how live and desired values compare, when an in-place change takes effect, and which AWS
 //! call carries it. The planner, apply (`kinds::db::modify::instance_request` and `cluster_request`,
 //! the create calls), `docs/replacement.md` and saved plans all read this one table, so an
@@ -10,8 +10,6 @@
 //! ModifyDBInstance, CreateDBCluster, ModifyDBCluster, ModifyDBSubnetGroup) and the EC2 calls
 //! rdsplan converges with; terraform-provider-aws (internal/service/rds/instance.go,
 //! cluster.go) for what forces replacement.
-
-use super::Kind;
 
 /// How a live value is compared with a desired one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -397,43 +395,68 @@ const CLUSTER_INSTANCE: &[Attr] = &[
     TAGS,
 ];
 
-/// Every attribute rdsplan compares or sets for `kind`.
-pub fn table(kind: Kind) -> &'static [Attr] {
-    match kind {
-        Kind::Vpc => VPC,
-        Kind::Subnet => SUBNET,
-        Kind::InternetGateway => INTERNET_GATEWAY,
-        Kind::RouteTable => ROUTE_TABLE,
-        Kind::SecurityGroup => SECURITY_GROUP,
-        Kind::DbSubnetGroup => DB_SUBNET_GROUP,
-        Kind::IamRole => IAM_ROLE,
-        Kind::ParameterGroup | Kind::ClusterParameterGroup => PARAMETER_GROUP,
-        Kind::OptionGroup => OPTION_GROUP,
-        Kind::Secret => SECRET,
-        Kind::Instance => INSTANCE,
-        Kind::Replica => REPLICA,
-        Kind::Cluster => CLUSTER,
-        Kind::ClusterInstance => CLUSTER_INSTANCE,
-    }
+/// Declares every kind once: its variant, its name (in addresses, files and JSON), the noun
+/// phrase messages use, and its attribute table. The enum, `as_str`, `describe`, [`table`] and
+/// [`ALL_KINDS`] (which every walk of the kinds iterates) all come from this one list.
+macro_rules! kinds {
+    ($($(#[$doc:meta])* $kind:ident = $name:literal, $noun:literal, $table:ident;)+) => {
+        /// The kinds of AWS object rdsplan manages. Sub-resources of a `vpc` (subnets, gateway,
+        /// route table, DB subnet group) and of an `instance` (its generated secret) are kinds
+        /// of their own so that the plan shows and orders each of them.
+        #[derive(
+            Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash,
+            serde::Serialize, serde::Deserialize,
+        )]
+        #[serde(rename_all = "snake_case")]
+        pub enum Kind {
+            $($(#[$doc])* $kind,)+
+        }
+
+        impl Kind {
+            /// The kind's name in addresses (`instance.orders`), the files and JSON.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(Kind::$kind => $name,)+
+                }
+            }
+
+            /// A noun phrase for messages: "an RDS instance", "a security group".
+            pub fn describe(self) -> &'static str {
+                match self {
+                    $(Kind::$kind => $noun,)+
+                }
+            }
+        }
+
+        /// Every attribute rdsplan compares or sets for `kind`.
+        pub fn table(kind: Kind) -> &'static [Attr] {
+            match kind {
+                $(Kind::$kind => $table,)+
+            }
+        }
+
+        /// Every kind, in declaration order.
+        pub const ALL_KINDS: &[Kind] = &[$(Kind::$kind,)+];
+    };
 }
 
-pub const ALL_KINDS: [Kind; 15] = [
-    Kind::Vpc,
-    Kind::Subnet,
-    Kind::InternetGateway,
-    Kind::RouteTable,
-    Kind::SecurityGroup,
-    Kind::DbSubnetGroup,
-    Kind::IamRole,
-    Kind::ParameterGroup,
-    Kind::ClusterParameterGroup,
-    Kind::OptionGroup,
-    Kind::Secret,
-    Kind::Instance,
-    Kind::Replica,
-    Kind::Cluster,
-    Kind::ClusterInstance,
-];
+kinds! {
+    Vpc = "vpc", "a VPC", VPC;
+    Subnet = "subnet", "a subnet", SUBNET;
+    InternetGateway = "internet_gateway", "an internet gateway", INTERNET_GATEWAY;
+    RouteTable = "route_table", "a route table", ROUTE_TABLE;
+    SecurityGroup = "security_group", "a security group", SECURITY_GROUP;
+    DbSubnetGroup = "db_subnet_group", "a DB subnet group", DB_SUBNET_GROUP;
+    IamRole = "iam_role", "an IAM role", IAM_ROLE;
+    ParameterGroup = "parameter_group", "a DB parameter group", PARAMETER_GROUP;
+    ClusterParameterGroup = "cluster_parameter_group", "a DB cluster parameter group", PARAMETER_GROUP;
+    OptionGroup = "option_group", "an option group", OPTION_GROUP;
+    Secret = "secret", "a secret", SECRET;
+    Instance = "instance", "an RDS instance", INSTANCE;
+    Replica = "replica", "an RDS read replica", REPLICA;
+    Cluster = "cluster", "an Aurora cluster", CLUSTER;
+    ClusterInstance = "cluster_instance", "an Aurora cluster instance", CLUSTER_INSTANCE;
+}
 
 /// The entry for one attribute; `None` for what the reader records for information only
 /// (status, endpoints, the current writer), which is never desired and never compared.

@@ -59,71 +59,9 @@ pub fn mark_retained_olds(resources: &mut [Resource]) {
 /// the cluster's member list: a plan never deletes or replaces it as a mere membership change.
 pub const IS_WRITER: &str = "is_writer";
 
-/// The kinds of AWS object rdsplan manages. Sub-resources of a `vpc` (subnets, gateway, route
-/// table, DB subnet group) and of an `instance` (its generated secret) are kinds of their own so
-/// that the plan shows and orders each of them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Kind {
-    Vpc,
-    Subnet,
-    InternetGateway,
-    RouteTable,
-    SecurityGroup,
-    DbSubnetGroup,
-    IamRole,
-    ParameterGroup,
-    ClusterParameterGroup,
-    OptionGroup,
-    Secret,
-    Instance,
-    Replica,
-    Cluster,
-    ClusterInstance,
-}
+pub use attrs::{Kind, ALL_KINDS};
 
 impl Kind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Kind::Vpc => "vpc",
-            Kind::Subnet => "subnet",
-            Kind::InternetGateway => "internet_gateway",
-            Kind::RouteTable => "route_table",
-            Kind::SecurityGroup => "security_group",
-            Kind::DbSubnetGroup => "db_subnet_group",
-            Kind::IamRole => "iam_role",
-            Kind::ParameterGroup => "parameter_group",
-            Kind::ClusterParameterGroup => "cluster_parameter_group",
-            Kind::OptionGroup => "option_group",
-            Kind::Secret => "secret",
-            Kind::Instance => "instance",
-            Kind::Replica => "replica",
-            Kind::Cluster => "cluster",
-            Kind::ClusterInstance => "cluster_instance",
-        }
-    }
-
-    /// A noun phrase for messages: "an RDS instance", "a security group".
-    pub fn describe(self) -> &'static str {
-        match self {
-            Kind::Vpc => "a VPC",
-            Kind::Subnet => "a subnet",
-            Kind::InternetGateway => "an internet gateway",
-            Kind::RouteTable => "a route table",
-            Kind::SecurityGroup => "a security group",
-            Kind::DbSubnetGroup => "a DB subnet group",
-            Kind::IamRole => "an IAM role",
-            Kind::ParameterGroup => "a DB parameter group",
-            Kind::ClusterParameterGroup => "a DB cluster parameter group",
-            Kind::OptionGroup => "an option group",
-            Kind::Secret => "a secret",
-            Kind::Instance => "an RDS instance",
-            Kind::Replica => "an RDS read replica",
-            Kind::Cluster => "an Aurora cluster",
-            Kind::ClusterInstance => "an Aurora cluster instance",
-        }
-    }
-
     /// Kinds whose AWS names share one namespace: every DB instance identifier is unique in a
     /// region, whether it names a standalone instance, a replica or an Aurora member.
     pub fn namespace(self) -> Kind {
