@@ -33,7 +33,7 @@ impl Context {
     }
 
     /// Its live state with everything around it (see [`read_live_in`]).
-    pub async fn live_in(&self, scope: crate::read::scope::RdsScope) -> Result<Live, i32> {
+    pub async fn live_in(&self, scope: crate::kinds::db::scope::RdsScope) -> Result<Live, i32> {
         read_live_in(&self.clients, &self.cfg, Some(scope)).await
     }
 
@@ -112,7 +112,12 @@ pub async fn read_and_plan(
     if live.whole_region || !vpc_goes {
         return Ok((live, plan));
     }
-    let live = read_live_in(clients, cfg, Some(crate::read::scope::RdsScope::Region)).await?;
+    let live = read_live_in(
+        clients,
+        cfg,
+        Some(crate::kinds::db::scope::RdsScope::Region),
+    )
+    .await?;
     let plan = restrict(make_plan(cfg, &live)?, targets)?;
     Ok((live, plan))
 }
@@ -150,14 +155,14 @@ pub async fn read_live(clients: &aws::Clients, cfg: &Config) -> Result<Live, i32
 fn wanted_databases(
     cfg: &Config,
 ) -> (
-    crate::read::scope::Identifiers,
-    crate::read::wanted::StorageWanted,
+    crate::kinds::db::scope::Identifiers,
+    crate::kinds::wanted::StorageWanted,
     Vec<String>,
 ) {
     use crate::model::Kind;
-    let mut ids = crate::read::scope::Identifiers::default();
+    let mut ids = crate::kinds::db::scope::Identifiers::default();
     let mut secrets = Vec::new();
-    let mut storage = crate::read::wanted::StorageWanted::new();
+    let mut storage = crate::kinds::wanted::StorageWanted::new();
     for r in config::expand::expand_all(cfg, &Live::default()).0 {
         if matches!(r.kind, Kind::Instance | Kind::Replica) {
             let wanted = plan::compare::STORAGE_ATTRS
@@ -195,16 +200,16 @@ fn wanted_databases(
 pub async fn read_live_in(
     clients: &aws::Clients,
     cfg: &Config,
-    scope: Option<crate::read::scope::RdsScope>,
+    scope: Option<crate::kinds::db::scope::RdsScope>,
 ) -> Result<Live, i32> {
     let (ids, storage, secret_names) = wanted_databases(cfg);
     // A scope given means a read of everything around the environment (drift, import, the
     // plan's re-read for a VPC that goes), VPC contents included.
     let vpc_contents = scope.is_some();
-    let wanted = crate::read::wanted::Wanted {
+    let wanted = crate::kinds::wanted::Wanted {
         secret_names,
         vpc_contents,
-        rds: scope.unwrap_or_else(|| crate::read::scope::RdsScope::for_environment(ids)),
+        rds: scope.unwrap_or_else(|| crate::kinds::db::scope::RdsScope::for_environment(ids)),
         storage,
         env: &cfg.env_name,
         makes_vpcs: cfg.vpcs.iter().any(|v| v.spec.id.is_none()),
@@ -288,9 +293,9 @@ pub async fn read_live_in(
 }
 
 /// The existing resources the files name by id, which the plan checks.
-fn external_ids(cfg: &Config) -> crate::read::external::ExternalIds {
+fn external_ids(cfg: &Config) -> crate::kinds::network_external::ExternalIds {
     use config::check_live::IdKind;
-    let mut ids = crate::read::external::ExternalIds::default();
+    let mut ids = crate::kinds::network_external::ExternalIds::default();
     for r in config::check_live::referenced(cfg) {
         let list = match r.kind {
             IdKind::Vpc => &mut ids.vpcs,

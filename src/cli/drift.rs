@@ -19,7 +19,7 @@ async fn one(cfg: &Config, clients: &Clients, account: Arc<AccountReads>) -> Res
     let live = read_live_in(
         clients,
         cfg,
-        Some(crate::read::scope::RdsScope::Shared(account)),
+        Some(crate::kinds::db::scope::RdsScope::Shared(account)),
     )
     .await?;
     let plan = make_plan(cfg, &live)?;

@@ -59,7 +59,7 @@ async fn run(dir: &Path, env: &str, a: Args) -> Result<i32, String> {
     let (cfg, clients) = (&context.cfg, &context.clients);
     // The database to import is not tagged yet: only the region's list holds it.
     let live = context
-        .live_in(crate::read::scope::RdsScope::Region)
+        .live_in(crate::kinds::db::scope::RdsScope::Region)
         .await
         .map_err(|_| "cannot read live state (see above)".to_string())?;
     let ctx = import::ImportContext {

@@ -10,6 +10,7 @@ pub mod db;
 pub mod db_subnet_group;
 pub mod iam_role;
 pub mod network;
+pub mod network_external;
 pub mod network_read;
 pub mod network_steps;
 pub mod option_group;
@@ -19,6 +20,7 @@ pub mod rotation;
 pub mod secret;
 pub mod secret_steps;
 pub mod step;
+pub mod wanted;
 
 #[cfg(test)]
 mod tests_params;

@@ -6,8 +6,8 @@ use crate::aws::error::sdk;
 use crate::aws::paging::{filtered_items, owned_items};
 use crate::aws::tags::{ec2_pairs, owned, tag, tags_value};
 use crate::aws::{AwsError, Clients};
+use crate::kinds::wanted::Wanted;
 use crate::model::*;
-use crate::read::wanted::Wanted;
 use aws_sdk_ec2::types::Filter;
 use std::collections::{BTreeMap, BTreeSet};
 

@@ -503,7 +503,7 @@ pub struct Live {
     pub vpc_contents: BTreeMap<String, Vec<String>>,
     /// Whether the read saw the region's every RDS instance and cluster and what the
     /// environment's VPCs hold, so that `unmanaged` and `vpc_contents` are complete (else it
-    /// found the environment's databases by tag, see `read::scope`, and read the VPCs' contents
+    /// found the environment's databases by tag, see `kinds::db::scope`, and read the VPCs' contents
     /// only if two copies of a VPC had to be told apart).
     #[serde(default)]
     pub whole_region: bool,

@@ -7,4 +7,5 @@ pub mod instance;
 pub mod modify;
 pub mod rename;
 pub mod restore;
+pub mod scope;
 pub mod steps;

@@ -6,17 +6,13 @@
 //! only what the first makes relevant (a VPC's resources when the environment owns a VPC,
 //! group names and instance classes still to be made).
 
-pub mod external;
-pub mod scope;
-pub mod wanted;
-
 use crate::aws::account::{account, events};
 use crate::aws::error::sdk;
 use crate::aws::tags::{owned, rds_pairs, tag, tags_value};
 use crate::aws::{AwsError, Clients};
+use crate::kinds::wanted::{StorageWanted, Wanted};
 use crate::model::*;
 use std::collections::HashMap;
-use wanted::{StorageWanted, Wanted};
 
 pub async fn read(c: &Clients, w: &Wanted<'_>) -> Result<Live, AwsError> {
     let env = w.env;
@@ -24,12 +20,12 @@ pub async fn read(c: &Clients, w: &Wanted<'_>) -> Result<Live, AwsError> {
     let ec2 = crate::kinds::network_read::read(c, w);
     // RDS lists have no tag filter: see `scope` for the ways the databases are found.
     let rds = async {
-        use crate::read::scope::RdsScope;
+        use crate::kinds::db::scope::RdsScope;
         let account = match &w.rds {
             RdsScope::Shared(a) => a.clone(),
             RdsScope::Region => std::sync::Arc::new(account(c, false).await?),
             RdsScope::Tagged(ids) => {
-                std::sync::Arc::new(crate::read::scope::tagged(c, env, ids).await?)
+                std::sync::Arc::new(crate::kinds::db::scope::tagged(c, env, ids).await?)
             }
         };
         let to_order = classes_to_ask(&w.classes, &account.instances, env);
@@ -43,7 +39,7 @@ pub async fn read(c: &Clients, w: &Wanted<'_>) -> Result<Live, AwsError> {
     let parameter_groups = crate::kinds::parameter_group::read(c, env, &w.parameter_families);
     let option_groups = crate::kinds::option_group::read(c, env);
     let secrets = crate::kinds::secret::read_env_secrets(c, env, &w.secret_names);
-    let external = crate::read::external::read(c, &w.external_ids);
+    let external = crate::kinds::network_external::read(c, &w.external_ids);
     let (
         (azs, network),
         ((account, orderable, subnet_groups), roles, secrets, parameter_groups, option_groups),
@@ -54,10 +50,11 @@ pub async fn read(c: &Clients, w: &Wanted<'_>) -> Result<Live, AwsError> {
         external,
     )?;
     let (owned_groups, lookalike_groups, apply_types, defaults) = parameter_groups;
-    let account = match crate::read::scope::add_recorded(c, &account, &recorded(&secrets)).await? {
-        Some(more) => std::sync::Arc::new(more),
-        None => account,
-    };
+    let account =
+        match crate::kinds::db::scope::add_recorded(c, &account, &recorded(&secrets)).await? {
+            Some(more) => std::sync::Arc::new(more),
+            None => account,
+        };
 
     let mut live = Live {
         azs,
@@ -464,8 +461,8 @@ type SubnetGroupRow = (
 );
 
 /// The database identifiers the environment's generated secrets record.
-fn recorded(secrets: &[crate::kinds::secret::LiveSecret]) -> crate::read::scope::Identifiers {
-    let mut ids = crate::read::scope::Identifiers::default();
+fn recorded(secrets: &[crate::kinds::secret::LiveSecret]) -> crate::kinds::db::scope::Identifiers {
+    let mut ids = crate::kinds::db::scope::Identifiers::default();
     for s in secrets {
         for (k, v) in &s.fields {
             match (k.as_str(), v) {

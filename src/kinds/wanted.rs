@@ -20,7 +20,7 @@ pub struct Wanted<'a> {
     pub external_groups: Vec<(Kind, String)>,
     /// Existing VPCs, subnets, security groups, DB subnet groups and IAM roles the files name
     /// by id, to check that they exist and where.
-    pub external_ids: crate::read::external::ExternalIds,
+    pub external_ids: crate::kinds::network_external::ExternalIds,
     /// KMS keys the files name by id or ARN, to check that they exist.
     pub kms_keys: Vec<String>,
     /// Engine and instance class pairs the files name, each with whether a use wants it
@@ -34,7 +34,7 @@ pub struct Wanted<'a> {
     /// against) the region's available ones.
     pub makes_vpcs: bool,
     /// Where the environment's RDS instances and clusters are read from.
-    pub rds: crate::read::scope::RdsScope,
+    pub rds: crate::kinds::db::scope::RdsScope,
     /// The names of the generated secrets the files want: looked for by name when ListSecrets
     /// (eventually consistent) does not list them.
     pub secret_names: Vec<String>,
