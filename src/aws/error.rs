@@ -159,3 +159,16 @@ where
 {
     move |e| AwsError::from_sdk(resource, operation, e)
 }
+
+/// A describe-by-name's error code read as "missing" (a `…NotFound` code: `Ok(true)`) or as the
+/// failure it is.
+pub fn missing_code(
+    name: &str,
+    operation: &'static str,
+    code: Option<&str>,
+) -> Result<bool, AwsError> {
+    match code {
+        Some(c) if c.contains("NotFound") => Ok(true),
+        c => Err(AwsError::new(name, operation, c.unwrap_or("failed"))),
+    }
+}

@@ -309,3 +309,16 @@ pub async fn apply_step(s: &super::step::Upsert<'_>) -> Result<Option<String>, A
     let id = ensure_role(&s.ctx.clients.iam, s.env(), s.d, s.old_tags.as_ref()).await?;
     Ok(s.created(&id))
 }
+
+/// The reader: the roles under the environment's path (referred to by their ARNs), and
+/// others' roles there.
+pub async fn found(c: &Clients, env: &str) -> Result<super::found::Found, AwsError> {
+    let mut f = super::found::Found::default();
+    for r in read_env_roles(c, env).await? {
+        match crate::aws::tags::owned(&r.tags, env) {
+            Some(addr) => f.owned(r.arn.clone(), role_resource(addr, r)),
+            None => f.foreign(Kind::IamRole, r.name, r.arn),
+        }
+    }
+    Ok(f)
+}

@@ -8,6 +8,7 @@
 pub mod adopt;
 pub mod db;
 pub mod db_subnet_group;
+pub mod found;
 pub mod iam_role;
 pub mod network;
 pub mod network_external;
@@ -87,21 +88,31 @@ pub fn id_key(kind: Kind) -> IdKey {
 }
 
 /// Which reader turns a kind's AWS objects into live resources. The read orchestrator
-/// (`crate::read`) runs each reader once per read, all concurrently: one paginated describe per
-/// AWS kind, never one call per resource.
+/// (`src/read.rs`) runs each reader once per read, all concurrently: one paginated describe
+/// per AWS kind, never one call per resource.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Reader {
-    /// `network_read`: VPCs and security groups by tag, then what the VPCs hold.
+    /// `network_read`: VPCs and security groups by tag, then what the VPCs hold. The databases'
+    /// reader needs its result (which databases are in our VPCs).
     Network,
-    /// `read` with `db::instance` and `db::cluster`: the region's (or the tagged) instances,
-    /// clusters and DB subnet groups, and the generated secrets beside them.
+    /// `db::read`: the region's (or the tagged) instances, clusters and DB subnet groups, and
+    /// the generated secrets beside them, which tell of databases a tag read missed.
     Databases,
-    /// `iam_role::read_env_roles`: the roles under the environment's path.
-    IamRoles,
-    /// `parameter_group::read`: both kinds of parameter group.
-    ParameterGroups,
-    /// `option_group::read`.
+    /// A reader that needs nothing of the others: [`read_alone`].
+    Alone(Alone),
+}
+
+/// The readers that need nothing of the others' results.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Alone {
     OptionGroups,
+    ParameterGroups,
+    IamRoles,
+}
+
+impl Alone {
+    /// Every one, in the order their results are added (look-alikes are listed in it).
+    pub const ALL: [Alone; 3] = [Alone::OptionGroups, Alone::ParameterGroups, Alone::IamRoles];
 }
 
 pub fn reader(kind: Kind) -> Reader {
@@ -117,9 +128,47 @@ pub fn reader(kind: Kind) -> Reader {
         | Kind::Replica
         | Kind::Cluster
         | Kind::ClusterInstance => Reader::Databases,
-        Kind::IamRole => Reader::IamRoles,
-        Kind::ParameterGroup | Kind::ClusterParameterGroup => Reader::ParameterGroups,
-        Kind::OptionGroup => Reader::OptionGroups,
+        Kind::IamRole => Reader::Alone(Alone::IamRoles),
+        Kind::ParameterGroup | Kind::ClusterParameterGroup => Reader::Alone(Alone::ParameterGroups),
+        Kind::OptionGroup => Reader::Alone(Alone::OptionGroups),
+    }
+}
+
+/// Runs one reader that needs nothing of the others.
+pub async fn read_alone(
+    which: Alone,
+    c: &Clients,
+    w: &wanted::Wanted<'_>,
+) -> Result<found::Found, AwsError> {
+    match which {
+        Alone::OptionGroups => option_group::found(c, w.env).await,
+        Alone::ParameterGroups => parameter_group::found(c, w.env, &w.parameter_families).await,
+        Alone::IamRoles => iam_role::found(c, w.env).await,
+    }
+}
+
+/// Whether a group the files name by its AWS name (one rdsplan does not own) is missing.
+pub async fn group_missing(c: &Clients, kind: Kind, name: &str) -> Result<bool, AwsError> {
+    match kind {
+        Kind::ParameterGroup | Kind::ClusterParameterGroup => {
+            let flavor = parameter_group::Flavor::of(kind);
+            parameter_group::missing(&c.rds, flavor, name).await
+        }
+        Kind::OptionGroup => option_group::missing(&c.rds, name).await,
+        // The files name nothing else of others' by AWS name (VPCs, subnets and security
+        // groups by id, which `network_external` reads; DB subnet groups with their VPC).
+        Kind::Vpc
+        | Kind::Subnet
+        | Kind::InternetGateway
+        | Kind::RouteTable
+        | Kind::SecurityGroup
+        | Kind::DbSubnetGroup
+        | Kind::IamRole
+        | Kind::Secret
+        | Kind::Instance
+        | Kind::Replica
+        | Kind::Cluster
+        | Kind::ClusterInstance => Ok(false),
     }
 }
 

@@ -232,3 +232,39 @@ pub async fn apply_step(s: &super::step::Upsert<'_>) -> Result<Option<String>, A
     s.created(&d.name);
     Ok(changed.then(|| "options changed".to_string()))
 }
+
+/// The reader: the environment's option groups, and others' groups of its names.
+pub async fn found(c: &Clients, env: &str) -> Result<super::found::Found, AwsError> {
+    let (owned_groups, lookalikes) = read(c, env).await?;
+    let mut f = super::found::Found::default();
+    for (g, tags) in &owned_groups {
+        if let Some(addr) = crate::aws::tags::owned(tags, env) {
+            let name = g.option_group_name().unwrap_or_default();
+            f.owned(name, group_resource(addr, g, tags.clone()));
+        }
+    }
+    for g in lookalikes {
+        let name = g.option_group_name().unwrap_or_default();
+        f.foreign(
+            Kind::OptionGroup,
+            name,
+            g.option_group_arn().unwrap_or_default(),
+        );
+    }
+    Ok(f)
+}
+
+/// Whether AWS has no option group of this name (one describe by name): an empty answer or a
+/// not-found error.
+pub async fn missing(rds: &Client, name: &str) -> Result<bool, AwsError> {
+    use aws_sdk_rds::error::ProvideErrorMetadata;
+    rds.describe_option_groups()
+        .option_group_name(name)
+        .send()
+        .await
+        .map(|o| o.option_groups_list().is_empty())
+        .or_else(|e| {
+            let code = e.into_service_error().code().map(str::to_string);
+            crate::aws::error::missing_code(name, "DescribeOptionGroups", code.as_deref())
+        })
+}

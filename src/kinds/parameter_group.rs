@@ -542,3 +542,52 @@ async fn converge_parameters(
     }
     converge(rds, d, &plan).await
 }
+
+/// The reader: the environment's parameter groups of both kinds (with the apply types and
+/// defaults of the families the files name), and others' groups of its names.
+pub async fn found(
+    c: &Clients,
+    env: &str,
+    families: &[(Flavor, String)],
+) -> Result<super::found::Found, AwsError> {
+    let (owned_groups, lookalikes, apply_types, defaults) = read(c, env, families).await?;
+    let mut f = super::found::Found::default();
+    for (g, tags, params) in &owned_groups {
+        if let Some(addr) = crate::aws::tags::owned(tags, env) {
+            f.owned(&g.name, group_resource(addr, g, tags.clone(), params));
+        }
+    }
+    for g in lookalikes {
+        f.foreign(g.flavor.kind(), g.name, g.arn);
+    }
+    f.live.parameter_apply_types = apply_types;
+    f.live.parameter_defaults = defaults;
+    Ok(f)
+}
+
+/// Whether AWS has no group of this name (one describe by name): an empty answer or a
+/// not-found error.
+pub async fn missing(rds: &Client, flavor: Flavor, name: &str) -> Result<bool, AwsError> {
+    use aws_sdk_rds::error::ProvideErrorMetadata;
+    let (answer, op) = match flavor {
+        Flavor::Db => (
+            rds.describe_db_parameter_groups()
+                .db_parameter_group_name(name)
+                .send()
+                .await
+                .map(|o| o.db_parameter_groups().is_empty())
+                .map_err(|e| e.into_service_error().code().map(str::to_string)),
+            "DescribeDBParameterGroups",
+        ),
+        Flavor::Cluster => (
+            rds.describe_db_cluster_parameter_groups()
+                .db_cluster_parameter_group_name(name)
+                .send()
+                .await
+                .map(|o| o.db_cluster_parameter_groups().is_empty())
+                .map_err(|e| e.into_service_error().code().map(str::to_string)),
+            "DescribeDBClusterParameterGroups",
+        ),
+    };
+    answer.or_else(|code| crate::aws::error::missing_code(name, op, code.as_deref()))
+}

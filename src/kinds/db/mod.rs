@@ -5,6 +5,7 @@ pub mod blue_green;
 pub mod cluster;
 pub mod instance;
 pub mod modify;
+pub mod read;
 pub mod rename;
 pub mod restore;
 pub mod scope;
