@@ -2,7 +2,7 @@
 //! assembled from live state and the credentials' secret.
 
 use crate::kinds::secret::Password;
-use crate::model::{Address, Kind, Live, Resource};
+use crate::model::{Address, Fact, Kind, Live, Resource};
 use serde::Serialize;
 
 /// One endpoint row of `rdsplan output`.
@@ -29,13 +29,12 @@ pub fn endpoints(live: &Live) -> Vec<Endpoint> {
             host: r.str(host_attr).map(str::to_string),
             port: r.int("port"),
         };
-        match r.kind {
-            Kind::Instance | Kind::Replica => out.push(row("instance", "endpoint")),
-            Kind::Cluster => {
-                out.push(row("writer", "endpoint"));
-                out.push(row("reader", "reader_endpoint"));
-            }
-            _ => {}
+        if r.kind.has(Fact::Endpoint) {
+            out.push(row("instance", "endpoint"));
+        }
+        if r.kind.has(Fact::WriterAndReaderEndpoints) {
+            out.push(row("writer", "endpoint"));
+            out.push(row("reader", "reader_endpoint"));
         }
     }
     out
@@ -69,7 +68,7 @@ pub fn connection(live: &Live, address: &str) -> Result<Connection, String> {
     let r = live
         .find(&Address(address.to_string()))
         .ok_or_else(|| format!("{address} does not exist in AWS (has it been applied?)"))?;
-    if !matches!(r.kind, Kind::Instance | Kind::Replica | Kind::Cluster) {
+    if !(r.kind.has(Fact::Endpoint) || r.kind.has(Fact::WriterAndReaderEndpoints)) {
         return Err(format!(
             "{address} is {}; give an instance, replica or cluster",
             r.kind.describe()

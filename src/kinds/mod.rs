@@ -134,6 +134,35 @@ pub fn reader(kind: Kind) -> Reader {
     }
 }
 
+/// Which list of names the reader is also given a wanted resource by, so that a resource the
+/// eventually consistent tag lists miss is described by name instead of looking gone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AskedBy {
+    InstanceIdentifier,
+    ClusterIdentifier,
+    SecretName,
+    /// Its reader lists by tag, path or name prefix, which is consistent: nothing to add.
+    Nothing,
+}
+
+pub fn asked_by(kind: Kind) -> AskedBy {
+    match kind {
+        Kind::Instance | Kind::Replica | Kind::ClusterInstance => AskedBy::InstanceIdentifier,
+        Kind::Cluster => AskedBy::ClusterIdentifier,
+        Kind::Secret => AskedBy::SecretName,
+        Kind::Vpc
+        | Kind::Subnet
+        | Kind::InternetGateway
+        | Kind::RouteTable
+        | Kind::SecurityGroup
+        | Kind::DbSubnetGroup
+        | Kind::IamRole
+        | Kind::ParameterGroup
+        | Kind::ClusterParameterGroup
+        | Kind::OptionGroup => AskedBy::Nothing,
+    }
+}
+
 /// Runs one reader that needs nothing of the others.
 pub async fn read_alone(
     which: Alone,

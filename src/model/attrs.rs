@@ -395,11 +395,47 @@ const CLUSTER_INSTANCE: &[Attr] = &[
     TAGS,
 ];
 
+/// What is true of a kind whatever its attributes: the planner's, the executor's and the
+/// operator commands' questions about a kind are answered from each kind's list of facts in
+/// [`kinds!`], never from a `match` with a fallback arm.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fact {
+    /// A replacement creates the new resource before deleting the old one: parameter and option
+    /// groups, whose AWS names carry their family, so that the databases move to the new group
+    /// before the old one (which AWS refuses to delete while in use) goes.
+    CreateBeforeDestroy,
+    /// AWS can rename it in place (ModifyDBInstance/ModifyDBCluster with a new identifier).
+    /// Other AWS names are fixed for life: a resource keeps the name it has.
+    RenamableInPlace,
+    /// Deleting it destroys data (and so deserves a `DATA LOSS` warning).
+    HoldsData,
+    /// Its AWS name is a DB instance identifier, unique in a region across standalone
+    /// instances, replicas and Aurora members.
+    InstanceIdentifier,
+    /// Replaced with the VPC it is in (it cannot move to another VPC).
+    InItsVpc,
+    /// Replaced with its DB subnet group, which only a new VPC replaces.
+    InItsSubnetGroup,
+    /// Replaced with its source instance: a read replica cannot follow a new source.
+    FollowsItsSource,
+    /// Replaced with its cluster: an Aurora member cannot move to another cluster.
+    InItsCluster,
+    /// `rdsplan import` adopts one by its AWS name (a DB identifier).
+    ImportedByName,
+    /// `rdsplan import` adopts one by its AWS id (`vpc-…`, `sg-…`).
+    ImportedById,
+    /// A database with one endpoint.
+    Endpoint,
+    /// A database with a writer and a reader endpoint.
+    WriterAndReaderEndpoints,
+}
+
 /// Declares every kind once: its variant, its name (in addresses, files and JSON), the noun
-/// phrase messages use, and its attribute table. The enum, `as_str`, `describe`, [`table`] and
-/// [`ALL_KINDS`] (which every walk of the kinds iterates) all come from this one list.
+/// phrase messages use, its attribute table and its [`Fact`]s. The enum, `as_str`, `describe`,
+/// `has`, [`table`] and [`ALL_KINDS`] (which every walk of the kinds iterates) all come from
+/// this one list.
 macro_rules! kinds {
-    ($($(#[$doc:meta])* $kind:ident = $name:literal, $noun:literal, $table:ident;)+) => {
+    ($($kind:ident = $name:literal, $noun:literal, $table:ident, [$($fact:ident),*];)+) => {
         /// The kinds of AWS object rdsplan manages. Sub-resources of a `vpc` (subnets, gateway,
         /// route table, DB subnet group) and of an `instance` (its generated secret) are kinds
         /// of their own so that the plan shows and orders each of them.
@@ -409,7 +445,7 @@ macro_rules! kinds {
         )]
         #[serde(rename_all = "snake_case")]
         pub enum Kind {
-            $($(#[$doc])* $kind,)+
+            $($kind,)+
         }
 
         impl Kind {
@@ -426,6 +462,14 @@ macro_rules! kinds {
                     $(Kind::$kind => $noun,)+
                 }
             }
+
+            /// Whether `fact` is true of this kind.
+            pub fn has(self, fact: Fact) -> bool {
+                let facts: &[Fact] = match self {
+                    $(Kind::$kind => &[$(Fact::$fact),*],)+
+                };
+                facts.contains(&fact)
+            }
         }
 
         /// Every attribute rdsplan compares or sets for `kind`.
@@ -441,22 +485,46 @@ macro_rules! kinds {
 }
 
 kinds! {
-    Vpc = "vpc", "a VPC", VPC;
-    Subnet = "subnet", "a subnet", SUBNET;
-    InternetGateway = "internet_gateway", "an internet gateway", INTERNET_GATEWAY;
-    RouteTable = "route_table", "a route table", ROUTE_TABLE;
-    SecurityGroup = "security_group", "a security group", SECURITY_GROUP;
-    DbSubnetGroup = "db_subnet_group", "a DB subnet group", DB_SUBNET_GROUP;
-    IamRole = "iam_role", "an IAM role", IAM_ROLE;
-    ParameterGroup = "parameter_group", "a DB parameter group", PARAMETER_GROUP;
-    ClusterParameterGroup = "cluster_parameter_group", "a DB cluster parameter group", PARAMETER_GROUP;
-    OptionGroup = "option_group", "an option group", OPTION_GROUP;
-    Secret = "secret", "a secret", SECRET;
-    Instance = "instance", "an RDS instance", INSTANCE;
-    Replica = "replica", "an RDS read replica", REPLICA;
-    Cluster = "cluster", "an Aurora cluster", CLUSTER;
-    ClusterInstance = "cluster_instance", "an Aurora cluster instance", CLUSTER_INSTANCE;
+    Vpc = "vpc", "a VPC", VPC, [ImportedById];
+    Subnet = "subnet", "a subnet", SUBNET, [InItsVpc];
+    InternetGateway = "internet_gateway", "an internet gateway", INTERNET_GATEWAY, [InItsVpc];
+    RouteTable = "route_table", "a route table", ROUTE_TABLE, [InItsVpc];
+    SecurityGroup = "security_group", "a security group", SECURITY_GROUP, [InItsVpc, ImportedById];
+    DbSubnetGroup = "db_subnet_group", "a DB subnet group", DB_SUBNET_GROUP, [InItsVpc];
+    IamRole = "iam_role", "an IAM role", IAM_ROLE, [];
+    ParameterGroup = "parameter_group", "a DB parameter group", PARAMETER_GROUP,
+        [CreateBeforeDestroy];
+    ClusterParameterGroup = "cluster_parameter_group", "a DB cluster parameter group",
+        PARAMETER_GROUP, [CreateBeforeDestroy];
+    OptionGroup = "option_group", "an option group", OPTION_GROUP, [CreateBeforeDestroy];
+    Secret = "secret", "a secret", SECRET, [HoldsData];
+    Instance = "instance", "an RDS instance", INSTANCE,
+        [RenamableInPlace, HoldsData, InstanceIdentifier, InItsSubnetGroup, ImportedByName, Endpoint];
+    Replica = "replica", "an RDS read replica", REPLICA,
+        [RenamableInPlace, InstanceIdentifier, FollowsItsSource, ImportedByName, Endpoint];
+    Cluster = "cluster", "an Aurora cluster", CLUSTER,
+        [RenamableInPlace, HoldsData, InItsSubnetGroup, ImportedByName, WriterAndReaderEndpoints];
+    ClusterInstance = "cluster_instance", "an Aurora cluster instance", CLUSTER_INSTANCE,
+        [RenamableInPlace, InstanceIdentifier, InItsCluster];
 }
+
+/// Attributes whose values are addresses of other resources of the environment.
+pub const REFERENCE_ATTRS: &[&str] = &[
+    "source",
+    "cluster",
+    "writer",
+    "vpc",
+    "subnets",
+    "internet_gateway",
+    "security_groups",
+    "db_subnet_group",
+    "secret",
+    "parameter_group",
+    "cluster_parameter_group",
+    "member_parameter_group",
+    "option_group",
+    "monitoring_role",
+];
 
 /// The entry for one attribute; `None` for what the reader records for information only
 /// (status, endpoints, the current writer), which is never desired and never compared.

@@ -59,40 +59,26 @@ pub fn mark_retained_olds(resources: &mut [Resource]) {
 /// the cluster's member list: a plan never deletes or replaces it as a mere membership change.
 pub const IS_WRITER: &str = "is_writer";
 
-pub use attrs::{Kind, ALL_KINDS};
+pub use attrs::{Fact, Kind, ALL_KINDS, REFERENCE_ATTRS};
 
 impl Kind {
     /// Kinds whose AWS names share one namespace: every DB instance identifier is unique in a
     /// region, whether it names a standalone instance, a replica or an Aurora member.
     pub fn namespace(self) -> Kind {
-        match self {
-            Kind::Replica | Kind::ClusterInstance => Kind::Instance,
-            k => k,
+        if self.has(Fact::InstanceIdentifier) {
+            Kind::Instance
+        } else {
+            self
         }
     }
-
-    /// Whether a replacement creates the new resource before deleting the old one: parameter
-    /// groups, whose AWS names carry their family, so that the databases move to the new group
-    /// before the old one (which AWS refuses to delete while in use) goes.
     pub fn create_before_destroy(self) -> bool {
-        matches!(
-            self,
-            Kind::ParameterGroup | Kind::ClusterParameterGroup | Kind::OptionGroup
-        )
+        self.has(Fact::CreateBeforeDestroy)
     }
-
-    /// Whether AWS can rename it in place (ModifyDBInstance/ModifyDBCluster with a new
-    /// identifier). Other AWS names are fixed for life: a resource keeps the name it has.
     pub fn renamable_in_place(self) -> bool {
-        matches!(
-            self,
-            Kind::Instance | Kind::Replica | Kind::Cluster | Kind::ClusterInstance
-        )
+        self.has(Fact::RenamableInPlace)
     }
-
-    /// Whether deleting this kind destroys data (and so deserves a `DATA LOSS` warning).
     pub fn holds_data(self) -> bool {
-        matches!(self, Kind::Instance | Kind::Cluster | Kind::Secret)
+        self.has(Fact::HoldsData)
     }
 }
 
@@ -415,24 +401,6 @@ impl Resource {
             .collect()
     }
 }
-
-/// Attributes whose values are addresses of other resources of the environment.
-pub const REFERENCE_ATTRS: &[&str] = &[
-    "source",
-    "cluster",
-    "writer",
-    "vpc",
-    "subnets",
-    "internet_gateway",
-    "security_groups",
-    "db_subnet_group",
-    "secret",
-    "parameter_group",
-    "cluster_parameter_group",
-    "member_parameter_group",
-    "option_group",
-    "monitoring_role",
-];
 
 /// Whether a reference value names a resource of this environment (rather than a raw AWS id).
 pub fn is_address(s: &str) -> bool {

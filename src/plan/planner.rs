@@ -7,7 +7,7 @@ use super::{Action, AttrDiff, Change, Plan, PlanError};
 use crate::graph;
 use crate::model::attrs::{lookup, Compare};
 use crate::model::versions::is_major_change;
-use crate::model::{Address, Kind, Live, Resource, Value};
+use crate::model::{Address, Fact, Kind, Live, Resource, Value};
 use std::collections::{BTreeMap, BTreeSet};
 
 pub fn plan(
@@ -447,30 +447,38 @@ fn cascade(d: &Resource, replaced: &BTreeSet<Address>) -> Option<String> {
             format!("{vpc} is replaced, and a DB subnet group cannot move to another VPC")
         });
     }
-    let bound = |dep: &Address| match d.kind {
-        Kind::Subnet | Kind::RouteTable | Kind::SecurityGroup | Kind::InternetGateway => {
-            dep.as_str().starts_with("vpc.") && !dep.as_str()[4..].contains('.')
+    let has = |f: Fact| d.kind.has(f);
+    let bound = |dep: &Address| {
+        let dep = dep.as_str();
+        if has(Fact::InItsVpc) {
+            dep.starts_with("vpc.") && !dep[4..].contains('.')
+        } else if has(Fact::InItsSubnetGroup) {
+            // Only when the group itself is replaced, which only a new VPC does.
+            dep.ends_with(".db_subnet_group")
+        } else if has(Fact::FollowsItsSource) {
+            dep.starts_with("instance.")
+        } else if has(Fact::InItsCluster) {
+            dep.starts_with("cluster.") && dep.matches('.').count() == 1
+        } else {
+            false
         }
-        // Only when the group itself is replaced, which only a new VPC does.
-        Kind::Instance | Kind::Cluster => dep.as_str().ends_with(".db_subnet_group"),
-        // A replica cannot follow a new source; members cannot move to a new cluster.
-        Kind::Replica => dep.as_str().starts_with("instance."),
-        Kind::ClusterInstance => {
-            dep.as_str().starts_with("cluster.") && dep.as_str().matches('.').count() == 1
-        }
-        _ => false,
     };
     d.deps()
         .into_iter()
         .find(|dep| replaced.contains(dep) && bound(dep))
-        .map(|dep| match d.kind {
-            Kind::Replica => format!("{dep} is replaced, and a read replica cannot follow a new source"),
-            Kind::ClusterInstance => format!("{dep} is replaced, and an Aurora instance cannot move to another cluster"),
-            Kind::Instance | Kind::Cluster => format!(
-                "{dep} is replaced because its VPC is, and {} cannot stay in a DB subnet group that is deleted (rdsplan keeps one group per VPC)",
-                d.kind.describe()
-            ),
-            _ => format!("{dep} is replaced, and {} cannot move to another VPC", d.kind.describe()),
+        .map(|dep| {
+            if has(Fact::FollowsItsSource) {
+                format!("{dep} is replaced, and a read replica cannot follow a new source")
+            } else if has(Fact::InItsCluster) {
+                format!("{dep} is replaced, and an Aurora instance cannot move to another cluster")
+            } else if has(Fact::InItsSubnetGroup) {
+                format!(
+                    "{dep} is replaced because its VPC is, and {} cannot stay in a DB subnet group that is deleted (rdsplan keeps one group per VPC)",
+                    d.kind.describe()
+                )
+            } else {
+                format!("{dep} is replaced, and {} cannot move to another VPC", d.kind.describe())
+            }
         })
 }
 
@@ -803,10 +811,12 @@ fn conflict_note(env: &str, d: &Resource, f: &crate::model::Foreign) -> String {
         f.id
     );
     let (kind, name) = d.address.0.split_once('.').unwrap_or(("", &d.address.0));
-    let id = match d.kind {
-        Kind::Instance | Kind::Replica | Kind::Cluster => &f.name,
-        Kind::Vpc | Kind::SecurityGroup => &f.id,
-        _ => return format!("{held} Give this resource another name, or remove the existing one."),
+    let id = if d.kind.has(Fact::ImportedByName) {
+        &f.name
+    } else if d.kind.has(Fact::ImportedById) {
+        &f.id
+    } else {
+        return format!("{held} Give this resource another name, or remove the existing one.");
     };
     format!(
         "{held} To adopt it, take `{}` out of the files and run `rdsplan import --env {env} {kind} {id} --as {name}`, which writes its TOML; or give this resource another name.",

@@ -25,81 +25,134 @@ fn ensure_ours(address: &str, to: &str, tags: &[(String, String)]) -> Result<(),
     }
 }
 
-/// Renames an instance (standalone, replica or Aurora member) from `live.name` to `to`, waits
-/// until it is available under the new name, and returns `live` with its new name and ARN.
+/// What a rename needs of one kind of database. The SDK's `DbInstance` and `DbCluster` share
+/// no trait and their Modify calls are different builders, so each kind says how it is
+/// described, renamed and waited for; the rename itself (idempotent, lost answers recognised)
+/// is written once, in [`rename`].
+trait Renamed: Sized {
+    /// The Modify call, for errors.
+    const OPERATION: &'static str;
+    /// The error codes of a Modify of an identifier AWS no longer has.
+    const NOT_FOUND: &'static [&'static str];
+    async fn describe(c: &Client, ident: &str) -> Result<Option<Self>, AwsError>;
+    async fn modify(c: &Client, addr: &str, from: &str, to: &str) -> Result<(), AwsError>;
+    async fn wait(c: &Client, addr: &str, ident: &str, timeout: Duration)
+        -> Result<Self, AwsError>;
+    fn tags(&self) -> Vec<(String, String)>;
+    fn arn(&self) -> Option<&str>;
+}
+
+impl Renamed for aws_sdk_rds::types::DbInstance {
+    const OPERATION: &'static str = "ModifyDBInstance (rename)";
+    const NOT_FOUND: &'static [&'static str] = &["DBInstanceNotFound", "DBInstanceNotFoundFault"];
+    async fn describe(c: &Client, ident: &str) -> Result<Option<Self>, AwsError> {
+        crate::kinds::db::instance::describe_instance(c, ident).await
+    }
+    async fn modify(c: &Client, addr: &str, from: &str, to: &str) -> Result<(), AwsError> {
+        c.modify_db_instance()
+            .db_instance_identifier(from)
+            .new_db_instance_identifier(to)
+            .apply_immediately(true)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(sdk(addr, Self::OPERATION))
+    }
+    async fn wait(
+        c: &Client,
+        addr: &str,
+        ident: &str,
+        timeout: Duration,
+    ) -> Result<Self, AwsError> {
+        crate::kinds::db::instance::wait_available(c, addr, ident, timeout).await
+    }
+    fn tags(&self) -> Vec<(String, String)> {
+        crate::aws::tags::rds_pairs(self.tag_list())
+    }
+    fn arn(&self) -> Option<&str> {
+        self.db_instance_arn()
+    }
+}
+
+impl Renamed for aws_sdk_rds::types::DbCluster {
+    const OPERATION: &'static str = "ModifyDBCluster (rename)";
+    const NOT_FOUND: &'static [&'static str] = &["DBClusterNotFoundFault"];
+    async fn describe(c: &Client, ident: &str) -> Result<Option<Self>, AwsError> {
+        crate::kinds::db::cluster::describe_cluster(c, ident).await
+    }
+    async fn modify(c: &Client, addr: &str, from: &str, to: &str) -> Result<(), AwsError> {
+        c.modify_db_cluster()
+            .db_cluster_identifier(from)
+            .new_db_cluster_identifier(to)
+            .apply_immediately(true)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(sdk(addr, Self::OPERATION))
+    }
+    async fn wait(
+        c: &Client,
+        addr: &str,
+        ident: &str,
+        timeout: Duration,
+    ) -> Result<Self, AwsError> {
+        crate::kinds::db::cluster::wait_cluster_available(c, addr, ident, timeout).await
+    }
+    fn tags(&self) -> Vec<(String, String)> {
+        crate::aws::tags::rds_pairs(self.tag_list())
+    }
+    fn arn(&self) -> Option<&str> {
+        self.db_cluster_arn()
+    }
+}
+
+/// Renames the database `live` to `to`, waits until it is available under the new name, and
+/// returns `live` with its new name and ARN.
+async fn rename<D: Renamed>(
+    c: &Client,
+    live: &Resource,
+    to: &str,
+    timeout: Duration,
+) -> Result<Resource, AwsError> {
+    let addr = live.address.as_str();
+    if let Some(found) = D::describe(c, to).await? {
+        // Ours only if an earlier run renamed it (it was retagged with this address first).
+        ensure_ours(addr, to, &found.tags())?;
+    } else if let Err(e) = D::modify(c, addr, &live.name, to).await {
+        // A retry of a rename whose answer was lost finds the old identifier gone: done when
+        // the new one is this database.
+        if !e.is_code(D::NOT_FOUND) {
+            return Err(e);
+        }
+        match D::describe(c, to).await? {
+            Some(found) => ensure_ours(addr, to, &found.tags())?,
+            None => return Err(e),
+        }
+    }
+    let now = D::wait(c, addr, to, timeout).await?;
+    let mut r = live.clone();
+    r.name = to.to_string();
+    r.id = now.arn().map(str::to_string).or(r.id);
+    Ok(r)
+}
+
+/// Renames an instance (standalone, replica or Aurora member) from `live.name` to `to`.
 pub async fn instance(
     c: &Client,
     live: &Resource,
     to: &str,
     timeout: Duration,
 ) -> Result<Resource, AwsError> {
-    let addr = live.address.as_str();
-    let existing = crate::kinds::db::instance::describe_instance(c, to).await?;
-    if let Some(i) = &existing {
-        // Ours only if an earlier run renamed it (it was retagged with this address first).
-        ensure_ours(addr, to, &crate::aws::tags::rds_pairs(i.tag_list()))?;
-    } else {
-        let sent = c
-            .modify_db_instance()
-            .db_instance_identifier(&live.name)
-            .new_db_instance_identifier(to)
-            .apply_immediately(true)
-            .send()
-            .await
-            .map_err(sdk(addr, "ModifyDBInstance (rename)"));
-        // A retry of a rename whose answer was lost finds the old identifier gone: done when
-        // the new one is this database.
-        if let Err(e) = sent {
-            if !e.is_code(&["DBInstanceNotFound", "DBInstanceNotFoundFault"]) {
-                return Err(e);
-            }
-            match crate::kinds::db::instance::describe_instance(c, to).await? {
-                Some(i) => ensure_ours(addr, to, &crate::aws::tags::rds_pairs(i.tag_list()))?,
-                None => return Err(e),
-            }
-        }
-    }
-    let now = crate::kinds::db::instance::wait_available(c, addr, to, timeout).await?;
-    let mut r = live.clone();
-    r.name = to.to_string();
-    r.id = now.db_instance_arn().map(str::to_string).or(r.id);
-    Ok(r)
+    rename::<aws_sdk_rds::types::DbInstance>(c, live, to, timeout).await
 }
 
 /// Renames an Aurora cluster (its members keep their identifiers until their own steps rename
-/// them) and returns `live` with its new name and ARN.
+/// them).
 pub async fn cluster(
     c: &Client,
     live: &Resource,
     to: &str,
     timeout: Duration,
 ) -> Result<Resource, AwsError> {
-    let addr = live.address.as_str();
-    let existing = crate::kinds::db::cluster::describe_cluster(c, to).await?;
-    if let Some(cl) = &existing {
-        ensure_ours(addr, to, &crate::aws::tags::rds_pairs(cl.tag_list()))?;
-    } else {
-        let sent = c
-            .modify_db_cluster()
-            .db_cluster_identifier(&live.name)
-            .new_db_cluster_identifier(to)
-            .apply_immediately(true)
-            .send()
-            .await
-            .map_err(sdk(addr, "ModifyDBCluster (rename)"));
-        if let Err(e) = sent {
-            if !e.is_code(&["DBClusterNotFoundFault"]) {
-                return Err(e);
-            }
-            match crate::kinds::db::cluster::describe_cluster(c, to).await? {
-                Some(cl) => ensure_ours(addr, to, &crate::aws::tags::rds_pairs(cl.tag_list()))?,
-                None => return Err(e),
-            }
-        }
-    }
-    let now = crate::kinds::db::cluster::wait_cluster_available(c, addr, to, timeout).await?;
-    let mut r = live.clone();
-    r.name = to.to_string();
-    r.id = now.db_cluster_arn().map(str::to_string).or(r.id);
-    Ok(r)
+    rename::<aws_sdk_rds::types::DbCluster>(c, live, to, timeout).await
 }
