@@ -205,24 +205,30 @@ fn optional_cluster_attrs(
 }
 
 pub async fn describe_cluster(c: &Client, ident: &str) -> Result<Option<DbCluster>, AwsError> {
-    match c
-        .describe_db_clusters()
-        .db_cluster_identifier(ident)
-        .send()
-        .await
-    {
-        Ok(out) => Ok(out.db_clusters().first().cloned()),
-        Err(e) => {
-            let retry = crate::aws::error::classify(&e);
-            let e = e.into_service_error();
-            if e.is_db_cluster_not_found_fault() {
-                Ok(None)
-            } else {
-                let mut e = AwsError::from_sdk(ident, "DescribeDBClusters", e);
-                e.retry = retry;
-                Err(e)
-            }
-        }
+    super::describe_one!(
+        c,
+        ident,
+        describe_db_clusters,
+        db_cluster_identifier,
+        db_clusters,
+        is_db_cluster_not_found_fault,
+        "DescribeDBClusters"
+    )
+}
+
+impl super::Database for DbCluster {
+    const NOUN: &'static str = "cluster";
+    async fn describe(c: &Client, ident: &str) -> Result<Option<Self>, AwsError> {
+        describe_cluster(c, ident).await
+    }
+    fn status(&self) -> &str {
+        self.status().unwrap_or_default()
+    }
+    fn tags(&self) -> Vec<(String, String)> {
+        crate::aws::tags::rds_pairs(self.tag_list())
+    }
+    fn arn(&self) -> Option<&str> {
+        self.db_cluster_arn()
     }
 }
 
@@ -320,23 +326,7 @@ pub async fn wait_cluster_available(
     ident: &str,
     timeout: Duration,
 ) -> Result<DbCluster, AwsError> {
-    use crate::aws::status::{meaning, Meaning};
-    wait::until(address, timeout, || async {
-        let Some(cl) = describe_cluster(c, ident).await? else {
-            return Ok(None);
-        };
-        let status = cl.status().unwrap_or_default().to_string();
-        match meaning(&status) {
-            Meaning::Done => Ok(Some(cl)),
-            Meaning::Failed => Err(AwsError::new(
-                address,
-                "wait for available",
-                format!("cluster is {status}"),
-            )),
-            Meaning::Wait => Ok(None),
-        }
-    })
-    .await
+    super::wait_available(c, address, ident, timeout).await
 }
 
 pub async fn delete_cluster(

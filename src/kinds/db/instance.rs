@@ -324,24 +324,30 @@ fn optional_attrs(
 }
 
 pub async fn describe_instance(c: &Client, ident: &str) -> Result<Option<DbInstance>, AwsError> {
-    match c
-        .describe_db_instances()
-        .db_instance_identifier(ident)
-        .send()
-        .await
-    {
-        Ok(out) => Ok(out.db_instances().first().cloned()),
-        Err(e) => {
-            let retry = crate::aws::error::classify(&e);
-            let e = e.into_service_error();
-            if e.is_db_instance_not_found_fault() {
-                Ok(None)
-            } else {
-                let mut e = AwsError::from_sdk(ident, "DescribeDBInstances", e);
-                e.retry = retry;
-                Err(e)
-            }
-        }
+    super::describe_one!(
+        c,
+        ident,
+        describe_db_instances,
+        db_instance_identifier,
+        db_instances,
+        is_db_instance_not_found_fault,
+        "DescribeDBInstances"
+    )
+}
+
+impl super::Database for DbInstance {
+    const NOUN: &'static str = "instance";
+    async fn describe(c: &Client, ident: &str) -> Result<Option<Self>, AwsError> {
+        describe_instance(c, ident).await
+    }
+    fn status(&self) -> &str {
+        self.db_instance_status().unwrap_or_default()
+    }
+    fn tags(&self) -> Vec<(String, String)> {
+        crate::aws::tags::rds_pairs(self.tag_list())
+    }
+    fn arn(&self) -> Option<&str> {
+        self.db_instance_arn()
     }
 }
 
@@ -557,23 +563,7 @@ pub async fn wait_available(
     ident: &str,
     timeout: Duration,
 ) -> Result<DbInstance, AwsError> {
-    use crate::aws::status::{meaning, Meaning};
-    wait::until(address, timeout, || async {
-        let Some(i) = describe_instance(c, ident).await? else {
-            return Ok(None);
-        };
-        let status = i.db_instance_status().unwrap_or_default().to_string();
-        match meaning(&status) {
-            Meaning::Done => Ok(Some(i)),
-            Meaning::Failed => Err(AwsError::new(
-                address,
-                "wait for available",
-                format!("instance is {status}"),
-            )),
-            Meaning::Wait => Ok(None),
-        }
-    })
-    .await
+    super::wait_available(c, address, ident, timeout).await
 }
 
 /// Deletes the instance (with a final snapshot unless `snapshot` is None) and waits until it

@@ -3,6 +3,7 @@
 //! tags stay; the endpoint and the ARN change. Idempotent: when the new identifier already
 //! exists (an earlier run renamed it and stopped), only the wait remains.
 
+use super::Database;
 use crate::aws::error::sdk;
 use crate::aws::AwsError;
 use crate::model::Resource;
@@ -25,29 +26,20 @@ fn ensure_ours(address: &str, to: &str, tags: &[(String, String)]) -> Result<(),
     }
 }
 
-/// What a rename needs of one kind of database. The SDK's `DbInstance` and `DbCluster` share
-/// no trait and their Modify calls are different builders, so each kind says how it is
-/// described, renamed and waited for; the rename itself (idempotent, lost answers recognised)
-/// is written once, in [`rename`].
-trait Renamed: Sized {
+/// How one kind of database is renamed: the SDK's instance and cluster Modify calls are
+/// builders of their own; the rename itself (idempotent, lost answers recognised) is written
+/// once, in [`rename`].
+trait Renamed: Database {
     /// The Modify call, for errors.
     const OPERATION: &'static str;
     /// The error codes of a Modify of an identifier AWS no longer has.
     const NOT_FOUND: &'static [&'static str];
-    async fn describe(c: &Client, ident: &str) -> Result<Option<Self>, AwsError>;
     async fn modify(c: &Client, addr: &str, from: &str, to: &str) -> Result<(), AwsError>;
-    async fn wait(c: &Client, addr: &str, ident: &str, timeout: Duration)
-        -> Result<Self, AwsError>;
-    fn tags(&self) -> Vec<(String, String)>;
-    fn arn(&self) -> Option<&str>;
 }
 
 impl Renamed for aws_sdk_rds::types::DbInstance {
     const OPERATION: &'static str = "ModifyDBInstance (rename)";
     const NOT_FOUND: &'static [&'static str] = &["DBInstanceNotFound", "DBInstanceNotFoundFault"];
-    async fn describe(c: &Client, ident: &str) -> Result<Option<Self>, AwsError> {
-        crate::kinds::db::instance::describe_instance(c, ident).await
-    }
     async fn modify(c: &Client, addr: &str, from: &str, to: &str) -> Result<(), AwsError> {
         c.modify_db_instance()
             .db_instance_identifier(from)
@@ -58,28 +50,11 @@ impl Renamed for aws_sdk_rds::types::DbInstance {
             .map(|_| ())
             .map_err(sdk(addr, Self::OPERATION))
     }
-    async fn wait(
-        c: &Client,
-        addr: &str,
-        ident: &str,
-        timeout: Duration,
-    ) -> Result<Self, AwsError> {
-        crate::kinds::db::instance::wait_available(c, addr, ident, timeout).await
-    }
-    fn tags(&self) -> Vec<(String, String)> {
-        crate::aws::tags::rds_pairs(self.tag_list())
-    }
-    fn arn(&self) -> Option<&str> {
-        self.db_instance_arn()
-    }
 }
 
 impl Renamed for aws_sdk_rds::types::DbCluster {
     const OPERATION: &'static str = "ModifyDBCluster (rename)";
     const NOT_FOUND: &'static [&'static str] = &["DBClusterNotFoundFault"];
-    async fn describe(c: &Client, ident: &str) -> Result<Option<Self>, AwsError> {
-        crate::kinds::db::cluster::describe_cluster(c, ident).await
-    }
     async fn modify(c: &Client, addr: &str, from: &str, to: &str) -> Result<(), AwsError> {
         c.modify_db_cluster()
             .db_cluster_identifier(from)
@@ -89,20 +64,6 @@ impl Renamed for aws_sdk_rds::types::DbCluster {
             .await
             .map(|_| ())
             .map_err(sdk(addr, Self::OPERATION))
-    }
-    async fn wait(
-        c: &Client,
-        addr: &str,
-        ident: &str,
-        timeout: Duration,
-    ) -> Result<Self, AwsError> {
-        crate::kinds::db::cluster::wait_cluster_available(c, addr, ident, timeout).await
-    }
-    fn tags(&self) -> Vec<(String, String)> {
-        crate::aws::tags::rds_pairs(self.tag_list())
-    }
-    fn arn(&self) -> Option<&str> {
-        self.db_cluster_arn()
     }
 }
 
@@ -129,7 +90,7 @@ async fn rename<D: Renamed>(
             None => return Err(e),
         }
     }
-    let now = D::wait(c, addr, to, timeout).await?;
+    let now: D = super::wait_available(c, addr, to, timeout).await?;
     let mut r = live.clone();
     r.name = to.to_string();
     r.id = now.arn().map(str::to_string).or(r.id);
