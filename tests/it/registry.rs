@@ -1,7 +1,7 @@
 //! The kinds registry walked end to end: one environment with every kind of resource is
 //! created (each kind's create), read back (each kind's reader), moved to new addresses and
-//! back (each kind's retag, with its own service's tagging call), and deleted (each kind's
-//! delete). A kind the registry sends to the wrong place fails here, whatever the compiler
+//! back (each kind's retag, with its own service's tagging call), updated in place (each kind's
+//! update), and deleted (each kind's delete). A kind the registry sends to the wrong place fails here, whatever the compiler
 //! let through.
 
 use super::support::*;
@@ -92,7 +92,7 @@ fn by_address(live: &Live) -> BTreeMap<String, Kind> {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn every_kind_is_created_read_moved_and_deleted_through_the_registry() {
+async fn every_kind_is_created_read_moved_updated_and_deleted_through_the_registry() {
     let moto = Moto::start();
     let env = Env::new(&[
         ("environment.toml", ENV_TOML),
@@ -132,6 +132,36 @@ async fn every_kind_is_created_read_moved_and_deleted_through_the_registry() {
     }
     assert_eq!(by_address(&read(&c, &env).await), before);
     assert_no_changes(&moto, &env);
+
+    // Modify: a new default tag is an in-place update of every resource, through each kind's
+    // own step and tagging call.
+    env.write(
+        "environment.toml",
+        &ENV_TOML.replace("team = \"test\"", "team = \"platform\""),
+    );
+    apply_ok(&moto, &env, &[]);
+    assert_no_changes(&moto, &env);
+    let retagged = read(&c, &env).await;
+    for r in &retagged.resources {
+        let team = r
+            .get("tags")
+            .and_then(rdsplan::model::Value::as_map)
+            .and_then(|t| t.get("team"));
+        assert_eq!(
+            team.map(String::as_str),
+            Some("platform"),
+            "{} ({}) is updated in place",
+            r.address,
+            r.kind
+        );
+    }
+    let ids = |l: &Live| -> BTreeMap<String, Option<String>> {
+        l.resources
+            .iter()
+            .map(|r| (r.address.0.clone(), r.id.clone()))
+            .collect()
+    };
+    assert_eq!(ids(&retagged), ids(&live), "nothing was replaced");
 
     // Delete: with the declarations gone, everything goes (secrets are scheduled for
     // deletion, so none is read back either).
