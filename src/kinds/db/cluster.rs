@@ -1,7 +1,7 @@
 //! Aurora clusters, and the IAM role associations of clusters and instances.
 
 use crate::aws::error::sdk;
-use crate::aws::{user_tags, wait, AwsError};
+use crate::aws::{wait, AwsError};
 use crate::kinds::db::instance::{int, string};
 use crate::kinds::secret::Password;
 use crate::model::{Address, Kind, Resource, Value};
@@ -12,10 +12,9 @@ use std::time::Duration;
 /// A live cluster in the model's terms. Members are a set, named
 /// by their address tags where they are ours; the writer is recorded apart, as information.
 ///
-/// Why not one reader with `rds::instance_resource`: the SDK's `DbCluster` and `DbInstance` are
-/// unrelated types (no shared trait), with fields of the same meaning under other names and
-/// types (the endpoint a host name with the port beside it on a cluster, an `Endpoint` holding
-/// both on an instance), so a macro over both would hide more than it shares.
+/// What instances and clusters read back alike is `db::common_attrs`, over the `Database`
+/// trait; the rest differs in meaning, not only in name (the endpoint a host name with the port
+/// beside it on a cluster, an `Endpoint` holding both on an instance), so it stays per kind.
 pub fn cluster_resource(
     addr: Address,
     c: &DbCluster,
@@ -23,12 +22,6 @@ pub fn cluster_resource(
     instances: &[DbInstance],
     map: &(dyn Fn(&str) -> String + Sync),
 ) -> Resource {
-    let skip = crate::kinds::db::instance::marked(
-        &tags,
-        crate::kinds::db::instance::TAG_SKIP_FINAL_SNAPSHOT,
-    );
-    let restore_pending =
-        crate::kinds::db::instance::marked(&tags, crate::kinds::db::instance::TAG_RESTORE_PENDING);
     // A member's name is what follows `.instance.` in its address tag, whatever cluster
     // address precedes it: members a `[[moved]]` has not retagged yet keep their names.
     let member_name = |ident: &str| -> String {
@@ -60,44 +53,6 @@ pub fn cluster_resource(
         Kind::Cluster,
         c.db_cluster_identifier().unwrap_or_default(),
     )
-    .with("engine", Value::str(c.engine().unwrap_or_default()))
-    .with(
-        "engine_version",
-        Value::str(c.engine_version().unwrap_or_default()),
-    )
-    .with(
-        "security_groups",
-        Value::set(
-            c.vpc_security_groups()
-                .iter()
-                .filter_map(|g| g.vpc_security_group_id())
-                .map(map),
-        ),
-    )
-    .with(
-        "storage_encrypted",
-        Value::Bool(c.storage_encrypted().unwrap_or(false)),
-    )
-    .with(
-        "master_username",
-        Value::str(c.master_username().unwrap_or_default()),
-    )
-    .with(
-        "credentials",
-        Value::str(if c.master_user_secret().is_some() {
-            "managed"
-        } else {
-            "generated"
-        }),
-    )
-    .with(
-        "deletion_protection",
-        Value::Bool(c.deletion_protection().unwrap_or(false)),
-    )
-    .with(
-        "iam_database_authentication",
-        Value::Bool(c.iam_database_authentication_enabled().unwrap_or(false)),
-    )
     .with(
         "iam_roles",
         Value::set(c.associated_roles().iter().map(|a| {
@@ -109,12 +64,9 @@ pub fn cluster_resource(
         })),
     )
     // A set: which member is the writer changes with every failover and is information.
-    .with("members", Value::set(members))
-    .with("skip_final_snapshot", Value::Bool(skip))
-    .with("status", Value::str(c.status().unwrap_or_default()))
-    .with("tags", Value::Map(user_tags(tags)));
-    if restore_pending {
-        r.set("restore_pending", Value::Bool(true));
+    .with("members", Value::set(members));
+    for (k, v) in super::common_attrs(c, tags, map) {
+        r.set(k, v);
     }
     let optional = optional_cluster_attrs(c, writer, map);
     r.set_present(optional);
@@ -229,6 +181,31 @@ impl super::Database for DbCluster {
     }
     fn arn(&self) -> Option<&str> {
         self.db_cluster_arn()
+    }
+    fn engine(&self) -> Option<&str> {
+        DbCluster::engine(self)
+    }
+    fn engine_version(&self) -> Option<&str> {
+        DbCluster::engine_version(self)
+    }
+    fn security_group_ids(&self) -> Vec<&str> {
+        let groups = self.vpc_security_groups().iter();
+        groups.filter_map(|g| g.vpc_security_group_id()).collect()
+    }
+    fn storage_encrypted(&self) -> bool {
+        DbCluster::storage_encrypted(self).unwrap_or(false)
+    }
+    fn master_username(&self) -> Option<&str> {
+        DbCluster::master_username(self)
+    }
+    fn managed_password(&self) -> bool {
+        self.master_user_secret().is_some()
+    }
+    fn deletion_protection(&self) -> bool {
+        DbCluster::deletion_protection(self).unwrap_or(false)
+    }
+    fn iam_database_authentication(&self) -> bool {
+        self.iam_database_authentication_enabled().unwrap_or(false)
     }
 }
 

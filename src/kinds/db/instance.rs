@@ -3,7 +3,7 @@
 //! run created.
 
 use crate::aws::error::sdk;
-use crate::aws::{all_tags, user_tags, wait, AwsError};
+use crate::aws::{all_tags, wait, AwsError};
 use crate::kinds::secret::Password;
 use crate::model::{Address, Kind, Resource, Value};
 use aws_sdk_rds::types::{DbInstance, Tag};
@@ -98,17 +98,10 @@ pub fn instance_resource(
     tags: Vec<(String, String)>,
     map: &(dyn Fn(&str) -> String + Sync),
 ) -> Resource {
-    let skip = marked(&tags, TAG_SKIP_FINAL_SNAPSHOT);
-    let restore_pending = marked(&tags, TAG_RESTORE_PENDING);
     let mut r = Resource::new(
         addr,
         Kind::Instance,
         i.db_instance_identifier().unwrap_or_default(),
-    )
-    .with("engine", Value::str(i.engine().unwrap_or_default()))
-    .with(
-        "engine_version",
-        Value::str(i.engine_version().unwrap_or_default()),
     )
     .with(
         "instance_class",
@@ -120,50 +113,11 @@ pub fn instance_resource(
     )
     .with("multi_az", Value::Bool(i.multi_az().unwrap_or(false)))
     .with(
-        "storage_encrypted",
-        Value::Bool(i.storage_encrypted().unwrap_or(false)),
-    )
-    .with(
-        "security_groups",
-        Value::set(
-            i.vpc_security_groups()
-                .iter()
-                .filter_map(|g| g.vpc_security_group_id())
-                .map(map),
-        ),
-    )
-    .with(
         "publicly_accessible",
         Value::Bool(i.publicly_accessible().unwrap_or(false)),
-    )
-    .with(
-        "master_username",
-        Value::str(i.master_username().unwrap_or_default()),
-    )
-    .with(
-        "credentials",
-        Value::str(if i.master_user_secret().is_some() {
-            "managed"
-        } else {
-            "generated"
-        }),
-    )
-    .with(
-        "iam_database_authentication",
-        Value::Bool(i.iam_database_authentication_enabled().unwrap_or(false)),
-    )
-    .with(
-        "deletion_protection",
-        Value::Bool(i.deletion_protection().unwrap_or(false)),
-    )
-    .with("skip_final_snapshot", Value::Bool(skip))
-    .with(
-        "status",
-        Value::str(i.db_instance_status().unwrap_or_default()),
-    )
-    .with("tags", Value::Map(user_tags(tags)));
-    if restore_pending {
-        r.set("restore_pending", Value::Bool(true));
+    );
+    for (k, v) in super::common_attrs(i, tags, map) {
+        r.set(k, v);
     }
     let port = i
         .endpoint()
@@ -348,6 +302,31 @@ impl super::Database for DbInstance {
     }
     fn arn(&self) -> Option<&str> {
         self.db_instance_arn()
+    }
+    fn engine(&self) -> Option<&str> {
+        DbInstance::engine(self)
+    }
+    fn engine_version(&self) -> Option<&str> {
+        DbInstance::engine_version(self)
+    }
+    fn security_group_ids(&self) -> Vec<&str> {
+        let groups = self.vpc_security_groups().iter();
+        groups.filter_map(|g| g.vpc_security_group_id()).collect()
+    }
+    fn storage_encrypted(&self) -> bool {
+        DbInstance::storage_encrypted(self).unwrap_or(false)
+    }
+    fn master_username(&self) -> Option<&str> {
+        DbInstance::master_username(self)
+    }
+    fn managed_password(&self) -> bool {
+        self.master_user_secret().is_some()
+    }
+    fn deletion_protection(&self) -> bool {
+        DbInstance::deletion_protection(self).unwrap_or(false)
+    }
+    fn iam_database_authentication(&self) -> bool {
+        self.iam_database_authentication_enabled().unwrap_or(false)
     }
 }
 

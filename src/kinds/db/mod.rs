@@ -27,6 +27,65 @@ pub(crate) trait Database: Sized {
     fn status(&self) -> &str;
     fn tags(&self) -> Vec<(String, String)>;
     fn arn(&self) -> Option<&str>;
+    fn engine(&self) -> Option<&str>;
+    fn engine_version(&self) -> Option<&str>;
+    fn security_group_ids(&self) -> Vec<&str>;
+    fn storage_encrypted(&self) -> bool;
+    fn master_username(&self) -> Option<&str>;
+    /// Whether RDS keeps the master password in Secrets Manager (`credentials = "managed"`).
+    fn managed_password(&self) -> bool;
+    fn deletion_protection(&self) -> bool;
+    fn iam_database_authentication(&self) -> bool;
+}
+
+/// What instances and clusters read back alike: engine and version, security groups (as
+/// addresses, by `map`), encryption, the master user and where its password is kept, deletion
+/// protection, IAM authentication, rdsplan's markers (`skip_final_snapshot`, a restore still
+/// pending), the status and the user's tags.
+pub(crate) fn common_attrs<D: Database>(
+    d: &D,
+    tags: Vec<(String, String)>,
+    map: &(dyn Fn(&str) -> String + Sync),
+) -> Vec<(&'static str, crate::model::Value)> {
+    use crate::model::Value;
+    use instance::{marked, TAG_RESTORE_PENDING, TAG_SKIP_FINAL_SNAPSHOT};
+    let credentials = if d.managed_password() {
+        "managed"
+    } else {
+        "generated"
+    };
+    let mut out = vec![
+        ("engine", Value::str(d.engine().unwrap_or_default())),
+        (
+            "engine_version",
+            Value::str(d.engine_version().unwrap_or_default()),
+        ),
+        (
+            "security_groups",
+            Value::set(d.security_group_ids().into_iter().map(map)),
+        ),
+        ("storage_encrypted", Value::Bool(d.storage_encrypted())),
+        (
+            "master_username",
+            Value::str(d.master_username().unwrap_or_default()),
+        ),
+        ("credentials", Value::str(credentials)),
+        ("deletion_protection", Value::Bool(d.deletion_protection())),
+        (
+            "iam_database_authentication",
+            Value::Bool(d.iam_database_authentication()),
+        ),
+        (
+            "skip_final_snapshot",
+            Value::Bool(marked(&tags, TAG_SKIP_FINAL_SNAPSHOT)),
+        ),
+        ("status", Value::str(d.status())),
+    ];
+    if marked(&tags, TAG_RESTORE_PENDING) {
+        out.push(("restore_pending", Value::Bool(true)));
+    }
+    out.push(("tags", Value::Map(crate::aws::user_tags(tags))));
+    out
 }
 
 /// One describe by identifier (DescribeDBInstances, DescribeDBClusters): the first answer, or
