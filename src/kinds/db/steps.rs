@@ -464,6 +464,12 @@ async fn upsert_replica(
     ))
 }
 
+/// Why not one step with [`upsert_instance`]: what the two have in common is already shared
+/// (`creation_inputs`, `password`, `group`, `retag`, `sync_roles`, `refresh_secret`, the
+/// `Database` trait's waits and renames); what is left is the same order of calls over different
+/// requests (NewCluster has no class, storage or option group; a cluster's members are steps
+/// of their own; its modify waits on the cluster poller), and one generic step would need a
+/// trait method per request field.
 async fn upsert_cluster(
     ctx: &StepContext,
     d: &Resource,
