@@ -1,9 +1,10 @@
-//! One home per kind of resource: how it is read from AWS, expanded from the files, created,
-//! modified, deleted and retagged. The engine around the kinds (the read orchestrator in
-//! `src/read/`, the executor in `src/apply/`) reaches them through the registry below: every behaviour that differs by kind is one exhaustive `match` on [`Kind`]
-//! here, with no fallback arm, so a new kind that misses a behaviour does not compile.
-//! What a kind *is* (its attributes, what forces replacement, how values compare) is the
-//! model's attribute table (`model::attrs`), read by the pure planner.
+//! One home per kind of resource: how it is read from AWS, created, modified, deleted and
+//! retagged. The engine around the kinds (the read orchestrator in `src/read/`, the executor in
+//! `src/apply/`) reaches them through the registry below: every behaviour that differs by kind
+//! is one exhaustive `match` on [`Kind`] here, with no fallback arm, so a new kind that misses
+//! a behaviour does not compile. What a kind *is* (its attributes, what forces replacement,
+//! how values compare, its facts) is the model's schema (`model::attrs`), which the pure planner
+//! reads; its desired resources are expanded from the files by `config::expand`.
 
 pub mod adopt;
 pub mod db;

@@ -1,7 +1,8 @@
 //! What every step of an apply shares: the AWS ids and names known by address (seeded from live
 //! state, filled in as steps create), the pollers every wait for a database goes through, the
 //! one-at-a-time reboot lock and the `--parallelism` slots. Guarantee: a step that waits for
-//! AWS gives its slot back while it waits, so waits never hold up other steps' calls.
+//! AWS gives its slot back while it waits, so waits never hold up other steps' calls. Also
+//! what a kind's create-or-update step is given ([`Upsert`]).
 
 use crate::aws::{self, AwsError, Clients};
 use crate::model::{Address, Kind, Live, Resource, Value};
