@@ -16,10 +16,20 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::time::Duration;
 
+/// `rdsplan --version`: the version, the git commit and the build date (see `build.rs`).
+pub const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("RDSPLAN_COMMIT"),
+    ", built ",
+    env!("RDSPLAN_BUILD_DATE"),
+    ")"
+);
+
 #[derive(Parser, Debug)]
 #[command(
     name = "rdsplan",
-    version,
+    version = VERSION,
     about = "Plan and apply AWS RDS infrastructure from TOML files. Live AWS, found by ownership tags, is the state."
 )]
 pub struct Cli {

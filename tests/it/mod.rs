@@ -13,6 +13,7 @@ mod fields;
 mod files;
 mod foreign;
 mod import;
+mod install;
 mod kills;
 mod lock_race;
 mod logs_exits_and_interrupts;
