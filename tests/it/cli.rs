@@ -76,7 +76,7 @@ fn unknown_environment_lists_the_known_ones() {
 }
 
 #[test]
-fn the_example_ci_workflows_pass_actionlint() {
+fn the_example_ci_workflows_and_the_release_workflow_pass_actionlint() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let bin = root.join(".venv/bin/actionlint");
     assert!(
@@ -92,8 +92,16 @@ fn the_example_ci_workflows_pass_actionlint() {
     for name in ["plan.yml", "apply.yml", "drift.yml"] {
         assert!(files.iter().any(|f| f.ends_with(name)), "{name} is missing");
     }
+    // The examples install the released binary through the action, never by compiling.
+    for f in &files {
+        let text = std::fs::read_to_string(f).unwrap();
+        assert!(text.contains("uses: rdsplan/rdsplan@"), "{}", f.display());
+        assert!(!text.contains("cargo install"), "{}", f.display());
+    }
+    let release = root.join(".github/workflows/release.yml");
     let out = std::process::Command::new(&bin)
         .args(&files)
+        .arg(&release)
         .output()
         .unwrap();
     assert!(
@@ -102,4 +110,25 @@ fn the_example_ci_workflows_pass_actionlint() {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+/// The action (`action.yml`) takes a version, gives the binary's path, and installs with the
+/// tested install script; actionlint does not read action metadata, so its steps are checked
+/// here and through the install script's own tests.
+#[test]
+fn the_action_installs_with_the_install_script() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let action = std::fs::read_to_string(root.join("action.yml")).unwrap();
+    for needle in [
+        "using: composite",
+        "  version:\n",
+        "  path:\n",
+        "value: ${{ steps.install.outputs.path }}",
+        "$GITHUB_ACTION_PATH/scripts/install.sh",
+        "uses: actions/cache@",
+        "$GITHUB_PATH",
+    ] {
+        assert!(action.contains(needle), "action.yml lacks {needle:?}");
+    }
+    assert!(root.join("scripts/install.sh").exists());
 }
