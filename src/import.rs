@@ -22,6 +22,9 @@ pub struct Adoption {
     pub toml: String,
     pub tags: Vec<(Tagged, String, BTreeMap<String, String>)>,
     pub notes: Vec<String>,
+    /// The existing VPC its TOML declares (`[vpc.NAME]` with `id`), which later imports of the
+    /// same run use instead of declaring it again.
+    pub new_vpc: Option<(String, VpcConfig)>,
 }
 
 pub struct ImportContext<'a> {
@@ -199,6 +202,7 @@ pub fn vpc(
         toml: file(|c| {
             c.vpc.insert(name.into(), spec);
         }),
+        new_vpc: None,
         tags,
         notes,
     })
@@ -284,6 +288,7 @@ pub fn security_group(
         toml: file(|c| {
             c.security_group.insert(name.into(), spec);
         }),
+        new_vpc: None,
         tags: vec![(
             Tagged::Ec2(id.into()),
             address.clone(),
@@ -357,7 +362,7 @@ pub fn db_network(ctx: &ImportContext, g: &SubnetGroup) -> Result<Network, Strin
 }
 
 /// Lowercase letters, digits and single `-`.
-fn slug(s: &str) -> String {
+pub(crate) fn slug(s: &str) -> String {
     let mut out = String::new();
     for c in s.to_ascii_lowercase().chars() {
         if c.is_ascii_alphanumeric() {
@@ -545,6 +550,7 @@ pub fn instance(ctx: &ImportContext, name: &str, i: &DbInstance) -> Result<Adopt
         notes.push(format!("it is in DB subnet group `{}` of VPC {}, which rdsplan does not own: written as [vpc.{vname}] with `id`, `subnets` and `db_subnet_group`, used as they are", v.db_subnet_group.as_deref().unwrap_or_default(), v.id.as_deref().unwrap_or_default()));
     }
     Ok(Adoption {
+        new_vpc: network.new_vpc.clone(),
         toml: file(|c| {
             if let Some((vname, v)) = network.new_vpc {
                 c.vpc.insert(vname, v);
@@ -607,6 +613,7 @@ pub fn replica(ctx: &ImportContext, name: &str, i: &DbInstance) -> Result<Adopti
         toml: file(|c| {
             c.replica.insert(name.into(), spec);
         }),
+        new_vpc: None,
         tags: vec![(
             Tagged::Rds(i.db_instance_arn().unwrap_or_default().into()),
             address.clone(),
@@ -728,6 +735,7 @@ pub fn cluster(
         instance: member_cfgs,
     };
     Ok(Adoption {
+        new_vpc: network.new_vpc.clone(),
         toml: file(|f| {
             if let Some((vname, v)) = network.new_vpc {
                 f.vpc.insert(vname, v);

@@ -8,6 +8,7 @@ mod completions;
 pub mod context;
 mod drift;
 mod import;
+mod import_all;
 mod plan;
 mod validate;
 
@@ -162,26 +163,42 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
         format: PlanFormat,
     },
-    /// Adopt an existing resource: print (or append to FILE) its TOML, complete enough that a
-    /// plan afterwards shows no change for it, and tag it as managed by this environment after
-    /// confirmation. Changes nothing but tags.
+    /// Adopt an existing resource (or, with --all, every database no environment manages):
+    /// print (or write) its TOML, complete enough that a plan afterwards shows no change for
+    /// it, and tag it as managed by this environment after confirmation. Changes nothing but
+    /// tags.
     #[command(
-        after_help = "Examples:\n  rdsplan import --env prod instance legacy-orders --as orders\n  rdsplan import --env prod vpc vpc-0abc123 --as main --write environments/prod/imported.toml\n  rdsplan import --env prod cluster analytics --as analytics --auto-approve"
+        after_help = "Examples:\n  rdsplan import --env prod instance legacy-orders --as orders\n  rdsplan import --env prod vpc vpc-0abc123 --as main --write environments/prod/imported.toml\n  rdsplan import --env prod cluster analytics --as analytics --auto-approve\n  rdsplan import --env prod --all --vpc vpc-0abc123 --filter tag:team=shop --write-dir environments/prod"
     )]
     Import {
         /// The environment: the name of its folder under --dir.
         #[arg(long)]
         env: String,
         /// vpc, security_group, instance, replica or cluster
-        kind: String,
+        #[arg(required_unless_present = "all")]
+        kind: Option<String>,
         /// The AWS id: vpc-..., sg-..., or an RDS identifier
-        aws_id: String,
+        #[arg(required_unless_present = "all")]
+        aws_id: Option<String>,
         /// The NAME of its address (KIND.NAME) in the files.
-        #[arg(long = "as", value_name = "NAME")]
-        name: String,
+        #[arg(long = "as", value_name = "NAME", required_unless_present = "all")]
+        name: Option<String>,
         /// Append the TOML to FILE (e.g. environments/prod/imported.toml) instead of printing it.
-        #[arg(long, value_name = "FILE")]
+        #[arg(long, value_name = "FILE", conflicts_with = "all")]
         write: Option<PathBuf>,
+        /// Every instance, replica and Aurora cluster of the region no environment manages
+        /// (with --vpc and --filter, fewer), one file each with --write-dir.
+        #[arg(long, conflicts_with_all = ["kind", "aws_id", "name"])]
+        all: bool,
+        /// With --all: only the databases in this VPC (vpc-...).
+        #[arg(long, value_name = "VPC_ID", requires = "all")]
+        vpc: Option<String>,
+        /// With --all: only the databases carrying this tag (tag:KEY=VALUE; repeatable).
+        #[arg(long, value_name = "tag:KEY=VALUE", requires = "all")]
+        filter: Vec<String>,
+        /// With --all: write one file per database (imported-NAME.toml) into DIR.
+        #[arg(long, value_name = "DIR", requires = "all")]
+        write_dir: Option<PathBuf>,
         /// Tag without asking (for scripts).
         #[arg(long)]
         auto_approve: bool,
@@ -325,17 +342,34 @@ pub async fn run(cli: Cli) -> i32 {
             aws_id,
             name,
             write,
+            all,
+            vpc,
+            filter,
+            write_dir,
             auto_approve,
-        } => {
-            let a = import::Args {
-                kind,
-                aws_id,
-                name,
-                write,
-                auto_approve,
-            };
-            import::import(&cli.dir, &env, a).await
-        }
+        } => match (all, kind, aws_id, name) {
+            (true, ..) => {
+                let a = import_all::AllArgs {
+                    vpc,
+                    filters: filter,
+                    write_dir,
+                    auto_approve,
+                };
+                import_all::import_all(&cli.dir, &env, a).await
+            }
+            (false, Some(kind), Some(aws_id), Some(name)) => {
+                let a = import::Args {
+                    kind,
+                    aws_id,
+                    name,
+                    write,
+                    auto_approve,
+                };
+                import::import(&cli.dir, &env, a).await
+            }
+            // clap requires the three without --all.
+            (false, ..) => 1,
+        },
         Command::Unlock { env } => apply::unlock(&cli.dir, &env).await,
         Command::Plan {
             env,

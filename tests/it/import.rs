@@ -401,3 +401,171 @@ async fn an_imported_instance_keeps_its_groups_monitoring_and_logs() {
     assert_eq!(v.code, 0, "{}", v.all());
     assert_no_changes(&moto, &env);
 }
+
+/// A hand-made estate in a VPC rdsplan does not own, and a database in another VPC.
+async fn legacy_estate(sdk: &Sdk) -> (String, String) {
+    let mut vpcs = vec![];
+    for (cidr, group) in [
+        ("10.9.0.0/16", "legacy-db"),
+        ("10.8.0.0/16", "elsewhere-db"),
+    ] {
+        let vpc = sdk.ec2.create_vpc().cidr_block(cidr).send().await.unwrap();
+        let vpc_id = vpc.vpc().unwrap().vpc_id().unwrap().to_string();
+        let mut subnets = vec![];
+        for (i, az) in ["us-west-2a", "us-west-2b"].iter().enumerate() {
+            let s = sdk
+                .ec2
+                .create_subnet()
+                .vpc_id(&vpc_id)
+                .cidr_block(cidr.replace(".0.0/16", &format!(".{i}.0/24")))
+                .availability_zone(*az)
+                .send()
+                .await
+                .unwrap();
+            subnets.push(s.subnet().unwrap().subnet_id().unwrap().to_string());
+        }
+        sdk.rds
+            .create_db_subnet_group()
+            .db_subnet_group_name(group)
+            .db_subnet_group_description("made by hand")
+            .set_subnet_ids(Some(subnets))
+            .send()
+            .await
+            .unwrap();
+        vpcs.push(vpc_id);
+    }
+    let sg = sdk
+        .ec2
+        .create_security_group()
+        .group_name("legacy-access")
+        .description("legacy apps")
+        .vpc_id(&vpcs[0])
+        .send()
+        .await
+        .unwrap();
+    let sg_id = sg.group_id().unwrap().to_string();
+    for (ident, engine, group) in [
+        ("orders", "postgres", "legacy-db"),
+        ("billing", "mysql", "legacy-db"),
+        ("far", "postgres", "elsewhere-db"),
+    ] {
+        sdk.rds
+            .create_db_instance()
+            .db_instance_identifier(ident)
+            .engine(engine)
+            .db_instance_class("db.t3.micro")
+            .allocated_storage(20)
+            .master_username("admin1")
+            .master_user_password("not-in-secrets-123")
+            .db_subnet_group_name(group)
+            .vpc_security_group_ids(&sg_id)
+            .send()
+            .await
+            .unwrap();
+    }
+    sdk.rds
+        .create_db_instance_read_replica()
+        .db_instance_identifier("orders-ro")
+        .source_db_instance_identifier("orders")
+        .db_instance_class("db.t3.small")
+        .send()
+        .await
+        .unwrap();
+    sdk.rds
+        .create_db_cluster()
+        .db_cluster_identifier("analytics")
+        .engine("aurora-postgresql")
+        .master_username("pg")
+        .master_user_password("not-in-secrets-123")
+        .db_subnet_group_name("legacy-db")
+        .send()
+        .await
+        .unwrap();
+    for m in ["analytics-a", "analytics-b"] {
+        sdk.rds
+            .create_db_instance()
+            .db_instance_identifier(m)
+            .db_cluster_identifier("analytics")
+            .engine("aurora-postgresql")
+            .db_instance_class("db.r6g.large")
+            .send()
+            .await
+            .unwrap();
+    }
+    (vpcs[0].clone(), vpcs[1].clone())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn import_all_adopts_a_vpcs_databases_in_one_command_and_plans_clean() {
+    let moto = Moto::start();
+    let env = Env::new(&[("environment.toml", ENV_TOML)]);
+    let sdk = moto.sdk().await;
+    let (vpc, other) = legacy_estate(&sdk).await;
+    let dir = env.dir().join("t");
+    let args = [
+        "import",
+        "--env",
+        "t",
+        "--all",
+        "--vpc",
+        &vpc,
+        "--write-dir",
+        dir.to_str().unwrap(),
+    ];
+
+    // Without a terminal and without --auto-approve: a summary, and nothing written or tagged.
+    let refused = rdsplan(Some(&moto), &env.dir(), &args);
+    assert_eq!(refused.code, 1, "{}", refused.all());
+    assert_shows(&refused.stderr, "Found 4 database(s) to import");
+    assert_shows(&refused.stderr, "needs confirmation");
+    assert!(!dir.join("imported-orders.toml").exists());
+
+    let mut approved = args.to_vec();
+    approved.push("--auto-approve");
+    let r = rdsplan(Some(&moto), &env.dir(), &approved);
+    assert_eq!(r.code, 0, "{}", r.all());
+    for (ident, address) in [
+        ("analytics", "cluster.analytics"),
+        ("orders", "instance.orders"),
+        ("billing", "instance.billing"),
+        ("orders-ro", "replica.orders-ro"),
+    ] {
+        assert_shows(&r.stderr, &format!("as {address}"));
+        let name = address.split_once('.').unwrap().1;
+        let file = std::fs::read_to_string(dir.join(format!("imported-{name}.toml")))
+            .unwrap_or_else(|e| panic!("{ident}: {e}"));
+        assert!(file.contains(&format!("imported from {ident}")), "{file}");
+    }
+    // One [vpc.…] for the four, in the first file that needs it.
+    let vpc_tables: usize = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|f| std::fs::read_to_string(f.unwrap().path()).unwrap())
+        .map(|t| {
+            t.lines()
+                .filter(|l| l.starts_with("[vpc.") && !l.ends_with(".tags]"))
+                .count()
+        })
+        .sum();
+    let all: String = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|f| std::fs::read_to_string(f.unwrap().path()).unwrap())
+        .collect();
+    assert_eq!(vpc_tables, 1, "{all}");
+    assert_no_changes(&moto, &env);
+    let drift = rdsplan(Some(&moto), &env.dir(), &["drift", "--env", "t"]);
+    assert_eq!(drift.code, 0, "in sync: {}", drift.all());
+
+    // Nothing outside the VPC is tagged; a second run finds nothing new.
+    let far = sdk.instance("far").await;
+    assert!(
+        far.tag_list()
+            .iter()
+            .all(|t| !t.key().unwrap_or_default().starts_with("rdsplan:")),
+        "{other}: untouched"
+    );
+    let again = rdsplan(Some(&moto), &env.dir(), &approved);
+    assert_eq!(again.code, 0, "{}", again.all());
+    assert_shows(&again.stderr, "Found 0 database(s) to import");
+    assert_shows(&again.stderr, "4 already managed");
+    assert_shows(&again.stderr, "Nothing to import.");
+}
