@@ -11,13 +11,15 @@ use crate::config::types::VpcConfig;
 use crate::import::{self, Adoption, ImportContext, SubnetGroup};
 use crate::model::{Address, Kind, Resource, TAG_ENV};
 use aws_sdk_rds::types::{DbCluster, DbInstance, DbSubnetGroup};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
-/// Which databases to take: those in `vpc` (an id) if given, carrying every `tags` pair.
+/// Which databases to take: those in `vpc` (an id) if given, carrying every `tags` pair, and,
+/// when `only` is given, only those identifiers (each named as it says: a Terraform name).
 #[derive(Debug, Default)]
 pub struct Filter {
     pub vpc: Option<String>,
     pub tags: Vec<(String, String)>,
+    pub only: Option<BTreeMap<String, String>>,
 }
 
 /// The region's RDS lists.
@@ -79,8 +81,12 @@ pub fn estate(
             .iter()
             .find(|g| g.db_subnet_group_name() == Some(name))
     };
-    let in_scope = |tags: &[(String, String)], vpc: Option<&str>| {
-        filter.vpc.as_deref().is_none_or(|want| vpc == Some(want))
+    let in_scope = |ident: &str, tags: &[(String, String)], vpc: Option<&str>| {
+        filter
+            .only
+            .as_ref()
+            .is_none_or(|only| only.contains_key(ident))
+            && filter.vpc.as_deref().is_none_or(|want| vpc == Some(want))
             && filter
                 .tags
                 .iter()
@@ -93,11 +99,15 @@ pub fn estate(
     let mut vpcs: Vec<(String, VpcConfig)> = vec![];
     let mut names: BTreeSet<String> = taken.clone();
     let mut name_for = |kind: &str, ident: &str| -> String {
-        let base = import::slug(
-            ident
-                .strip_prefix(&format!("{}-", ctx.env))
-                .unwrap_or(ident),
-        );
+        let preferred = filter.only.as_ref().and_then(|o| o.get(ident));
+        let base = match preferred {
+            Some(name) => import::slug(name),
+            None => import::slug(
+                ident
+                    .strip_prefix(&format!("{}-", ctx.env))
+                    .unwrap_or(ident),
+            ),
+        };
         let base = if base.starts_with(|c: char| c.is_ascii_lowercase()) {
             base
         } else {
@@ -117,7 +127,7 @@ pub fn estate(
     for c in region.clusters {
         let tags = rds_pairs(c.tag_list());
         let vpc = c.db_subnet_group().and_then(group).and_then(|g| g.vpc_id());
-        if !in_scope(&tags, vpc) {
+        if !in_scope(c.db_cluster_identifier().unwrap_or_default(), &tags, vpc) {
             continue;
         }
         if managed(&tags) {
@@ -136,7 +146,7 @@ pub fn estate(
         }
         let tags = rds_pairs(i.tag_list());
         let vpc = i.db_subnet_group().and_then(|g| g.vpc_id());
-        if !in_scope(&tags, vpc) {
+        if !in_scope(i.db_instance_identifier().unwrap_or_default(), &tags, vpc) {
             continue;
         }
         if managed(&tags) {
@@ -297,6 +307,7 @@ mod tests {
         let filter = Filter {
             vpc: Some("vpc-1".into()),
             tags: vec![("team".into(), "shop".into())],
+            only: None,
         };
         let taken: BTreeSet<String> = ["instance.billing".to_string()].into();
         let e = estate(&ctx, &region, &filter, &taken);

@@ -12,6 +12,7 @@ pub mod drift;
 pub mod graph;
 pub mod import;
 pub mod import_estate;
+pub mod import_terraform;
 pub mod kinds;
 pub mod model;
 pub mod plan;

@@ -11,6 +11,8 @@ use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 pub struct AllArgs {
+    /// A Terraform state (or `terraform show -json`) whose databases are taken over.
+    pub from_terraform: Option<PathBuf>,
     pub vpc: Option<String>,
     /// `tag:KEY=VALUE`, each.
     pub filters: Vec<String>,
@@ -40,11 +42,24 @@ fn filter(a: &AllArgs) -> Result<Filter, String> {
     Ok(Filter {
         vpc: a.vpc.clone(),
         tags,
+        only: None,
     })
 }
 
 async fn run(dir: &Path, env: &str, a: AllArgs) -> Result<i32, String> {
-    let filter = filter(&a)?;
+    let mut filter = filter(&a)?;
+    let terraform = match &a.from_terraform {
+        Some(file) => {
+            let text = std::fs::read_to_string(file)
+                .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+            let resources = crate::import_terraform::resources(&text)
+                .map_err(|e| format!("{}: {e}", file.display()))?;
+            let t = crate::import_terraform::takeover(&resources);
+            filter.only = Some(t.names.clone());
+            Some(t)
+        }
+        None => None,
+    };
     let cfg = load_env(dir, env)
         .map_err(|_| "the environment's files have problems (see above)".to_string())?;
     let context = Context::connect(cfg)
@@ -85,9 +100,10 @@ async fn run(dir: &Path, env: &str, a: AllArgs) -> Result<i32, String> {
             .map(|d| d.join(format!("imported-{name}.toml")))
     };
 
-    let scope = match &filter.vpc {
-        Some(v) => format!("in {v}"),
-        None => format!("in {}", cfg.region()),
+    let scope = match (&a.from_terraform, &filter.vpc) {
+        (Some(f), _) => format!("from {}", f.display()),
+        (None, Some(v)) => format!("in {v}"),
+        (None, None) => format!("in {}", cfg.region()),
     };
     eprintln!(
         "Found {} database(s) to import {scope} ({} already managed, left alone):",
@@ -107,6 +123,31 @@ async fn run(dir: &Path, env: &str, a: AllArgs) -> Result<i32, String> {
         eprintln!("Left as they are (nothing of them is imported):");
         for (id, why) in &estate.left {
             eprintln!("  {id:<28} {why}");
+        }
+    }
+    if let Some(t) = &terraform {
+        let found: BTreeSet<&str> = estate
+            .adopted
+            .iter()
+            .map(|d| d.identifier.as_str())
+            .chain(estate.left.iter().map(|(i, _)| i.as_str()))
+            .collect();
+        let missing: Vec<&String> = t
+            .names
+            .keys()
+            .filter(|i| !found.contains(i.as_str()))
+            .collect();
+        if !t.left.is_empty() || !missing.is_empty() {
+            eprintln!("Left to Terraform:");
+        }
+        for (address, why) in &t.left {
+            eprintln!("  {address:<40} {why}");
+        }
+        for id in missing {
+            eprintln!(
+                "  {id:<40} not found unmanaged in {} (managed already, or gone)",
+                cfg.region()
+            );
         }
     }
     if estate.adopted.is_empty() {
@@ -173,5 +214,18 @@ async fn run(dir: &Path, env: &str, a: AllArgs) -> Result<i32, String> {
         estate.adopted.len(),
         cfg.env_name
     );
+    if let Some(t) = &terraform {
+        // Exactly what rdsplan took over, so that Terraform stops managing it (its state is
+        // never edited here).
+        let taken: Vec<String> = estate
+            .adopted
+            .iter()
+            .flat_map(|d| t.addresses.get(&d.identifier).cloned().unwrap_or_default())
+            .collect();
+        eprintln!("\nHand them over: remove them from Terraform's state (it then leaves them as they are):");
+        for line in crate::import_terraform::state_rm(&taken) {
+            println!("{line}");
+        }
+    }
     Ok(0)
 }

@@ -175,13 +175,17 @@ pub enum Command {
         #[arg(long)]
         env: String,
         /// vpc, security_group, instance, replica or cluster
-        #[arg(required_unless_present = "all")]
+        #[arg(required_unless_present_any = ["all", "from_terraform"])]
         kind: Option<String>,
         /// The AWS id: vpc-..., sg-..., or an RDS identifier
-        #[arg(required_unless_present = "all")]
+        #[arg(required_unless_present_any = ["all", "from_terraform"])]
         aws_id: Option<String>,
         /// The NAME of its address (KIND.NAME) in the files.
-        #[arg(long = "as", value_name = "NAME", required_unless_present = "all")]
+        #[arg(
+            long = "as",
+            value_name = "NAME",
+            required_unless_present_any = ["all", "from_terraform"]
+        )]
         name: Option<String>,
         /// Append the TOML to FILE (e.g. environments/prod/imported.toml) instead of printing it.
         #[arg(long, value_name = "FILE", conflicts_with = "all")]
@@ -190,14 +194,19 @@ pub enum Command {
         /// (with --vpc and --filter, fewer), one file each with --write-dir.
         #[arg(long, conflicts_with_all = ["kind", "aws_id", "name"])]
         all: bool,
-        /// With --all: only the databases in this VPC (vpc-...).
-        #[arg(long, value_name = "VPC_ID", requires = "all")]
+        /// Take over the databases of a Terraform state (a state file, or `terraform show
+        /// -json`), named after their Terraform names; prints the `terraform state rm` lines.
+        #[arg(long, value_name = "FILE", conflicts_with_all = ["kind", "aws_id", "name", "all"])]
+        from_terraform: Option<PathBuf>,
+        /// With --all or --from-terraform: only the databases in this VPC (vpc-...).
+        #[arg(long, value_name = "VPC_ID", conflicts_with = "kind")]
         vpc: Option<String>,
-        /// With --all: only the databases carrying this tag (tag:KEY=VALUE; repeatable).
-        #[arg(long, value_name = "tag:KEY=VALUE", requires = "all")]
+        /// With --all or --from-terraform: only the databases carrying this tag
+        /// (tag:KEY=VALUE; repeatable).
+        #[arg(long, value_name = "tag:KEY=VALUE", conflicts_with = "kind")]
         filter: Vec<String>,
-        /// With --all: write one file per database (imported-NAME.toml) into DIR.
-        #[arg(long, value_name = "DIR", requires = "all")]
+        /// With --all or --from-terraform: one file per database (imported-NAME.toml) in DIR.
+        #[arg(long, value_name = "DIR", conflicts_with = "kind")]
         write_dir: Option<PathBuf>,
         /// Tag without asking (for scripts).
         #[arg(long)]
@@ -346,10 +355,12 @@ pub async fn run(cli: Cli) -> i32 {
             vpc,
             filter,
             write_dir,
+            from_terraform,
             auto_approve,
-        } => match (all, kind, aws_id, name) {
+        } => match (all || from_terraform.is_some(), kind, aws_id, name) {
             (true, ..) => {
                 let a = import_all::AllArgs {
+                    from_terraform,
                     vpc,
                     filters: filter,
                     write_dir,

@@ -569,3 +569,86 @@ async fn import_all_adopts_a_vpcs_databases_in_one_command_and_plans_clean() {
     assert_shows(&again.stderr, "4 already managed");
     assert_shows(&again.stderr, "Nothing to import.");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_terraform_state_is_taken_over_and_the_state_rm_lines_name_exactly_that() {
+    let moto = Moto::start();
+    let env = Env::new(&[("environment.toml", ENV_TOML)]);
+    let sdk = moto.sdk().await;
+    legacy_estate(&sdk).await;
+    // The state Terraform would hold for the same estate (`far` is not Terraform's).
+    let state = r#"{
+      "version": 4,
+      "resources": [
+        {"module": "module.db", "mode": "managed", "type": "aws_db_instance", "name": "orders",
+         "instances": [{"attributes": {"id": "db-4FJ2ABC", "identifier": "orders"}}]},
+        {"mode": "managed", "type": "aws_db_instance", "name": "billing_main",
+         "instances": [{"attributes": {"id": "db-77ZZ", "identifier": "billing"}}]},
+        {"mode": "managed", "type": "aws_db_instance", "name": "orders_ro",
+         "instances": [{"attributes": {"identifier": "orders-ro", "replicate_source_db": "orders"}}]},
+        {"mode": "managed", "type": "aws_rds_cluster", "name": "analytics",
+         "instances": [{"attributes": {"cluster_identifier": "analytics"}}]},
+        {"mode": "managed", "type": "aws_rds_cluster_instance", "name": "member",
+         "instances": [{"index_key": 0, "attributes": {"identifier": "analytics-a", "cluster_identifier": "analytics"}},
+                       {"index_key": 1, "attributes": {"identifier": "analytics-b", "cluster_identifier": "analytics"}}]},
+        {"mode": "managed", "type": "aws_security_group", "name": "legacy",
+         "instances": [{"attributes": {"id": "sg-1"}}]},
+        {"mode": "managed", "type": "aws_db_subnet_group", "name": "legacy",
+         "instances": [{"attributes": {"name": "legacy-db"}}]}
+      ]
+    }"#;
+    let file = env.root.path().join("terraform.tfstate");
+    std::fs::write(&file, state).unwrap();
+    let dir = env.dir().join("t");
+    let r = rdsplan(
+        Some(&moto),
+        &env.dir(),
+        &[
+            "import",
+            "--env",
+            "t",
+            "--from-terraform",
+            file.to_str().unwrap(),
+            "--write-dir",
+            dir.to_str().unwrap(),
+            "--auto-approve",
+        ],
+    );
+    assert_eq!(r.code, 0, "{}", r.all());
+    // Named after the Terraform names.
+    for address in [
+        "instance.orders",
+        "instance.billing-main",
+        "replica.orders-ro",
+        "cluster.analytics",
+    ] {
+        assert_shows(&r.stderr, &format!("as {address}"));
+    }
+    assert_shows(&r.stderr, "aws_security_group.legacy");
+    assert_shows(&r.stderr, "it stays Terraform's");
+    let mut rm: Vec<&str> = r
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("terraform state rm"))
+        .collect();
+    rm.sort();
+    assert_eq!(
+        rm,
+        [
+            "terraform state rm 'aws_db_instance.billing_main'",
+            "terraform state rm 'aws_db_instance.orders_ro'",
+            "terraform state rm 'aws_rds_cluster.analytics'",
+            "terraform state rm 'aws_rds_cluster_instance.member[0]'",
+            "terraform state rm 'aws_rds_cluster_instance.member[1]'",
+            "terraform state rm 'module.db.aws_db_instance.orders'",
+        ],
+        "exactly what was taken over: {}",
+        r.stdout
+    );
+    assert_no_changes(&moto, &env);
+    let far = sdk.instance("far").await;
+    assert!(far
+        .tag_list()
+        .iter()
+        .all(|t| !t.key().unwrap_or_default().starts_with("rdsplan:")));
+}
