@@ -11,6 +11,7 @@ pub mod config;
 pub mod drift;
 pub mod graph;
 pub mod import;
+pub mod import_cloudformation;
 pub mod import_estate;
 pub mod import_terraform;
 pub mod kinds;

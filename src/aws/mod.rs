@@ -39,6 +39,8 @@ pub struct Clients {
     pub kms: aws_sdk_kms::Client,
     /// The Resource Groups Tagging API: finds an environment's databases by tag.
     pub tagging: aws_sdk_resourcegroupstagging::Client,
+    /// CloudFormation: only `import --from-cloudformation` reads a stack's resources.
+    pub cloudformation: aws_sdk_cloudformation::Client,
 }
 
 impl Clients {
@@ -68,6 +70,7 @@ impl Clients {
             sts: logged!(aws_sdk_sts),
             kms: logged!(aws_sdk_kms),
             tagging: logged!(aws_sdk_resourcegroupstagging),
+            cloudformation: logged!(aws_sdk_cloudformation),
         }
     }
 }

@@ -1,23 +1,81 @@
-//! `rdsplan import --all`: adopt every database of the region (or of one VPC, narrowed by
-//! tags) that no environment manages, in one command: a summary, one confirmation, one file
-//! per database, then the tags. Changes nothing but tags.
+//! `rdsplan import --all`, `--from-terraform FILE`, `--from-cloudformation STACK`: adopt many
+//! databases in one command (every one of the region no environment manages, narrowed by VPC
+//! and tags; or those a Terraform state or a CloudFormation stack holds): a summary, one
+//! confirmation, one file per database, then the tags, then how to hand them over. Changes
+//! nothing but tags.
 
 use super::context::{load_env, Context};
 use crate::import::Tagged;
 use crate::import_estate::{self, Filter, Region};
 use crate::kinds::adopt;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 pub struct AllArgs {
     /// A Terraform state (or `terraform show -json`) whose databases are taken over.
     pub from_terraform: Option<PathBuf>,
+    /// A CloudFormation stack whose databases are taken over.
+    pub from_cloudformation: Option<String>,
     pub vpc: Option<String>,
     /// `tag:KEY=VALUE`, each.
     pub filters: Vec<String>,
     pub write_dir: Option<PathBuf>,
     pub auto_approve: bool,
+}
+
+/// Where the databases to adopt are named, and what is left there.
+enum Source {
+    /// The region's unmanaged databases.
+    Region,
+    Terraform(PathBuf, crate::import_terraform::Takeover),
+    Stack(String, crate::import_cloudformation::Takeover),
+}
+
+impl Source {
+    /// AWS identifier → the name its address gets; `None`: every database in scope.
+    fn names(&self) -> Option<BTreeMap<String, String>> {
+        match self {
+            Source::Region => None,
+            Source::Terraform(_, t) => Some(t.names.clone()),
+            Source::Stack(_, t) => Some(t.names.clone()),
+        }
+    }
+    fn left(&self) -> &[(String, String)] {
+        match self {
+            Source::Region => &[],
+            Source::Terraform(_, t) => &t.left,
+            Source::Stack(_, t) => &t.left,
+        }
+    }
+    fn heading(&self) -> String {
+        match self {
+            Source::Region => String::new(),
+            Source::Terraform(..) => "Left to Terraform:".into(),
+            Source::Stack(s, _) => format!("Left to stack {s}:"),
+        }
+    }
+    /// How to hand over what was adopted (its identifiers, a cluster's members included), on
+    /// stdout, so that a script can run or review it.
+    fn handover(&self, adopted: &[String]) -> Vec<String> {
+        match self {
+            Source::Region => vec![],
+            Source::Terraform(_, t) => {
+                let taken: Vec<String> = adopted
+                    .iter()
+                    .flat_map(|id| t.addresses.get(id).cloned().unwrap_or_default())
+                    .collect();
+                crate::import_terraform::state_rm(&taken)
+            }
+            Source::Stack(stack, t) => {
+                let logical: Vec<String> = adopted
+                    .iter()
+                    .filter_map(|id| t.logical.get(id).cloned())
+                    .collect();
+                crate::import_cloudformation::handover(stack, &logical)
+            }
+        }
+    }
 }
 
 pub async fn import_all(dir: &Path, env: &str, a: AllArgs) -> i32 {
@@ -46,26 +104,61 @@ fn filter(a: &AllArgs) -> Result<Filter, String> {
     })
 }
 
+fn terraform(file: &Path) -> Result<Source, String> {
+    let text = std::fs::read_to_string(file)
+        .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+    let resources = crate::import_terraform::resources(&text)
+        .map_err(|e| format!("{}: {e}", file.display()))?;
+    Ok(Source::Terraform(
+        file.to_path_buf(),
+        crate::import_terraform::takeover(&resources),
+    ))
+}
+
+async fn stack(clients: &crate::aws::Clients, name: &str) -> Result<Source, String> {
+    let out = clients
+        .cloudformation
+        .describe_stack_resources()
+        .stack_name(name)
+        .send()
+        .await
+        .map_err(|e| {
+            let e = crate::aws::AwsError::from_sdk(
+                name,
+                "DescribeStackResources",
+                e.into_service_error(),
+            );
+            format!("reading stack {name}: {e}")
+        })?;
+    let resources: Vec<crate::import_cloudformation::StackResource> = out
+        .stack_resources()
+        .iter()
+        .map(|r| crate::import_cloudformation::StackResource {
+            logical_id: r.logical_resource_id().unwrap_or_default().to_string(),
+            kind: r.resource_type().unwrap_or_default().to_string(),
+            physical_id: r.physical_resource_id().unwrap_or_default().to_string(),
+        })
+        .collect();
+    Ok(Source::Stack(
+        name.to_string(),
+        crate::import_cloudformation::takeover(&resources),
+    ))
+}
+
 async fn run(dir: &Path, env: &str, a: AllArgs) -> Result<i32, String> {
     let mut filter = filter(&a)?;
-    let terraform = match &a.from_terraform {
-        Some(file) => {
-            let text = std::fs::read_to_string(file)
-                .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
-            let resources = crate::import_terraform::resources(&text)
-                .map_err(|e| format!("{}: {e}", file.display()))?;
-            let t = crate::import_terraform::takeover(&resources);
-            filter.only = Some(t.names.clone());
-            Some(t)
-        }
-        None => None,
-    };
     let cfg = load_env(dir, env)
         .map_err(|_| "the environment's files have problems (see above)".to_string())?;
     let context = Context::connect(cfg)
         .await
         .map_err(|_| "cannot reach AWS (see above)".to_string())?;
     let (cfg, clients) = (&context.cfg, &context.clients);
+    let source = match (&a.from_terraform, &a.from_cloudformation) {
+        (Some(file), _) => terraform(file)?,
+        (None, Some(name)) => stack(clients, name).await?,
+        (None, None) => Source::Region,
+    };
+    filter.only = source.names();
     let live = context
         .live_in(crate::kinds::db::scope::RdsScope::Region)
         .await
@@ -100,10 +193,11 @@ async fn run(dir: &Path, env: &str, a: AllArgs) -> Result<i32, String> {
             .map(|d| d.join(format!("imported-{name}.toml")))
     };
 
-    let scope = match (&a.from_terraform, &filter.vpc) {
-        (Some(f), _) => format!("from {}", f.display()),
-        (None, Some(v)) => format!("in {v}"),
-        (None, None) => format!("in {}", cfg.region()),
+    let scope = match (&source, &filter.vpc) {
+        (Source::Terraform(f, _), _) => format!("from {}", f.display()),
+        (Source::Stack(s, _), _) => format!("from stack {s}"),
+        (Source::Region, Some(v)) => format!("in {v}"),
+        (Source::Region, None) => format!("in {}", cfg.region()),
     };
     eprintln!(
         "Found {} database(s) to import {scope} ({} already managed, left alone):",
@@ -125,23 +219,29 @@ async fn run(dir: &Path, env: &str, a: AllArgs) -> Result<i32, String> {
             eprintln!("  {id:<28} {why}");
         }
     }
-    if let Some(t) = &terraform {
-        let found: BTreeSet<&str> = estate
+    // What the source names that is not here to adopt.
+    if let Some(names) = source.names() {
+        let seen: BTreeSet<&str> = estate
             .adopted
             .iter()
             .map(|d| d.identifier.as_str())
             .chain(estate.left.iter().map(|(i, _)| i.as_str()))
             .collect();
-        let missing: Vec<&String> = t
-            .names
-            .keys()
-            .filter(|i| !found.contains(i.as_str()))
+        let members: BTreeSet<&str> = lists
+            .clusters
+            .iter()
+            .flat_map(|c| c.db_cluster_members())
+            .filter_map(|m| m.db_instance_identifier())
             .collect();
-        if !t.left.is_empty() || !missing.is_empty() {
-            eprintln!("Left to Terraform:");
+        let missing: Vec<&String> = names
+            .keys()
+            .filter(|i| !seen.contains(i.as_str()) && !members.contains(i.as_str()))
+            .collect();
+        if !source.left().is_empty() || !missing.is_empty() {
+            eprintln!("{}", source.heading());
         }
-        for (address, why) in &t.left {
-            eprintln!("  {address:<40} {why}");
+        for (what, why) in source.left() {
+            eprintln!("  {what:<40} {why}");
         }
         for id in missing {
             eprintln!(
@@ -184,7 +284,7 @@ async fn run(dir: &Path, env: &str, a: AllArgs) -> Result<i32, String> {
     }
     for d in &estate.adopted {
         let text = format!(
-            "# imported from {} by `rdsplan import --all`\n{}",
+            "# imported from {} by `rdsplan import`\n{}",
             d.identifier, d.adoption.toml
         );
         match file_of(d.address.as_str()) {
@@ -214,16 +314,23 @@ async fn run(dir: &Path, env: &str, a: AllArgs) -> Result<i32, String> {
         estate.adopted.len(),
         cfg.env_name
     );
-    if let Some(t) = &terraform {
-        // Exactly what rdsplan took over, so that Terraform stops managing it (its state is
-        // never edited here).
-        let taken: Vec<String> = estate
-            .adopted
+    // What was adopted, a cluster's members included, for the hand-over.
+    let mut adopted: Vec<String> = vec![];
+    for d in &estate.adopted {
+        adopted.push(d.identifier.clone());
+        if let Some(c) = lists
+            .clusters
             .iter()
-            .flat_map(|d| t.addresses.get(&d.identifier).cloned().unwrap_or_default())
-            .collect();
-        eprintln!("\nHand them over: remove them from Terraform's state (it then leaves them as they are):");
-        for line in crate::import_terraform::state_rm(&taken) {
+            .find(|c| c.db_cluster_identifier() == Some(d.identifier.as_str()))
+        {
+            let members = c.db_cluster_members().iter();
+            adopted.extend(members.filter_map(|m| m.db_instance_identifier().map(str::to_string)));
+        }
+    }
+    let handover = source.handover(&adopted);
+    if !handover.is_empty() {
+        eprintln!("\nHand them over (nothing else lets go of them):");
+        for line in handover {
             println!("{line}");
         }
     }

@@ -175,16 +175,16 @@ pub enum Command {
         #[arg(long)]
         env: String,
         /// vpc, security_group, instance, replica or cluster
-        #[arg(required_unless_present_any = ["all", "from_terraform"])]
+        #[arg(required_unless_present_any = ["all", "from_terraform", "from_cloudformation"])]
         kind: Option<String>,
         /// The AWS id: vpc-..., sg-..., or an RDS identifier
-        #[arg(required_unless_present_any = ["all", "from_terraform"])]
+        #[arg(required_unless_present_any = ["all", "from_terraform", "from_cloudformation"])]
         aws_id: Option<String>,
         /// The NAME of its address (KIND.NAME) in the files.
         #[arg(
             long = "as",
             value_name = "NAME",
-            required_unless_present_any = ["all", "from_terraform"]
+            required_unless_present_any = ["all", "from_terraform", "from_cloudformation"]
         )]
         name: Option<String>,
         /// Append the TOML to FILE (e.g. environments/prod/imported.toml) instead of printing it.
@@ -198,6 +198,14 @@ pub enum Command {
         /// -json`), named after their Terraform names; prints the `terraform state rm` lines.
         #[arg(long, value_name = "FILE", conflicts_with_all = ["kind", "aws_id", "name", "all"])]
         from_terraform: Option<PathBuf>,
+        /// Take over the databases of a CloudFormation (or CDK) stack, named after their
+        /// logical ids; prints how to hand them over (DeletionPolicy: Retain, then remove).
+        #[arg(
+            long,
+            value_name = "STACK",
+            conflicts_with_all = ["kind", "aws_id", "name", "all", "from_terraform"]
+        )]
+        from_cloudformation: Option<String>,
         /// With --all or --from-terraform: only the databases in this VPC (vpc-...).
         #[arg(long, value_name = "VPC_ID", conflicts_with = "kind")]
         vpc: Option<String>,
@@ -356,11 +364,18 @@ pub async fn run(cli: Cli) -> i32 {
             filter,
             write_dir,
             from_terraform,
+            from_cloudformation,
             auto_approve,
-        } => match (all || from_terraform.is_some(), kind, aws_id, name) {
+        } => match (
+            all || from_terraform.is_some() || from_cloudformation.is_some(),
+            kind,
+            aws_id,
+            name,
+        ) {
             (true, ..) => {
                 let a = import_all::AllArgs {
                     from_terraform,
+                    from_cloudformation,
                     vpc,
                     filters: filter,
                     write_dir,

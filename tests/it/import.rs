@@ -652,3 +652,105 @@ async fn a_terraform_state_is_taken_over_and_the_state_rm_lines_name_exactly_tha
         .iter()
         .all(|t| !t.key().unwrap_or_default().starts_with("rdsplan:")));
 }
+
+/// A stack as CloudFormation (or CDK) would make it: a VPC with two subnets, a DB subnet
+/// group, a security group and a PostgreSQL instance.
+const STACK_TEMPLATE: &str = r#"{
+  "Resources": {
+    "ShopVpc": {"Type": "AWS::EC2::VPC", "Properties": {"CidrBlock": "10.7.0.0/16"}},
+    "SubnetA": {"Type": "AWS::EC2::Subnet", "Properties": {"VpcId": {"Ref": "ShopVpc"},
+      "CidrBlock": "10.7.0.0/24", "AvailabilityZone": "us-west-2a"}},
+    "SubnetB": {"Type": "AWS::EC2::Subnet", "Properties": {"VpcId": {"Ref": "ShopVpc"},
+      "CidrBlock": "10.7.1.0/24", "AvailabilityZone": "us-west-2b"}},
+    "DbSubnets": {"Type": "AWS::RDS::DBSubnetGroup", "Properties": {
+      "DBSubnetGroupName": "shop-db", "DBSubnetGroupDescription": "shop databases",
+      "SubnetIds": [{"Ref": "SubnetA"}, {"Ref": "SubnetB"}]}},
+    "DbAccess": {"Type": "AWS::EC2::SecurityGroup", "Properties": {
+      "GroupDescription": "shop database access", "VpcId": {"Ref": "ShopVpc"}}},
+    "OrdersDatabase5A3B2C1D": {"Type": "AWS::RDS::DBInstance", "DeletionPolicy": "Snapshot", "Properties": {
+      "DBInstanceIdentifier": "shop-orders", "Engine": "postgres", "DBInstanceClass": "db.t3.micro",
+      "AllocatedStorage": "20", "MasterUsername": "shop", "MasterUserPassword": "not-in-secrets-123",
+      "DBSubnetGroupName": {"Ref": "DbSubnets"}, "VPCSecurityGroups": [{"Ref": "DbAccess"}]}}
+  }
+}"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cloudformation_stack_is_taken_over_and_the_hand_over_names_its_logical_ids() {
+    let moto = Moto::start();
+    let env = Env::new(&[("environment.toml", ENV_TOML)]);
+    let conf = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new("us-west-2"))
+        .endpoint_url(&moto.url)
+        .credentials_provider(aws_sdk_rds::config::Credentials::new(
+            "testing", "testing", None, None, "test",
+        ))
+        .load()
+        .await;
+    let cfn = aws_sdk_cloudformation::Client::new(&conf);
+    cfn.create_stack()
+        .stack_name("shop")
+        .template_body(STACK_TEMPLATE)
+        .send()
+        .await
+        .unwrap();
+    // moto's stack puts the instance in the default VPC's default group, whatever
+    // VPCSecurityGroups says, and leaves out two fields AWS always reports; AWS uses the
+    // stack's group and reports them, as set here.
+    let resources = cfn
+        .describe_stack_resources()
+        .stack_name("shop")
+        .send()
+        .await
+        .unwrap();
+    let sg = resources
+        .stack_resources()
+        .iter()
+        .find(|r| r.logical_resource_id() == Some("DbAccess"))
+        .and_then(|r| r.physical_resource_id())
+        .unwrap()
+        .to_string();
+    let sdk = moto.sdk().await;
+    sdk.rds
+        .modify_db_instance()
+        .db_instance_identifier("shop-orders")
+        .vpc_security_group_ids(&sg)
+        .auto_minor_version_upgrade(true)
+        .copy_tags_to_snapshot(false)
+        .apply_immediately(true)
+        .send()
+        .await
+        .unwrap();
+    let dir = env.dir().join("t");
+    let r = rdsplan(
+        Some(&moto),
+        &env.dir(),
+        &[
+            "import",
+            "--env",
+            "t",
+            "--from-cloudformation",
+            "shop",
+            "--write-dir",
+            dir.to_str().unwrap(),
+            "--auto-approve",
+        ],
+    );
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert_shows(&r.stderr, "from stack shop");
+    assert_shows(&r.stderr, "as instance.orders-database");
+    assert_shows(&r.stderr, "Left to stack shop:");
+    assert_shows(&r.stderr, "DbAccess");
+    assert_shows(&r.stdout, "DeletionPolicy: Retain");
+    assert!(
+        r.stdout
+            .lines()
+            .any(|l| l.trim() == "OrdersDatabase5A3B2C1D"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        !r.stdout.lines().any(|l| l.trim() == "DbAccess"),
+        "only what was taken over"
+    );
+    assert_no_changes(&moto, &env);
+}

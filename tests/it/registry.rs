@@ -73,6 +73,7 @@ async fn clients(moto: &Moto) -> rdsplan::aws::Clients {
         sts: aws_sdk_sts::Client::new(&conf),
         kms: aws_sdk_kms::Client::new(&conf),
         tagging: aws_sdk_resourcegroupstagging::Client::new(&conf),
+        cloudformation: aws_sdk_cloudformation::Client::new(&conf),
     }
 }
 
