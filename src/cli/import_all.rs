@@ -193,11 +193,61 @@ async fn run(dir: &Path, env: &str, a: AllArgs) -> Result<i32, String> {
             .map(|d| d.join(format!("imported-{name}.toml")))
     };
 
-    let scope = match (&source, &filter.vpc) {
+    summary(&source, &filter, &estate, &lists, cfg.region(), &file_of);
+    if estate.adopted.is_empty() {
+        eprintln!("Nothing to import.");
+        return Ok(0);
+    }
+    eprintln!(
+        "Security groups and parameter, cluster parameter and option groups rdsplan does not own are written by id or name and left as they are."
+    );
+    let tags: usize = estate.adopted.iter().map(|d| d.adoption.tags.len()).sum();
+    eprintln!("\nrdsplan will tag {tags} resource(s) (and change nothing else).");
+    // Files that exist already are refused before anything is written or tagged.
+    for d in &estate.adopted {
+        if let Some(f) = file_of(d.address.as_str()).filter(|f| f.exists()) {
+            return Err(format!(
+                "{} exists already; nothing was written or tagged",
+                f.display()
+            ));
+        }
+    }
+    if !a.auto_approve && !confirmed(&cfg.env_name)? {
+        eprintln!("Import cancelled; nothing was written or tagged.");
+        return Ok(1);
+    }
+    write_files(&estate, &file_of)?;
+    tag_all(clients, &estate).await?;
+    eprintln!(
+        "Imported {} database(s) into `{}`.",
+        estate.adopted.len(),
+        cfg.env_name
+    );
+    let adopted = with_members(&estate, &lists);
+    let handover = source.handover(&adopted);
+    if !handover.is_empty() {
+        eprintln!("\nHand them over (nothing else lets go of them):");
+        for line in handover {
+            println!("{line}");
+        }
+    }
+    Ok(0)
+}
+
+/// What was found, taken, and left, and where it goes.
+fn summary(
+    source: &Source,
+    filter: &Filter,
+    estate: &import_estate::Estate,
+    lists: &crate::aws::account::AccountReads,
+    region_name: &str,
+    file_of: &dyn Fn(&str) -> Option<PathBuf>,
+) {
+    let scope = match (source, &filter.vpc) {
         (Source::Terraform(f, _), _) => format!("from {}", f.display()),
         (Source::Stack(s, _), _) => format!("from stack {s}"),
         (Source::Region, Some(v)) => format!("in {v}"),
-        (Source::Region, None) => format!("in {}", cfg.region()),
+        (Source::Region, None) => format!("in {}", region_name),
     };
     eprintln!(
         "Found {} database(s) to import {scope} ({} already managed, left alone):",
@@ -246,42 +296,30 @@ async fn run(dir: &Path, env: &str, a: AllArgs) -> Result<i32, String> {
         for id in missing {
             eprintln!(
                 "  {id:<40} not found unmanaged in {} (managed already, or gone)",
-                cfg.region()
+                region_name
             );
         }
     }
-    if estate.adopted.is_empty() {
-        eprintln!("Nothing to import.");
-        return Ok(0);
-    }
-    eprintln!(
-        "Security groups and parameter, cluster parameter and option groups rdsplan does not own are written by id or name and left as they are."
-    );
-    let tags: usize = estate.adopted.iter().map(|d| d.adoption.tags.len()).sum();
-    eprintln!("\nrdsplan will tag {tags} resource(s) (and change nothing else).");
-    // Files that exist already are refused before anything is written or tagged.
-    for d in &estate.adopted {
-        if let Some(f) = file_of(d.address.as_str()).filter(|f| f.exists()) {
-            return Err(format!(
-                "{} exists already; nothing was written or tagged",
-                f.display()
-            ));
-        }
-    }
-    if !a.auto_approve {
-        if !std::io::stdin().is_terminal() {
-            return Err("tagging needs confirmation, but standard input is not a terminal; pass --auto-approve".into());
-        }
-        eprint!(
-            "Import these into `{}`? Only 'yes' is accepted: ",
-            cfg.env_name
+}
+
+/// Asks on the terminal; only "yes" is yes.
+fn confirmed(env: &str) -> Result<bool, String> {
+    if !std::io::stdin().is_terminal() {
+        return Err(
+            "tagging needs confirmation, but standard input is not a terminal; pass --auto-approve"
+                .into(),
         );
-        let mut answer = String::new();
-        if std::io::stdin().read_line(&mut answer).is_err() || answer.trim() != "yes" {
-            eprintln!("Import cancelled; nothing was written or tagged.");
-            return Ok(1);
-        }
     }
+    eprint!("Import these into `{env}`? Only 'yes' is accepted: ");
+    let mut answer = String::new();
+    Ok(std::io::stdin().read_line(&mut answer).is_ok() && answer.trim() == "yes")
+}
+
+/// One file per database in --write-dir (never over an existing file), or the TOML on stdout.
+fn write_files(
+    estate: &import_estate::Estate,
+    file_of: &dyn Fn(&str) -> Option<PathBuf>,
+) -> Result<(), String> {
     for d in &estate.adopted {
         let text = format!(
             "# imported from {} by `rdsplan import`\n{}",
@@ -300,6 +338,13 @@ async fn run(dir: &Path, env: &str, a: AllArgs) -> Result<i32, String> {
             None => println!("{text}"),
         }
     }
+    Ok(())
+}
+
+async fn tag_all(
+    clients: &crate::aws::Clients,
+    estate: &import_estate::Estate,
+) -> Result<(), String> {
     for d in &estate.adopted {
         for (target, _, tags) in &d.adoption.tags {
             match target {
@@ -309,12 +354,14 @@ async fn run(dir: &Path, env: &str, a: AllArgs) -> Result<i32, String> {
             .map_err(|e| e.to_string())?;
         }
     }
-    eprintln!(
-        "Imported {} database(s) into `{}`.",
-        estate.adopted.len(),
-        cfg.env_name
-    );
-    // What was adopted, a cluster's members included, for the hand-over.
+    Ok(())
+}
+
+/// What was adopted, a cluster's members included, for the hand-over.
+fn with_members(
+    estate: &import_estate::Estate,
+    lists: &crate::aws::account::AccountReads,
+) -> Vec<String> {
     let mut adopted: Vec<String> = vec![];
     for d in &estate.adopted {
         adopted.push(d.identifier.clone());
@@ -327,12 +374,5 @@ async fn run(dir: &Path, env: &str, a: AllArgs) -> Result<i32, String> {
             adopted.extend(members.filter_map(|m| m.db_instance_identifier().map(str::to_string)));
         }
     }
-    let handover = source.handover(&adopted);
-    if !handover.is_empty() {
-        eprintln!("\nHand them over (nothing else lets go of them):");
-        for line in handover {
-            println!("{line}");
-        }
-    }
-    Ok(0)
+    adopted
 }
