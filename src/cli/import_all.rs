@@ -116,29 +116,19 @@ fn terraform(file: &Path) -> Result<Source, String> {
 }
 
 async fn stack(clients: &crate::aws::Clients, name: &str) -> Result<Source, String> {
-    let out = clients
-        .cloudformation
-        .describe_stack_resources()
-        .stack_name(name)
-        .send()
-        .await
-        .map_err(|e| {
-            let e = crate::aws::AwsError::from_sdk(
-                name,
-                "DescribeStackResources",
-                e.into_service_error(),
-            );
-            format!("reading stack {name}: {e}")
-        })?;
-    let resources: Vec<crate::import_cloudformation::StackResource> = out
-        .stack_resources()
-        .iter()
-        .map(|r| crate::import_cloudformation::StackResource {
-            logical_id: r.logical_resource_id().unwrap_or_default().to_string(),
-            kind: r.resource_type().unwrap_or_default().to_string(),
-            physical_id: r.physical_resource_id().unwrap_or_default().to_string(),
-        })
-        .collect();
+    let resources: Vec<crate::import_cloudformation::StackResource> =
+        adopt::stack_resources(clients, name)
+            .await
+            .map_err(|e| format!("reading stack {name}: {e}"))?
+            .into_iter()
+            .map(
+                |(logical_id, kind, physical_id)| crate::import_cloudformation::StackResource {
+                    logical_id,
+                    kind,
+                    physical_id,
+                },
+            )
+            .collect();
     Ok(Source::Stack(
         name.to_string(),
         crate::import_cloudformation::takeover(&resources),

@@ -109,3 +109,29 @@ pub async fn tag_rds(
         .map_err(sdk(arn, "AddTagsToResource"))?;
     Ok(())
 }
+
+/// A CloudFormation stack's resources as (logical id, type, physical id), for
+/// `import --from-cloudformation` (one DescribeStackResources).
+pub async fn stack_resources(
+    c: &Clients,
+    stack: &str,
+) -> Result<Vec<(String, String, String)>, AwsError> {
+    let out = c
+        .cloudformation
+        .describe_stack_resources()
+        .stack_name(stack)
+        .send()
+        .await
+        .map_err(sdk(stack, "DescribeStackResources"))?;
+    Ok(out
+        .stack_resources()
+        .iter()
+        .map(|r| {
+            (
+                r.logical_resource_id().unwrap_or_default().to_string(),
+                r.resource_type().unwrap_or_default().to_string(),
+                r.physical_resource_id().unwrap_or_default().to_string(),
+            )
+        })
+        .collect())
+}
