@@ -115,27 +115,12 @@ async fn run(dir: &Path, env: &str, a: Args) -> Result<i32, String> {
         };
         eprintln!("  {id} as {address}");
     }
-    if !a.auto_approve {
-        if !std::io::stdin().is_terminal() {
-            return Err("tagging needs confirmation, but standard input is not a terminal; pass --auto-approve".into());
-        }
-        eprint!(
-            "Tag these as managed by `{}`? Only 'yes' is accepted: ",
-            cfg.env_name
-        );
-        let mut answer = String::new();
-        if std::io::stdin().read_line(&mut answer).is_err() || answer.trim() != "yes" {
-            eprintln!("Import cancelled; nothing was tagged.");
-            return Ok(1);
-        }
+    let question = format!("Tag these as managed by `{}`?", cfg.env_name);
+    if !a.auto_approve && !confirmed(&question)? {
+        eprintln!("Import cancelled; nothing was tagged.");
+        return Ok(1);
     }
-    for (target, _, tags) in &adoption.tags {
-        match target {
-            Tagged::Ec2(i) => adopt::tag_ec2(clients, i, tags).await,
-            Tagged::Rds(arn) => adopt::tag_rds(clients, arn, tags).await,
-        }
-        .map_err(|e| e.to_string())?;
-    }
+    tag(clients, &adoption.tags).await?;
     eprintln!(
         "Imported: {}.{} is now managed by `{}`.",
         a.kind, a.name, cfg.env_name
@@ -201,6 +186,34 @@ fn write(adoption: &Adoption, a: &Args, id: &str) -> Result<(), String> {
             eprintln!("Wrote {}.{} to {}.", a.kind, a.name, file.display());
         }
         None => println!("{}", adoption.toml),
+    }
+    Ok(())
+}
+
+/// Asks `question` on the terminal (both forms of `import` ask once); only "yes" is yes.
+pub(super) fn confirmed(question: &str) -> Result<bool, String> {
+    if !std::io::stdin().is_terminal() {
+        return Err(
+            "tagging needs confirmation, but standard input is not a terminal; pass --auto-approve"
+                .into(),
+        );
+    }
+    eprint!("{question} Only 'yes' is accepted: ");
+    let mut answer = String::new();
+    Ok(std::io::stdin().read_line(&mut answer).is_ok() && answer.trim() == "yes")
+}
+
+/// Sets an adoption's tags, each with its service's call.
+pub(super) async fn tag(
+    clients: &crate::aws::Clients,
+    tags: &[(Tagged, String, std::collections::BTreeMap<String, String>)],
+) -> Result<(), String> {
+    for (target, _, tags) in tags {
+        match target {
+            Tagged::Ec2(i) => adopt::tag_ec2(clients, i, tags).await,
+            Tagged::Rds(arn) => adopt::tag_rds(clients, arn, tags).await,
+        }
+        .map_err(|e| e.to_string())?;
     }
     Ok(())
 }

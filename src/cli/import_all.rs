@@ -5,11 +5,10 @@
 //! nothing but tags.
 
 use super::context::{load_env, Context};
-use crate::import::Tagged;
 use crate::import_estate::{self, Filter, Region};
 use crate::kinds::adopt;
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 pub struct AllArgs {
@@ -202,12 +201,15 @@ async fn run(dir: &Path, env: &str, a: AllArgs) -> Result<i32, String> {
             ));
         }
     }
-    if !a.auto_approve && !confirmed(&cfg.env_name)? {
+    let question = format!("Import these into `{}`?", cfg.env_name);
+    if !a.auto_approve && !super::import::confirmed(&question)? {
         eprintln!("Import cancelled; nothing was written or tagged.");
         return Ok(1);
     }
     write_files(&estate, &file_of)?;
-    tag_all(clients, &estate).await?;
+    for d in &estate.adopted {
+        super::import::tag(clients, &d.adoption.tags).await?;
+    }
     eprintln!(
         "Imported {} database(s) into `{}`.",
         estate.adopted.len(),
@@ -292,19 +294,6 @@ fn summary(
     }
 }
 
-/// Asks on the terminal; only "yes" is yes.
-fn confirmed(env: &str) -> Result<bool, String> {
-    if !std::io::stdin().is_terminal() {
-        return Err(
-            "tagging needs confirmation, but standard input is not a terminal; pass --auto-approve"
-                .into(),
-        );
-    }
-    eprint!("Import these into `{env}`? Only 'yes' is accepted: ");
-    let mut answer = String::new();
-    Ok(std::io::stdin().read_line(&mut answer).is_ok() && answer.trim() == "yes")
-}
-
 /// One file per database in --write-dir (never over an existing file), or the TOML on stdout.
 fn write_files(
     estate: &import_estate::Estate,
@@ -326,22 +315,6 @@ fn write_files(
                     .map_err(|e| format!("cannot write {}: {e}", f.display()))?;
             }
             None => println!("{text}"),
-        }
-    }
-    Ok(())
-}
-
-async fn tag_all(
-    clients: &crate::aws::Clients,
-    estate: &import_estate::Estate,
-) -> Result<(), String> {
-    for d in &estate.adopted {
-        for (target, _, tags) in &d.adoption.tags {
-            match target {
-                Tagged::Ec2(i) => adopt::tag_ec2(clients, i, tags).await,
-                Tagged::Rds(arn) => adopt::tag_rds(clients, arn, tags).await,
-            }
-            .map_err(|e| e.to_string())?;
         }
     }
     Ok(())
