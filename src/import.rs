@@ -33,6 +33,9 @@ pub struct ImportContext<'a> {
     pub live: &'a Live,
     /// The VPCs the files declare: (name, its spec).
     pub vpcs: Vec<(&'a str, &'a VpcConfig)>,
+    /// Groups adopted in the same run, by kind and AWS name (a security group by its `sg-`
+    /// id): the name they get in the files, by which the databases then name them.
+    pub groups: BTreeMap<(Kind, String), String>,
 }
 
 /// Where a database sits, as the files write it: its `vpc`, and the `[vpc.NAME]` table to add
@@ -52,7 +55,7 @@ pub struct SubnetGroup<'a> {
 impl ImportContext<'_> {
     /// Ownership tags plus the environment's tags (and a Name), set on the adopted resource so
     /// that the next plan sees exactly what the files say.
-    fn tags(&self, address: &str, name: Option<String>) -> BTreeMap<String, String> {
+    pub(crate) fn tags(&self, address: &str, name: Option<String>) -> BTreeMap<String, String> {
         let mut t = self.env_tags.clone();
         if let Some(n) = name {
             t.insert("Name".into(), n);
@@ -63,7 +66,7 @@ impl ImportContext<'_> {
         t
     }
     /// Live tags the files must list themselves: not the environment's, not ours, not AWS's.
-    fn own_tags(
+    pub(crate) fn own_tags(
         &self,
         tags: impl IntoIterator<Item = (String, String)>,
     ) -> BTreeMap<String, String> {
@@ -84,7 +87,27 @@ impl ImportContext<'_> {
         self.short(Kind::SecurityGroup, id, "security group")
             .unwrap_or_else(|_| id.to_string())
     }
-    fn short(&self, kind: Kind, id: &str, what: &str) -> Result<String, String> {
+    /// A parameter, cluster parameter or option group as the files name it: one of this
+    /// environment (or adopted with the database) by its name, AWS's defaults not at all (left
+    /// to AWS), any other by its AWS name.
+    fn named_group(&self, kind: Kind, name: Option<&str>) -> Option<String> {
+        let name = name.filter(|n| !n.starts_with("default.") && !n.starts_with("default:"))?;
+        Some(
+            self.short(kind, name, "group")
+                .unwrap_or_else(|_| name.to_string()),
+        )
+    }
+    /// The name in the files of a resource this environment owns (or adopts in this run), by
+    /// its AWS id or name; a VPC also when the files declare it as an existing one (`id`).
+    pub(crate) fn short(&self, kind: Kind, id: &str, what: &str) -> Result<String, String> {
+        if let Some(n) = self.groups.get(&(kind, id.to_string())) {
+            return Ok(n.clone());
+        }
+        if kind == Kind::Vpc {
+            if let Some((n, _)) = self.vpcs.iter().find(|(_, v)| v.id.as_deref() == Some(id)) {
+                return Ok(n.to_string());
+            }
+        }
         let r = self.owned(kind, id).ok_or_else(|| {
             format!(
                 "{what} {id} is not managed by environment `{}`; import it first",
@@ -101,7 +124,7 @@ impl ImportContext<'_> {
 }
 
 /// The TOML of one resource, in the format of docs/config.md.
-fn file(f: impl FnOnce(&mut ConfigFile)) -> String {
+pub(crate) fn file(f: impl FnOnce(&mut ConfigFile)) -> String {
     let mut c = ConfigFile::default();
     f(&mut c);
     toml::to_string(&c).unwrap_or_default()
@@ -436,13 +459,6 @@ fn observability(ctx: &ImportContext, i: &DbInstance) -> Observability {
     }
 }
 
-/// A parameter group other than the engine's default (`default.*`), written by name so that
-/// the next plan compares it; the default is left to AWS.
-fn custom_group(name: Option<&str>) -> Option<String> {
-    name.filter(|n| !n.starts_with("default."))
-        .map(str::to_string)
-}
-
 pub fn instance(ctx: &ImportContext, name: &str, i: &DbInstance) -> Result<Adoption, String> {
     let engine = i.engine().unwrap_or_default().to_string();
     let defaults = crate::config::engines::engine(&engine)
@@ -514,17 +530,18 @@ pub fn instance(ctx: &ImportContext, name: &str, i: &DbInstance) -> Result<Adopt
         preferred_backup_window: i.preferred_backup_window().map(str::to_string),
         auto_minor_version_upgrade: i.auto_minor_version_upgrade().unwrap_or(true),
         allow_major_version_upgrade: false,
-        parameter_group: custom_group(
+        parameter_group: ctx.named_group(
+            Kind::ParameterGroup,
             i.db_parameter_groups()
                 .first()
                 .and_then(|g| g.db_parameter_group_name()),
         ),
-        option_group: i
-            .option_group_memberships()
-            .first()
-            .and_then(|m| m.option_group_name())
-            .filter(|n| !n.starts_with("default:"))
-            .map(str::to_string),
+        option_group: ctx.named_group(
+            Kind::OptionGroup,
+            i.option_group_memberships()
+                .first()
+                .and_then(|m| m.option_group_name()),
+        ),
         allow_reboot: false,
         log_exports: o.log_exports,
         performance_insights: o.performance_insights,
@@ -668,7 +685,8 @@ pub fn cluster(
             name: m.to_string(),
             instance_class: inst.db_instance_class().unwrap_or_default().into(),
             publicly_accessible: inst.publicly_accessible().unwrap_or(false),
-            parameter_group: custom_group(
+            parameter_group: ctx.named_group(
+                Kind::ParameterGroup,
                 inst.db_parameter_groups()
                     .first()
                     .and_then(|g| g.db_parameter_group_name()),
@@ -717,7 +735,8 @@ pub fn cluster(
         ),
         auto_minor_version_upgrade: auto_minor,
         allow_major_version_upgrade: false,
-        cluster_parameter_group: custom_group(c.db_cluster_parameter_group()),
+        cluster_parameter_group: ctx
+            .named_group(Kind::ClusterParameterGroup, c.db_cluster_parameter_group()),
         allow_reboot: false,
         log_exports: (!c.enabled_cloudwatch_logs_exports().is_empty())
             .then(|| c.enabled_cloudwatch_logs_exports().to_vec()),

@@ -22,7 +22,13 @@ pub struct Takeover {
     pub logical: BTreeMap<String, String>,
     /// What stays the stack's: (logical id, why).
     pub left: Vec<(String, String)>,
+    /// The stack's groups (parameter, cluster parameter and option groups by name, security
+    /// groups by id) → logical id: handed over when their databases' import adopts them.
+    pub groups: BTreeMap<String, String>,
 }
+
+/// Why a group of the stack stays the stack's when its databases' import did not adopt it.
+pub const GROUP_LEFT: &str = "its databases name it as it is (not adopted, see above); it stays the stack's";
 
 /// `OrdersDatabase` → `orders-database`, `DB1` → `db1`; a CDK logical id's hash suffix (eight
 /// hex digits after the path, `OrdersDatabase5A3B2C1D`) is dropped.
@@ -70,9 +76,26 @@ pub fn takeover(resources: &[StackResource]) -> Takeover {
                 t.names.insert(id.clone(), kebab(&r.logical_id));
                 t.logical.insert(id, r.logical_id.clone());
             }
+            // Names as AWS stores them (lower case); a VPC security group's physical id is its id.
+            "AWS::RDS::DBParameterGroup"
+            | "AWS::RDS::DBClusterParameterGroup"
+            | "AWS::RDS::OptionGroup"
+            | "AWS::EC2::SecurityGroup"
+                if !r.physical_id.is_empty() =>
+            {
+                let id = if r.kind == "AWS::EC2::SecurityGroup" {
+                    r.physical_id.clone()
+                } else {
+                    r.physical_id.to_ascii_lowercase()
+                };
+                t.groups.insert(id, r.logical_id.clone());
+            }
             kind => {
                 let why = match kind {
                     "AWS::RDS::DBInstance" | "AWS::RDS::DBCluster" => "it has no physical id yet",
+                    "AWS::EC2::SecurityGroupIngress" | "AWS::EC2::SecurityGroupEgress" => {
+                        "a rule CloudFormation keeps; if rdsplan adopted its group, retain it and remove it from the template too, or both will manage the rule"
+                    }
                     "AWS::RDS::DBParameterGroup"
                     | "AWS::RDS::DBClusterParameterGroup"
                     | "AWS::RDS::OptionGroup"
@@ -80,7 +103,6 @@ pub fn takeover(resources: &[StackResource]) -> Takeover {
                     | "AWS::EC2::VPC"
                     | "AWS::EC2::Subnet"
                     | "AWS::EC2::SecurityGroup"
-                    | "AWS::EC2::SecurityGroupIngress"
                     | "AWS::IAM::Role"
                     | "AWS::SecretsManager::Secret"
                     | "AWS::SecretsManager::SecretTargetAttachment"
@@ -92,6 +114,18 @@ pub fn takeover(resources: &[StackResource]) -> Takeover {
         }
     }
     t
+}
+
+/// What stays the stack's once the import has run: what `takeover` left, and the groups of
+/// the stack that were not adopted (`adopted`: AWS names and ids).
+pub fn left_after(t: &Takeover, adopted: &std::collections::BTreeSet<String>) -> Vec<(String, String)> {
+    let mut out = t.left.clone();
+    for (g, logical) in &t.groups {
+        if !adopted.contains(g) {
+            out.push((logical.clone(), GROUP_LEFT.into()));
+        }
+    }
+    out
 }
 
 /// How to make CloudFormation let go of the resources with these logical ids without

@@ -39,6 +39,11 @@ pub struct Adopted {
 
 pub struct Estate {
     pub adopted: Vec<Adopted>,
+    /// The groups the databases use, adopted with them (`import_groups`), files and tags
+    /// before the databases'.
+    pub groups: Vec<Adopted>,
+    /// Groups the databases use left as they are: (kind and name, why).
+    pub groups_left: Vec<(String, String)>,
     /// Databases in scope left as they are: (identifier, why).
     pub left: Vec<(String, String)>,
     /// Databases in scope an environment manages already (never touched).
@@ -72,6 +77,8 @@ pub fn estate(
 ) -> Estate {
     let mut out = Estate {
         adopted: vec![],
+        groups: vec![],
+        groups_left: vec![],
         left: vec![],
         managed: 0,
     };
@@ -175,6 +182,7 @@ pub fn estate(
                     .copied()
                     .chain(vpcs.iter().map(|(n, v)| (n.as_str(), v)))
                     .collect(),
+                groups: ctx.groups.clone(),
             };
             let name = name_for(kind.as_str(), &ident);
             adopt_one(&ctx, region, db, &ident, &name).map(|a| (name, a))
@@ -303,6 +311,7 @@ mod tests {
             env_tags: &env_tags,
             live: &live,
             vpcs: vec![],
+            groups: Default::default(),
         };
         let filter = Filter {
             vpc: Some("vpc-1".into()),
@@ -356,6 +365,7 @@ mod tests {
             env_tags: &env_tags,
             live: &live,
             vpcs: vec![],
+            groups: Default::default(),
         };
         let e = estate(&ctx, &region, &Filter::default(), &BTreeSet::new());
         assert!(e.adopted.is_empty());

@@ -29,7 +29,14 @@ pub struct Takeover {
     pub addresses: BTreeMap<String, Vec<String>>,
     /// What rdsplan leaves to Terraform: (Terraform address, why).
     pub left: Vec<(String, String)>,
+    /// The groups of the state (parameter, cluster parameter and option groups by name,
+    /// security groups by id): taken over when their databases' import adopts them (their
+    /// Terraform addresses, a security group's rules included, are in `addresses`), else left.
+    pub groups: BTreeMap<String, String>,
 }
+
+/// Why a group of the state stays Terraform's when its databases' import did not adopt it.
+pub const GROUP_LEFT: &str = "its databases name it as it is (not adopted, see above); it stays Terraform's";
 
 /// The resource instances of a state, in either format.
 pub fn resources(text: &str) -> Result<Vec<TfResource>, String> {
@@ -143,23 +150,39 @@ pub fn takeover(resources: &[TfResource]) -> Takeover {
     for r in resources {
         // `aws_db_instance.id` is the resource ID (db-…) since provider v5: the identifier
         // is `identifier`.
+        let group = match r.kind.as_str() {
+            "aws_db_parameter_group"
+            | "aws_rds_cluster_parameter_group"
+            | "aws_db_option_group" => ident(r, "name").or_else(|| ident(r, "id")),
+            "aws_security_group" => ident(r, "id"),
+            // A rule goes with its group.
+            "aws_security_group_rule"
+            | "aws_vpc_security_group_ingress_rule"
+            | "aws_vpc_security_group_egress_rule" => {
+                match ident(r, "security_group_id") {
+                    Some(g) => t.addresses.entry(g).or_default().push(r.address.clone()),
+                    None => t.left.push((
+                        r.address.clone(),
+                        "the state names no security group for it".into(),
+                    )),
+                }
+                continue;
+            }
+            _ => None,
+        };
+        if let Some(g) = group {
+            t.groups.insert(g.clone(), r.kind.clone());
+            t.addresses.entry(g).or_default().push(r.address.clone());
+            continue;
+        }
         let taken = match r.kind.as_str() {
             "aws_db_instance" => ident(r, "identifier"),
             "aws_rds_cluster" => ident(r, "cluster_identifier"),
             "aws_rds_cluster_instance" => None,
             _ => {
                 let why = match r.kind.as_str() {
-                    "aws_db_parameter_group"
-                    | "aws_rds_cluster_parameter_group"
-                    | "aws_db_option_group" => "its databases name it; it stays Terraform's",
                     "aws_db_subnet_group" | "aws_vpc" | "aws_subnet" => {
                         "its databases use it as it is (a [vpc] with `id`); it stays Terraform's"
-                    }
-                    "aws_security_group"
-                    | "aws_security_group_rule"
-                    | "aws_vpc_security_group_ingress_rule"
-                    | "aws_vpc_security_group_egress_rule" => {
-                        "its databases name the group by id; it stays Terraform's"
                     }
                     "aws_iam_role" | "aws_kms_key" | "aws_kms_alias" => {
                         "its databases name it by ARN or id; it stays Terraform's"
@@ -195,6 +218,18 @@ pub fn takeover(resources: &[TfResource]) -> Takeover {
         }
     }
     t
+}
+
+/// What stays Terraform's once the import has run: what `takeover` left, and the groups of
+/// the state that were not adopted (`adopted`: AWS names and ids), rules included.
+pub fn left_after(t: &Takeover, adopted: &std::collections::BTreeSet<String>) -> Vec<(String, String)> {
+    let mut out = t.left.clone();
+    for g in t.groups.keys().filter(|g| !adopted.contains(*g)) {
+        for a in t.addresses.get(g).into_iter().flatten() {
+            out.push((a.clone(), GROUP_LEFT.into()));
+        }
+    }
+    out
 }
 
 /// `terraform state rm` for each Terraform address, quoted for a POSIX shell.

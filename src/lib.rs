@@ -13,6 +13,7 @@ pub mod graph;
 pub mod import;
 pub mod import_cloudformation;
 pub mod import_estate;
+pub mod import_groups;
 pub mod import_terraform;
 pub mod kinds;
 pub mod model;

@@ -71,6 +71,7 @@ async fn run(dir: &Path, env: &str, a: Args) -> Result<i32, String> {
             .iter()
             .map(|v| (v.name.as_str(), &v.spec))
             .collect(),
+        groups: Default::default(),
     };
     let id = a.aws_id.as_str();
     let why = |e: String| format!("cannot import {id}: {e}");

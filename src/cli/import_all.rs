@@ -20,6 +20,8 @@ pub struct AllArgs {
     /// `tag:KEY=VALUE`, each.
     pub filters: Vec<String>,
     pub write_dir: Option<PathBuf>,
+    /// Take the security groups only these databases use as groups of the environment.
+    pub adopt_groups: bool,
     pub auto_approve: bool,
 }
 
@@ -40,11 +42,13 @@ impl Source {
             Source::Stack(_, t) => Some(t.names.clone()),
         }
     }
-    fn left(&self) -> &[(String, String)] {
+    /// What stays the source's, once `adopted` (AWS names and ids of the groups adopted) is
+    /// known.
+    fn left(&self, adopted: &BTreeSet<String>) -> Vec<(String, String)> {
         match self {
-            Source::Region => &[],
-            Source::Terraform(_, t) => &t.left,
-            Source::Stack(_, t) => &t.left,
+            Source::Region => vec![],
+            Source::Terraform(_, t) => crate::import_terraform::left_after(t, adopted),
+            Source::Stack(_, t) => crate::import_cloudformation::left_after(t, adopted),
         }
     }
     fn heading(&self) -> String {
@@ -69,7 +73,7 @@ impl Source {
             Source::Stack(stack, t) => {
                 let logical: Vec<String> = adopted
                     .iter()
-                    .filter_map(|id| t.logical.get(id).cloned())
+                    .filter_map(|id| t.logical.get(id).or_else(|| t.groups.get(id)).cloned())
                     .collect();
                 crate::import_cloudformation::handover(stack, &logical)
             }
@@ -164,22 +168,54 @@ async fn run(dir: &Path, env: &str, a: AllArgs) -> Result<i32, String> {
             .iter()
             .map(|v| (v.name.as_str(), &v.spec))
             .collect(),
+        groups: Default::default(),
     };
-    let mut taken = BTreeSet::new();
-    for kind in ["vpc", "instance", "replica", "cluster"] {
-        taken.extend(cfg.declared(kind).iter().map(|n| format!("{kind}.{n}")));
-    }
+    let declared = |kinds: &[&str]| -> BTreeSet<String> {
+        kinds
+            .iter()
+            .flat_map(|k| cfg.declared(k).into_iter().map(move |n| format!("{k}.{n}")))
+            .collect()
+    };
+    let taken = declared(&["vpc", "instance", "replica", "cluster"]);
     let region = Region {
         instances: &lists.instances,
         clusters: &lists.clusters,
         subnet_groups: &lists.subnet_groups,
     };
-    let estate = import_estate::estate(&ctx, &region, &filter, &taken);
+    // Which databases are taken decides which groups come along; the groups' names then go
+    // into the databases' files (a second, pure pass).
+    let first = import_estate::estate(&ctx, &region, &filter, &taken);
+    let group_kinds = [
+        "parameter_group",
+        "cluster_parameter_group",
+        "option_group",
+        "security_group",
+    ];
+    let groups = super::import_groups::groups(
+        clients,
+        &ctx,
+        &region,
+        &first,
+        a.adopt_groups,
+        declared(&group_kinds),
+    )
+    .await?;
+    let ctx = crate::import::ImportContext {
+        groups: groups.names.clone(),
+        vpcs: ctx.vpcs.clone(),
+        ..ctx
+    };
+    let mut estate = import_estate::estate(&ctx, &region, &filter, &taken);
+    estate.groups = groups.adopted;
+    estate.groups_left = groups.left;
     let file_of = |address: &str| {
-        let name = address.split_once('.').map_or(address, |(_, n)| n);
-        a.write_dir
-            .as_ref()
-            .map(|d| d.join(format!("imported-{name}.toml")))
+        let (kind, name) = address.split_once('.').unwrap_or(("", address));
+        let file = if group_kinds.contains(&kind) {
+            format!("imported-{}-{name}.toml", kind.replace('_', "-"))
+        } else {
+            format!("imported-{name}.toml")
+        };
+        a.write_dir.as_ref().map(|d| d.join(file))
     };
 
     summary(&source, &filter, &estate, &lists, cfg.region(), &file_of);
@@ -187,13 +223,20 @@ async fn run(dir: &Path, env: &str, a: AllArgs) -> Result<i32, String> {
         eprintln!("Nothing to import.");
         return Ok(0);
     }
-    eprintln!(
-        "Security groups and parameter, cluster parameter and option groups rdsplan does not own are written by id or name and left as they are."
-    );
-    let tags: usize = estate.adopted.iter().map(|d| d.adoption.tags.len()).sum();
+    if !a.adopt_groups {
+        eprintln!(
+            "Security groups are named by their `sg-` ids and left as they are (--adopt-groups takes those only these databases use)."
+        );
+    }
+    let tags: usize = estate
+        .groups
+        .iter()
+        .chain(&estate.adopted)
+        .map(|d| d.adoption.tags.len())
+        .sum();
     eprintln!("\nrdsplan will tag {tags} resource(s) (and change nothing else).");
     // Files that exist already are refused before anything is written or tagged.
-    for d in &estate.adopted {
+    for d in estate.groups.iter().chain(&estate.adopted) {
         if let Some(f) = file_of(d.address.as_str()).filter(|f| f.exists()) {
             return Err(format!(
                 "{} exists already; nothing was written or tagged",
@@ -207,15 +250,17 @@ async fn run(dir: &Path, env: &str, a: AllArgs) -> Result<i32, String> {
         return Ok(1);
     }
     write_files(&estate, &file_of)?;
-    for d in &estate.adopted {
+    for d in estate.groups.iter().chain(&estate.adopted) {
         super::import::tag(clients, &d.adoption.tags).await?;
     }
     eprintln!(
-        "Imported {} database(s) into `{}`.",
+        "Imported {} database(s) and {} group(s) into `{}`.",
         estate.adopted.len(),
+        estate.groups.len(),
         cfg.env_name
     );
-    let adopted = with_members(&estate, &lists);
+    let mut adopted = with_members(&estate, &lists);
+    adopted.extend(estate.groups.iter().map(|g| g.identifier.clone()));
     let handover = source.handover(&adopted);
     if !handover.is_empty() {
         eprintln!("\nHand them over (nothing else lets go of them):");
@@ -261,6 +306,24 @@ fn summary(
             eprintln!("  {id:<28} {why}");
         }
     }
+    if !estate.groups.is_empty() {
+        eprintln!("The groups they use, adopted with their settings:");
+    }
+    for g in &estate.groups {
+        let to = file_of(g.address.as_str())
+            .map(|f| format!(" -> {}", f.display()))
+            .unwrap_or_default();
+        eprintln!("  {:<28} as {}{to}", g.identifier, g.address);
+        for n in &g.adoption.notes {
+            eprintln!("      note: {n}");
+        }
+    }
+    if !estate.groups_left.is_empty() {
+        eprintln!("Groups the databases name as they are (not adopted):");
+        for (g, why) in &estate.groups_left {
+            eprintln!("  {g:<40} {why}");
+        }
+    }
     // What the source names that is not here to adopt.
     if let Some(names) = source.names() {
         let seen: BTreeSet<&str> = estate
@@ -279,10 +342,12 @@ fn summary(
             .keys()
             .filter(|i| !seen.contains(i.as_str()) && !members.contains(i.as_str()))
             .collect();
-        if !source.left().is_empty() || !missing.is_empty() {
+        let adopted: BTreeSet<String> = estate.groups.iter().map(|g| g.identifier.clone()).collect();
+        let left = source.left(&adopted);
+        if !left.is_empty() || !missing.is_empty() {
             eprintln!("{}", source.heading());
         }
-        for (what, why) in source.left() {
+        for (what, why) in &left {
             eprintln!("  {what:<40} {why}");
         }
         for id in missing {
@@ -299,7 +364,7 @@ fn write_files(
     estate: &import_estate::Estate,
     file_of: &dyn Fn(&str) -> Option<PathBuf>,
 ) -> Result<(), String> {
-    for d in &estate.adopted {
+    for d in estate.groups.iter().chain(&estate.adopted) {
         let text = format!(
             "# imported from {} by `rdsplan import`\n{}",
             d.identifier, d.adoption.toml

@@ -9,6 +9,7 @@ pub mod context;
 mod drift;
 mod import;
 mod import_all;
+mod import_groups;
 mod plan;
 mod validate;
 
@@ -168,7 +169,7 @@ pub enum Command {
     /// it, and tag it as managed by this environment after confirmation. Changes nothing but
     /// tags.
     #[command(
-        after_help = "Examples:\n  rdsplan import --env prod instance legacy-orders --as orders\n  rdsplan import --env prod vpc vpc-0abc123 --as main --write environments/prod/imported.toml\n  rdsplan import --env prod cluster analytics --as analytics --auto-approve\n  rdsplan import --env prod --all --vpc vpc-0abc123 --filter tag:team=shop --write-dir environments/prod"
+        after_help = "Examples:\n  rdsplan import --env prod instance legacy-orders --as orders\n  rdsplan import --env prod vpc vpc-0abc123 --as main --write environments/prod/imported.toml\n  rdsplan import --env prod cluster analytics --as analytics --auto-approve\n  rdsplan import --env prod --all --vpc vpc-0abc123 --filter tag:team=shop --adopt-groups --write-dir environments/prod"
     )]
     Import {
         /// The environment: the name of its folder under --dir.
@@ -216,6 +217,11 @@ pub enum Command {
         /// With --all or --from-terraform: one file per database (imported-NAME.toml) in DIR.
         #[arg(long, value_name = "DIR", conflicts_with = "kind")]
         write_dir: Option<PathBuf>,
+        /// With --all, --from-terraform or --from-cloudformation: also take the security groups
+        /// the databases use as groups of the environment with their rules, where nothing else
+        /// uses them (by default they are named by `sg-` id and left as they are).
+        #[arg(long, conflicts_with = "kind")]
+        adopt_groups: bool,
         /// Tag without asking (for scripts).
         #[arg(long)]
         auto_approve: bool,
@@ -365,6 +371,7 @@ pub async fn run(cli: Cli) -> i32 {
             write_dir,
             from_terraform,
             from_cloudformation,
+            adopt_groups,
             auto_approve,
         } => match (
             all || from_terraform.is_some() || from_cloudformation.is_some(),
@@ -379,6 +386,7 @@ pub async fn run(cli: Cli) -> i32 {
                     vpc,
                     filters: filter,
                     write_dir,
+                    adopt_groups,
                     auto_approve,
                 };
                 import_all::import_all(&cli.dir, &env, a).await

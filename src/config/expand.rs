@@ -271,7 +271,10 @@ fn group_resources(cfg: &Config, out: &mut Vec<Resource>) {
                 Resource::new(
                     Address::new(kind.as_str(), &g.name),
                     kind,
-                    parameter_group_name(env, &g.name, &g.spec.family),
+                    own_name(
+                        g.spec.identifier.as_deref(),
+                        parameter_group_name(env, &g.name, &g.spec.family),
+                    ),
                 )
                 .with("family", Value::str(&g.spec.family))
                 .with("description", Value::str(&g.spec.description))
@@ -296,7 +299,10 @@ fn group_resources(cfg: &Config, out: &mut Vec<Resource>) {
             Resource::new(
                 Address::new("option_group", &g.name),
                 Kind::OptionGroup,
-                option_group_name(env, &g.name, &g.spec.engine, &g.spec.major_engine_version),
+                own_name(
+                    g.spec.identifier.as_deref(),
+                    option_group_name(env, &g.name, &g.spec.engine, &g.spec.major_engine_version),
+                ),
             )
             .with("engine", Value::str(&g.spec.engine))
             .with(

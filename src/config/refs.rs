@@ -73,6 +73,12 @@ pub fn parameter_group_name(env: &str, name: &str, family: &str) -> String {
     format!("{env}-{name}-{}", family.replace('.', "-")).to_ascii_lowercase()
 }
 
+/// A group's AWS name: the `identifier` it was adopted under, as RDS stores it (lower case),
+/// or the name rdsplan gives it.
+pub fn own_name(identifier: Option<&str>, generated: String) -> String {
+    identifier.map_or(generated, str::to_ascii_lowercase)
+}
+
 /// An option group's AWS name: `<env>-<name>-<engine>-<major>`, dots as dashes, lower case.
 pub fn option_group_name(env: &str, name: &str, engine: &str, major: &str) -> String {
     format!("{env}-{name}-{engine}-{}", major.replace('.', "-")).to_ascii_lowercase()

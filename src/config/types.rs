@@ -75,6 +75,11 @@ pub struct MovedConfig {
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OptionGroupConfig {
+    /// The group's AWS name, for a group adopted under the name it has (`rdsplan import`);
+    /// defaults to `<environment>-<name>-<engine>-<major>`. A new major engine version needs a
+    /// new group, and so a new name (or none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identifier: Option<String>,
     /// The engine, e.g. `mysql`, `mariadb`, `oracle-ee`, `sqlserver-se`.
     pub engine: String,
     /// The major engine version, e.g. `8.0`. A new one makes a new group: created first, the
@@ -107,6 +112,11 @@ pub struct OptionConfig {
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ParameterGroupConfig {
+    /// The group's AWS name, for a group adopted under the name it has (`rdsplan import`);
+    /// defaults to `<environment>-<name>-<family>`. A new family needs a new group, and so a
+    /// new name (or none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identifier: Option<String>,
     /// The parameter group family, e.g. `mysql8.0`, `postgres16`, `aurora-postgresql16`.
     /// A new family makes a new group: created first, the databases moved to it, the old one
     /// deleted last.

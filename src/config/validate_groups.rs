@@ -6,12 +6,35 @@ use super::types::*;
 use crate::model::versions::major_version;
 
 pub(super) fn check(cfg: &Config, d: &mut Vec<Diagnostic>) {
+    for g in &cfg.option_groups {
+        let name = crate::config::expand::option_group_name(
+            &cfg.env_name,
+            &g.name,
+            &g.spec.engine,
+            &g.spec.major_engine_version,
+        );
+        check_name("option_group", g.spec.identifier.as_deref(), &name, &g.origin, d);
+    }
     for (kind, groups) in [
         ("parameter_group", &cfg.parameter_groups),
         ("cluster_parameter_group", &cfg.cluster_parameter_groups),
     ] {
+        let mut seen: Vec<(String, &str)> = vec![];
         for g in groups {
             check_group(cfg, kind, g, d);
+            if let Some(i) = g.spec.identifier.as_deref() {
+                let lower = i.to_ascii_lowercase();
+                if let Some((_, other)) = seen.iter().find(|(n, _)| *n == lower) {
+                    d.push(
+                        Diagnostic::at(
+                            g.origin.place(&["identifier"]),
+                            format!("{kind}.{other} has the identifier `{i}` already"),
+                        )
+                        .help("AWS names are unique: give each group its own identifier"),
+                    );
+                }
+                seen.push((lower, &g.name));
+            }
         }
     }
     for i in &cfg.instances {
@@ -86,19 +109,7 @@ fn check_group(cfg: &Config, kind: &str, g: &Decl<ParameterGroupConfig>, d: &mut
         );
     }
     let name = crate::config::expand::parameter_group_name(&cfg.env_name, &g.name, family);
-    if name.len() > 255
-        || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-        || name.contains("--")
-        || name.ends_with('-')
-    {
-        d.push(
-            Diagnostic::at(
-                o.place(&[]),
-                format!("{kind} name `{name}` is not a valid RDS name"),
-            )
-            .help("use letters, digits and single hyphens in the name"),
-        );
-    }
+    check_name(kind, g.spec.identifier.as_deref(), &name, o, d);
     for k in g.spec.parameters.keys() {
         if k.is_empty() || k.contains(char::is_whitespace) {
             d.push(
@@ -109,6 +120,36 @@ fn check_group(cfg: &Config, kind: &str, g: &Decl<ParameterGroupConfig>, d: &mut
                 .help("parameter names are as RDS lists them, e.g. max_connections"),
             );
         }
+    }
+}
+
+/// A group's AWS name (its `identifier`, or the one rdsplan makes) must be one RDS accepts:
+/// 1 to 255 letters, digits and single hyphens, starting with a letter, not ending with a
+/// hyphen; and `default.`/`default:` names are AWS's own groups, which nobody can adopt.
+fn check_name(
+    kind: &str,
+    identifier: Option<&str>,
+    generated: &str,
+    o: &super::load::Origin,
+    d: &mut Vec<Diagnostic>,
+) {
+    let (name, place) = match identifier {
+        Some(i) => (i, o.place(&["identifier"])),
+        None => (generated, o.place(&[])),
+    };
+    let valid = !name.is_empty()
+        && name.len() <= 255
+        && name.starts_with(|c: char| c.is_ascii_alphabetic())
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        && !name.contains("--")
+        && !name.ends_with('-');
+    if !valid {
+        let help = if identifier.is_some() {
+            "an RDS group name is 1 to 255 letters, digits and single hyphens, starting with a letter"
+        } else {
+            "use letters, digits and single hyphens in the name"
+        };
+        d.push(Diagnostic::at(place, format!("{kind} name `{name}` is not a valid RDS name")).help(help));
     }
 }
 

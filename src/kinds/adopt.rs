@@ -135,3 +135,99 @@ pub async fn stack_resources(
         })
         .collect())
 }
+
+/// A custom group a database uses, as `import --all` adopts it.
+#[derive(Debug, Clone)]
+pub enum GroupFound {
+    /// A DB or DB cluster parameter group with its user-set parameters.
+    Parameters {
+        listed: super::parameter_group::Listed,
+        parameters: BTreeMap<String, String>,
+        tags: Vec<(String, String)>,
+    },
+    Options {
+        group: aws_sdk_rds::types::OptionGroup,
+        tags: Vec<(String, String)>,
+    },
+}
+
+/// A parameter (DB or cluster) or option group by kind and name, with its tags: one describe,
+/// the user-set parameters (parameter groups), one ListTagsForResource. `None` when AWS has
+/// no such group.
+pub async fn group(
+    c: &Clients,
+    kind: crate::model::Kind,
+    name: &str,
+) -> Result<Option<GroupFound>, AwsError> {
+    use super::parameter_group::{list_one, user_parameters, values, Flavor};
+    let tags = |arn: String| async move {
+        let out = c
+            .rds
+            .list_tags_for_resource()
+            .resource_name(&arn)
+            .send()
+            .await
+            .map_err(sdk(&arn, "ListTagsForResource"))?;
+        Ok::<_, AwsError>(crate::aws::tags::rds_pairs(out.tag_list()))
+    };
+    if kind == crate::model::Kind::OptionGroup {
+        let Some(group) = c
+            .rds
+            .describe_option_groups()
+            .option_group_name(name)
+            .send()
+            .await
+            .map_err(sdk(name, "DescribeOptionGroups"))?
+            .option_groups_list()
+            .first()
+            .cloned()
+        else {
+            return Ok(None);
+        };
+        let tags = tags(group.option_group_arn().unwrap_or_default().to_string()).await?;
+        return Ok(Some(GroupFound::Options { group, tags }));
+    }
+    let flavor = Flavor::of(kind);
+    let Some(listed) = list_one(&c.rds, flavor, name).await? else {
+        return Ok(None);
+    };
+    let (parameters, tags) = futures::future::try_join(
+        user_parameters(&c.rds, flavor, name),
+        tags(listed.arn.clone()),
+    )
+    .await?;
+    Ok(Some(GroupFound::Parameters {
+        listed,
+        parameters: values(&parameters),
+        tags,
+    }))
+}
+
+/// The network interfaces that use a security group and are not RDS's own (requester
+/// `amazon-rds`): `import --adopt-groups` takes a group only when nothing else uses it.
+pub async fn group_users_besides_rds(c: &Clients, group_id: &str) -> Result<Vec<String>, AwsError> {
+    let out = c
+        .ec2
+        .describe_network_interfaces()
+        .filters(
+            aws_sdk_ec2::types::Filter::builder()
+                .name("group-id")
+                .values(group_id)
+                .build(),
+        )
+        .send()
+        .await
+        .map_err(sdk(group_id, "DescribeNetworkInterfaces"))?;
+    Ok(out
+        .network_interfaces()
+        .iter()
+        .filter(|n| n.requester_id() != Some("amazon-rds"))
+        .map(|n| {
+            format!(
+                "{} ({})",
+                n.network_interface_id().unwrap_or_default(),
+                n.description().unwrap_or_default()
+            )
+        })
+        .collect())
+}

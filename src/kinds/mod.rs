@@ -10,6 +10,7 @@ pub mod adopt;
 pub mod db;
 pub mod db_subnet_group;
 pub mod found;
+pub mod group_names;
 pub mod iam_role;
 pub mod network;
 pub mod network_external;
@@ -171,8 +172,10 @@ pub async fn read_alone(
     w: &wanted::Wanted<'_>,
 ) -> Result<found::Found, AwsError> {
     match which {
-        Alone::OptionGroups => option_group::found(c, w.env).await,
-        Alone::ParameterGroups => parameter_group::found(c, w.env, &w.parameter_families).await,
+        Alone::OptionGroups => option_group::found(c, w.env, &w.group_identifiers).await,
+        Alone::ParameterGroups => {
+            parameter_group::found(c, w.env, &w.parameter_families, &w.group_identifiers).await
+        }
         Alone::IamRoles => iam_role::found(c, w.env).await,
     }
 }

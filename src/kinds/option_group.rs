@@ -55,22 +55,32 @@ pub fn group_resource(addr: Address, g: &OptionGroup, tags: Vec<(String, String)
 pub async fn read(
     c: &Clients,
     env: &str,
+    identifiers: &[String],
 ) -> Result<(Vec<(OptionGroup, Vec<(String, String)>)>, Vec<OptionGroup>), AwsError> {
-    let all: Vec<OptionGroup> = c
-        .rds
-        .describe_option_groups()
-        .into_paginator()
-        .items()
-        .send()
-        .try_collect()
-        .await
-        .map_err(sdk("option groups", "DescribeOptionGroups"))?;
+    let all = async {
+        let all: Vec<OptionGroup> = c
+            .rds
+            .describe_option_groups()
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(sdk("option groups", "DescribeOptionGroups"))?;
+        Ok::<_, AwsError>(all)
+    };
+    // Both at once: the region's groups, and which of them outside the prefix are ours.
+    let (all, apart) = futures::future::try_join(
+        all,
+        super::group_names::apart(c, env, &["rds:og"], identifiers),
+    )
+    .await?;
     let prefix = format!("{env}-");
     let candidates: Vec<OptionGroup> = all
         .into_iter()
         .filter(|g| {
             g.option_group_name()
-                .is_some_and(|n| n.starts_with(&prefix))
+                .is_some_and(|n| n.starts_with(&prefix) || apart.contains(n))
         })
         .collect();
     let reads = candidates.iter().map(|g| async move {
@@ -234,8 +244,12 @@ pub async fn apply_step(s: &super::step::Upsert<'_>) -> Result<Option<String>, A
 }
 
 /// The reader: the environment's option groups, and others' groups of its names.
-pub async fn found(c: &Clients, env: &str) -> Result<super::found::Found, AwsError> {
-    let (owned_groups, lookalikes) = read(c, env).await?;
+pub async fn found(
+    c: &Clients,
+    env: &str,
+    identifiers: &[String],
+) -> Result<super::found::Found, AwsError> {
+    let (owned_groups, lookalikes) = read(c, env, identifiers).await?;
     let mut f = super::found::Found::default();
     for (g, tags) in &owned_groups {
         if let Some(addr) = crate::aws::tags::owned(tags, env) {

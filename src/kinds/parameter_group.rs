@@ -47,9 +47,55 @@ pub struct Listed {
     pub arn: String,
 }
 
-/// Every group of both flavours whose name carries the environment's prefix (the list calls do
-/// not return tags, so only those are candidates for ownership).
-pub async fn list(c: &Client, prefix: &str) -> Result<Vec<Listed>, AwsError> {
+/// One group by name, `None` when AWS has none.
+pub async fn list_one(c: &Client, flavor: Flavor, name: &str) -> Result<Option<Listed>, AwsError> {
+    use aws_sdk_rds::error::ProvideErrorMetadata;
+    let listed = match flavor {
+        Flavor::Db => c
+            .describe_db_parameter_groups()
+            .db_parameter_group_name(name)
+            .send()
+            .await
+            .map(|o| {
+                o.db_parameter_groups().first().map(|g| Listed {
+                    flavor,
+                    name: g.db_parameter_group_name().unwrap_or_default().into(),
+                    family: g.db_parameter_group_family().unwrap_or_default().into(),
+                    description: g.description().unwrap_or_default().into(),
+                    arn: g.db_parameter_group_arn().unwrap_or_default().into(),
+                })
+            })
+            .map_err(|e| (e.into_service_error().code().map(str::to_string), "DescribeDBParameterGroups")),
+        Flavor::Cluster => c
+            .describe_db_cluster_parameter_groups()
+            .db_cluster_parameter_group_name(name)
+            .send()
+            .await
+            .map(|o| {
+                o.db_cluster_parameter_groups().first().map(|g| Listed {
+                    flavor,
+                    name: g.db_cluster_parameter_group_name().unwrap_or_default().into(),
+                    family: g.db_parameter_group_family().unwrap_or_default().into(),
+                    description: g.description().unwrap_or_default().into(),
+                    arn: g.db_cluster_parameter_group_arn().unwrap_or_default().into(),
+                })
+            })
+            .map_err(|e| {
+                (
+                    e.into_service_error().code().map(str::to_string),
+                    "DescribeDBClusterParameterGroups",
+                )
+            }),
+    };
+    // Not found is `None`; any other error names the operation and AWS's code.
+    listed.or_else(|(code, op)| {
+        crate::aws::error::missing_code(name, op, code.as_deref()).map(|_| None)
+    })
+}
+
+/// Every group of both flavours (the list calls do not return tags: the reader keeps the
+/// candidates for ownership).
+pub async fn list(c: &Client) -> Result<Vec<Listed>, AwsError> {
     let db = c
         .describe_db_parameter_groups()
         .into_paginator()
@@ -94,7 +140,6 @@ pub async fn list(c: &Client, prefix: &str) -> Result<Vec<Listed>, AwsError> {
                 .into(),
         }
     }));
-    out.retain(|g| g.name.starts_with(prefix));
     Ok(out)
 }
 
@@ -425,6 +470,7 @@ pub async fn read(
     c: &Clients,
     env: &str,
     families: &[(Flavor, String)],
+    identifiers: &[String],
 ) -> Result<
     (
         Vec<OwnedGroup>,
@@ -435,7 +481,14 @@ pub async fn read(
     AwsError,
 > {
     let rds = &c.rds;
-    let listed = list(rds, &format!("{env}-")).await?;
+    // Both at once: the region's groups, and which of them outside the prefix are ours.
+    let (mut listed, apart) = futures::future::try_join(
+        list(rds),
+        super::group_names::apart(c, env, &["rds:pg", "rds:cluster-pg"], identifiers),
+    )
+    .await?;
+    let prefix = format!("{env}-");
+    listed.retain(|g| g.name.starts_with(&prefix) || apart.contains(&g.name));
     let reads = listed.iter().map(|g| async move {
         let out = rds
             .list_tags_for_resource()
@@ -549,8 +602,10 @@ pub async fn found(
     c: &Clients,
     env: &str,
     families: &[(Flavor, String)],
+    identifiers: &[String],
 ) -> Result<super::found::Found, AwsError> {
-    let (owned_groups, lookalikes, apply_types, defaults) = read(c, env, families).await?;
+    let (owned_groups, lookalikes, apply_types, defaults) =
+        read(c, env, families, identifiers).await?;
     let mut f = super::found::Found::default();
     for (g, tags, params) in &owned_groups {
         if let Some(addr) = crate::aws::tags::owned(tags, env) {

@@ -12,6 +12,9 @@ pub type StorageWanted = BTreeMap<String, Vec<(String, Value)>>;
 pub struct Wanted<'a> {
     pub env: &'a str,
     pub group_names: Vec<String>,
+    /// The AWS names the files give parameter and option groups with `identifier` (groups
+    /// adopted under their own names), which their readers look for beside the prefixed ones.
+    pub group_identifiers: Vec<String>,
     /// KMS keys the files name by alias, to resolve to key ARNs.
     pub kms_aliases: Vec<String>,
     /// Parameter group families the files name, whose parameters' apply types the plan needs.

@@ -434,6 +434,9 @@ pub(super) fn compare(
     if d.kind.renamable_in_place() && d.name != l.name {
         rename_in_place(d, l, live, &mut diffs, &mut notes, errors);
     }
+    if d.kind.create_before_destroy() {
+        new_group_name(d, l, &mut diffs, errors);
+    }
     change_of(d, l, diffs, pending, notes)
 }
 
@@ -519,6 +522,47 @@ fn hold_storage(
             warnings.push(format!("{}: {msg}", d.address));
             notes.push(msg);
         }
+    }
+}
+
+/// A parameter or option group's AWS name is fixed for life, and is the only thing a new group
+/// can be told apart by: a new name (an `identifier` set or removed) replaces the group, the
+/// new one first; a replacement the attributes force (family, description) under the same name
+/// is refused, since AWS cannot create the new group while the old one, in use, holds the name.
+fn new_group_name(
+    d: &Resource,
+    l: &Resource,
+    diffs: &mut Vec<AttrDiff>,
+    errors: &mut Vec<PlanError>,
+) {
+    let forced: Vec<&str> = diffs
+        .iter()
+        .filter(|x| x.forces_replacement)
+        .map(|x| x.name.as_str())
+        .collect();
+    if d.name == l.name {
+        if !forced.is_empty() {
+            errors.push(PlanError {
+                address: d.address.clone(),
+                message: format!(
+                    "{}: changing {} needs a new group, and AWS cannot create it as {} while the group in use holds that name",
+                    d.address,
+                    forced.join(", "),
+                    d.name
+                ),
+                help: "give the group a new `identifier` (or remove the one it has, and rdsplan names the new group): the new group is made, its databases move to it, and the old one is deleted last".into(),
+            });
+        }
+        return;
+    }
+    if forced.is_empty() {
+        diffs.push(AttrDiff {
+            name: "identifier".into(),
+            before: Some(Value::str(&l.name)),
+            after: Some(Value::str(&d.name)),
+            forces_replacement: true,
+            timing: None,
+        });
     }
 }
 

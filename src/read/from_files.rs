@@ -28,6 +28,18 @@ pub fn wanted(cfg: &Config, scope: Option<RdsScope>) -> Wanted<'_> {
             .iter()
             .map(|g| format!("{}-{}", cfg.env_name, g.name))
             .collect(),
+        group_identifiers: cfg
+            .parameter_groups
+            .iter()
+            .chain(&cfg.cluster_parameter_groups)
+            .filter_map(|g| g.spec.identifier.as_deref())
+            .chain(
+                cfg.option_groups
+                    .iter()
+                    .filter_map(|g| g.spec.identifier.as_deref()),
+            )
+            .map(str::to_ascii_lowercase)
+            .collect(),
         kms_aliases: cfg
             .instances
             .iter()
