@@ -28,7 +28,8 @@ pub struct Takeover {
 }
 
 /// Why a group of the stack stays the stack's when its databases' import did not adopt it.
-pub const GROUP_LEFT: &str = "its databases name it as it is (not adopted, see above); it stays the stack's";
+pub const GROUP_LEFT: &str =
+    "its databases name it as it is (not adopted, see above); it stays the stack's";
 
 /// `OrdersDatabase` → `orders-database`, `DB1` → `db1`; a CDK logical id's hash suffix (eight
 /// hex digits after the path, `OrdersDatabase5A3B2C1D`) is dropped.
@@ -118,7 +119,10 @@ pub fn takeover(resources: &[StackResource]) -> Takeover {
 
 /// What stays the stack's once the import has run: what `takeover` left, and the groups of
 /// the stack that were not adopted (`adopted`: AWS names and ids).
-pub fn left_after(t: &Takeover, adopted: &std::collections::BTreeSet<String>) -> Vec<(String, String)> {
+pub fn left_after(
+    t: &Takeover,
+    adopted: &std::collections::BTreeSet<String>,
+) -> Vec<(String, String)> {
     let mut out = t.left.clone();
     for (g, logical) in &t.groups {
         if !adopted.contains(g) {
@@ -182,9 +186,18 @@ mod tests {
             t.names.get("analytics").map(String::as_str),
             Some("analytics")
         );
-        assert_eq!(t.left.len(), 2);
-        assert!(t.left[0].1.contains("stays the stack's"));
-        assert!(t.left[1].1.contains("not a kind"));
+        assert_eq!(t.left.len(), 1);
+        assert!(t.left[0].1.contains("not a kind"));
+        // A group goes with its databases when their import adopts it, else stays.
+        assert_eq!(
+            t.groups.get("sg-1").map(String::as_str),
+            Some("DbSecurityGroup")
+        );
+        let kept = left_after(&t, &Default::default());
+        assert_eq!(kept.len(), 2);
+        assert!(kept[1].0 == "DbSecurityGroup" && kept[1].1.contains("stays the stack's"));
+        let adopted = ["sg-1".to_string()].into();
+        assert_eq!(left_after(&t, &adopted).len(), 1);
         let h = handover("shop", &["OrdersDatabase".into()]);
         assert!(h[0].contains("DeletionPolicy: Retain"));
         assert!(h.iter().any(|l| l.trim() == "OrdersDatabase"));

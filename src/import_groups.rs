@@ -47,7 +47,11 @@ pub fn used(region: &Region, adopted: &BTreeSet<String>) -> BTreeMap<GroupKey, V
     }
     for c in region.clusters {
         let db = c.db_cluster_identifier().unwrap_or_default();
-        add(Kind::ClusterParameterGroup, c.db_cluster_parameter_group(), db);
+        add(
+            Kind::ClusterParameterGroup,
+            c.db_cluster_parameter_group(),
+            db,
+        );
         for g in c.vpc_security_groups() {
             add(Kind::SecurityGroup, g.vpc_security_group_id(), db);
         }
@@ -55,7 +59,12 @@ pub fn used(region: &Region, adopted: &BTreeSet<String>) -> BTreeMap<GroupKey, V
     users
         .into_iter()
         .filter(|(_, dbs)| dbs.iter().any(|d| adopted.contains(d)))
-        .map(|(k, dbs)| (k, dbs.into_iter().filter(|d| !adopted.contains(d)).collect()))
+        .map(|(k, dbs)| {
+            (
+                k,
+                dbs.into_iter().filter(|d| !adopted.contains(d)).collect(),
+            )
+        })
         .collect()
 }
 
@@ -102,7 +111,26 @@ pub fn adopt(
             ),
         };
         let ok = free(&key, others).and_then(|()| import::check_not_managed(tags));
-        let name = unique(ctx.env, key.0, &key.1, taken);
+        // A name in rdsplan's own scheme (`<env>-NAME-<family>`) is named NAME, and needs no
+        // `identifier`.
+        let scheme = match g {
+            GroupFound::Parameters { listed, .. } => listed.family.replace('.', "-"),
+            GroupFound::Options { group, .. } => format!(
+                "{}-{}",
+                group.engine_name().unwrap_or_default(),
+                group
+                    .major_engine_version()
+                    .unwrap_or_default()
+                    .replace('.', "-")
+            ),
+        }
+        .to_ascii_lowercase();
+        let base = key
+            .1
+            .strip_prefix(&format!("{}-", ctx.env))
+            .and_then(|n| n.strip_suffix(&format!("-{scheme}")))
+            .unwrap_or(&key.1);
+        let name = unique(ctx.env, key.0, base, taken);
         named.push((key, name, ok));
     }
     for s in security_groups {
@@ -126,7 +154,10 @@ pub fn adopt(
             Ok(()) => {
                 out.names.insert(key.clone(), name.clone());
             }
-            Err(why) => out.left.push((label(key), format!("{why}: named by its AWS name or id, left as it is"))),
+            Err(why) => out.left.push((
+                label(key),
+                format!("{why}: named by its AWS name or id, left as it is"),
+            )),
         }
     }
     let ctx = ImportContext {
@@ -134,7 +165,12 @@ pub fn adopt(
         env_tags: ctx.env_tags,
         live: ctx.live,
         vpcs: ctx.vpcs.clone(),
-        groups: ctx.groups.iter().chain(&out.names).map(|(k, v)| (k.clone(), v.clone())).collect(),
+        groups: ctx
+            .groups
+            .iter()
+            .chain(&out.names)
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
     };
     for (key, name, ok) in named {
         if ok.is_err() {
@@ -192,7 +228,11 @@ fn free(key: &GroupKey, others: &BTreeMap<GroupKey, Vec<String>>) -> Result<(), 
 /// A name for the group in the files: its AWS name without the environment's prefix, made a
 /// valid name, unique among the kind's addresses.
 fn unique(env: &str, kind: Kind, aws_name: &str, taken: &mut BTreeSet<String>) -> String {
-    let base = import::slug(aws_name.strip_prefix(&format!("{env}-")).unwrap_or(aws_name));
+    let base = import::slug(
+        aws_name
+            .strip_prefix(&format!("{env}-"))
+            .unwrap_or(aws_name),
+    );
     let base = if base.starts_with(|c: char| c.is_ascii_lowercase()) {
         base
     } else {
@@ -234,7 +274,11 @@ fn definition(ctx: &ImportContext, name: &str, g: &GroupFound) -> Adoption {
                     c.parameter_group.insert(name.into(), spec);
                 }
             });
-            (format!("{}.{name}", kind.as_str()), listed.arn.clone(), toml)
+            (
+                format!("{}.{name}", kind.as_str()),
+                listed.arn.clone(),
+                toml,
+            )
         }
         GroupFound::Options { group, tags } => {
             let engine = group.engine_name().unwrap_or_default();
@@ -259,7 +303,10 @@ fn definition(ctx: &ImportContext, name: &str, g: &GroupFound) -> Adoption {
                 identifier: (aws_name != generated).then(|| aws_name.to_string()),
                 engine: engine.to_string(),
                 major_engine_version: major.to_string(),
-                description: group.option_group_description().unwrap_or_default().to_string(),
+                description: group
+                    .option_group_description()
+                    .unwrap_or_default()
+                    .to_string(),
                 option,
                 tags: ctx.own_tags(tags.iter().cloned()),
             };
@@ -278,5 +325,106 @@ fn definition(ctx: &ImportContext, name: &str, g: &GroupFound) -> Adoption {
         tags: vec![(Tagged::Rds(arn), address.clone(), ctx.tags(&address, None))],
         notes: vec![],
         new_vpc: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kinds::parameter_group::{Flavor, Listed};
+    use aws_sdk_rds::types::{DbInstance, DbParameterGroupStatus};
+
+    fn db(ident: &str, group: &str) -> DbInstance {
+        DbInstance::builder()
+            .db_instance_identifier(ident)
+            .db_parameter_groups(
+                DbParameterGroupStatus::builder()
+                    .db_parameter_group_name(group)
+                    .build(),
+            )
+            .build()
+    }
+
+    fn pg(name: &str, tags: &[(&str, &str)]) -> GroupFound {
+        GroupFound::Parameters {
+            listed: Listed {
+                flavor: Flavor::Db,
+                name: name.into(),
+                family: "postgres16".into(),
+                description: "tuning".into(),
+                arn: format!("arn:aws:rds:us-west-2:1:pg:{name}"),
+            },
+            parameters: [("work_mem".to_string(), "8192".to_string())].into(),
+            tags: tags
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn groups_used_only_by_the_imported_databases_are_adopted_as_definitions() {
+        let instances = vec![
+            db("orders", "legacy-pg"),
+            db("billing", "shared-pg"),
+            db("far", "shared-pg"),
+            db("t-reports", "default.postgres16"),
+        ];
+        let region = Region {
+            instances: &instances,
+            clusters: &[],
+            subnet_groups: &[],
+        };
+        let adopted: BTreeSet<String> =
+            ["orders".into(), "billing".into(), "t-reports".into()].into();
+        let used = used(&region, &adopted);
+        assert_eq!(
+            used.keys().map(|(_, n)| n.as_str()).collect::<Vec<_>>(),
+            ["legacy-pg", "shared-pg"],
+            "AWS's defaults are never adopted"
+        );
+        assert_eq!(used[&(Kind::ParameterGroup, "shared-pg".into())], ["far"]);
+
+        let live = crate::model::Live::default();
+        let env_tags = Default::default();
+        let ctx = ImportContext {
+            env: "t",
+            env_tags: &env_tags,
+            live: &live,
+            vpcs: vec![],
+            groups: Default::default(),
+        };
+        let found = [
+            pg("legacy-pg", &[]),
+            pg("shared-pg", &[]),
+            pg("t-tuned-postgres16", &[]),
+            pg("theirs-pg", &[("rdsplan:environment", "prod")]),
+        ];
+        let mut taken: BTreeSet<String> = ["parameter_group.legacy".to_string()].into();
+        let g = adopt(&ctx, &found, &[], &used, &mut taken);
+        let addrs: Vec<&str> = g.adopted.iter().map(|a| a.address.as_str()).collect();
+        assert_eq!(
+            addrs,
+            ["parameter_group.legacy-pg", "parameter_group.tuned"]
+        );
+        let toml = &g.adopted[0].adoption.toml;
+        assert!(toml.contains("identifier = \"legacy-pg\""), "{toml}");
+        assert!(toml.contains("work_mem = \"8192\""), "{toml}");
+        assert!(
+            !g.adopted[1].adoption.toml.contains("identifier"),
+            "the name rdsplan would give it: no identifier\n{}",
+            g.adopted[1].adoption.toml
+        );
+        assert_eq!(
+            g.names[&(Kind::ParameterGroup, "legacy-pg".into())],
+            "legacy-pg"
+        );
+        let left: Vec<&str> = g.left.iter().map(|(w, _)| w.as_str()).collect();
+        assert_eq!(
+            left,
+            ["parameter_group shared-pg", "parameter_group theirs-pg"]
+        );
+        assert!(g.left[0].1.contains("also used by far"), "{:?}", g.left);
+        assert!(g.left[1].1.contains("environment `prod`"), "{:?}", g.left);
     }
 }

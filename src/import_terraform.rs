@@ -36,7 +36,8 @@ pub struct Takeover {
 }
 
 /// Why a group of the state stays Terraform's when its databases' import did not adopt it.
-pub const GROUP_LEFT: &str = "its databases name it as it is (not adopted, see above); it stays Terraform's";
+pub const GROUP_LEFT: &str =
+    "its databases name it as it is (not adopted, see above); it stays Terraform's";
 
 /// The resource instances of a state, in either format.
 pub fn resources(text: &str) -> Result<Vec<TfResource>, String> {
@@ -222,7 +223,10 @@ pub fn takeover(resources: &[TfResource]) -> Takeover {
 
 /// What stays Terraform's once the import has run: what `takeover` left, and the groups of
 /// the state that were not adopted (`adopted`: AWS names and ids), rules included.
-pub fn left_after(t: &Takeover, adopted: &std::collections::BTreeSet<String>) -> Vec<(String, String)> {
+pub fn left_after(
+    t: &Takeover,
+    adopted: &std::collections::BTreeSet<String>,
+) -> Vec<(String, String)> {
     let mut out = t.left.clone();
     for g in t.groups.keys().filter(|g| !adopted.contains(*g)) {
         for a in t.addresses.get(g).into_iter().flatten() {
@@ -289,8 +293,17 @@ mod tests {
         );
         assert_eq!(t.addresses["shard-eu"], ["aws_db_instance.shard[\"eu\"]"]);
         let left: Vec<&str> = t.left.iter().map(|(a, _)| a.as_str()).collect();
-        assert_eq!(left, ["aws_db_parameter_group.pg", "aws_lambda_function.f"]);
-        assert!(t.left[1].1.contains("not a kind rdsplan takes over"));
+        assert_eq!(left, ["aws_lambda_function.f"]);
+        assert!(t.left[0].1.contains("not a kind rdsplan takes over"));
+        // A group goes with its databases when their import adopts it (by its name), else
+        // stays Terraform's.
+        assert_eq!(t.addresses["orders-pg"], ["aws_db_parameter_group.pg"]);
+        let kept = left_after(&t, &Default::default());
+        assert_eq!(
+            kept[1],
+            ("aws_db_parameter_group.pg".into(), GROUP_LEFT.into())
+        );
+        assert_eq!(left_after(&t, &["orders-pg".to_string()].into()).len(), 1);
         assert_eq!(
             state_rm(&t.addresses["shard-eu"]),
             ["terraform state rm 'aws_db_instance.shard[\"eu\"]'"]

@@ -173,7 +173,7 @@ async fn run(dir: &Path, env: &str, a: AllArgs) -> Result<i32, String> {
     let declared = |kinds: &[&str]| -> BTreeSet<String> {
         kinds
             .iter()
-            .flat_map(|k| cfg.declared(k).into_iter().map(move |n| format!("{k}.{n}")))
+            .flat_map(|k| cfg.declared(k).iter().map(move |n| format!("{k}.{n}")))
             .collect()
     };
     let taken = declared(&["vpc", "instance", "replica", "cluster"]);
@@ -342,7 +342,8 @@ fn summary(
             .keys()
             .filter(|i| !seen.contains(i.as_str()) && !members.contains(i.as_str()))
             .collect();
-        let adopted: BTreeSet<String> = estate.groups.iter().map(|g| g.identifier.clone()).collect();
+        let adopted: BTreeSet<String> =
+            estate.groups.iter().map(|g| g.identifier.clone()).collect();
         let left = source.left(&adopted);
         if !left.is_empty() || !missing.is_empty() {
             eprintln!("{}", source.heading());

@@ -13,7 +13,13 @@ pub(super) fn check(cfg: &Config, d: &mut Vec<Diagnostic>) {
             &g.spec.engine,
             &g.spec.major_engine_version,
         );
-        check_name("option_group", g.spec.identifier.as_deref(), &name, &g.origin, d);
+        check_name(
+            "option_group",
+            g.spec.identifier.as_deref(),
+            &name,
+            &g.origin,
+            d,
+        );
     }
     for (kind, groups) in [
         ("parameter_group", &cfg.parameter_groups),
@@ -149,7 +155,13 @@ fn check_name(
         } else {
             "use letters, digits and single hyphens in the name"
         };
-        d.push(Diagnostic::at(place, format!("{kind} name `{name}` is not a valid RDS name")).help(help));
+        d.push(
+            Diagnostic::at(
+                place,
+                format!("{kind} name `{name}` is not a valid RDS name"),
+            )
+            .help(help),
+        );
     }
 }
 

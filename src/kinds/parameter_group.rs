@@ -65,7 +65,12 @@ pub async fn list_one(c: &Client, flavor: Flavor, name: &str) -> Result<Option<L
                     arn: g.db_parameter_group_arn().unwrap_or_default().into(),
                 })
             })
-            .map_err(|e| (e.into_service_error().code().map(str::to_string), "DescribeDBParameterGroups")),
+            .map_err(|e| {
+                (
+                    e.into_service_error().code().map(str::to_string),
+                    "DescribeDBParameterGroups",
+                )
+            }),
         Flavor::Cluster => c
             .describe_db_cluster_parameter_groups()
             .db_cluster_parameter_group_name(name)
@@ -74,10 +79,16 @@ pub async fn list_one(c: &Client, flavor: Flavor, name: &str) -> Result<Option<L
             .map(|o| {
                 o.db_cluster_parameter_groups().first().map(|g| Listed {
                     flavor,
-                    name: g.db_cluster_parameter_group_name().unwrap_or_default().into(),
+                    name: g
+                        .db_cluster_parameter_group_name()
+                        .unwrap_or_default()
+                        .into(),
                     family: g.db_parameter_group_family().unwrap_or_default().into(),
                     description: g.description().unwrap_or_default().into(),
-                    arn: g.db_cluster_parameter_group_arn().unwrap_or_default().into(),
+                    arn: g
+                        .db_cluster_parameter_group_arn()
+                        .unwrap_or_default()
+                        .into(),
                 })
             })
             .map_err(|e| {

@@ -1083,8 +1083,10 @@ fn a_static_parameter_change_reboots_the_databases_that_allow_it_and_names_the_o
 
 #[test]
 fn a_new_family_replaces_the_group_and_moves_its_databases_without_allow_destroy() {
+    let mut new = pgroup(&[]).with("family", Value::str("mysql8.4"));
+    new.name = "t-pg-mysql8-4".into();
     let d = vec![
-        pgroup(&[]).with("family", Value::str("mysql8.4")),
+        new,
         db().with("parameter_group", Value::str("parameter_group.pg")),
     ];
     let l = live(&[
@@ -1100,6 +1102,44 @@ fn a_new_family_replaces_the_group_and_moves_its_databases_without_allow_destroy
     assert_eq!(i.diffs[0].name, "parameter_group");
     assert_eq!(i.diffs[0].after, Some(Value::unknown()));
     assert_eq!(i.diffs[0].timing, Some(timing::Timing::AfterReboot));
+}
+
+#[test]
+fn a_group_adopted_under_its_own_name_is_replaced_only_under_a_new_name() {
+    // The family changes but the name (an `identifier`) stays: AWS cannot make the new group.
+    let d = vec![
+        pgroup(&[]).with("family", Value::str("mysql8.4")),
+        db().with("parameter_group", Value::str("parameter_group.pg")),
+    ];
+    let l = live(&[
+        pgroup(&[]),
+        db().with("parameter_group", Value::str("parameter_group.pg")),
+    ]);
+    let e = errors(&d, &l);
+    assert!(
+        e[0].contains("changing family needs a new group") && e[0].contains("t-pg-mysql8-0"),
+        "{e:?}"
+    );
+    // Only the name changes (an `identifier` removed): the group is replaced, the new one
+    // first, and its databases move to it without --allow-destroy.
+    let mut renamed = pgroup(&[]);
+    renamed.name = "t-pg-mysql8-0".into();
+    let mut adopted = pgroup(&[]);
+    adopted.name = "legacy-pg".into();
+    let d = vec![
+        renamed,
+        db().with("parameter_group", Value::str("parameter_group.pg")),
+    ];
+    let l = live(&[
+        adopted,
+        db().with("parameter_group", Value::str("parameter_group.pg")),
+    ]);
+    let p = run(&d, &l);
+    let g = change(&p, "parameter_group.pg");
+    assert_eq!(g.action, Action::Replace);
+    assert_eq!(g.diffs[0].name, "identifier");
+    assert_eq!(g.diffs[0].before, Some(Value::str("legacy-pg")));
+    assert!(!g.needs_allow_destroy());
 }
 
 #[test]

@@ -402,7 +402,9 @@ async fn an_imported_instance_keeps_its_groups_monitoring_and_logs() {
     assert_no_changes(&moto, &env);
 }
 
-/// A hand-made estate in a VPC rdsplan does not own, and a database in another VPC.
+/// A hand-made estate in a VPC rdsplan does not own: two security groups, a DB subnet group, a
+/// parameter group with three user-set parameters, an option group, two instances, a replica
+/// and an Aurora cluster with two members; and a database in another VPC with its own group.
 async fn legacy_estate(sdk: &Sdk) -> (String, String) {
     let mut vpcs = vec![];
     for (cidr, group) in [
@@ -434,34 +436,126 @@ async fn legacy_estate(sdk: &Sdk) -> (String, String) {
             .unwrap();
         vpcs.push(vpc_id);
     }
-    let sg = sdk
-        .ec2
-        .create_security_group()
-        .group_name("legacy-access")
-        .description("legacy apps")
-        .vpc_id(&vpcs[0])
+    let mut groups = vec![];
+    for (name, vpc) in [
+        ("legacy-access", &vpcs[0]),
+        ("legacy-admin", &vpcs[0]),
+        ("far-access", &vpcs[1]),
+    ] {
+        let sg = sdk
+            .ec2
+            .create_security_group()
+            .group_name(name)
+            .description("made by hand")
+            .vpc_id(vpc)
+            .send()
+            .await
+            .unwrap();
+        groups.push(sg.group_id().unwrap().to_string());
+    }
+    let (access, admin, far) = (&groups[0], &groups[1], &groups[2]);
+    // The admins' group lets the access group in on PostgreSQL's port.
+    sdk.ec2
+        .authorize_security_group_ingress()
+        .group_id(admin)
+        .ip_permissions(
+            aws_sdk_ec2::types::IpPermission::builder()
+                .ip_protocol("tcp")
+                .from_port(5432)
+                .to_port(5432)
+                .ip_ranges(
+                    aws_sdk_ec2::types::IpRange::builder()
+                        .cidr_ip("10.9.0.0/16")
+                        .build(),
+                )
+                .build(),
+        )
         .send()
         .await
         .unwrap();
-    let sg_id = sg.group_id().unwrap().to_string();
-    for (ident, engine, group) in [
-        ("orders", "postgres", "legacy-db"),
-        ("billing", "mysql", "legacy-db"),
-        ("far", "postgres", "elsewhere-db"),
+    sdk.rds
+        .create_db_parameter_group()
+        .db_parameter_group_name("legacy-pg")
+        .db_parameter_group_family("postgres16")
+        .description("orders tuning")
+        .send()
+        .await
+        .unwrap();
+    let mut modify = sdk
+        .rds
+        .modify_db_parameter_group()
+        .db_parameter_group_name("legacy-pg");
+    for (k, v) in [
+        ("max_connections", "200"),
+        ("log_min_duration_statement", "500"),
+        ("work_mem", "8192"),
     ] {
-        sdk.rds
+        modify = modify.parameters(
+            aws_sdk_rds::types::Parameter::builder()
+                .parameter_name(k)
+                .parameter_value(v)
+                .apply_method(aws_sdk_rds::types::ApplyMethod::PendingReboot)
+                .build(),
+        );
+    }
+    modify.send().await.unwrap();
+    sdk.rds
+        .create_option_group()
+        .option_group_name("legacy-audit")
+        .engine_name("mysql")
+        .major_engine_version("8.0")
+        .option_group_description("audit plugin")
+        .send()
+        .await
+        .unwrap();
+    sdk.rds
+        .modify_option_group()
+        .option_group_name("legacy-audit")
+        .options_to_include(
+            aws_sdk_rds::types::OptionConfiguration::builder()
+                .option_name("MARIADB_AUDIT_PLUGIN")
+                .option_settings(
+                    aws_sdk_rds::types::OptionSetting::builder()
+                        .name("SERVER_AUDIT_EVENTS")
+                        .value("CONNECT")
+                        .build(),
+                )
+                .build(),
+        )
+        .apply_immediately(true)
+        .send()
+        .await
+        .unwrap();
+    for (ident, engine, version, subnets, sgs) in [
+        (
+            "orders",
+            "postgres",
+            "16.3",
+            "legacy-db",
+            vec![access, admin],
+        ),
+        ("billing", "mysql", "8.0.36", "legacy-db", vec![access]),
+        ("far", "postgres", "16.3", "elsewhere-db", vec![far]),
+    ] {
+        let mut create = sdk
+            .rds
             .create_db_instance()
             .db_instance_identifier(ident)
             .engine(engine)
+            .engine_version(version)
             .db_instance_class("db.t3.micro")
             .allocated_storage(20)
             .master_username("admin1")
             .master_user_password("not-in-secrets-123")
-            .db_subnet_group_name(group)
-            .vpc_security_group_ids(&sg_id)
-            .send()
-            .await
-            .unwrap();
+            .db_subnet_group_name(subnets)
+            .set_vpc_security_group_ids(Some(sgs.into_iter().cloned().collect()));
+        if ident == "orders" {
+            create = create.db_parameter_group_name("legacy-pg");
+        }
+        if ident == "billing" {
+            create = create.option_group_name("legacy-audit");
+        }
+        create.send().await.unwrap();
     }
     sdk.rds
         .create_db_instance_read_replica()
@@ -478,6 +572,7 @@ async fn legacy_estate(sdk: &Sdk) -> (String, String) {
         .master_username("pg")
         .master_user_password("not-in-secrets-123")
         .db_subnet_group_name("legacy-db")
+        .vpc_security_group_ids(access)
         .send()
         .await
         .unwrap();
@@ -493,6 +588,21 @@ async fn legacy_estate(sdk: &Sdk) -> (String, String) {
             .unwrap();
     }
     (vpcs[0].clone(), vpcs[1].clone())
+}
+
+/// The tags rdsplan's ownership reads on an RDS resource, by ARN.
+async fn rds_owner(sdk: &Sdk, arn: &str) -> Option<String> {
+    let tags = sdk
+        .rds
+        .list_tags_for_resource()
+        .resource_name(arn)
+        .send()
+        .await
+        .unwrap();
+    tags.tag_list()
+        .iter()
+        .find(|t| t.key() == Some("rdsplan:address"))
+        .and_then(|t| t.value().map(str::to_string))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -521,9 +631,51 @@ async fn import_all_adopts_a_vpcs_databases_in_one_command_and_plans_clean() {
     assert!(!dir.join("imported-orders.toml").exists());
 
     let mut approved = args.to_vec();
+    approved.push("--adopt-groups");
     approved.push("--auto-approve");
     let r = rdsplan(Some(&moto), &env.dir(), &approved);
     assert_eq!(r.code, 0, "{}", r.all());
+    // The groups come with their databases, as definitions, each in a file of its own.
+    let read = |f: &str| {
+        std::fs::read_to_string(dir.join(f)).unwrap_or_else(|e| panic!("{f}: {e}\n{}", r.all()))
+    };
+    let pg = read("imported-parameter-group-legacy-pg.toml");
+    for line in [
+        "[parameter_group.legacy-pg]",
+        "identifier = \"legacy-pg\"",
+        "family = \"postgres16\"",
+        "max_connections = \"200\"",
+        "log_min_duration_statement = \"500\"",
+        "work_mem = \"8192\"",
+    ] {
+        assert!(pg.contains(line), "`{line}` not in:\n{pg}");
+    }
+    let og = read("imported-option-group-legacy-audit.toml");
+    for line in [
+        "[option_group.legacy-audit]",
+        "name = \"MARIADB_AUDIT_PLUGIN\"",
+        "SERVER_AUDIT_EVENTS = \"CONNECT\"",
+    ] {
+        assert!(og.contains(line), "`{line}` not in:\n{og}");
+    }
+    assert!(read("imported-orders.toml").contains("parameter_group = \"legacy-pg\""));
+    assert!(read("imported-billing.toml").contains("option_group = \"legacy-audit\""));
+    let admin = read("imported-security-group-legacy-admin.toml");
+    assert!(admin.contains("port = 5432"), "{admin}");
+    assert!(
+        read("imported-security-group-legacy-access.toml").contains(&format!("vpc = \"{vpc}\""))
+    );
+    assert!(
+        read("imported-orders.toml")
+            .contains("security_groups = [\"legacy-access\", \"legacy-admin\"]"),
+        "{}",
+        read("imported-orders.toml")
+    );
+    let pg_arn = "arn:aws:rds:us-west-2:123456789012:pg:legacy-pg";
+    assert_eq!(
+        rds_owner(&sdk, pg_arn).await.as_deref(),
+        Some("parameter_group.legacy-pg")
+    );
     for (ident, address) in [
         ("analytics", "cluster.analytics"),
         ("orders", "instance.orders"),
@@ -563,11 +715,50 @@ async fn import_all_adopts_a_vpcs_databases_in_one_command_and_plans_clean() {
             .all(|t| !t.key().unwrap_or_default().starts_with("rdsplan:")),
         "{other}: untouched"
     );
+    let far_group = sdk
+        .ec2
+        .describe_security_groups()
+        .filters(ec2_tag("rdsplan:environment", "t"))
+        .send()
+        .await
+        .unwrap();
+    let tagged: Vec<&str> = far_group
+        .security_groups()
+        .iter()
+        .filter_map(|g| g.group_name())
+        .collect();
+    assert_eq!(
+        tagged.len(),
+        2,
+        "only the two groups of the VPC: {tagged:?}"
+    );
+    assert!(!tagged.contains(&"far-access"));
     let again = rdsplan(Some(&moto), &env.dir(), &approved);
     assert_eq!(again.code, 0, "{}", again.all());
     assert_shows(&again.stderr, "Found 0 database(s) to import");
     assert_shows(&again.stderr, "4 already managed");
     assert_shows(&again.stderr, "Nothing to import.");
+
+    // The parameters are the files' now: a change in the file is a change in the plan.
+    let pg_file = dir.join("imported-parameter-group-legacy-pg.toml");
+    let text = std::fs::read_to_string(&pg_file).unwrap();
+    std::fs::write(
+        &pg_file,
+        text.replace("max_connections = \"200\"", "max_connections = \"300\""),
+    )
+    .unwrap();
+    let p = rdsplan(
+        Some(&moto),
+        &env.dir(),
+        &["plan", "--env", "t", "--detailed-exitcode"],
+    );
+    assert_eq!(p.code, 2, "{}", p.all());
+    assert_shows(&p.stdout, "parameter_group.legacy-pg");
+    assert_shows(&p.stdout, "max_connections");
+    assert_shows(
+        &p.stdout,
+        "Plan: 0 to add, 1 to change, 0 to replace, 0 to destroy.",
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -593,6 +784,10 @@ async fn a_terraform_state_is_taken_over_and_the_state_rm_lines_name_exactly_tha
                        {"index_key": 1, "attributes": {"identifier": "analytics-b", "cluster_identifier": "analytics"}}]},
         {"mode": "managed", "type": "aws_security_group", "name": "legacy",
          "instances": [{"attributes": {"id": "sg-1"}}]},
+        {"mode": "managed", "type": "aws_security_group_rule", "name": "legacy_in",
+         "instances": [{"attributes": {"security_group_id": "sg-1"}}]},
+        {"module": "module.db", "mode": "managed", "type": "aws_db_parameter_group", "name": "orders",
+         "instances": [{"attributes": {"id": "legacy-pg", "name": "legacy-pg"}}]},
         {"mode": "managed", "type": "aws_db_subnet_group", "name": "legacy",
          "instances": [{"attributes": {"name": "legacy-db"}}]}
       ]
@@ -625,7 +820,9 @@ async fn a_terraform_state_is_taken_over_and_the_state_rm_lines_name_exactly_tha
         assert_shows(&r.stderr, &format!("as {address}"));
     }
     assert_shows(&r.stderr, "aws_security_group.legacy");
+    assert_shows(&r.stderr, "aws_security_group_rule.legacy_in");
     assert_shows(&r.stderr, "it stays Terraform's");
+    assert_shows(&r.stderr, "as parameter_group.legacy-pg");
     let mut rm: Vec<&str> = r
         .stdout
         .lines()
@@ -641,6 +838,7 @@ async fn a_terraform_state_is_taken_over_and_the_state_rm_lines_name_exactly_tha
             "terraform state rm 'aws_rds_cluster_instance.member[0]'",
             "terraform state rm 'aws_rds_cluster_instance.member[1]'",
             "terraform state rm 'module.db.aws_db_instance.orders'",
+            "terraform state rm 'module.db.aws_db_parameter_group.orders'",
         ],
         "exactly what was taken over: {}",
         r.stdout
