@@ -561,7 +561,7 @@ pub fn instance(ctx: &ImportContext, name: &str, i: &DbInstance) -> Result<Adopt
     let address = format!("instance.{name}");
     let mut notes = Vec::new();
     if spec.credentials == Credentials::External {
-        notes.push("its master password is not in Secrets Manager: written as credentials = \"external\" (rdsplan leaves it alone; `creds`, `connect` and `rotate` need \"generated\" or \"managed\")".into());
+        notes.push("its master password is not one RDS manages: written as credentials = \"external\" (rdsplan leaves it, and any secret that holds it, alone; `creds`, `connect` and `rotate` need \"generated\" or \"managed\")".into());
     }
     if let Some((vname, v)) = &network.new_vpc {
         notes.push(format!("it is in DB subnet group `{}` of VPC {}, which rdsplan does not own: written as [vpc.{vname}] with `id`, `subnets` and `db_subnet_group`, used as they are", v.db_subnet_group.as_deref().unwrap_or_default(), v.id.as_deref().unwrap_or_default()));
@@ -753,6 +753,10 @@ pub fn cluster(
         tags: ctx.own_tags(rds_pairs(c.tag_list())),
         instance: member_cfgs,
     };
+    let mut notes = vec![];
+    if spec.credentials == Credentials::External {
+        notes.push("its master password is not one RDS manages: written as credentials = \"external\" (rdsplan leaves it, and any secret that holds it, alone)".into());
+    }
     Ok(Adoption {
         new_vpc: network.new_vpc.clone(),
         toml: file(|f| {
@@ -762,6 +766,6 @@ pub fn cluster(
             f.cluster.insert(name.into(), spec);
         }),
         tags,
-        notes: vec![],
+        notes,
     })
 }

@@ -28,8 +28,7 @@ pub struct Takeover {
 }
 
 /// Why a group of the stack stays the stack's when its databases' import did not adopt it.
-pub const GROUP_LEFT: &str =
-    "its databases name it as it is (not adopted, see above); it stays the stack's";
+pub const GROUP_LEFT: &str = "its databases name it as it is (not adopted); it stays the stack's";
 
 /// `OrdersDatabase` → `orders-database`, `DB1` → `db1`; a CDK logical id's hash suffix (eight
 /// hex digits after the path, `OrdersDatabase5A3B2C1D`) is dropped.
@@ -105,9 +104,11 @@ pub fn takeover(resources: &[StackResource]) -> Takeover {
                     | "AWS::EC2::Subnet"
                     | "AWS::EC2::SecurityGroup"
                     | "AWS::IAM::Role"
-                    | "AWS::SecretsManager::Secret"
-                    | "AWS::SecretsManager::SecretTargetAttachment"
                     | "AWS::KMS::Key" => "the databases use it as it is; it stays the stack's",
+                    "AWS::SecretsManager::Secret"
+                    | "AWS::SecretsManager::SecretTargetAttachment" => {
+                        "a database's password (CDK's generated secret): the database is written with credentials = \"external\" and the secret stays the stack's, in the template"
+                    }
                     _ => "not a kind rdsplan takes over",
                 };
                 t.left.push((r.logical_id.clone(), why.into()));

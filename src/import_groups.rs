@@ -84,7 +84,8 @@ pub struct SecurityGroupFound {
     pub other_users: Vec<String>,
 }
 
-/// The groups to adopt, named after their AWS names (the environment's prefix dropped), unique
+/// The groups to adopt, named as `preferred` says (the names a Terraform state or a stack
+/// gives them, by AWS name or id) or after their AWS names (rdsplan's scheme undone), unique
 /// among `taken` addresses. `others` holds, per group, the databases outside the import that
 /// use it.
 pub fn adopt(
@@ -93,6 +94,7 @@ pub fn adopt(
     security_groups: &[SecurityGroupFound],
     others: &BTreeMap<GroupKey, Vec<String>>,
     taken: &mut BTreeSet<String>,
+    preferred: &BTreeMap<String, String>,
 ) -> Groups {
     let mut out = Groups::default();
     // Names first: a security group's rules may name another group adopted in the same run.
@@ -130,6 +132,7 @@ pub fn adopt(
             .strip_prefix(&format!("{}-", ctx.env))
             .and_then(|n| n.strip_suffix(&format!("-{scheme}")))
             .unwrap_or(&key.1);
+        let base = preferred.get(&key.1).map_or(base, String::as_str);
         let name = unique(ctx.env, key.0, base, taken);
         named.push((key, name, ok));
     }
@@ -145,7 +148,12 @@ pub fn adopt(
                 }
             })
             .and_then(|()| import::check_not_managed(&crate::aws::tags::ec2_pairs(s.group.tags())));
-        let base = s.group.group_name().unwrap_or(&key.1).to_string();
+        let base = preferred
+            .get(&key.1)
+            .map(String::as_str)
+            .or(s.group.group_name())
+            .unwrap_or(&key.1)
+            .to_string();
         let name = unique(ctx.env, key.0, &base, taken);
         named.push((key, name, ok));
     }
@@ -401,7 +409,7 @@ mod tests {
             pg("theirs-pg", &[("rdsplan:environment", "prod")]),
         ];
         let mut taken: BTreeSet<String> = ["parameter_group.legacy".to_string()].into();
-        let g = adopt(&ctx, &found, &[], &used, &mut taken);
+        let g = adopt(&ctx, &found, &[], &used, &mut taken, &Default::default());
         let addrs: Vec<&str> = g.adopted.iter().map(|a| a.address.as_str()).collect();
         assert_eq!(
             addrs,

@@ -30,14 +30,14 @@ pub struct Takeover {
     /// What rdsplan leaves to Terraform: (Terraform address, why).
     pub left: Vec<(String, String)>,
     /// The groups of the state (parameter, cluster parameter and option groups by name,
-    /// security groups by id): taken over when their databases' import adopts them (their
-    /// Terraform addresses, a security group's rules included, are in `addresses`), else left.
+    /// security groups by id) → their Terraform names: taken over under those names when their
+    /// databases' import adopts them (their Terraform addresses, a security group's rules
+    /// included, are in `addresses`), else left.
     pub groups: BTreeMap<String, String>,
 }
 
 /// Why a group of the state stays Terraform's when its databases' import did not adopt it.
-pub const GROUP_LEFT: &str =
-    "its databases name it as it is (not adopted, see above); it stays Terraform's";
+pub const GROUP_LEFT: &str = "its databases name it as it is (not adopted); it stays Terraform's";
 
 /// The resource instances of a state, in either format.
 pub fn resources(text: &str) -> Result<Vec<TfResource>, String> {
@@ -172,7 +172,7 @@ pub fn takeover(resources: &[TfResource]) -> Takeover {
             _ => None,
         };
         if let Some(g) = group {
-            t.groups.insert(g.clone(), r.kind.clone());
+            t.groups.insert(g.clone(), r.name.clone());
             t.addresses.entry(g).or_default().push(r.address.clone());
             continue;
         }

@@ -44,6 +44,18 @@ impl Source {
     }
     /// What stays the source's, once `adopted` (AWS names and ids of the groups adopted) is
     /// known.
+    /// A group's AWS name or id → the name its address gets, where the source names it.
+    fn group_names(&self) -> BTreeMap<String, String> {
+        match self {
+            Source::Region => BTreeMap::new(),
+            Source::Terraform(_, t) => t.groups.clone(),
+            Source::Stack(_, t) => t
+                .groups
+                .iter()
+                .map(|(id, logical)| (id.clone(), crate::import_cloudformation::kebab(logical)))
+                .collect(),
+        }
+    }
     fn left(&self, adopted: &BTreeSet<String>) -> Vec<(String, String)> {
         match self {
             Source::Region => vec![],
@@ -198,6 +210,7 @@ async fn run(dir: &Path, env: &str, a: AllArgs) -> Result<i32, String> {
         &first,
         a.adopt_groups,
         declared(&group_kinds),
+        &source.group_names(),
     )
     .await?;
     let ctx = crate::import::ImportContext {

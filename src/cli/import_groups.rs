@@ -8,10 +8,11 @@ use crate::import_estate::{Estate, Region};
 use crate::import_groups::{self, Groups, SecurityGroupFound};
 use crate::kinds::adopt;
 use crate::model::Kind;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// The groups of `estate`'s databases to adopt with them; security groups only when
-/// `security_groups` (`--adopt-groups`). `taken`: the addresses the files declare.
+/// `security_groups` (`--adopt-groups`). `taken`: the addresses the files declare; `names`:
+/// the names the source gives groups (Terraform names, logical ids), by AWS name or id.
 pub async fn groups(
     clients: &Clients,
     ctx: &ImportContext<'_>,
@@ -19,6 +20,7 @@ pub async fn groups(
     estate: &Estate,
     security_groups: bool,
     mut taken: BTreeSet<String>,
+    names: &BTreeMap<String, String>,
 ) -> Result<Groups, String> {
     let mut adopted: BTreeSet<String> = estate
         .adopted
@@ -87,5 +89,7 @@ pub async fn groups(
             .collect(),
         groups: ctx.groups.clone(),
     };
-    Ok(import_groups::adopt(&ctx, &found, &sgs, &used, &mut taken))
+    Ok(import_groups::adopt(
+        &ctx, &found, &sgs, &used, &mut taken, names,
+    ))
 }

@@ -822,7 +822,7 @@ async fn a_terraform_state_is_taken_over_and_the_state_rm_lines_name_exactly_tha
     assert_shows(&r.stderr, "aws_security_group.legacy");
     assert_shows(&r.stderr, "aws_security_group_rule.legacy_in");
     assert_shows(&r.stderr, "it stays Terraform's");
-    assert_shows(&r.stderr, "as parameter_group.legacy-pg");
+    assert_shows(&r.stderr, "as parameter_group.orders");
     let mut rm: Vec<&str> = r
         .stdout
         .lines()

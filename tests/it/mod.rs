@@ -13,6 +13,7 @@ mod fields;
 mod files;
 mod foreign;
 mod import;
+mod import_cdk;
 mod install;
 mod kills;
 mod lock_race;
