@@ -252,3 +252,26 @@ fn the_environments_tags_are_checked_for_every_kind() {
     assert_at(p[0].clone(), "env.toml:3:", "`aws:`");
     let _ = ENV;
 }
+
+#[test]
+fn a_groups_identifier_is_an_rds_name_and_unique() {
+    let pg = "[parameter_group.p]\nidentifier = \"legacy_pg\"\nfamily = \"postgres16\"\n";
+    assert_at(
+        one(pg),
+        "a.toml:2:14",
+        "`legacy_pg` is not a valid RDS name",
+    );
+    let og = "[option_group.o]\nidentifier = \"9audit\"\nengine = \"mysql\"\nmajor_engine_version = \"8.0\"\n";
+    assert_at(one(og), "a.toml:2:14", "`9audit` is not a valid RDS name");
+    let two = "[parameter_group.a]\nidentifier = \"Legacy-PG\"\nfamily = \"postgres16\"\n\n[parameter_group.b]\nidentifier = \"legacy-pg\"\nfamily = \"postgres16\"\n";
+    assert_at(
+        one(two),
+        "a.toml:6:14",
+        "parameter_group.a has the identifier",
+    );
+    // A valid one loads, and is the group's AWS name, as RDS stores it (lower case).
+    let ok = "[cluster_parameter_group.c]\nidentifier = \"Reports-CPG\"\nfamily = \"aurora-postgresql16\"\n";
+    let cfg = load_files(&[("env.toml", ENV), ("a.toml", ok)]).unwrap();
+    let (res, _) = crate::config::expand::expand_all(&cfg, &crate::model::Live::default());
+    assert!(res.iter().any(|r| r.name == "reports-cpg"), "{res:?}");
+}

@@ -6,18 +6,17 @@
 //! forgotten in AWS).
 
 use crate::aws::error::sdk;
-use crate::aws::{AwsError, Clients};
+use crate::aws::AwsError;
 use std::collections::BTreeSet;
 
 /// The tagging API's resource types: `rds:pg`, `rds:cluster-pg`, `rds:og`.
 pub async fn apart(
-    c: &Clients,
+    tagging: &aws_sdk_resourcegroupstagging::Client,
     env: &str,
     types: &[&str],
     from_files: &[String],
 ) -> Result<BTreeSet<String>, AwsError> {
-    let items: Vec<_> = c
-        .tagging
+    let items: Vec<_> = tagging
         .get_resources()
         .tag_filters(
             aws_sdk_resourcegroupstagging::types::TagFilter::builder()
@@ -41,4 +40,50 @@ pub async fn apart(
             .map(|(_, name)| name.to_string()),
     );
     Ok(names)
+}
+
+#[cfg(test)]
+mod tests {
+    use aws_sdk_resourcegroupstagging::operation::get_resources::GetResourcesOutput;
+    use aws_sdk_resourcegroupstagging::types::ResourceTagMapping;
+    use aws_sdk_resourcegroupstagging::Client;
+    use aws_smithy_mocks::{mock, mock_client};
+
+    #[tokio::test]
+    async fn groups_outside_the_prefix_are_the_files_identifiers_and_the_tagged_ones() {
+        // A group whose `identifier` left the files is still found by its tags (moto's tagging
+        // API lists no groups, so this is shown here, on AWS's answer).
+        let rule = mock!(Client::get_resources)
+            .match_requests(|r| {
+                r.tag_filters().first().and_then(|f| f.key()) == Some("rdsplan:environment")
+                    && r.resource_type_filters() == ["rds:pg", "rds:cluster-pg"]
+            })
+            .then_output(|| {
+                GetResourcesOutput::builder()
+                    .resource_tag_mapping_list(
+                        ResourceTagMapping::builder()
+                            .resource_arn("arn:aws:rds:us-west-2:1:pg:legacy-pg")
+                            .build(),
+                    )
+                    .resource_tag_mapping_list(
+                        ResourceTagMapping::builder()
+                            .resource_arn("arn:aws:rds:us-west-2:1:cluster-pg:reports")
+                            .build(),
+                    )
+                    .build()
+            });
+        let client = mock_client!(aws_sdk_resourcegroupstagging, [&rule]);
+        let names = super::apart(
+            &client,
+            "t",
+            &["rds:pg", "rds:cluster-pg"],
+            &["orders-params".into()],
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            names.into_iter().collect::<Vec<_>>(),
+            ["legacy-pg", "orders-params", "reports"]
+        );
+    }
 }

@@ -72,7 +72,7 @@ pub async fn read(
     // Both at once: the region's groups, and which of them outside the prefix are ours.
     let (all, apart) = futures::future::try_join(
         all,
-        super::group_names::apart(c, env, &["rds:og"], identifiers),
+        super::group_names::apart(&c.tagging, env, &["rds:og"], identifiers),
     )
     .await?;
     let prefix = format!("{env}-");

@@ -495,7 +495,7 @@ pub async fn read(
     // Both at once: the region's groups, and which of them outside the prefix are ours.
     let (mut listed, apart) = futures::future::try_join(
         list(rds),
-        super::group_names::apart(c, env, &["rds:pg", "rds:cluster-pg"], identifiers),
+        super::group_names::apart(&c.tagging, env, &["rds:pg", "rds:cluster-pg"], identifiers),
     )
     .await?;
     let prefix = format!("{env}-");
