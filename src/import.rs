@@ -384,6 +384,30 @@ pub fn db_network(ctx: &ImportContext, g: &SubnetGroup) -> Result<Network, Strin
     })
 }
 
+/// A name for `KIND.NAME` from `base` (a valid name: `slug`, with `lead` put first where it
+/// does not start with a letter), made unique among `taken` (`-2`, `-3`, …), which it joins.
+pub(crate) fn unique_name(
+    kind: &str,
+    base: &str,
+    lead: &str,
+    taken: &mut std::collections::BTreeSet<String>,
+) -> String {
+    let base = slug(base);
+    let base = if base.starts_with(|c: char| c.is_ascii_lowercase()) {
+        base
+    } else {
+        format!("{lead}-{base}")
+    };
+    let mut name = base.clone();
+    let mut n = 2;
+    while taken.contains(&format!("{kind}.{name}")) {
+        name = format!("{base}-{n}");
+        n += 1;
+    }
+    taken.insert(format!("{kind}.{name}"));
+    name
+}
+
 /// Lowercase letters, digits and single `-`.
 pub(crate) fn slug(s: &str) -> String {
     let mut out = String::new();

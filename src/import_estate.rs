@@ -106,28 +106,16 @@ pub fn estate(
     let mut vpcs: Vec<(String, VpcConfig)> = vec![];
     let mut names: BTreeSet<String> = taken.clone();
     let mut name_for = |kind: &str, ident: &str| -> String {
+        let own = ident
+            .strip_prefix(&format!("{}-", ctx.env))
+            .unwrap_or(ident);
         let preferred = filter.only.as_ref().and_then(|o| o.get(ident));
-        let base = match preferred {
-            Some(name) => import::slug(name),
-            None => import::slug(
-                ident
-                    .strip_prefix(&format!("{}-", ctx.env))
-                    .unwrap_or(ident),
-            ),
-        };
-        let base = if base.starts_with(|c: char| c.is_ascii_lowercase()) {
-            base
-        } else {
-            format!("db-{base}")
-        };
-        let mut name = base.clone();
-        let mut n = 2;
-        while names.contains(&format!("{kind}.{name}")) {
-            name = format!("{base}-{n}");
-            n += 1;
-        }
-        names.insert(format!("{kind}.{name}"));
-        name
+        import::unique_name(
+            kind,
+            preferred.map_or(own, String::as_str),
+            "db",
+            &mut names,
+        )
     };
 
     let mut todo: Vec<(Db, String)> = vec![];

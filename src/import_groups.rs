@@ -133,7 +133,7 @@ pub fn adopt(
             .and_then(|n| n.strip_suffix(&format!("-{scheme}")))
             .unwrap_or(&key.1);
         let base = preferred.get(&key.1).map_or(base, String::as_str);
-        let name = unique(ctx.env, key.0, base, taken);
+        let name = import::unique_name(key.0.as_str(), base, "g", taken);
         named.push((key, name, ok));
     }
     for s in security_groups {
@@ -148,13 +148,17 @@ pub fn adopt(
                 }
             })
             .and_then(|()| import::check_not_managed(&crate::aws::tags::ec2_pairs(s.group.tags())));
+        // rdsplan's own scheme (`<env>-NAME`) undone, as for the other groups.
+        let own = s
+            .group
+            .group_name()
+            .map(|n| n.strip_prefix(&format!("{}-", ctx.env)).unwrap_or(n));
         let base = preferred
             .get(&key.1)
             .map(String::as_str)
-            .or(s.group.group_name())
-            .unwrap_or(&key.1)
-            .to_string();
-        let name = unique(ctx.env, key.0, &base, taken);
+            .or(own)
+            .unwrap_or(&key.1);
+        let name = import::unique_name(key.0.as_str(), base, "g", taken);
         named.push((key, name, ok));
     }
     for (key, name, ok) in &named {
@@ -231,29 +235,6 @@ fn free(key: &GroupKey, others: &BTreeMap<GroupKey, Vec<String>>) -> Result<(), 
         )),
         None => Ok(()),
     }
-}
-
-/// A name for the group in the files: its AWS name without the environment's prefix, made a
-/// valid name, unique among the kind's addresses.
-fn unique(env: &str, kind: Kind, aws_name: &str, taken: &mut BTreeSet<String>) -> String {
-    let base = import::slug(
-        aws_name
-            .strip_prefix(&format!("{env}-"))
-            .unwrap_or(aws_name),
-    );
-    let base = if base.starts_with(|c: char| c.is_ascii_lowercase()) {
-        base
-    } else {
-        format!("g-{base}")
-    };
-    let mut name = base.clone();
-    let mut n = 2;
-    while taken.contains(&format!("{}.{name}", kind.as_str())) {
-        name = format!("{base}-{n}");
-        n += 1;
-    }
-    taken.insert(format!("{}.{name}", kind.as_str()));
-    name
 }
 
 /// A parameter or option group's TOML: its family (or engine and major version), description,

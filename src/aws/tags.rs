@@ -52,3 +52,34 @@ pub const SUBNET_GROUP_KEY: &str = "db-subnet-group:";
 pub fn subnet_group_key(name: &str) -> String {
     format!("{SUBNET_GROUP_KEY}{name}")
 }
+
+/// The ARNs of the environment's resources of these tagging-API resource types (`rds:db`,
+/// `rds:pg`, …): one paginated tag:GetResources filtered by the environment's tag.
+pub async fn tagged_arns(
+    tagging: &aws_sdk_resourcegroupstagging::Client,
+    env: &str,
+    types: &[&str],
+) -> Result<Vec<String>, super::AwsError> {
+    let items: Vec<_> = tagging
+        .get_resources()
+        .tag_filters(
+            aws_sdk_resourcegroupstagging::types::TagFilter::builder()
+                .key(TAG_ENV)
+                .values(env)
+                .build(),
+        )
+        .set_resource_type_filters(Some(types.iter().map(|t| t.to_string()).collect()))
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .map_err(super::error::sdk(
+            &format!("the environment's {}", types.join(", ")),
+            "GetResources",
+        ))?;
+    Ok(items
+        .iter()
+        .filter_map(|m| m.resource_arn().map(str::to_string))
+        .collect())
+}

@@ -5,7 +5,6 @@
 //! group whose `identifier` left the files is still read, replaced and deleted, never
 //! forgotten in AWS).
 
-use crate::aws::error::sdk;
 use crate::aws::AwsError;
 use std::collections::BTreeSet;
 
@@ -16,27 +15,11 @@ pub async fn apart(
     types: &[&str],
     from_files: &[String],
 ) -> Result<BTreeSet<String>, AwsError> {
-    let items: Vec<_> = tagging
-        .get_resources()
-        .tag_filters(
-            aws_sdk_resourcegroupstagging::types::TagFilter::builder()
-                .key(crate::model::TAG_ENV)
-                .values(env)
-                .build(),
-        )
-        .set_resource_type_filters(Some(types.iter().map(|t| t.to_string()).collect()))
-        .into_paginator()
-        .items()
-        .send()
-        .try_collect()
-        .await
-        .map_err(sdk("the environment's groups", "GetResources"))?;
+    let arns = crate::aws::tags::tagged_arns(tagging, env, types).await?;
     let mut names: BTreeSet<String> = from_files.iter().cloned().collect();
     names.extend(
-        items
-            .iter()
-            .filter_map(|m| m.resource_arn())
-            .filter_map(super::db::scope::arn_kind_and_id)
+        arns.iter()
+            .filter_map(|a| super::db::scope::arn_kind_and_id(a))
             .map(|(_, name)| name.to_string()),
     );
     Ok(names)

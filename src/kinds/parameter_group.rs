@@ -47,6 +47,33 @@ pub struct Listed {
     pub arn: String,
 }
 
+impl Listed {
+    fn db(g: &aws_sdk_rds::types::DbParameterGroup) -> Listed {
+        Listed {
+            flavor: Flavor::Db,
+            name: g.db_parameter_group_name().unwrap_or_default().into(),
+            family: g.db_parameter_group_family().unwrap_or_default().into(),
+            description: g.description().unwrap_or_default().into(),
+            arn: g.db_parameter_group_arn().unwrap_or_default().into(),
+        }
+    }
+    fn cluster(g: &aws_sdk_rds::types::DbClusterParameterGroup) -> Listed {
+        Listed {
+            flavor: Flavor::Cluster,
+            name: g
+                .db_cluster_parameter_group_name()
+                .unwrap_or_default()
+                .into(),
+            family: g.db_parameter_group_family().unwrap_or_default().into(),
+            description: g.description().unwrap_or_default().into(),
+            arn: g
+                .db_cluster_parameter_group_arn()
+                .unwrap_or_default()
+                .into(),
+        }
+    }
+}
+
 /// One group by name, `None` when AWS has none.
 pub async fn list_one(c: &Client, flavor: Flavor, name: &str) -> Result<Option<Listed>, AwsError> {
     use aws_sdk_rds::error::ProvideErrorMetadata;
@@ -56,15 +83,7 @@ pub async fn list_one(c: &Client, flavor: Flavor, name: &str) -> Result<Option<L
             .db_parameter_group_name(name)
             .send()
             .await
-            .map(|o| {
-                o.db_parameter_groups().first().map(|g| Listed {
-                    flavor,
-                    name: g.db_parameter_group_name().unwrap_or_default().into(),
-                    family: g.db_parameter_group_family().unwrap_or_default().into(),
-                    description: g.description().unwrap_or_default().into(),
-                    arn: g.db_parameter_group_arn().unwrap_or_default().into(),
-                })
-            })
+            .map(|o| o.db_parameter_groups().first().map(Listed::db))
             .map_err(|e| {
                 (
                     e.into_service_error().code().map(str::to_string),
@@ -76,21 +95,7 @@ pub async fn list_one(c: &Client, flavor: Flavor, name: &str) -> Result<Option<L
             .db_cluster_parameter_group_name(name)
             .send()
             .await
-            .map(|o| {
-                o.db_cluster_parameter_groups().first().map(|g| Listed {
-                    flavor,
-                    name: g
-                        .db_cluster_parameter_group_name()
-                        .unwrap_or_default()
-                        .into(),
-                    family: g.db_parameter_group_family().unwrap_or_default().into(),
-                    description: g.description().unwrap_or_default().into(),
-                    arn: g
-                        .db_cluster_parameter_group_arn()
-                        .unwrap_or_default()
-                        .into(),
-                })
-            })
+            .map(|o| o.db_cluster_parameter_groups().first().map(Listed::cluster))
             .map_err(|e| {
                 (
                     e.into_service_error().code().map(str::to_string),
@@ -126,31 +131,8 @@ pub async fn list(c: &Client) -> Result<Vec<Listed>, AwsError> {
             "cluster parameter groups",
             "DescribeDBClusterParameterGroups",
         ))?;
-    let mut out: Vec<Listed> = db
-        .iter()
-        .map(|g| Listed {
-            flavor: Flavor::Db,
-            name: g.db_parameter_group_name().unwrap_or_default().into(),
-            family: g.db_parameter_group_family().unwrap_or_default().into(),
-            description: g.description().unwrap_or_default().into(),
-            arn: g.db_parameter_group_arn().unwrap_or_default().into(),
-        })
-        .collect();
-    out.extend(cluster.iter().map(|g| {
-        Listed {
-            flavor: Flavor::Cluster,
-            name: g
-                .db_cluster_parameter_group_name()
-                .unwrap_or_default()
-                .into(),
-            family: g.db_parameter_group_family().unwrap_or_default().into(),
-            description: g.description().unwrap_or_default().into(),
-            arn: g
-                .db_cluster_parameter_group_arn()
-                .unwrap_or_default()
-                .into(),
-        }
-    }));
+    let mut out: Vec<Listed> = db.iter().map(Listed::db).collect();
+    out.extend(cluster.iter().map(Listed::cluster));
     Ok(out)
 }
 

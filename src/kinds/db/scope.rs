@@ -108,31 +108,6 @@ pub(super) async fn clusters_named(
     Ok(pages.into_iter().flatten().collect())
 }
 
-/// The ARNs of the environment's RDS instances and clusters, by their tag.
-async fn tagged_arns(c: &Clients, env: &str) -> Result<Vec<String>, AwsError> {
-    let items: Vec<_> = c
-        .tagging
-        .get_resources()
-        .tag_filters(
-            aws_sdk_resourcegroupstagging::types::TagFilter::builder()
-                .key(crate::model::TAG_ENV)
-                .values(env)
-                .build(),
-        )
-        .resource_type_filters("rds:db")
-        .resource_type_filters("rds:cluster")
-        .into_paginator()
-        .items()
-        .send()
-        .try_collect()
-        .await
-        .map_err(sdk("the environment's RDS resources", "GetResources"))?;
-    Ok(items
-        .iter()
-        .filter_map(|m| m.resource_arn().map(str::to_string))
-        .collect())
-}
-
 /// `("db" | "cluster", identifier)` of an RDS ARN (`arn:PARTITION:rds:REGION:ACCOUNT:db:ID`).
 pub fn arn_kind_and_id(arn: &str) -> Option<(&str, &str)> {
     let mut parts = arn.splitn(7, ':');
@@ -150,7 +125,7 @@ fn missing<'a>(wanted: impl IntoIterator<Item = &'a str>, have: &BTreeSet<&str>)
 /// region's (few); events are left to the reader, which needs them of few instances.
 pub async fn tagged(c: &Clients, env: &str, want: &Identifiers) -> Result<AccountReads, AwsError> {
     let (arns, mut instances, mut clusters, subnet_groups) = tokio::try_join!(
-        tagged_arns(c, env),
+        crate::aws::tags::tagged_arns(&c.tagging, env, &["rds:db", "rds:cluster"]),
         instances_where(c, "db-instance-id", &want.instances),
         clusters_named(c, &want.clusters),
         crate::aws::account::subnet_groups(c),
