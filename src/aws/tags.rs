@@ -83,3 +83,18 @@ pub async fn tagged_arns(
         .filter_map(|m| m.resource_arn().map(str::to_string))
         .collect())
 }
+
+/// An RDS resource's tags (one ListTagsForResource by ARN), as pairs; errors name `name`.
+pub async fn rds_tags(
+    rds: &aws_sdk_rds::Client,
+    arn: &str,
+    name: &str,
+) -> Result<Vec<(String, String)>, super::AwsError> {
+    let out = rds
+        .list_tags_for_resource()
+        .resource_name(arn)
+        .send()
+        .await
+        .map_err(super::error::sdk(name, "ListTagsForResource"))?;
+    Ok(rds_pairs(out.tag_list()))
+}

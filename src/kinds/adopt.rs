@@ -160,16 +160,7 @@ pub async fn group(
     name: &str,
 ) -> Result<Option<GroupFound>, AwsError> {
     use super::parameter_group::{list_one, user_parameters, values, Flavor};
-    let tags = |arn: String| async move {
-        let out = c
-            .rds
-            .list_tags_for_resource()
-            .resource_name(&arn)
-            .send()
-            .await
-            .map_err(sdk(&arn, "ListTagsForResource"))?;
-        Ok::<_, AwsError>(crate::aws::tags::rds_pairs(out.tag_list()))
-    };
+    let tags = |arn: String| async move { crate::aws::tags::rds_tags(&c.rds, &arn, name).await };
     if kind == crate::model::Kind::OptionGroup {
         let Some(group) = c
             .rds

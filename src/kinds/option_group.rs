@@ -85,14 +85,9 @@ pub async fn read(
         .collect();
     let reads = candidates.iter().map(|g| async move {
         let name = g.option_group_name().unwrap_or_default();
-        let out = c
-            .rds
-            .list_tags_for_resource()
-            .resource_name(g.option_group_arn().unwrap_or_default())
-            .send()
-            .await
-            .map_err(sdk(name, "ListTagsForResource"))?;
-        Ok::<_, AwsError>((g.clone(), crate::aws::tags::rds_pairs(out.tag_list())))
+        let arn = g.option_group_arn().unwrap_or_default();
+        let tags = crate::aws::tags::rds_tags(&c.rds, arn, name).await?;
+        Ok::<_, AwsError>((g.clone(), tags))
     });
     let tagged = futures::future::try_join_all(reads).await?;
     let (owned, foreign): (Vec<_>, Vec<_>) = tagged

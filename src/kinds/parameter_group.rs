@@ -483,13 +483,7 @@ pub async fn read(
     let prefix = format!("{env}-");
     listed.retain(|g| g.name.starts_with(&prefix) || apart.contains(&g.name));
     let reads = listed.iter().map(|g| async move {
-        let out = rds
-            .list_tags_for_resource()
-            .resource_name(&g.arn)
-            .send()
-            .await
-            .map_err(sdk(&g.name, "ListTagsForResource"))?;
-        let tags = crate::aws::tags::rds_pairs(out.tag_list());
+        let tags = crate::aws::tags::rds_tags(rds, &g.arn, &g.name).await?;
         Ok::<_, AwsError>((g.clone(), tags))
     });
     let tagged = futures::future::try_join_all(reads).await?;

@@ -876,14 +876,7 @@ const STACK_TEMPLATE: &str = r#"{
 async fn a_cloudformation_stack_is_taken_over_and_the_hand_over_names_its_logical_ids() {
     let moto = Moto::start();
     let env = Env::new(&[("environment.toml", ENV_TOML)]);
-    let conf = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .region(aws_config::Region::new("us-west-2"))
-        .endpoint_url(&moto.url)
-        .credentials_provider(aws_sdk_rds::config::Credentials::new(
-            "testing", "testing", None, None, "test",
-        ))
-        .load()
-        .await;
+    let conf = conf_for(&moto.url).await;
     let cfn = aws_sdk_cloudformation::Client::new(&conf);
     cfn.create_stack()
         .stack_name("shop")

@@ -154,14 +154,7 @@ fn template(e: &Example, n: u8) -> Value {
 /// Deploys an example as CloudFormation would (see the module's comment for what the test
 /// makes with the AWS API), returning the stack's resources as (logical id, physical id).
 async fn deploy(moto: &Moto, e: &Example, n: u8) -> Vec<(String, String)> {
-    let conf = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .region(aws_config::Region::new("us-west-2"))
-        .endpoint_url(&moto.url)
-        .credentials_provider(aws_sdk_rds::config::Credentials::new(
-            "testing", "testing", None, None, "test",
-        ))
-        .load()
-        .await;
+    let conf = conf_for(&moto.url).await;
     let cfn = aws_sdk_cloudformation::Client::new(&conf);
     cfn.create_stack()
         .stack_name(e.stack)

@@ -57,14 +57,7 @@ instance_class = "db.r6g.large"
 "#;
 
 async fn clients(moto: &Moto) -> rdsplan::aws::Clients {
-    let conf = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .region(aws_config::Region::new("us-west-2"))
-        .endpoint_url(&moto.url)
-        .credentials_provider(aws_sdk_rds::config::Credentials::new(
-            "testing", "testing", None, None, "test",
-        ))
-        .load()
-        .await;
+    let conf = conf_for(&moto.url).await;
     rdsplan::aws::Clients {
         ec2: aws_sdk_ec2::Client::new(&conf),
         rds: aws_sdk_rds::Client::new(&conf),

@@ -64,16 +64,21 @@ impl Moto {
     }
 }
 
+/// The SDK configuration of a test's clients: us-west-2 at `url`, dummy credentials.
+pub async fn conf_for(url: &str) -> aws_config::SdkConfig {
+    aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new("us-west-2"))
+        .endpoint_url(url)
+        .credentials_provider(aws_sdk_rds::config::Credentials::new(
+            "testing", "testing", None, None, "test",
+        ))
+        .load()
+        .await
+}
+
 pub async fn sdk_for(url: &str) -> Sdk {
     {
-        let conf = aws_config::defaults(aws_config::BehaviorVersion::latest())
-            .region(aws_config::Region::new("us-west-2"))
-            .endpoint_url(url)
-            .credentials_provider(aws_sdk_rds::config::Credentials::new(
-                "testing", "testing", None, None, "test",
-            ))
-            .load()
-            .await;
+        let conf = conf_for(url).await;
         Sdk {
             ec2: aws_sdk_ec2::Client::new(&conf),
             rds: aws_sdk_rds::Client::new(&conf),

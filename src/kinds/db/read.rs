@@ -5,7 +5,6 @@
 //! runs are asked about (DescribeOrderableDBInstanceOptions).
 
 use crate::aws::account::{account, events, AccountReads};
-use crate::aws::error::sdk;
 use crate::aws::tags::{owned, rds_pairs, tag, tags_value};
 use crate::aws::{AwsError, Clients};
 use crate::kinds::db::scope::{self, RdsScope};
@@ -342,14 +341,8 @@ async fn read_subnet_groups(
     let tag_reads = candidates.iter().map(|g| async move {
         let arn = g.db_subnet_group_arn().unwrap_or_default().to_string();
         let name = g.db_subnet_group_name().unwrap_or_default().to_string();
-        let out = c
-            .rds
-            .list_tags_for_resource()
-            .resource_name(&arn)
-            .send()
-            .await
-            .map_err(sdk(&name, "ListTagsForResource"))?;
-        Ok::<_, AwsError>((name, arn, rds_pairs(out.tag_list()), (*g).clone()))
+        let tags = crate::aws::tags::rds_tags(&c.rds, &arn, &name).await?;
+        Ok::<_, AwsError>((name, arn, tags, (*g).clone()))
     });
     futures::future::try_join_all(tag_reads).await
 }
