@@ -332,3 +332,63 @@ mod tests {
         assert!(resources("nope").unwrap_err().contains("JSON"));
     }
 }
+
+#[cfg(test)]
+mod refusals {
+    use super::*;
+
+    fn one(kind: &str, attrs: serde_json::Value) -> TfResource {
+        TfResource {
+            address: format!("{kind}.x"),
+            kind: kind.into(),
+            name: "x".into(),
+            attrs,
+        }
+    }
+
+    #[test]
+    fn every_type_it_does_not_take_over_is_listed_with_why() {
+        let refused = [
+            ("aws_db_subnet_group", "a [vpc] with `id`"),
+            ("aws_vpc", "a [vpc] with `id`"),
+            ("aws_subnet", "a [vpc] with `id`"),
+            ("aws_iam_role", "by ARN or id"),
+            ("aws_kms_key", "by ARN or id"),
+            ("aws_kms_alias", "by ARN or id"),
+            ("aws_lambda_function", "not a kind rdsplan takes over"),
+        ];
+        for (kind, why) in refused {
+            let t = takeover(&[one(kind, serde_json::json!({"id": "i", "name": "n"}))]);
+            assert!(t.names.is_empty() && t.groups.is_empty(), "{kind}");
+            assert_eq!(t.left.len(), 1, "{kind}");
+            assert!(t.left[0].1.contains(why), "{kind}: {}", t.left[0].1);
+        }
+        // Databases and groups the state holds no identifier for are listed, never guessed.
+        for kind in ["aws_db_instance", "aws_rds_cluster"] {
+            let t = takeover(&[one(kind, serde_json::json!({"id": "db-RESOURCEID"}))]);
+            assert!(t.names.is_empty(), "{kind}: never the resource ID");
+            assert!(t.left[0].1.contains("no identifier"), "{kind}");
+        }
+        let rule = takeover(&[one("aws_security_group_rule", serde_json::json!({}))]);
+        assert!(rule.left[0].1.contains("names no security group"));
+        // A member whose cluster is not taken stays.
+        let member = takeover(&[one(
+            "aws_rds_cluster_instance",
+            serde_json::json!({"identifier": "a-1", "cluster_identifier": "a"}),
+        )]);
+        assert!(member.left[0]
+            .1
+            .contains("its cluster is not in this state"));
+        // Groups go with their databases (decided by the import), by name or id.
+        for (kind, key) in [
+            ("aws_db_parameter_group", "n"),
+            ("aws_rds_cluster_parameter_group", "n"),
+            ("aws_db_option_group", "n"),
+            ("aws_security_group", "i"),
+        ] {
+            let t = takeover(&[one(kind, serde_json::json!({"id": "i", "name": "n"}))]);
+            assert!(t.left.is_empty(), "{kind}");
+            assert_eq!(t.groups.get(key).map(String::as_str), Some("x"), "{kind}");
+        }
+    }
+}
