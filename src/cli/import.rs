@@ -105,9 +105,19 @@ async fn run(dir: &Path, env: &str, a: Args) -> Result<i32, String> {
         }
         _ => cluster(clients, &ctx, &a.name, id).await?,
     };
-    write(&adoption, &a, id)?;
+    if a.write.is_none() {
+        println!("{}", adoption.toml);
+    }
     for n in &adoption.notes {
         eprintln!("note: {n}");
+    }
+    if let Some(file) = &a.write {
+        eprintln!(
+            "\nrdsplan will append {}.{} to {} (after your answer).",
+            a.kind,
+            a.name,
+            file.display()
+        );
     }
     eprintln!("\nrdsplan will tag (and change nothing else):");
     for (target, address, _) in &adoption.tags {
@@ -118,10 +128,18 @@ async fn run(dir: &Path, env: &str, a: Args) -> Result<i32, String> {
     }
     let question = format!("Tag these as managed by `{}`?", cfg.env_name);
     if !a.auto_approve && !confirmed(&question)? {
-        eprintln!("Import cancelled; nothing was tagged.");
+        eprintln!("Import cancelled; nothing was written or tagged.");
         return Ok(1);
     }
-    tag(clients, &adoption.tags).await?;
+    // The file first, then the tags; tags that cannot all be set are taken off again and the
+    // file put back as it was, so that nothing is left half-adopted.
+    let undo = write(&adoption, &a, id)?;
+    if let Err(e) = tag(clients, &adoption.tags).await {
+        if let Some(undo) = undo {
+            undo.restore();
+        }
+        return Err(e);
+    }
     eprintln!(
         "Imported: {}.{} is now managed by `{}`.",
         a.kind, a.name, cfg.env_name
@@ -169,26 +187,61 @@ async fn cluster(
     import::cluster(ctx, name, &c, &members, &group).map_err(why)
 }
 
-/// Prints the TOML of what is adopted, or appends it to the file `--write` names.
-fn write(adoption: &Adoption, a: &Args, id: &str) -> Result<(), String> {
-    match &a.write {
-        Some(file) => {
-            let mut f = std::fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(file)
-                .map_err(|e| format!("cannot write {}: {e}", file.display()))?;
-            writeln!(
-                f,
-                "\n# imported from {id} by `rdsplan import`\n{}",
-                adoption.toml
-            )
-            .map_err(|e| format!("cannot write {}: {e}", file.display()))?;
-            eprintln!("Wrote {}.{} to {}.", a.kind, a.name, file.display());
+/// How to put a file `--write` appended to back as it was.
+struct Undo {
+    file: PathBuf,
+    /// Its length before, `None` when the import created it.
+    len: Option<u64>,
+}
+
+impl Undo {
+    fn restore(self) {
+        let done = match self.len {
+            Some(len) => std::fs::OpenOptions::new()
+                .write(true)
+                .open(&self.file)
+                .and_then(|f| f.set_len(len)),
+            None => std::fs::remove_file(&self.file),
+        };
+        match done {
+            Ok(()) => eprintln!("{} is as it was before the import.", self.file.display()),
+            Err(e) => eprintln!(
+                "warning: could not put {} back as it was ({e}): remove what the import appended",
+                self.file.display()
+            ),
         }
-        None => println!("{}", adoption.toml),
     }
-    Ok(())
+}
+
+/// Appends the TOML of what is adopted to the file `--write` names (the TOML was printed
+/// before the question otherwise), returning how to undo it.
+fn write(adoption: &Adoption, a: &Args, id: &str) -> Result<Option<Undo>, String> {
+    let Some(file) = &a.write else {
+        return Ok(None);
+    };
+    let len = std::fs::metadata(file).ok().map(|m| m.len());
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(file)
+        .map_err(|e| format!("cannot write {}: {e}", file.display()))?;
+    let undo = Undo {
+        file: file.clone(),
+        len,
+    };
+    if let Err(e) = writeln!(
+        f,
+        "\n# imported from {id} by `rdsplan import`\n{}",
+        adoption.toml
+    ) {
+        undo.restore();
+        return Err(format!(
+            "cannot write {}: {e}; nothing was tagged",
+            file.display()
+        ));
+    }
+    eprintln!("Wrote {}.{} to {}.", a.kind, a.name, file.display());
+    Ok(Some(undo))
 }
 
 /// Asks `question` on the terminal (both forms of `import` ask once); only "yes" is yes.
@@ -204,17 +257,38 @@ pub(super) fn confirmed(question: &str) -> Result<bool, String> {
     Ok(std::io::stdin().read_line(&mut answer).is_ok() && answer.trim() == "yes")
 }
 
-/// Sets an adoption's tags, each with its service's call.
+/// Sets an adoption's tags, each with its service's call. When one fails, the ownership tags
+/// already set are taken off again (a resource is adopted whole or not at all: one tagged
+/// without its file would be planned for deletion); the error says what could not be undone.
 pub(super) async fn tag(
     clients: &crate::aws::Clients,
     tags: &[(Tagged, String, std::collections::BTreeMap<String, String>)],
 ) -> Result<(), String> {
-    for (target, _, tags) in tags {
-        match target {
-            Tagged::Ec2(i) => adopt::tag_ec2(clients, i, tags).await,
-            Tagged::Rds(arn) => adopt::tag_rds(clients, arn, tags).await,
+    for (n, (target, address, set)) in tags.iter().enumerate() {
+        let done = match target {
+            Tagged::Ec2(i) => adopt::tag_ec2(clients, i, set).await,
+            Tagged::Rds(arn) => adopt::tag_rds(clients, arn, set).await,
+        };
+        let Err(e) = done else { continue };
+        let mut stuck = vec![];
+        // The failed call may have acted (a lost answer): it is undone too.
+        for (target, address, _) in &tags[..=n] {
+            let undone = match target {
+                Tagged::Ec2(i) => adopt::untag_ec2(clients, i).await,
+                Tagged::Rds(arn) => adopt::untag_rds(clients, arn).await,
+            };
+            if let Err(u) = undone {
+                stuck.push(format!("{address} ({u})"));
+            }
         }
-        .map_err(|e| e.to_string())?;
+        let mut msg = format!("tagging {address}: {e}; the adoption was undone");
+        if !stuck.is_empty() {
+            msg = format!(
+                "{msg}, except the ownership tags of {}: remove them by hand (docs/migrating.md, Rolling back)",
+                stuck.join(", ")
+            );
+        }
+        return Err(msg);
     }
     Ok(())
 }

@@ -263,8 +263,29 @@ async fn run(dir: &Path, env: &str, a: AllArgs) -> Result<i32, String> {
         return Ok(1);
     }
     write_files(&estate, &file_of)?;
-    for d in estate.groups.iter().chain(&estate.adopted) {
-        super::import::tag(clients, &d.adoption.tags).await?;
+    // One adoption at a time, each whole or not at all: when one cannot be tagged, its own
+    // tags are taken off again (`tag`), and its file and those of the ones not reached are
+    // removed; those already adopted stay, complete.
+    let all: Vec<&import_estate::Adopted> = estate.groups.iter().chain(&estate.adopted).collect();
+    for (n, d) in all.iter().enumerate() {
+        if let Err(e) = super::import::tag(clients, &d.adoption.tags).await {
+            let files: Vec<PathBuf> = all[n..]
+                .iter()
+                .filter_map(|d| file_of(d.address.as_str()))
+                .collect();
+            for f in &files {
+                if let Err(e) = std::fs::remove_file(f) {
+                    eprintln!("warning: could not remove {} ({e})", f.display());
+                }
+            }
+            let not: Vec<&str> = all[n..].iter().map(|d| d.address.as_str()).collect();
+            return Err(format!(
+                "{e}\nAdopted {} of {}; not adopted (files removed, nothing tagged): {}. Run the import again once the cause is fixed.",
+                n,
+                all.len(),
+                not.join(", ")
+            ));
+        }
     }
     eprintln!(
         "Imported {} database(s) and {} group(s) into `{}`.",

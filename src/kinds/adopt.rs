@@ -222,3 +222,31 @@ pub async fn group_users_besides_rds(c: &Clients, group_id: &str) -> Result<Vec<
         })
         .collect())
 }
+
+/// Removes rdsplan's ownership tags (only those: what makes a resource managed) from EC2
+/// resources, undoing an adoption that could not finish.
+pub async fn untag_ec2(c: &Clients, id: &str) -> Result<(), AwsError> {
+    let mut call = c.ec2.delete_tags().resources(id);
+    for k in crate::model::OWNERSHIP_TAGS {
+        call = call.tags(aws_sdk_ec2::types::Tag::builder().key(k).build());
+    }
+    call.send().await.map_err(sdk(id, "DeleteTags"))?;
+    Ok(())
+}
+
+/// Removes rdsplan's ownership tags from an RDS resource (by ARN).
+pub async fn untag_rds(c: &Clients, arn: &str) -> Result<(), AwsError> {
+    c.rds
+        .remove_tags_from_resource()
+        .resource_name(arn)
+        .set_tag_keys(Some(
+            crate::model::OWNERSHIP_TAGS
+                .iter()
+                .map(|k| k.to_string())
+                .collect(),
+        ))
+        .send()
+        .await
+        .map_err(sdk(arn, "RemoveTagsFromResource"))?;
+    Ok(())
+}

@@ -18,6 +18,8 @@ pub const TAG_ENV: &str = "rdsplan:environment";
 pub const TAG_ADDRESS: &str = "rdsplan:address";
 pub const TAG_MANAGED_BY: &str = "managed-by";
 pub const MANAGED_BY: &str = "rdsplan";
+/// The three, as removing them undoes an adoption.
+pub const OWNERSHIP_TAGS: [&str; 3] = [TAG_ENV, TAG_ADDRESS, TAG_MANAGED_BY];
 
 /// On a live instance that is the old (blue) instance of a blue/green upgrade, kept after the
 /// switchover under `<identifier>-old1` at the address `<address>.old1`: the address of the

@@ -204,9 +204,31 @@ async fn import_prints_toml_and_needs_confirmation_without_a_terminal() {
         .await
         .unwrap();
     assert!(tags.vpcs()[0].tags().is_empty(), "nothing was tagged");
-    // With approval, the VPC and its subnets are adopted and plan shows no change for them.
-    env.write("legacy.toml", "");
+    // With --write, answered "no" on a terminal: the file is untouched, nothing is tagged,
+    // and the next plan knows nothing of it.
+    env.write("legacy.toml", "# the team's notes\n");
     let file = env.dir().join("t").join("legacy.toml");
+    let write_args = [
+        "import",
+        "--env",
+        "t",
+        "vpc",
+        &vpc_id,
+        "--as",
+        "legacy",
+        "--write",
+        file.to_str().unwrap(),
+    ];
+    let no = rdsplan_on_terminal(Some(&moto), &env.dir(), &write_args, "no\n");
+    assert_eq!(no.code, 1, "{}", no.all());
+    assert_shows(&no.stdout, "Only 'yes' is accepted");
+    assert_shows(&no.stdout, "nothing was written or tagged");
+    assert_eq!(
+        std::fs::read_to_string(&file).unwrap(),
+        "# the team's notes\n"
+    );
+    assert_no_changes(&moto, &env);
+    // With approval, the VPC and its subnets are adopted and plan shows no change for them.
     let r = rdsplan(
         Some(&moto),
         &env.dir(),

@@ -324,6 +324,45 @@ pub fn rdsplan(moto: Option<&Moto>, dir: &Path, args: &[&str]) -> Run {
     run
 }
 
+/// `rdsplan` on a terminal (a pseudo-terminal from util-linux's `script`, which every Debian
+/// has), typing `input` at its prompts; stdout and stderr come together, as on a screen.
+pub fn rdsplan_on_terminal(moto: Option<&Moto>, dir: &Path, args: &[&str], input: &str) -> Run {
+    let inner = rdsplan_cmd(moto, dir, args);
+    let quote = |s: &std::ffi::OsStr| format!("'{}'", s.to_string_lossy().replace('\'', "'\\''"));
+    let line: Vec<String> = std::iter::once(quote(inner.get_program()))
+        .chain(inner.get_args().map(quote))
+        .collect();
+    let mut c = Command::new("script");
+    c.args(["-qefc", &line.join(" "), "/dev/null"]);
+    for (k, v) in inner.get_envs() {
+        match v {
+            Some(v) => c.env(k, v),
+            None => c.env_remove(k),
+        };
+    }
+    let mut child = c
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("util-linux's `script` gives the test a terminal: apt-get install bsdutils");
+    {
+        use std::io::Write;
+        let mut stdin = child.stdin.take().unwrap();
+        stdin.write_all(input.as_bytes()).unwrap();
+    }
+    let out = child.wait_with_output().unwrap();
+    let run = Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).replace("\r\n", "\n"),
+        stderr: String::from_utf8_lossy(&out.stderr).into(),
+    };
+    if let Some(m) = moto {
+        m.record(args.contains(&"--show-password"), run.all());
+    }
+    run
+}
+
 /// `rdsplan` with AWS reached through `url` (a test proxy in front of `moto`) and extra
 /// environment variables; its output joins moto's password scan like any other run's.
 pub fn rdsplan_via(
