@@ -58,12 +58,16 @@ pub async fn run(
         }
         (Some(e), _) => e,
         (None, Some(s)) => s.environment.clone(),
-        (None, None) => {
-            eprintln!(
-                "error: give --env NAME, or a plan file saved with `rdsplan plan --out FILE`"
-            );
-            return 1;
-        }
+        // The folder --dir names, when it is one environment's.
+        (None, None) => match crate::config::env_name(dir, None) {
+            Ok(e) => e,
+            Err(e) => {
+                eprintln!(
+                    "error: {e}\n  help: give --env NAME, or a plan file saved with `rdsplan plan --out FILE`"
+                );
+                return 1;
+            }
+        },
     };
     let Context { cfg, clients } = match Context::open(dir, &env).await {
         Ok(c) => c,

@@ -88,9 +88,10 @@ pub enum Command {
         after_help = "Examples:\n  rdsplan plan --env staging\n  rdsplan plan --env prod --format markdown > plan.md\n  rdsplan plan --env prod --out prod.plan --detailed-exitcode\n  rdsplan plan --env prod --target instance.orders"
     )]
     Plan {
-        /// The environment: the name of its folder under --dir.
+        /// The environment: the name of its folder under --dir (not needed when --dir is one
+        /// environment's folder).
         #[arg(long)]
-        env: String,
+        env: Option<String>,
         /// text for people, markdown for pull-request comments, json for programs
         /// (docs/plan-json.md).
         #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
@@ -172,9 +173,10 @@ pub enum Command {
         after_help = "Examples:\n  rdsplan import --env prod instance legacy-orders --as orders\n  rdsplan import --env prod vpc vpc-0abc123 --as main --write environments/prod/imported.toml\n  rdsplan import --env prod cluster analytics --as analytics --auto-approve\n  rdsplan import --env prod --all --vpc vpc-0abc123 --filter tag:team=shop --adopt-groups --write-dir environments/prod"
     )]
     Import {
-        /// The environment: the name of its folder under --dir.
+        /// The environment: the name of its folder under --dir (not needed when --dir is one
+        /// environment's folder).
         #[arg(long)]
-        env: String,
+        env: Option<String>,
         /// vpc, security_group, instance, replica or cluster
         #[arg(required_unless_present_any = ["all", "from_terraform", "from_cloudformation"])]
         kind: Option<String>,
@@ -228,15 +230,17 @@ pub enum Command {
     },
     /// Clear a stale apply lock (left by an apply that was killed), saying who held it.
     Unlock {
-        /// The environment: the name of its folder under --dir.
+        /// The environment: the name of its folder under --dir (not needed when --dir is one
+        /// environment's folder).
         #[arg(long)]
-        env: String,
+        env: Option<String>,
     },
     /// Show the endpoints of every instance, replica and cluster (writer and reader).
     Output {
-        /// The environment: the name of its folder under --dir.
+        /// The environment: the name of its folder under --dir (not needed when --dir is one
+        /// environment's folder).
         #[arg(long)]
-        env: String,
+        env: Option<String>,
         /// text for people, json for programs.
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
@@ -244,9 +248,10 @@ pub enum Command {
     /// Show how to connect to a database (instance, replica or cluster address). The password
     /// is masked unless --show-password.
     Creds {
-        /// The environment: the name of its folder under --dir.
+        /// The environment: the name of its folder under --dir (not needed when --dir is one
+        /// environment's folder).
         #[arg(long)]
-        env: String,
+        env: Option<String>,
         /// e.g. instance.orders, replica.orders-ro, cluster.analytics
         address: String,
         /// env: shell `export` lines; url: a connection URL; json: for programs.
@@ -259,9 +264,10 @@ pub enum Command {
     /// Open psql or mysql on a database; the password goes through the environment
     /// (PGPASSWORD, MYSQL_PWD), never the command line.
     Connect {
-        /// The environment: the name of its folder under --dir.
+        /// The environment: the name of its folder under --dir (not needed when --dir is one
+        /// environment's folder).
         #[arg(long)]
-        env: String,
+        env: Option<String>,
         /// The database: instance.NAME, replica.NAME or cluster.NAME.
         address: String,
         /// Connect here instead of the endpoint (a tunnel, bastion or local proxy).
@@ -280,9 +286,10 @@ pub enum Command {
     /// Rotate the generated master password: staged as AWSPENDING, set on the database, then
     /// promoted to AWSCURRENT, so a crash at any point leaves a working password in the secret.
     Rotate {
-        /// The environment: the name of its folder under --dir.
+        /// The environment: the name of its folder under --dir (not needed when --dir is one
+        /// environment's folder).
         #[arg(long)]
-        env: String,
+        env: Option<String>,
         /// The database whose generated password to rotate: instance.NAME, replica.NAME or
         /// cluster.NAME.
         address: String,
@@ -312,19 +319,55 @@ pub enum Format {
     Json,
 }
 
+impl Command {
+    /// The `--env` of a command that acts on one environment, which `--dir` may stand for.
+    fn env_slot(&mut self) -> Option<&mut Option<String>> {
+        match self {
+            Command::Plan { env, .. }
+            | Command::Import { env, .. }
+            | Command::Unlock { env }
+            | Command::Output { env, .. }
+            | Command::Creds { env, .. }
+            | Command::Connect { env, .. }
+            | Command::Rotate { env, .. } => Some(env),
+            Command::Apply { .. }
+            | Command::Validate { .. }
+            | Command::Drift { .. }
+            | Command::Completions { .. }
+            | Command::Schema => None,
+        }
+    }
+}
+
 /// Runs the CLI and returns the process exit code.
 pub async fn run(cli: Cli) -> i32 {
     init_logs(cli.verbose, cli.quiet);
-    match cli.command {
+    let mut command = cli.command;
+    // One environment: `--env`, or the folder `--dir` names.
+    if let Some(slot) = command.env_slot() {
+        match crate::config::env_name(&cli.dir, slot.as_deref()) {
+            Ok(e) => *slot = Some(e),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return 1;
+            }
+        }
+    }
+    match command {
         Command::Completions { shell } => completions::print(shell),
         Command::Validate { env } => validate::validate(&cli.dir, env.as_deref()),
-        Command::Output { env, format } => access::output(&cli.dir, &env, format).await,
+        Command::Output { env, format } => {
+            access::output(&cli.dir, &env.unwrap_or_default(), format).await
+        }
         Command::Creds {
             env,
             address,
             format,
             show_password,
-        } => access::creds(&cli.dir, &env, &address, format, show_password).await,
+        } => {
+            let env = env.unwrap_or_default();
+            access::creds(&cli.dir, &env, &address, format, show_password).await
+        }
         Command::Connect {
             env,
             address,
@@ -339,7 +382,7 @@ pub async fn run(cli: Cli) -> i32 {
                 client,
                 args: client_args,
             };
-            access::connect(&cli.dir, &env, &address, o).await
+            access::connect(&cli.dir, &env.unwrap_or_default(), &address, o).await
         }
         Command::Rotate {
             env,
@@ -348,7 +391,7 @@ pub async fn run(cli: Cli) -> i32 {
         } => {
             access::rotate(
                 &cli.dir,
-                &env,
+                &env.unwrap_or_default(),
                 &address,
                 Duration::from_secs(timeout_minutes * 60),
             )
@@ -389,7 +432,7 @@ pub async fn run(cli: Cli) -> i32 {
                     adopt_groups,
                     auto_approve,
                 };
-                import_all::import_all(&cli.dir, &env, a).await
+                import_all::import_all(&cli.dir, &env.unwrap_or_default(), a).await
             }
             (false, Some(kind), Some(aws_id), Some(name)) => {
                 let a = import::Args {
@@ -399,12 +442,12 @@ pub async fn run(cli: Cli) -> i32 {
                     write,
                     auto_approve,
                 };
-                import::import(&cli.dir, &env, a).await
+                import::import(&cli.dir, &env.unwrap_or_default(), a).await
             }
             // clap requires the three without --all.
             (false, ..) => 1,
         },
-        Command::Unlock { env } => apply::unlock(&cli.dir, &env).await,
+        Command::Unlock { env } => apply::unlock(&cli.dir, &env.unwrap_or_default()).await,
         Command::Plan {
             env,
             format,
@@ -414,7 +457,7 @@ pub async fn run(cli: Cli) -> i32 {
         } => {
             plan::plan(
                 &cli.dir,
-                &env,
+                &env.unwrap_or_default(),
                 plan::Options {
                     format,
                     detailed_exitcode,

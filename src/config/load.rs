@@ -254,10 +254,8 @@ fn read_toml(path: &Path) -> Result<String, String> {
 /// Loads one environment folder. The returned diagnostics hold every problem of every file;
 /// the config is usable only when they are empty.
 pub fn load_dir(dir: &Path) -> (Config, Diagnostics) {
-    let env_name = dir
-        .file_name()
-        .map(|n| n.to_string_lossy().to_string())
-        .unwrap_or_default();
+    // `.` and `..` are named as they resolve (`--dir .` inside an environment's folder).
+    let env_name = super::folder_name(dir).unwrap_or_default();
     let mut cfg = Config::empty(env_name);
     let mut diags = Vec::new();
     let paths = match toml_files(dir) {

@@ -67,12 +67,56 @@ fn unreachable_aws_is_an_error_that_names_the_operation_not_a_panic() {
 }
 
 #[test]
-fn unknown_environment_lists_the_known_ones() {
+fn unknown_environment_lists_the_known_ones_and_the_closest() {
     let env = Env::standard("db.t3.micro");
     let r = rdsplan(None, &env.dir(), &["plan", "--env", "nope"]);
     assert_eq!(r.code, 1);
     assert_shows(&r.stderr, "no environment `nope`");
-    assert_shows(&r.stderr, "found: t");
+    assert_shows(&r.stderr, "environments found: t");
+    // The repository's own environments: a misspelling gets the closest.
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("environments");
+    let r = rdsplan(None, &root, &["plan", "--env", "stagin"]);
+    assert_eq!(r.code, 1, "{}", r.all());
+    assert_shows(&r.stderr, "environments found: dev, prod, staging. Did you mean `staging`?");
+    // A folder that is not there says where rdsplan looks and how to point it elsewhere.
+    let r = rdsplan(None, &env.dir().join("environments"), &["plan", "--env", "t"]);
+    assert_eq!(r.code, 1, "{}", r.all());
+    assert_shows(&r.stderr, "does not exist");
+    assert_shows(&r.stderr, "--dir (or RDSPLAN_DIR)");
+    // Without --env, a folder of environments says which it holds.
+    let r = rdsplan(None, &root, &["plan"]);
+    assert_eq!(r.code, 1, "{}", r.all());
+    assert_shows(&r.stderr, "--env is needed");
+    assert_shows(&r.stderr, "dev, prod, staging");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn inside_an_environments_folder_dir_dot_needs_no_env() {
+    let moto = Moto::start();
+    let env = Env::standard("db.t3.micro");
+    let inside = env.dir().join("t");
+    let run = |args: &[&str]| {
+        let out = rdsplan_cmd(Some(&moto), std::path::Path::new("."), args)
+            .current_dir(&inside)
+            .output()
+            .unwrap();
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).to_string()
+                + &String::from_utf8_lossy(&out.stderr),
+        )
+    };
+    let (code, out) = run(&["validate"]);
+    assert_eq!(code, 0, "the environment is `t`, not an empty name: {out}");
+    let (code, out) = run(&["plan"]);
+    assert_eq!(code, 0, "{out}");
+    assert_shows(&out, "to add");
+    // Naming it anyway is the same environment.
+    let (code, out) = run(&["plan", "--env", "t"]);
+    assert_eq!(code, 0, "{out}");
+    let (code, out) = run(&["plan", "--env", "prod"]);
+    assert_eq!(code, 1, "{out}");
+    assert_shows(&out, "is the environment `t` itself: leave out --env");
 }
 
 #[test]
