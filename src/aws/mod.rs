@@ -44,7 +44,10 @@ pub struct Clients {
 }
 
 impl Clients {
-    pub async fn connect(region: &str, profile: Option<&str>) -> Clients {
+    /// The clients of `region`, once credentials are found: without any, the error says in one
+    /// line how to give them (naming a profile that does not exist), instead of a failed call
+    /// later with the SDK's chain of reasons.
+    pub async fn connect(region: &str, profile: Option<&str>) -> Result<Clients, String> {
         let mut loader = aws_config::defaults(BehaviorVersion::latest())
             .region(Region::new(region.to_string()))
             .retry_config(RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS));
@@ -52,6 +55,7 @@ impl Clients {
             loader = loader.profile_name(p);
         }
         let conf = loader.load().await;
+        let conf = credentials(conf, profile).await?;
         // Every client logs its calls (see `log`).
         macro_rules! logged {
             ($sdk:ident) => {
@@ -62,7 +66,7 @@ impl Clients {
                 )
             };
         }
-        Clients {
+        Ok(Clients {
             ec2: logged!(aws_sdk_ec2),
             rds: logged!(aws_sdk_rds),
             secrets: logged!(aws_sdk_secretsmanager),
@@ -71,9 +75,87 @@ impl Clients {
             kms: logged!(aws_sdk_kms),
             tagging: logged!(aws_sdk_resourcegroupstagging),
             cloudformation: logged!(aws_sdk_cloudformation),
+        })
+    }
+}
+
+/// The configuration with credentials found, or the one-line error saying how to give them.
+/// The chain is asked once here; the clients are then served those credentials first (no
+/// second resolution, which for an assumed role or SSO is another call) and ask the chain again
+/// only when they need fresh ones.
+async fn credentials(
+    conf: aws_config::SdkConfig,
+    profile: Option<&str>,
+) -> Result<aws_config::SdkConfig, String> {
+    use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider};
+    let Some(chain) = conf.credentials_provider() else {
+        return Err(NO_CREDENTIALS.into());
+    };
+    match chain.provide_credentials().await {
+        Ok(first) => Ok(conf
+            .to_builder()
+            .credentials_provider(SharedCredentialsProvider::new(Primed {
+                first: std::sync::Mutex::new(Some(first)),
+                chain,
+            }))
+            .build()),
+        Err(e) => {
+            tracing::debug!("the credential chain: {e:?}");
+            let profile = profile
+                .map(str::to_string)
+                .or_else(|| std::env::var("AWS_PROFILE").ok().filter(|p| !p.is_empty()));
+            Err(match profile {
+                Some(p) if profile_declared(&p) => format!("{NO_CREDENTIALS}\n  note: profile `{p}` gave none (an expired SSO session? aws sso login --profile {p})"),
+                Some(p) => format!("{NO_CREDENTIALS}\n  note: profile `{p}` is not in ~/.aws/config or ~/.aws/credentials (AWS_CONFIG_FILE, AWS_SHARED_CREDENTIALS_FILE)"),
+                None => NO_CREDENTIALS.into(),
+            })
         }
     }
 }
+
+/// Credentials already resolved, given once, then the chain's (for refreshes).
+#[derive(Debug)]
+struct Primed {
+    first: std::sync::Mutex<Option<aws_credential_types::Credentials>>,
+    chain: aws_credential_types::provider::SharedCredentialsProvider,
+}
+
+impl aws_credential_types::provider::ProvideCredentials for Primed {
+    fn provide_credentials<'a>(
+        &'a self,
+    ) -> aws_credential_types::provider::future::ProvideCredentials<'a>
+    where
+        Self: 'a,
+    {
+        let first = self.first.lock().ok().and_then(|mut f| f.take());
+        match first {
+            Some(c) => aws_credential_types::provider::future::ProvideCredentials::ready(Ok(c)),
+            None => self.chain.provide_credentials(),
+        }
+    }
+}
+
+/// Whether the shared config or credentials file declares the profile (`[profile NAME]` or
+/// `[NAME]`), where the SDK looks for them.
+fn profile_declared(name: &str) -> bool {
+    let home = std::env::var("HOME").unwrap_or_default();
+    let files = [
+        std::env::var("AWS_CONFIG_FILE").unwrap_or_else(|_| format!("{home}/.aws/config")),
+        std::env::var("AWS_SHARED_CREDENTIALS_FILE")
+            .unwrap_or_else(|_| format!("{home}/.aws/credentials")),
+    ];
+    files.iter().any(|f| {
+        std::fs::read_to_string(f).is_ok_and(|text| {
+            text.lines().any(|l| {
+                let l = l.trim();
+                l == format!("[{name}]") || l == format!("[profile {name}]")
+            })
+        })
+    })
+}
+
+/// What to say when the credential chain finds nothing.
+pub const NO_CREDENTIALS: &str = "no AWS credentials found: set AWS_PROFILE, run aws sso login, or export AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY";
 
 /// The ownership tags plus the user's tags for one resource.
 pub fn all_tags(

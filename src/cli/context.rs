@@ -125,7 +125,12 @@ pub async fn read_and_plan(
 /// AWS clients for an environment; with `[environment] account_id`, refuses any other account.
 async fn clients_for(cfg: &Config) -> Result<aws::Clients, i32> {
     let e = cfg.environment();
-    let clients = aws::Clients::connect(&e.region, e.profile.as_deref()).await;
+    let clients = aws::Clients::connect(&e.region, e.profile.as_deref())
+        .await
+        .map_err(|msg| {
+            eprintln!("error: {msg}");
+            1
+        })?;
     if let Some(want) = &e.account_id {
         match aws::lock::account(&clients).await {
             Ok(have) if &have == want => {}

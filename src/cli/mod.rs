@@ -61,7 +61,9 @@ fn init_logs(verbose: u8, quiet: bool) {
     crate::QUIET.store(quiet, std::sync::atomic::Ordering::Relaxed);
     let level = match (quiet, verbose) {
         (true, _) => "error",
-        (false, 0) => "warn",
+        // The SDK's own warnings (a credential provider that failed, with a debug dump of
+        // why) are rdsplan's to say in its words; -vv shows them.
+        (false, 0) => "warn,aws_config=error,aws_smithy_runtime=error,aws_smithy_http_client=error",
         (false, 1) => "warn,rdsplan=debug",
         (false, _) => "debug",
     };

@@ -77,9 +77,16 @@ fn unknown_environment_lists_the_known_ones_and_the_closest() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("environments");
     let r = rdsplan(None, &root, &["plan", "--env", "stagin"]);
     assert_eq!(r.code, 1, "{}", r.all());
-    assert_shows(&r.stderr, "environments found: dev, prod, staging. Did you mean `staging`?");
+    assert_shows(
+        &r.stderr,
+        "environments found: dev, prod, staging. Did you mean `staging`?",
+    );
     // A folder that is not there says where rdsplan looks and how to point it elsewhere.
-    let r = rdsplan(None, &env.dir().join("environments"), &["plan", "--env", "t"]);
+    let r = rdsplan(
+        None,
+        &env.dir().join("environments"),
+        &["plan", "--env", "t"],
+    );
     assert_eq!(r.code, 1, "{}", r.all());
     assert_shows(&r.stderr, "does not exist");
     assert_shows(&r.stderr, "--dir (or RDSPLAN_DIR)");
@@ -175,4 +182,45 @@ fn the_action_installs_with_the_install_script() {
         assert!(action.contains(needle), "action.yml lacks {needle:?}");
     }
     assert!(root.join("scripts/install.sh").exists());
+}
+
+#[test]
+fn no_credentials_is_one_line_saying_how_to_give_them() {
+    let env = Env::standard("db.t3.micro");
+    let home = tempfile::tempdir().unwrap();
+    for profile in [None, Some("nosuch")] {
+        let mut c = rdsplan_cmd(None, &env.dir(), &["plan", "--env", "t"]);
+        // No credentials anywhere the chain looks (instance metadata is off for every test).
+        c.env_remove("AWS_ACCESS_KEY_ID")
+            .env_remove("AWS_SECRET_ACCESS_KEY")
+            .env_remove("AWS_SESSION_TOKEN")
+            .env_remove("AWS_WEB_IDENTITY_TOKEN_FILE")
+            .env_remove("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI")
+            .env_remove("AWS_CONTAINER_CREDENTIALS_FULL_URI")
+            .env_remove("AWS_CONFIG_FILE")
+            .env_remove("AWS_SHARED_CREDENTIALS_FILE")
+            .env_remove("RUST_LOG")
+            .env("HOME", home.path());
+        if let Some(p) = profile {
+            c.env("AWS_PROFILE", p);
+        }
+        let out = c.output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{err}");
+        assert!(
+            err.starts_with("error: no AWS credentials found: set AWS_PROFILE, run aws sso login, or export AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY"),
+            "{err}"
+        );
+        assert!(
+            !err.contains("WARN") && !err.contains("{ "),
+            "no SDK dump: {err}"
+        );
+        match profile {
+            Some(p) => assert!(
+                err.contains(&format!("profile `{p}` is not in ~/.aws/config")),
+                "{err}"
+            ),
+            None => assert_eq!(err.lines().count(), 1, "{err}"),
+        }
+    }
 }
