@@ -163,6 +163,69 @@ fn the_example_ci_workflows_and_the_release_workflow_pass_actionlint() {
     );
 }
 
+/// The apply workflow promotes dev → staging → prod as dependent jobs (the first failure
+/// stops it), and the plan workflow plans every environment of the repository and posts an
+/// error before failing.
+#[test]
+fn the_example_workflows_promote_in_order_and_plan_every_environment() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let read =
+        |f: &str| std::fs::read_to_string(root.join("examples/github-actions").join(f)).unwrap();
+    let apply = read("apply.yml");
+    // Each job's name, `needs` and environment, in file order.
+    let mut jobs: Vec<(String, Option<String>)> = vec![];
+    let mut in_jobs = false;
+    for line in apply.lines() {
+        if line == "jobs:" {
+            in_jobs = true;
+        } else if in_jobs
+            && line.starts_with("  ")
+            && !line.starts_with("   ")
+            && line.ends_with(':')
+        {
+            jobs.push((line.trim().trim_end_matches(':').to_string(), None));
+        } else if let Some(n) = line.strip_prefix("    needs: ") {
+            jobs.last_mut().unwrap().1 = Some(n.trim().to_string());
+        }
+    }
+    assert_eq!(
+        jobs,
+        [
+            ("dev".to_string(), None),
+            ("staging".to_string(), Some("dev".to_string())),
+            ("prod".to_string(), Some("staging".to_string())),
+        ],
+        "{apply}"
+    );
+    for (env, _) in &jobs {
+        assert!(
+            apply.contains(&format!("rdsplan apply --env {env} --auto-approve")),
+            "{env}"
+        );
+    }
+    assert!(
+        !apply.contains("fail-fast: false") && !apply.contains("matrix"),
+        "{apply}"
+    );
+    let plan = read("plan.yml");
+    let mut envs: Vec<String> = std::fs::read_dir(root.join("environments"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .collect();
+    envs.sort();
+    for e in &envs {
+        assert!(
+            plan.contains(e.as_str()),
+            "plan.yml's matrix leaves out {e}"
+        );
+    }
+    assert!(plan.contains("environment: [dev, staging, prod]"), "{plan}");
+    assert!(
+        plan.contains("could not be planned")
+            && plan.contains("steps.plan.outputs.exitcode == '1'")
+    );
+}
+
 /// The action (`action.yml`) takes a version, gives the binary's path, and installs with the
 /// tested install script; actionlint does not read action metadata, so its steps are checked
 /// here and through the install script's own tests.
