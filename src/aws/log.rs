@@ -7,10 +7,11 @@
 use aws_smithy_runtime_api::box_error::BoxError;
 use aws_smithy_runtime_api::client::interceptors::context::{
     BeforeSerializationInterceptorContextRef, BeforeTransmitInterceptorContextRef,
-    FinalizerInterceptorContextRef,
+    FinalizerInterceptorContextMut, FinalizerInterceptorContextRef,
 };
 use aws_smithy_runtime_api::client::interceptors::Intercept;
 use aws_smithy_runtime_api::client::orchestrator::Metadata;
+use aws_smithy_runtime_api::client::orchestrator::OrchestratorError;
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::config_bag::{ConfigBag, Storable, StoreReplace};
 use std::time::Instant;
@@ -23,6 +24,8 @@ struct Call {
     started: Instant,
     attempts: u32,
     resource: Option<String>,
+    /// `scheme://host[:port]` the call went to.
+    endpoint: Option<String>,
 }
 
 impl Call {
@@ -31,6 +34,7 @@ impl Call {
             started: Instant::now(),
             attempts: 0,
             resource: None,
+            endpoint: None,
         }
     }
 }
@@ -106,6 +110,12 @@ impl Intercept for LogCalls {
         if call.resource.is_none() {
             call.resource = context.request().body().bytes().and_then(resource);
         }
+        let uri = context.request().uri();
+        call.endpoint = uri.split_once("://").and_then(|(scheme, rest)| {
+            rest.split('/')
+                .next()
+                .map(|host| format!("{scheme}://{host}"))
+        });
         if call.attempts > 1 {
             let (service, operation) = names(cfg);
             tracing::debug!(
@@ -117,6 +127,36 @@ impl Intercept for LogCalls {
             );
         }
         cfg.interceptor_state().store_put(call);
+        Ok(())
+    }
+
+    /// A failed call whose answer is no error document (an empty body, or an HTML page from a
+    /// proxy, a load balancer or a wrong `AWS_ENDPOINT_URL`) fails saying so, with the
+    /// endpoint and the HTTP status, instead of the SDK's "error parsing XML".
+    fn modify_before_completion(
+        &self,
+        context: &mut FinalizerInterceptorContextMut<'_>,
+        _rc: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        if !matches!(context.output_or_error(), Some(Err(_))) {
+            return Ok(());
+        }
+        let Some(r) = context.response() else {
+            return Ok(());
+        };
+        let status = r.status();
+        if status.is_success() || r.body().bytes().is_none_or(is_error_document) {
+            return Ok(());
+        }
+        let endpoint = cfg
+            .load::<Call>()
+            .and_then(|c| c.endpoint.clone())
+            .unwrap_or_else(|| "(unknown)".into());
+        let msg = no_error_document(&endpoint, status.as_u16());
+        if let Some(slot) = context.output_or_error_mut() {
+            *slot = Err(OrchestratorError::response(msg.into()));
+        }
         Ok(())
     }
 
@@ -149,6 +189,19 @@ impl Intercept for LogCalls {
     }
 }
 
+/// An AWS error document: XML (the query and REST-XML protocols) or JSON (the JSON
+/// protocols), as opposed to nothing or an HTML page.
+pub fn is_error_document(body: &[u8]) -> bool {
+    let text = String::from_utf8_lossy(&body[..body.len().min(256)]);
+    let t = text.trim_start().to_ascii_lowercase();
+    (t.starts_with('<') && !t.starts_with("<!doctype html") && !t.starts_with("<html"))
+        || t.starts_with('{')
+}
+
+pub fn no_error_document(endpoint: &str, status: u16) -> String {
+    format!("AWS endpoint {endpoint} answered HTTP {status} with no error document (is AWS_ENDPOINT_URL or a proxy in the way?)")
+}
+
 fn names(cfg: &ConfigBag) -> (String, String) {
     match cfg.load::<Metadata>() {
         Some(m) => (m.service().to_string(), m.name().to_string()),
@@ -172,5 +225,28 @@ mod tests {
             Some("rdsplan/prod/orders")
         );
         assert_eq!(resource(b"Action=ListRoles&PathPrefix=%2Frdsplan%2F"), None);
+    }
+}
+
+#[cfg(test)]
+mod documents {
+    #[test]
+    fn error_documents_are_xml_or_json_never_html_or_nothing() {
+        for doc in [
+            "<?xml version=\"1.0\"?><ErrorResponse/>",
+            "<Response><Errors/></Response>",
+            "  {\"__type\":\"ThrottlingException\"}",
+        ] {
+            assert!(super::is_error_document(doc.as_bytes()), "{doc}");
+        }
+        for not in [
+            "",
+            "  ",
+            "<!DOCTYPE html><html/>",
+            "<HTML><body>502</body></HTML>",
+            "Bad Gateway",
+        ] {
+            assert!(!super::is_error_document(not.as_bytes()), "{not}");
+        }
     }
 }

@@ -287,3 +287,38 @@ fn no_credentials_is_one_line_saying_how_to_give_them() {
         }
     }
 }
+
+/// An endpoint that answers with an HTML page (a proxy, a captive portal, a wrong
+/// AWS_ENDPOINT_URL) is named with its HTTP status, not as an XML parse error.
+#[test]
+fn an_answer_that_is_no_error_document_is_named_as_such() {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    // Serves the page to every connection, for as long as the test runs (bounded).
+    std::thread::spawn(move || {
+        for stream in listener.incoming().take(200) {
+            let Ok(mut s) = stream else { continue };
+            let mut buf = [0u8; 65536];
+            let _ = s.read(&mut buf);
+            let page = "<!DOCTYPE html><html><body>Access denied by proxy</body></html>";
+            let _ = write!(
+                s,
+                "HTTP/1.1 403 Forbidden\r\nContent-Type: text/html\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{page}",
+                page.len()
+            );
+        }
+    });
+    let env = Env::standard("db.t3.micro");
+    let out = rdsplan_cmd(None, &env.dir(), &["plan", "--env", "t"])
+        .env("AWS_ENDPOINT_URL", &url)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert_shows(
+        &err,
+        &format!("AWS endpoint {url} answered HTTP 403 with no error document"),
+    );
+    assert!(!err.contains("XML"), "{err}");
+}
