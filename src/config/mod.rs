@@ -9,6 +9,7 @@ pub mod expand;
 pub mod expand_db;
 pub mod load;
 pub mod refs;
+pub mod regions;
 pub mod types;
 pub mod validate;
 pub mod validate_combos;

@@ -275,3 +275,26 @@ fn a_groups_identifier_is_an_rds_name_and_unique() {
     let (res, _) = crate::config::expand::expand_all(&cfg, &crate::model::Live::default());
     assert!(res.iter().any(|r| r.name == "reports-cpg"), "{res:?}");
 }
+
+#[test]
+fn an_unknown_region_fails_validate_with_the_closest() {
+    let p = load_files(&[
+        ("env.toml", "[environment]\nregion = \"us-west-9\"\n"),
+        ("a.toml", ""),
+    ])
+    .unwrap_err();
+    assert_eq!(p.len(), 1, "{p:?}");
+    assert_at(
+        p[0].clone(),
+        "env.toml:2:10",
+        "`us-west-9` is not an AWS region",
+    );
+    assert_eq!(
+        crate::config::regions::check("us-west-9"),
+        Err(Some("us-west-2")),
+        "the help suggests the closest"
+    );
+    for known in ["us-west-2", "eu-central-2", "cn-north-1", "us-gov-west-1"] {
+        assert!(crate::config::regions::check(known).is_ok(), "{known}");
+    }
+}

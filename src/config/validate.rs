@@ -92,14 +92,13 @@ fn check_environment(cfg: &Config, d: &mut Vec<Diagnostic>) {
         );
     }
     let r = &env.spec.region;
-    let ok = r.split('-').count() >= 3
-        && r.chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-        && r.chars().last().is_some_and(|c| c.is_ascii_digit());
-    if !ok {
+    if let Err(closest) = super::regions::check(r) {
+        let help = match closest {
+            Some(c) => format!("did you mean region = \"{c}\"? (a region AWS opened after this rdsplan was built needs a newer rdsplan)"),
+            None => "e.g. region = \"us-west-2\" (a region AWS opened after this rdsplan was built needs a newer rdsplan)".into(),
+        };
         d.push(
-            Diagnostic::at(o.place(&["region"]), format!("`{r}` is not an AWS region"))
-                .help("e.g. region = \"us-west-2\""),
+            Diagnostic::at(o.place(&["region"]), format!("`{r}` is not an AWS region")).help(help),
         );
     }
     if let Some(a) = &env.spec.account_id {
