@@ -3,6 +3,7 @@
 //! resource does with the SDK lives in `kinds`.
 
 pub mod account;
+pub mod engine_versions;
 pub mod error;
 pub mod kms;
 pub mod lock;

@@ -204,7 +204,23 @@ pub fn make_plan(cfg: &Config, live: &Live) -> Result<Plan, i32> {
         1
     })?;
     let mut plan = plan::plan(&cfg.env_name, cfg.region(), &desired, live).map_err(|errs| {
-        eprint!("{}", render::text::render_errors(&errs));
+        // At their place in the files, as validate's errors; one the files do not declare
+        // (a resource AWS holds that the files dropped) is told without one.
+        let d = config::Diagnostics {
+            files: cfg.files.clone(),
+            items: errs
+                .iter()
+                .map(|e| {
+                    let diag = match config::places::of(cfg, e.address.as_str(), &e.message) {
+                        Some(place) => config::diag::Diagnostic::at(place, e.message.clone()),
+                        None => config::diag::Diagnostic::nowhere(e.message.clone()),
+                    };
+                    diag.help(e.help.clone())
+                })
+                .collect(),
+        };
+        eprint!("{}", d.render(color_err()));
+        eprintln!("Nothing was planned.");
         1
     })?;
     let secs = std::time::SystemTime::now()
@@ -216,5 +232,7 @@ pub fn make_plan(cfg: &Config, live: &Live) -> Result<Plan, i32> {
         .filter(|c| c.is_ascii_digit())
         .collect();
     plan.name_final_snapshots(&stamp);
+    plan.warnings
+        .extend(config::check_live::unchecked(cfg, live));
     Ok(plan)
 }

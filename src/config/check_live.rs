@@ -175,6 +175,140 @@ pub struct ClassUse {
     pub multi_az_place: Place,
 }
 
+/// Every `engine_version` the files pin: (engine, version, where).
+pub fn pinned_versions(cfg: &Config) -> Vec<(String, String, Place)> {
+    let instances = cfg.instances.iter().filter_map(|i| {
+        let v = i.spec.engine_version.as_ref()?;
+        Some((
+            i.spec.engine.clone(),
+            v.clone(),
+            i.origin.place(&["engine_version"]),
+        ))
+    });
+    let clusters = cfg.clusters.iter().filter_map(|c| {
+        let v = c.spec.engine_version.as_ref()?;
+        Some((
+            c.spec.engine.clone(),
+            v.clone(),
+            c.origin.place(&["engine_version"]),
+        ))
+    });
+    instances.chain(clusters).collect()
+}
+
+/// The closest of `names` to `name`, when one is close (a misspelling).
+fn closest<'a>(name: &str, names: impl Iterator<Item = &'a String>) -> Option<&'a String> {
+    names
+        .map(|n| (strsim::levenshtein(n, name), n))
+        .filter(|(d, n)| *d <= 2.max(n.len() / 4))
+        .min()
+        .map(|(_, n)| n)
+}
+
+/// Parameter names and engine versions AWS does not know, at their place. A family or engine
+/// whose catalogue could not be read is not checked ([`unchecked`] says so).
+fn catalogue(cfg: &Config, live: &Live, d: &mut Vec<Diagnostic>) {
+    for (kind, groups) in [
+        ("parameter_group", &cfg.parameter_groups),
+        ("cluster_parameter_group", &cfg.cluster_parameter_groups),
+    ] {
+        for g in groups {
+            let Some(known) = family_parameters(live, &g.spec.family) else {
+                continue;
+            };
+            for name in g.spec.parameters.keys().filter(|n| !known.contains(*n)) {
+                let mut diag = Diagnostic::at(
+                    g.origin.place(&["parameters", name]),
+                    format!(
+                        "`{name}` is not a parameter of family {} ({kind}.{}; DescribeEngineDefaultParameters)",
+                        g.spec.family, g.name
+                    ),
+                );
+                diag = match closest(name, known.iter()) {
+                    Some(c) => diag.help(format!("did you mean `{c}`?")),
+                    None => diag.help("parameter names are as RDS lists them for the family"),
+                };
+                d.push(diag);
+            }
+        }
+    }
+    for (engine, version, place) in pinned_versions(cfg) {
+        let Some(Some(offered)) = live.engine_versions.get(&engine) else {
+            continue;
+        };
+        if offered
+            .iter()
+            .any(|v| crate::model::versions::version_matches(&version, v))
+        {
+            continue;
+        }
+        let major = crate::model::versions::major_version(&engine, &version);
+        let mut same_major: Vec<&String> = offered
+            .iter()
+            .filter(|v| crate::model::versions::major_version(&engine, v) == major)
+            .collect();
+        same_major.sort_by(|a, b| {
+            crate::model::versions::version_cmp(b, a).unwrap_or(std::cmp::Ordering::Equal)
+        });
+        let help = if same_major.is_empty() {
+            format!("AWS offers no {engine} {major} in {}; choose a version DescribeDBEngineVersions lists", cfg.region())
+        } else {
+            let newest: Vec<&str> = same_major.iter().take(3).map(|v| v.as_str()).collect();
+            format!(
+                "the newest {engine} {major} versions AWS offers: {} (or pin only \"{major}\")",
+                newest.join(", ")
+            )
+        };
+        d.push(
+            Diagnostic::at(
+                place,
+                format!(
+                    "engine_version \"{version}\" is not a {engine} version AWS offers in {} (DescribeDBEngineVersions)",
+                    cfg.region()
+                ),
+            )
+            .help(help),
+        );
+    }
+}
+
+/// Every parameter name of a family, from what the engine defaults told (names with an apply
+/// type or a default value); `None` when nothing was learnt of the family.
+fn family_parameters(live: &Live, family: &str) -> Option<BTreeSet<String>> {
+    let mut names: BTreeSet<String> = BTreeSet::new();
+    for m in [&live.parameter_apply_types, &live.parameter_defaults] {
+        names.extend(m.get(family).into_iter().flat_map(|p| p.keys().cloned()));
+    }
+    (!names.is_empty()).then_some(names)
+}
+
+/// What could not be checked, said once each: parameter names of a family whose engine
+/// defaults could not be read, versions of an engine whose list could not be read.
+pub fn unchecked(cfg: &Config, live: &Live) -> Vec<String> {
+    let mut out = BTreeSet::new();
+    for g in cfg
+        .parameter_groups
+        .iter()
+        .chain(&cfg.cluster_parameter_groups)
+        .filter(|g| !g.spec.parameters.is_empty())
+    {
+        if family_parameters(live, &g.spec.family).is_none() {
+            out.insert(format!(
+                "parameter names of family {} were not checked: AWS gave no engine defaults for it (DescribeEngineDefaultParameters)",
+                g.spec.family
+            ));
+        }
+    }
+    for (engine, _, _) in pinned_versions(cfg) {
+        if matches!(live.engine_versions.get(&engine), Some(None)) {
+            out.insert(format!(
+                "{engine} versions were not checked: DescribeDBEngineVersions gave no answer for it"
+            ));
+        }
+    }
+    out.into_iter().collect()
+}
+
 /// Every engine and instance class the files use: instances, replicas (their own class or the
 /// source's), Aurora members.
 pub fn class_uses(cfg: &Config) -> Vec<ClassUse> {
@@ -380,5 +514,6 @@ pub fn check(cfg: &Config, live: &Live) -> Vec<Diagnostic> {
             );
         }
     }
+    catalogue(cfg, live, &mut d);
     d
 }

@@ -8,6 +8,7 @@ pub mod engines;
 pub mod expand;
 pub mod expand_db;
 pub mod load;
+pub mod places;
 pub mod refs;
 pub mod regions;
 pub mod types;

@@ -29,6 +29,8 @@ pub struct Wanted<'a> {
     /// Engine and instance class pairs the files name, each with whether a use wants it
     /// Multi-AZ, to check that AWS offers them.
     pub classes: Vec<(String, String, bool)>,
+    /// Engine and `engine_version` pairs the files pin, to check that AWS offers them.
+    pub versions: Vec<(String, String)>,
     /// Whether to read what the environment's VPCs hold that it does not own (see
     /// [`Live::vpc_contents`]): three calls, which only drift and a plan that deletes a VPC
     /// need.

@@ -491,6 +491,10 @@ pub struct Live {
     /// What AWS offers per `engine|class` the files name (DescribeOrderableDBInstanceOptions).
     #[serde(default)]
     pub orderable: BTreeMap<String, Offer>,
+    /// The versions AWS offers per engine the files pin a new version of
+    /// (DescribeDBEngineVersions); `None` where they could not be read.
+    #[serde(default)]
+    pub engine_versions: BTreeMap<String, Option<Vec<String>>>,
 }
 
 /// What AWS offers for one engine and instance class.

@@ -68,6 +68,10 @@ pub fn wanted(cfg: &Config, scope: Option<RdsScope>) -> Wanted<'_> {
             }
             c.into_iter().map(|((e, k), m)| (e, k, m)).collect()
         },
+        versions: config::check_live::pinned_versions(cfg)
+            .into_iter()
+            .map(|(engine, version, _)| (engine, version))
+            .collect(),
         kms_keys: config::check_live::referenced(cfg)
             .into_iter()
             .filter(|r| r.kind == config::check_live::IdKind::KmsKey)

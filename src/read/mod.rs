@@ -37,6 +37,7 @@ pub async fn read(c: &Clients, w: &Wanted<'_>) -> Result<Live, AwsError> {
         azs,
         external,
         orderable: std::mem::take(&mut dbs.orderable),
+        engine_versions: std::mem::take(&mut dbs.engine_versions),
         read_at: Some(db::now_secs()),
         ..Default::default()
     };

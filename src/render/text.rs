@@ -1,7 +1,7 @@
 //! The human plan, in the familiar `+ ~ -/+ -` style.
 
 use crate::model::Value;
-use crate::plan::{Action, Change, Plan, PlanError};
+use crate::plan::{Action, Change, Plan};
 use std::fmt::Write;
 
 struct Style {
@@ -371,18 +371,4 @@ pub(super) fn list_diff(before: &Value, after: &Value) -> Option<Vec<(char, Stri
             })
             .collect(),
     )
-}
-
-pub fn render_errors(errors: &[PlanError]) -> String {
-    let mut out = String::new();
-    for e in errors {
-        let _ = writeln!(out, "error: {}\n  help: {}", e.message, e.help);
-    }
-    let _ = writeln!(
-        out,
-        "{} problem{} found; nothing was planned.",
-        errors.len(),
-        if errors.len() == 1 { "" } else { "s" }
-    );
-    out
 }

@@ -58,6 +58,9 @@ struct State {
     /// Deferred modifications: an instance class changed without ApplyImmediately is held
     /// back and shown as pending, as AWS does until the maintenance window.
     defer: bool,
+    /// Answer DescribeEngineDefaultParameters and DescribeDBEngineVersions from the
+    /// catalogue, as AWS does (moto answers both with HTTP 500).
+    catalogue: bool,
     pending: HashMap<String, String>,
     /// After an immediate ModifyDBInstance, `available` for the lag, then `modifying` for the
     /// busy time (AWS takes a while to start a modification).
@@ -190,6 +193,10 @@ impl Proxy {
     }
 
     /// Holds back instance class changes made without ApplyImmediately, shown as pending.
+    pub fn engine_catalogue(&self) {
+        self.state.lock().unwrap().catalogue = true;
+    }
+
     pub fn defer_modifications(&self) {
         self.state.lock().unwrap().defer = true;
     }
@@ -640,6 +647,12 @@ async fn serve(mut client: TcpStream, upstream: SocketAddr, state: Arc<Mutex<Sta
         }
         let _ = client.write_all(&refusal(code, &message)).await;
         return;
+    }
+    if state.lock().unwrap().catalogue {
+        if let Some(resp) = super::proxy_catalogue::answer(&action, |p| req.param(p)) {
+            let _ = client.write_all(&resp).await;
+            return;
+        }
     }
     let mut req = req;
     if action == "ModifyDBInstance" {

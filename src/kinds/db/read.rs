@@ -17,6 +17,7 @@ use std::sync::Arc;
 pub struct Databases {
     pub account: Arc<AccountReads>,
     pub orderable: std::collections::BTreeMap<String, crate::model::Offer>,
+    pub engine_versions: std::collections::BTreeMap<String, Option<Vec<String>>>,
     subnet_groups: Vec<SubnetGroupRow>,
     secrets: Vec<crate::kinds::secret::LiveSecret>,
 }
@@ -31,14 +32,18 @@ pub async fn fetch(c: &Clients, w: &Wanted<'_>) -> Result<Databases, AwsError> {
             RdsScope::Tagged(ids) => Arc::new(scope::tagged(c, env, ids).await?),
         };
         let to_order = classes_to_ask(&w.classes, &account.instances, env);
-        let (orderable, subnet_groups) = tokio::try_join!(
+        let engines = engines_to_ask(&w.versions, &account, env);
+        let versions = async { Ok(crate::aws::engine_versions::read(&c.rds, &engines).await) };
+        let (orderable, engine_versions, subnet_groups) = tokio::try_join!(
             crate::aws::orderable::read(&c.rds, &to_order),
+            versions,
             read_subnet_groups(c, env, &account.subnet_groups),
         )?;
-        Ok::<_, AwsError>((account, orderable, subnet_groups))
+        Ok::<_, AwsError>((account, (orderable, engine_versions), subnet_groups))
     };
     let secrets = crate::kinds::secret::read_env_secrets(c, env, &w.secret_names);
-    let ((account, orderable, subnet_groups), secrets) = tokio::try_join!(rds, secrets)?;
+    let ((account, (orderable, engine_versions), subnet_groups), secrets) =
+        tokio::try_join!(rds, secrets)?;
     let account = match scope::add_recorded(c, &account, &recorded(&secrets)).await? {
         Some(more) => Arc::new(more),
         None => account,
@@ -46,6 +51,7 @@ pub async fn fetch(c: &Clients, w: &Wanted<'_>) -> Result<Databases, AwsError> {
     Ok(Databases {
         account,
         orderable,
+        engine_versions,
         subnet_groups,
         secrets,
     })
@@ -276,6 +282,35 @@ pub fn foreign_databases(
 /// one of the environment's databases already runs (Multi-AZ, where a use wants Multi-AZ) is
 /// offered, AWS having made it, and is not asked about; a class AWS has since stopped offering
 /// for new databases is then refused by AWS at apply, with its message.
+/// The engines whose versions to ask AWS about: those with a pinned version that no database of
+/// the environment runs (a version a database runs is one AWS offered).
+pub fn engines_to_ask(wanted: &[(String, String)], live: &AccountReads, env: &str) -> Vec<String> {
+    let running: Vec<(&str, &str)> = live
+        .instances
+        .iter()
+        .filter(|i| owned(&rds_pairs(i.tag_list()), env).is_some())
+        .filter_map(|i| Some((i.engine()?, i.engine_version()?)))
+        .chain(
+            live.clusters
+                .iter()
+                .filter(|c| owned(&rds_pairs(c.tag_list()), env).is_some())
+                .filter_map(|c| Some((c.engine()?, c.engine_version()?))),
+        )
+        .collect();
+    let mut out: Vec<String> = wanted
+        .iter()
+        .filter(|(e, v)| {
+            !running
+                .iter()
+                .any(|(re, rv)| re == e && crate::model::versions::version_matches(v, rv))
+        })
+        .map(|(e, _)| e.clone())
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
 pub fn classes_to_ask(
     wanted: &[(String, String, bool)],
     live: &[aws_sdk_rds::types::DbInstance],
