@@ -2,6 +2,7 @@
 //! a plan and the live state it was made from.
 
 use crate::model::{Address, Kind, Live, Value};
+use crate::plan::applied::Cause;
 use crate::plan::{Action, AttrDiff, Plan};
 use serde::Serialize;
 use std::fmt::Write;
@@ -48,7 +49,19 @@ pub struct Item {
     pub kind: Kind,
     pub name: String,
     pub id: Option<String>,
+    /// For a difference (`changed`, `not_in_files`): whether the files or AWS moved since the
+    /// last apply, from the record it left (`unknown` without one).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cause: Option<Cause>,
     pub diffs: Vec<AttrDiff>,
+}
+
+impl Item {
+    /// Whether the finding is about AWS (what a drift run fails on by default), not an edit
+    /// of the files waiting for apply.
+    pub fn in_aws(&self) -> bool {
+        self.cause.is_none_or(Cause::in_aws)
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -63,6 +76,8 @@ pub struct Report {
     /// Found in AWS by its tags, with no folder among the environments checked (a renamed
     /// `[environment] name` leaves the old one so).
     pub orphaned: bool,
+    /// Whether a finding is about AWS, not only edits of the files not applied yet.
+    pub changed_in_aws: bool,
     pub items: Vec<Item>,
 }
 
@@ -75,6 +90,7 @@ pub fn orphaned(environment: &str, region: &str) -> Report {
         in_sync: false,
         not_created: false,
         orphaned: true,
+        changed_in_aws: true,
         items: vec![],
     }
 }
@@ -104,6 +120,8 @@ pub fn report(plan: &Plan, live: &Live) -> Report {
             kind: c.kind,
             name: c.name.clone(),
             id: c.id().map(str::to_string),
+            cause: matches!(class, Class::Changed | Class::NotInFiles)
+                .then(|| crate::plan::applied::cause(c.after.as_ref(), c.before.as_ref())),
             diffs: if class == Class::Missing || class == Class::NotInFiles {
                 vec![]
             } else {
@@ -124,6 +142,7 @@ pub fn report(plan: &Plan, live: &Live) -> Report {
             kind: d.kind,
             name: format!("extra copy of {}", d.kept_id),
             id: Some(d.id.clone()),
+            cause: None,
             diffs: vec![],
         });
     }
@@ -134,6 +153,7 @@ pub fn report(plan: &Plan, live: &Live) -> Report {
             kind: u.kind,
             name: u.name.clone(),
             id: Some(u.id.clone()),
+            cause: None,
             diffs: vec![],
         });
     }
@@ -152,7 +172,19 @@ pub fn report(plan: &Plan, live: &Live) -> Report {
         in_sync: items.is_empty() && !not_created,
         not_created,
         orphaned: false,
+        changed_in_aws: items.iter().any(Item::in_aws),
         items,
+    }
+}
+
+/// A finding's label: a difference says whether the files or AWS moved.
+fn label(i: &Item) -> String {
+    match (i.class, i.cause) {
+        (Class::Changed, Some(c)) => c.label().to_string(),
+        (Class::NotInFiles, Some(Cause::NotAppliedYet)) => {
+            "not in the files (not applied yet)".to_string()
+        }
+        (class, _) => class.label().to_string(),
     }
 }
 
@@ -195,7 +227,7 @@ pub fn text(r: &Report) -> String {
             i.id.as_deref()
                 .map(|x| format!(", {x}"))
                 .unwrap_or_default();
-        let _ = writeln!(out, "  [{}] {what} ({}{id})", i.class.label(), i.name);
+        let _ = writeln!(out, "  [{}] {what} ({}{id})", label(i), i.name);
         for d in &i.diffs {
             // For drift, "files" is what the files say and "aws" what AWS has.
             let (files, aws) = match i.class {
@@ -267,7 +299,7 @@ pub fn markdown(r: &Report) -> String {
         let _ = writeln!(
             out,
             "| {} | {what} | `{}` | {} |",
-            i.class.label(),
+            label(i),
             i.name,
             details.join("; ")
         );

@@ -72,7 +72,9 @@ impl ImportContext<'_> {
     ) -> BTreeMap<String, String> {
         crate::aws::user_tags(tags)
             .into_iter()
-            .filter(|(k, v)| k != "Name" && self.env_tags.get(k) != Some(v))
+            .filter(|(k, v)| {
+                k != "Name" && k != crate::model::TAG_APPLIED && self.env_tags.get(k) != Some(v)
+            })
             .collect()
     }
     fn owned(&self, kind: Kind, id: &str) -> Option<&Resource> {

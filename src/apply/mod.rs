@@ -77,6 +77,10 @@ pub async fn apply(clients: &Clients, plan: &Plan, live: &Live, opts: &Options) 
     };
     opts.interrupt.steps_start();
     let mut left_to_aws = 0;
+    // Every second, the progress shows life (ticking times, `still creating` lines).
+    let mut heartbeat = tokio::time::interval(Duration::from_secs(1));
+    heartbeat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut told_interrupt = false;
     loop {
         // Skip what can no longer run; start what is ready, up to the bound.
         for s in 0..steps.len() {
@@ -113,7 +117,7 @@ pub async fn apply(clients: &Clients, plan: &Plan, live: &Live, opts: &Options) 
                 state[s] = State::Running;
                 let verb = verb(c.action, steps[s].part);
                 progress.line(&format!("  {}: {}...", c.address, verb.0));
-                progress.start(&c.address.0);
+                progress.start(&c.address.0, verb.0);
                 let change = c.clone();
                 let part = steps[s].part;
                 let ctx = ctx.clone();
@@ -131,6 +135,16 @@ pub async fn apply(clients: &Clients, plan: &Plan, live: &Live, opts: &Options) 
             }
         }
         let joined = if opts.interrupt.is_set() {
+            if !told_interrupt {
+                told_interrupt = true;
+                let waiting = progress.waiting_for();
+                if !waiting.is_empty() {
+                    progress.line(&format!(
+                        "Interrupted: no new step starts; waiting for the calls in flight of {} (Ctrl-C again quits at once, leaving the lock).",
+                        waiting.join(", ")
+                    ));
+                }
+            }
             // Interrupted: once no step is making a call (every slot is free, so what runs
             // is waiting for AWS or for a slot), the waits are left to AWS.
             if ctx.slots.available_permits() == opts.parallelism.max(1) {
@@ -147,6 +161,10 @@ pub async fn apply(clients: &Clients, plan: &Plan, live: &Live, opts: &Options) 
             tokio::select! {
                 j = running.join_next() => j,
                 _ = opts.interrupt.wait() => continue,
+                _ = heartbeat.tick() => {
+                    progress.heartbeat();
+                    continue;
+                }
             }
         };
         let Some(joined) = joined else {

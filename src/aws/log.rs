@@ -26,7 +26,13 @@ struct Call {
     resource: Option<String>,
     /// `scheme://host[:port]` the call went to.
     endpoint: Option<String>,
+    /// Why the last attempt failed, when it did (an HTTP status, throttling, no connection).
+    last_failure: Option<String>,
 }
+
+/// After how long a call still being retried is said at the default verbosity (a slow or
+/// unreachable endpoint, throttling), so that the screen never looks the same for minutes.
+const SAY_RETRIES_AFTER: std::time::Duration = std::time::Duration::from_secs(3);
 
 impl Call {
     fn new() -> Call {
@@ -35,6 +41,7 @@ impl Call {
             attempts: 0,
             resource: None,
             endpoint: None,
+            last_failure: None,
         }
     }
 }
@@ -118,15 +125,47 @@ impl Intercept for LogCalls {
         });
         if call.attempts > 1 {
             let (service, operation) = names(cfg);
-            tracing::debug!(
-                service,
-                operation,
-                resource = call.resource.as_deref().unwrap_or("-"),
-                attempt = call.attempts,
-                "retrying AWS call"
-            );
+            let resource = call.resource.as_deref().unwrap_or("-");
+            let why = call.last_failure.as_deref().unwrap_or("failed");
+            if call.started.elapsed() >= SAY_RETRIES_AFTER {
+                tracing::warn!(
+                    "still trying {service} {operation} ({resource}): attempt {} after {}s; the last {why}",
+                    call.attempts,
+                    call.started.elapsed().as_secs()
+                );
+            } else {
+                tracing::debug!(
+                    service,
+                    operation,
+                    resource,
+                    attempt = call.attempts,
+                    why,
+                    "retrying AWS call"
+                );
+            }
         }
         cfg.interceptor_state().store_put(call);
+        Ok(())
+    }
+
+    fn read_after_attempt(
+        &self,
+        context: &FinalizerInterceptorContextRef<'_>,
+        _rc: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let Some(Err(e)) = context.output_or_error() else {
+            return Ok(());
+        };
+        let why = match context.response() {
+            Some(r) => format!("answered HTTP {}", r.status().as_u16()),
+            None if e.is_timeout_error() => "timed out".into(),
+            None => "got no answer (no connection)".into(),
+        };
+        if let Some(mut call) = cfg.load::<Call>().cloned() {
+            call.last_failure = Some(why);
+            cfg.interceptor_state().store_put(call);
+        }
         Ok(())
     }
 

@@ -177,8 +177,9 @@ pub fn all_tags(
 /// Tags a user manages: everything but rdsplan's own and AWS's `aws:*`.
 pub fn user_tags(tags: impl IntoIterator<Item = (String, String)>) -> BTreeMap<String, String> {
     tags.into_iter()
+        // The apply record stays, for the reader to move aside (`plan::applied`).
         .filter(|(k, _)| {
-            !k.starts_with("rdsplan:")
+            (!k.starts_with("rdsplan:") || k == crate::model::TAG_APPLIED)
                 && !k.starts_with("aws:")
                 && k != crate::model::TAG_MANAGED_BY
         })

@@ -166,13 +166,33 @@ async fn locked(
             eprintln!("error: apply needs confirmation, but standard input is not a terminal.\n  help: pass --auto-approve to apply without asking (as CI does)");
             return 1;
         }
-        print!(
-            "\nApply these changes to `{}`? Only 'yes' is accepted: ",
-            cfg.env_name
-        );
+        // What cannot be undone, right above the question (the plan's banners may have
+        // scrolled away); data lost asks for the environment's name, not a reflex `yes`.
+        let (summary, loses_data) = at_stake(&plan);
+        for line in &summary {
+            println!("{line}");
+        }
+        let (question, want) = if loses_data {
+            (
+                format!(
+                    "\nThis plan destroys or replaces data. Type the environment's name (`{}`) to apply: ",
+                    cfg.env_name
+                ),
+                cfg.env_name.as_str(),
+            )
+        } else {
+            (
+                format!(
+                    "\nApply these changes to `{}`? Only 'yes' is accepted: ",
+                    cfg.env_name
+                ),
+                "yes",
+            )
+        };
+        print!("{question}");
         let _ = std::io::stdout().flush();
         let mut answer = String::new();
-        if std::io::stdin().read_line(&mut answer).is_err() || answer.trim() != "yes" {
+        if std::io::stdin().read_line(&mut answer).is_err() || answer.trim() != want {
             eprintln!("Apply cancelled; nothing was changed.");
             return 1;
         }
@@ -204,7 +224,11 @@ async fn locked(
         Ok(l) => l,
         Err(c) => return c,
     };
-    match make_plan(cfg, &live).and_then(|p| restrict(p, &flags.targets)) {
+    let after = make_plan(cfg, &live).and_then(|p| restrict(p, &flags.targets));
+    if let Ok(after) = &after {
+        record_applied(clients, after).await;
+    }
+    match after {
         // A failed step is never reported as convergence, even when AWS now matches the
         // files (the step may have acted before failing): the run exits 1 and says so.
         Ok(after) if !outcome.failed.is_empty() && !after.has_changes() => {
@@ -273,6 +297,74 @@ pub async fn unlock(dir: &Path, env: &str) -> i32 {
         Err(e) => {
             eprintln!("error: {e}");
             1
+        }
+    }
+}
+
+/// One line each for what the plan destroys, replaces and reboots (empty when none), and
+/// whether any of it loses data (a resource holding data deleted or replaced).
+fn at_stake(plan: &crate::plan::Plan) -> (Vec<String>, bool) {
+    use crate::plan::Action;
+    let of = |f: &dyn Fn(&crate::plan::Change) -> bool| -> Vec<String> {
+        plan.changes
+            .iter()
+            .filter(|c| f(c))
+            .map(|c| c.address.to_string())
+            .collect()
+    };
+    let destroyed = of(&|c| c.action == Action::Delete);
+    let replaced = of(&|c| c.action == Action::Replace);
+    let rebooted = of(&|c| c.reboot.is_some());
+    let loses_data = plan.changes.iter().any(|c| {
+        matches!(c.action, Action::Delete | Action::Replace)
+            && c.kind.holds_data()
+            && c.needs_allow_destroy()
+    });
+    let mut out = vec![];
+    for (what, list) in [
+        ("destroys", destroyed),
+        ("replaces", replaced),
+        ("reboots", rebooted),
+    ] {
+        if !list.is_empty() {
+            out.push(format!("This plan {what}: {}", list.join(", ")));
+        }
+    }
+    (out, loses_data)
+}
+
+/// Leaves on every resource that now matches the files the record of what was converged
+/// (`plan::applied`), so that drift and plan can tell an edit not applied yet from a change
+/// made in AWS. Only records that changed are written, a few calls at a time; one that cannot
+/// be written is a warning (the next apply writes it), never a failed apply.
+async fn record_applied(clients: &crate::aws::Clients, after: &crate::plan::Plan) {
+    use crate::plan::applied::{record, APPLIED};
+    use futures::stream::StreamExt;
+    let writes = after.changes.iter().filter_map(|c| {
+        let (live, desired) = (c.before.as_ref()?, c.after.as_ref()?);
+        if c.action != crate::plan::Action::NoOp || !c.pending.is_empty() {
+            return None;
+        }
+        let rec = record(desired, live);
+        (live.str(APPLIED) != Some(rec.as_str())).then_some((c, live, rec))
+    });
+    let results: Vec<_> = futures::stream::iter(writes.map(|(c, live, rec)| async move {
+        let r = crate::kinds::set_tag(
+            clients,
+            live,
+            c.address.as_str(),
+            crate::model::TAG_APPLIED,
+            &rec,
+        )
+        .await;
+        (c.address.clone(), r)
+    }))
+    .buffer_unordered(8)
+    .collect()
+    .await;
+    for (address, r) in results {
+        if let Err(e) = r {
+            eprintln!("warning: could not record what was applied on {address} ({e}); the next apply records it");
         }
     }
 }

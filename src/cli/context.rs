@@ -103,7 +103,18 @@ pub async fn read_and_plan(
     cfg: &Config,
     targets: &[crate::model::Address],
 ) -> Result<(Live, Plan), i32> {
-    let live = read_live(clients, cfg).await?;
+    // On a terminal, a line that says what takes the time, gone once the read is back.
+    let reading = (std::io::stderr().is_terminal() && !crate::quiet()).then(|| {
+        let b = indicatif::ProgressBar::new_spinner();
+        b.set_message(format!("reading AWS ({})...", cfg.region()));
+        b.enable_steady_tick(std::time::Duration::from_millis(120));
+        b
+    });
+    let live = read_live(clients, cfg).await;
+    if let Some(b) = reading {
+        b.finish_and_clear();
+    }
+    let live = live?;
     let plan = restrict(make_plan(cfg, &live)?, targets)?;
     let vpc_goes = plan
         .changes

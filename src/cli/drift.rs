@@ -26,7 +26,14 @@ async fn one(cfg: &Config, clients: &Clients, account: Arc<AccountReads>) -> Res
     Ok(drift::report(&plan, &live))
 }
 
-pub async fn drift(dir: &Path, envs: Vec<String>, format: PlanFormat) -> i32 {
+/// Exit 2 when AWS drifted; edits of the files not applied yet count only with
+/// `fail_on_unapplied`.
+pub async fn drift(
+    dir: &Path,
+    envs: Vec<String>,
+    format: PlanFormat,
+    fail_on_unapplied: bool,
+) -> i32 {
     // Over the whole --dir, environments AWS holds without a folder are findings too.
     let whole_dir = envs.is_empty();
     let envs: Vec<String> = if envs.is_empty() {
@@ -115,11 +122,14 @@ pub async fn drift(dir: &Path, envs: Vec<String>, format: PlanFormat) -> i32 {
             }
         }
     }
+    let drifted = |r: &Report| {
+        !r.in_sync && (fail_on_unapplied || r.changed_in_aws || r.not_created || r.orphaned)
+    };
     if failed {
         1
-    } else if reports.iter().all(|r| r.in_sync) {
-        0
-    } else {
+    } else if reports.iter().any(drifted) {
         2
+    } else {
+        0
     }
 }

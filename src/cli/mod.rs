@@ -166,6 +166,10 @@ pub enum Command {
         /// (docs/drift-json.md).
         #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
         format: PlanFormat,
+        /// Also exit 2 for edits of the files not applied yet (by default only what changed
+        /// in AWS does; both are reported).
+        #[arg(long)]
+        fail_on_unapplied: bool,
     },
     /// Adopt an existing resource (or, with --all, every database no environment manages):
     /// print (or write) its TOML, complete enough that a plan afterwards shows no change for
@@ -403,7 +407,11 @@ pub async fn run(cli: Cli) -> i32 {
             println!("{}", crate::schema());
             0
         }
-        Command::Drift { env, format } => drift::drift(&cli.dir, env, format).await,
+        Command::Drift {
+            env,
+            format,
+            fail_on_unapplied,
+        } => drift::drift(&cli.dir, env, format, fail_on_unapplied).await,
         Command::Import {
             env,
             kind,

@@ -312,17 +312,27 @@ pub async fn delete(
 /// to the new address, one call, before anything else touches it, so that an interrupted apply
 /// finds it at the new address on the next run. The other ownership tags stay.
 pub async fn retag(c: &Clients, live: &Resource, to: &Address) -> Result<(), AwsError> {
-    let addr = to.as_str();
+    set_tag(c, live, to.as_str(), crate::model::TAG_ADDRESS, to.as_str()).await
+}
+
+/// Sets one tag on a live resource, with its service's call; `addr` names it in errors.
+pub async fn set_tag(
+    c: &Clients,
+    live: &Resource,
+    addr: &str,
+    key: &str,
+    value: &str,
+) -> Result<(), AwsError> {
     let id = live
         .id
         .as_deref()
-        .ok_or_else(|| AwsError::new(addr, "retag", "the live resource has no id"))?;
+        .ok_or_else(|| AwsError::new(addr, "tag", "the live resource has no id"))?;
     match live.kind {
         Kind::Vpc
         | Kind::Subnet
         | Kind::InternetGateway
         | Kind::RouteTable
-        | Kind::SecurityGroup => retag::ec2(c, id, addr).await,
+        | Kind::SecurityGroup => retag::ec2(c, id, addr, key, value).await,
         Kind::DbSubnetGroup
         | Kind::ParameterGroup
         | Kind::ClusterParameterGroup
@@ -330,8 +340,8 @@ pub async fn retag(c: &Clients, live: &Resource, to: &Address) -> Result<(), Aws
         | Kind::Instance
         | Kind::Replica
         | Kind::Cluster
-        | Kind::ClusterInstance => retag::rds(c, id, addr).await,
-        Kind::Secret => retag::secret(c, id, addr).await,
-        Kind::IamRole => retag::iam_role(c, &live.name, addr).await,
+        | Kind::ClusterInstance => retag::rds(c, id, addr, key, value).await,
+        Kind::Secret => retag::secret(c, id, addr, key, value).await,
+        Kind::IamRole => retag::iam_role(c, &live.name, addr, key, value).await,
     }
 }

@@ -1,14 +1,20 @@
-//! Setting the `rdsplan:address` tag of one object (`[[moved]]`), with each service's own
-//! tagging call; which call a kind uses is the registry's (`kinds::retag`).
+//! Setting one tag of one object with each service's own tagging call: the `rdsplan:address`
+//! of a `[[moved]]` resource, the `rdsplan:applied` record of a converged one. Which call a
+//! kind uses is the registry's (`kinds::set_tag`). Errors name `addr`, the resource's address.
 
 use crate::aws::error::sdk;
 use crate::aws::{AwsError, Clients};
-use crate::model::TAG_ADDRESS;
 
-pub async fn ec2(c: &Clients, id: &str, addr: &str) -> Result<(), AwsError> {
+pub async fn ec2(
+    c: &Clients,
+    id: &str,
+    addr: &str,
+    key: &str,
+    value: &str,
+) -> Result<(), AwsError> {
     let tag = aws_sdk_ec2::types::Tag::builder()
-        .key(TAG_ADDRESS)
-        .value(addr)
+        .key(key)
+        .value(value)
         .build();
     c.ec2
         .create_tags()
@@ -21,10 +27,16 @@ pub async fn ec2(c: &Clients, id: &str, addr: &str) -> Result<(), AwsError> {
 }
 
 /// Any RDS object, by its ARN.
-pub async fn rds(c: &Clients, arn: &str, addr: &str) -> Result<(), AwsError> {
+pub async fn rds(
+    c: &Clients,
+    arn: &str,
+    addr: &str,
+    key: &str,
+    value: &str,
+) -> Result<(), AwsError> {
     let tag = aws_sdk_rds::types::Tag::builder()
-        .key(TAG_ADDRESS)
-        .value(addr)
+        .key(key)
+        .value(value)
         .build();
     c.rds
         .add_tags_to_resource()
@@ -36,10 +48,16 @@ pub async fn rds(c: &Clients, arn: &str, addr: &str) -> Result<(), AwsError> {
     Ok(())
 }
 
-pub async fn secret(c: &Clients, id: &str, addr: &str) -> Result<(), AwsError> {
+pub async fn secret(
+    c: &Clients,
+    id: &str,
+    addr: &str,
+    key: &str,
+    value: &str,
+) -> Result<(), AwsError> {
     let tag = aws_sdk_secretsmanager::types::Tag::builder()
-        .key(TAG_ADDRESS)
-        .value(addr)
+        .key(key)
+        .value(value)
         .build();
     c.secrets
         .tag_resource()
@@ -52,10 +70,16 @@ pub async fn secret(c: &Clients, id: &str, addr: &str) -> Result<(), AwsError> {
 }
 
 /// IAM tags roles by name, not by ARN.
-pub async fn iam_role(c: &Clients, name: &str, addr: &str) -> Result<(), AwsError> {
+pub async fn iam_role(
+    c: &Clients,
+    name: &str,
+    addr: &str,
+    key: &str,
+    value: &str,
+) -> Result<(), AwsError> {
     let tag = aws_sdk_iam::types::Tag::builder()
-        .key(TAG_ADDRESS)
-        .value(addr)
+        .key(key)
+        .value(value)
         .build()
         .map_err(|e| AwsError::new(addr, "TagRole", e.to_string()))?;
     c.iam

@@ -18,6 +18,9 @@ pub const TAG_ENV: &str = "rdsplan:environment";
 pub const TAG_ADDRESS: &str = "rdsplan:address";
 pub const TAG_MANAGED_BY: &str = "managed-by";
 pub const MANAGED_BY: &str = "rdsplan";
+/// What the last apply converged on the resource (see `plan::applied`): read with the other
+/// tags, never compared, never removed by a tag update.
+pub const TAG_APPLIED: &str = "rdsplan:applied";
 /// The three, as removing them undoes an adoption.
 pub const OWNERSHIP_TAGS: [&str; 3] = [TAG_ENV, TAG_ADDRESS, TAG_MANAGED_BY];
 

@@ -1,5 +1,6 @@
 //! The plan: what would change, resource by resource and attribute by attribute.
 
+pub mod applied;
 pub mod compare;
 pub mod moved;
 pub mod planner;

@@ -120,6 +120,7 @@ pub fn plan(
     check_vpc_contents(&changes, live, &mut errors);
     super::rename_hint::hint(&changes, live, &mut warnings);
     let duplicates = duplicates(live, &mut changes);
+    say_what_moved(&mut changes);
     if errors.is_empty() {
         Ok(Plan {
             environment: environment.to_string(),
@@ -130,6 +131,24 @@ pub fn plan(
         })
     } else {
         Err(errors)
+    }
+}
+
+/// A change to a resource the last apply recorded says what moved since: the files (not
+/// applied yet), AWS, or both (`applied`); without a record it says nothing new.
+fn say_what_moved(changes: &mut [Change]) {
+    use super::applied::{cause, Cause};
+    for c in changes.iter_mut() {
+        if !matches!(c.action, Action::Update | Action::Replace) || c.diffs.is_empty() {
+            continue;
+        }
+        let note = match cause(c.after.as_ref(), c.before.as_ref()) {
+            Cause::NotAppliedYet => "not applied yet: the files changed since the last apply; AWS is as it left it",
+            Cause::ChangedInAws => "changed in AWS since the last apply: the files did not change; this change puts back what they say",
+            Cause::Both => "changed in the files and in AWS since the last apply",
+            Cause::Unknown => continue,
+        };
+        c.notes.push(note.to_string());
     }
 }
 

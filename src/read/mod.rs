@@ -80,6 +80,9 @@ pub async fn read(c: &Clients, w: &Wanted<'_>) -> Result<Live, AwsError> {
         db::foreign_databases(&network, &account.instances, env, &mut live);
     }
     let usage = network_read::usage(&network, &live.vpc_contents);
+    for r in live.resources.iter_mut() {
+        crate::plan::applied::take_record(r);
+    }
     crate::model::mark_retained_olds(&mut live.resources);
     let (kept, duplicates) = split_duplicates(std::mem::take(&mut live.resources), usage);
     live.resources = kept;

@@ -88,34 +88,54 @@ pub fn render_capped(plan: &Plan, max: usize) -> String {
         }
     );
     let changes = ordered(plan);
-    out.push_str("| | resource | AWS name | action | why / when |\n|---|---|---|---|---|\n");
+    // One row per changed attribute of an update, each with when it takes effect in its own
+    // cell; a reboot apply makes is a row of its own, in bold.
+    out.push_str(
+        "| | resource | AWS name | action | attribute | takes effect |\n|---|---|---|---|---|---|\n",
+    );
     for c in &changes {
-        let why = if !c.replaced_because.is_empty() {
-            format!("forced by {}", c.replaced_because.join(", "))
+        let mut rows: Vec<(String, String)> = vec![];
+        if !c.replaced_because.is_empty() {
+            rows.push((
+                c.replaced_because
+                    .iter()
+                    .map(|a| format!("`{a}`"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                "forces replacement".into(),
+            ));
         } else if c.action == Action::Update {
-            let mut whens: Vec<String> = c
-                .diffs
-                .iter()
-                .filter_map(|d| {
-                    d.timing
-                        .map(|t| t.describe(c.maintenance_window.as_deref()))
-                })
-                .collect();
-            whens.sort();
-            whens.dedup();
-            whens.join("; ")
-        } else {
-            String::new()
-        };
-        let _ = writeln!(
-            out,
-            "| `{}` | `{}` | `{}` | {} | {} |",
-            c.action.symbol(),
-            c.address,
-            c.name,
-            action_word(c),
-            why
-        );
+            for d in &c.diffs {
+                let when = d
+                    .timing
+                    .map(|t| t.describe(c.maintenance_window.as_deref()))
+                    .unwrap_or_default();
+                rows.push((format!("`{}`", d.name), when));
+            }
+        }
+        if let Some(r) = &c.reboot {
+            rows.push((
+                "**reboot**".into(),
+                format!("**reboots** after its changes: {r}"),
+            ));
+        }
+        if rows.is_empty() {
+            rows.push((String::new(), String::new()));
+        }
+        for (i, (attr, when)) in rows.iter().enumerate() {
+            if i == 0 {
+                let _ = writeln!(
+                    out,
+                    "| `{}` | `{}` | `{}` | {} | {attr} | {when} |",
+                    c.action.symbol(),
+                    c.address,
+                    c.name,
+                    action_word(c),
+                );
+            } else {
+                let _ = writeln!(out, "| | | | | {attr} | {when} |");
+            }
+        }
     }
     out.push('\n');
     let pending: Vec<&Change> = plan

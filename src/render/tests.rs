@@ -207,3 +207,21 @@ fn tag_changes_are_shown_key_by_key_and_an_environment_wide_one_once() {
     assert!(out.contains("+ cost-center = \"42\""), "{out}");
     assert!(!out.contains("team"), "{out}");
 }
+
+#[test]
+fn markdown_flags_a_reboot_in_the_summary_table() {
+    let mut plan = every_action();
+    let orders = plan
+        .changes
+        .iter_mut()
+        .find(|c| c.address.as_str() == "instance.orders")
+        .unwrap();
+    orders.reboot = Some("parameter_group.orders changed a static parameter".into());
+    let md = super::markdown::render(&plan);
+    let table: Vec<&str> = md.lines().filter(|l| l.starts_with('|')).collect();
+    assert!(
+        table.iter().any(|l| l.contains("**reboot**")
+            && l.contains("**reboots** after its changes: parameter_group.orders")),
+        "{md}"
+    );
+}

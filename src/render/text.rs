@@ -202,7 +202,6 @@ fn change(out: &mut String, st: &Style, c: &Change) {
         Action::Conflict => "cannot be created: its name is taken",
         Action::NoOp => "",
     };
-    let id = c.id().map(|i| format!(", {i}")).unwrap_or_default();
     let (address, what) = match &c.moved_from {
         Some(old) => (
             format!("{old} -> {} (moved)", c.address),
@@ -215,11 +214,15 @@ fn change(out: &mut String, st: &Style, c: &Change) {
     };
     let _ = writeln!(
         out,
-        "{} {} ({}{id}) {what}",
+        "{} {} ({}) {what}",
         st.action(c.action, &format!("{:>3}", c.action.symbol())),
         st.paint("1", &address),
         c.name
     );
+    // The AWS id on its own line: the header stays short enough to read.
+    if let Some(id) = c.id() {
+        let _ = writeln!(out, "      id: {id}");
+    }
     if !c.replaced_because.is_empty() {
         let _ = writeln!(out, "      forced by: {}", c.replaced_because.join(", "));
     }

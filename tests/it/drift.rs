@@ -165,3 +165,72 @@ fn a_renamed_environment_leaves_an_orphan_and_a_not_created_one() {
     let one = rdsplan(Some(&moto), &env.dir(), &["drift", "--env", "u"]);
     assert!(!one.stdout.contains("Orphaned"), "{}", one.stdout);
 }
+
+/// Apply leaves a record of what it converged on each resource: drift tells an edit of the
+/// files not applied yet from a change made in AWS, and both, and fails only on AWS's by
+/// default.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn drift_tells_an_unapplied_edit_from_a_change_in_aws() {
+    let moto = Moto::start();
+    let env = Env::standard("db.t3.micro");
+    apply_ok(&moto, &env, &[]);
+    let drift = |extra: &[&str]| {
+        let mut args = vec!["drift", "--env", "t"];
+        args.extend_from_slice(extra);
+        rdsplan(Some(&moto), &env.dir(), &args)
+    };
+    let cause = |r: &Run| -> Vec<String> {
+        let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+        v["environments"][0]["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|i| i["address"] == "instance.orders")
+            .map(|i| i["cause"].as_str().unwrap_or("-").to_string())
+            .collect()
+    };
+    // Edited and merged, not applied: reported, not a failure (unless asked).
+    env.write("databases.toml", &instance_toml("db.t3.small"));
+    let r = drift(&[]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert_shows(&r.stdout, "[not applied yet] instance.orders");
+    assert_eq!(drift(&["--fail-on-unapplied"]).code, 2);
+    let j = drift(&["--format", "json"]);
+    assert_eq!(cause(&j), ["not_applied_yet"], "{}", j.stdout);
+    assert!(
+        j.stdout.contains("\"changed_in_aws\": false"),
+        "{}",
+        j.stdout
+    );
+    let p = rdsplan(Some(&moto), &env.dir(), &["plan", "--env", "t"]);
+    assert_shows(
+        &p.stdout,
+        "not applied yet: the files changed since the last apply",
+    );
+
+    // Someone changes it in AWS too: both.
+    let sdk = moto.sdk().await;
+    sdk.rds
+        .modify_db_instance()
+        .db_instance_identifier("t-orders")
+        .db_instance_class("db.t3.large")
+        .apply_immediately(true)
+        .send()
+        .await
+        .unwrap();
+    let r = drift(&[]);
+    assert_eq!(r.code, 2, "{}", r.all());
+    assert_shows(
+        &r.stdout,
+        "[changed in the files and in AWS] instance.orders",
+    );
+    // The files back as applied: what is left is AWS's.
+    env.write("databases.toml", &instance_toml("db.t3.micro"));
+    let r = drift(&[]);
+    assert_eq!(r.code, 2, "{}", r.all());
+    assert_shows(&r.stdout, "[changed in AWS] instance.orders");
+    assert_eq!(cause(&drift(&["--format", "json"])), ["changed_in_aws"]);
+    // Applied again: in sync, and the record follows.
+    apply_ok(&moto, &env, &[]);
+    assert_eq!(drift(&[]).code, 0);
+}

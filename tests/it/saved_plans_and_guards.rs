@@ -229,3 +229,51 @@ async fn every_example_environment_plans_no_changes_after_apply() {
         assert!(p.stdout.contains("No changes."), "{name}: {}", p.stdout);
     }
 }
+
+/// On a terminal, what cannot be undone is repeated right above the question, and a plan that
+/// destroys data asks for the environment's name: `yes` by reflex cancels it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_destructive_apply_on_a_terminal_asks_for_the_environments_name() {
+    let moto = Moto::start();
+    let env = Env::standard("db.t3.micro");
+    // A change that loses nothing asks for `yes`.
+    let r = rdsplan_on_terminal(Some(&moto), &env.dir(), &["apply", "--env", "t"], "yes\n");
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert_shows(&r.stdout, "Only 'yes' is accepted");
+    assert_shows(&r.stdout, "Converged");
+    env.remove("databases.toml");
+    let args = ["apply", "--env", "t", "--allow-destroy"];
+    let r = rdsplan_on_terminal(Some(&moto), &env.dir(), &args, "yes\n");
+    assert_eq!(r.code, 1, "{}", r.all());
+    // The summary sits right above the question.
+    let before_question = r
+        .stdout
+        .split("Type the environment's name")
+        .next()
+        .unwrap();
+    let last_lines: Vec<&str> = before_question.trim_end().lines().rev().take(3).collect();
+    assert!(
+        last_lines
+            .iter()
+            .any(|l| l.starts_with("This plan destroys: ") && l.contains("instance.orders")),
+        "{}",
+        r.stdout
+    );
+    assert_shows(&r.stdout, "Type the environment's name (`t`) to apply");
+    assert_shows(&r.stdout, "Apply cancelled; nothing was changed.");
+    assert!(sdk_instance_exists(&moto, "t-orders").await);
+    let r = rdsplan_on_terminal(Some(&moto), &env.dir(), &args, "t\n");
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(!sdk_instance_exists(&moto, "t-orders").await);
+}
+
+async fn sdk_instance_exists(moto: &Moto, ident: &str) -> bool {
+    moto.sdk()
+        .await
+        .rds
+        .describe_db_instances()
+        .db_instance_identifier(ident)
+        .send()
+        .await
+        .is_ok_and(|o| !o.db_instances().is_empty())
+}

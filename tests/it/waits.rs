@@ -289,3 +289,29 @@ fn a_replica_waits_for_its_source() {
         replica.duration_since(source)
     );
 }
+
+/// In a log (no terminal), a step still waiting for AWS says so at a steady pace, as
+/// Terraform's `Still creating... [10s elapsed]` lines do (every 30 s by default; every
+/// second here, `RDSPLAN_STILL_SECS`).
+#[test]
+fn a_log_shows_what_is_still_being_created() {
+    let moto = Moto::start();
+    let proxy = Proxy::start(&moto.url);
+    proxy.creation_delay(Duration::from_secs(5));
+    let env = Env::standard("db.t3.micro");
+    let r = rdsplan_via(
+        &moto,
+        &proxy.url,
+        &env.dir(),
+        &["apply", "--env", "t", "--auto-approve"],
+        &[("RDSPLAN_STILL_SECS", "1")],
+    );
+    assert_eq!(r.code, 0, "{}", r.all());
+    let still: Vec<&str> = r
+        .stdout
+        .lines()
+        .filter(|l| l.contains("instance.orders: still creating... ["))
+        .collect();
+    assert!(still.len() >= 2, "{}", r.stdout);
+    assert!(still[0].ends_with("s elapsed]"), "{still:?}");
+}
