@@ -75,7 +75,14 @@ pub fn plan(
                     c.replaced_because.push(why);
                     c.action = Action::Replace;
                 } else {
-                    follow_replaced(d, l, &replaced, &mut c);
+                    // A replaced group's AWS names: the old one (live) and the new (files).
+                    let names = |a: &str| {
+                        let a = Address(a.to_string());
+                        let old = live_by.get(&a)?;
+                        let new = desired.iter().find(|x| x.address == a)?;
+                        Some((old.name.clone(), new.name.clone()))
+                    };
+                    follow_replaced(d, l, &replaced, &names, &mut c);
                 }
                 if let Some(old) = live.moved.get(&d.address) {
                     c.moved_from = Some(old.clone());
@@ -721,7 +728,15 @@ fn warn_subnets_in_use(changes: &[Change], live: &Live, warnings: &mut Vec<Strin
 /// A resource that names another one being replaced keeps its address but must take the new
 /// AWS id (a DB subnet group takes the new subnets with ModifyDBSubnetGroup): the attribute is
 /// an in-place change whose value is known after apply.
-fn follow_replaced(d: &Resource, l: &Resource, replaced: &BTreeSet<Address>, c: &mut Change) {
+/// `aws_names` gives a replaced resource's old and new AWS names, for the note: a database moving
+/// to a parameter group of a new family is told both groups' names.
+fn follow_replaced(
+    d: &Resource,
+    l: &Resource,
+    replaced: &BTreeSet<Address>,
+    aws_names: &dyn Fn(&str) -> Option<(String, String)>,
+    c: &mut Change,
+) {
     for (k, v) in &d.attrs {
         let Some(rule) = lookup(d.kind, k) else {
             continue;
@@ -744,9 +759,16 @@ fn follow_replaced(d: &Resource, l: &Resource, replaced: &BTreeSet<Address>, c: 
                 forces_replacement: false,
                 timing: Some(timing(d.kind, k, l.attrs.get(k), Some(v), apply_now)),
             });
-            c.notes.push(format!(
-                "{k} takes the new AWS id of what it names once that is replaced"
-            ));
+            let moves = match v {
+                Value::Str(a) => aws_names(a).filter(|(old, new)| old != new),
+                _ => None,
+            };
+            c.notes.push(match moves {
+                Some((old, new)) => format!(
+                    "{k}: moves from `{old}` to `{new}`, which is created first (the old one is deleted once nothing uses it)"
+                ),
+                None => format!("{k} takes the new AWS id of what it names once that is replaced"),
+            });
         }
     }
     if c.action == Action::NoOp && !c.diffs.is_empty() {

@@ -1102,6 +1102,14 @@ fn a_new_family_replaces_the_group_and_moves_its_databases_without_allow_destroy
     assert_eq!(i.diffs[0].name, "parameter_group");
     assert_eq!(i.diffs[0].after, Some(Value::unknown()));
     assert_eq!(i.diffs[0].timing, Some(timing::Timing::AfterReboot));
+    // The reviewer is told both groups' names, not only "known after apply".
+    assert!(
+        i.notes
+            .iter()
+            .any(|n| n.contains("moves from `t-pg-mysql8-0` to `t-pg-mysql8-4`")),
+        "{:?}",
+        i.notes
+    );
 }
 
 #[test]
