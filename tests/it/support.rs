@@ -327,7 +327,26 @@ pub fn rdsplan(moto: Option<&Moto>, dir: &Path, args: &[&str]) -> Run {
 /// `rdsplan` on a terminal (a pseudo-terminal from util-linux's `script`, which every Debian
 /// has), typing `input` at its prompts; stdout and stderr come together, as on a screen.
 pub fn rdsplan_on_terminal(moto: Option<&Moto>, dir: &Path, args: &[&str], input: &str) -> Run {
-    let inner = rdsplan_cmd(moto, dir, args);
+    rdsplan_on_terminal_with(moto, dir, args, input, &[])
+}
+
+/// [`rdsplan_on_terminal`] with extra environment variables (`AWS_ENDPOINT_URL` of a test
+/// proxy, say); an empty value removes the variable.
+pub fn rdsplan_on_terminal_with(
+    moto: Option<&Moto>,
+    dir: &Path,
+    args: &[&str],
+    input: &str,
+    vars: &[(&str, &str)],
+) -> Run {
+    let mut inner = rdsplan_cmd(moto, dir, args);
+    for (k, v) in vars {
+        if v.is_empty() {
+            inner.env_remove(k);
+        } else {
+            inner.env(k, v);
+        }
+    }
     let quote = |s: &std::ffi::OsStr| format!("'{}'", s.to_string_lossy().replace('\'', "'\\''"));
     let line: Vec<String> = std::iter::once(quote(inner.get_program()))
         .chain(inner.get_args().map(quote))

@@ -315,3 +315,29 @@ fn a_log_shows_what_is_still_being_created() {
     assert!(still.len() >= 2, "{}", r.stdout);
     assert!(still[0].ends_with("s elapsed]"), "{still:?}");
 }
+
+/// On a terminal, the live line's times tick every second while AWS works, not only when a
+/// step starts or ends.
+#[test]
+fn a_terminal_shows_the_wait_ticking() {
+    let moto = Moto::start();
+    let proxy = Proxy::start(&moto.url);
+    proxy.creation_delay(Duration::from_secs(4));
+    let env = Env::standard("db.t3.micro");
+    let r = rdsplan_on_terminal_with(
+        Some(&moto),
+        &env.dir(),
+        &["apply", "--env", "t"],
+        "yes\n",
+        &[("AWS_ENDPOINT_URL", proxy.url.as_str()), ("CI", "")],
+    );
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    for s in ["(1s)", "(2s)", "(3s)"] {
+        assert!(
+            r.stdout
+                .contains(&format!("waiting for AWS: instance.orders {s}")),
+            "{s} never shown:\n{}",
+            r.stdout
+        );
+    }
+}
