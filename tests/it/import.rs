@@ -229,23 +229,16 @@ async fn import_prints_toml_and_needs_confirmation_without_a_terminal() {
     );
     assert_no_changes(&moto, &env);
     // With approval, the VPC and its subnets are adopted and plan shows no change for them.
-    let r = rdsplan(
-        Some(&moto),
-        &env.dir(),
-        &[
-            "import",
-            "--env",
-            "t",
-            "vpc",
-            &vpc_id,
-            "--as",
-            "legacy",
-            "--write",
-            file.to_str().unwrap(),
-            "--auto-approve",
-        ],
-    );
+    let mut approved = write_args.to_vec();
+    approved.push("--auto-approve");
+    let r = rdsplan(Some(&moto), &env.dir(), &approved);
     assert_eq!(r.code, 0, "{}", r.all());
+    assert!(
+        std::fs::read_to_string(&file)
+            .unwrap()
+            .starts_with("# the team's notes\n"),
+        "appended after what was there"
+    );
     assert_no_changes(&moto, &env);
 }
 
