@@ -137,13 +137,7 @@ pub async fn apply(clients: &Clients, plan: &Plan, live: &Live, opts: &Options) 
         let joined = if opts.interrupt.is_set() {
             if !told_interrupt {
                 told_interrupt = true;
-                let waiting = progress.waiting_for();
-                if !waiting.is_empty() {
-                    progress.line(&format!(
-                        "Interrupted: no new step starts; waiting for the calls in flight of {} (Ctrl-C again quits at once, leaving the lock).",
-                        waiting.join(", ")
-                    ));
-                }
+                progress.interrupted();
             }
             // Interrupted: once no step is making a call (every slot is free, so what runs
             // is waiting for AWS or for a slot), the waits are left to AWS.
@@ -181,30 +175,9 @@ pub async fn apply(clients: &Clients, plan: &Plan, live: &Live, opts: &Options) 
         };
         let c = &plan.changes[steps[s].change];
         let verb = verb(c.action, steps[s].part);
-        progress.finish(&c.address.0);
-        let n = progress.tick();
-        match result {
-            Ok(detail) => {
-                state[s] = State::Done;
-                outcome.done += 1;
-                progress.line(&format!(
-                    "  {n} {}: {}{} [{:.1}s]",
-                    c.address,
-                    verb.1,
-                    detail.map(|d| format!(" ({d})")).unwrap_or_default(),
-                    elapsed.as_secs_f64()
-                ));
-            }
-            Err(e) => {
-                state[s] = State::Failed;
-                cause[s] = Some(format!("{} failed", c.address));
-                progress.line(&format!(
-                    "  {n} {}: FAILED after {:.1}s: {e}",
-                    c.address,
-                    elapsed.as_secs_f64()
-                ));
-                outcome.failed.push(e.to_string());
-            }
+        state[s] = finished(&progress, c, verb.1, result, elapsed, &mut outcome);
+        if state[s] == State::Failed {
+            cause[s] = Some(format!("{} failed", c.address));
         }
     }
     if opts.interrupt.is_set() {
@@ -212,6 +185,40 @@ pub async fn apply(clients: &Clients, plan: &Plan, live: &Live, opts: &Options) 
         outcome.interrupted = Some((not_started, left_to_aws));
     }
     outcome
+}
+
+/// A step's end, said and counted: its state from now on.
+fn finished(
+    progress: &Progress,
+    c: &Change,
+    done: &str,
+    result: Result<Option<String>, AwsError>,
+    elapsed: Duration,
+    outcome: &mut Outcome,
+) -> State {
+    progress.finish(&c.address.0);
+    let n = progress.tick();
+    match result {
+        Ok(detail) => {
+            outcome.done += 1;
+            progress.line(&format!(
+                "  {n} {}: {done}{} [{:.1}s]",
+                c.address,
+                detail.map(|d| format!(" ({d})")).unwrap_or_default(),
+                elapsed.as_secs_f64()
+            ));
+            State::Done
+        }
+        Err(e) => {
+            progress.line(&format!(
+                "  {n} {}: FAILED after {:.1}s: {e}",
+                c.address,
+                elapsed.as_secs_f64()
+            ));
+            outcome.failed.push(e.to_string());
+            State::Failed
+        }
+    }
 }
 
 async fn run_step(ctx: &StepContext, c: &Change, part: Part) -> Result<Option<String>, AwsError> {

@@ -96,15 +96,21 @@ impl Progress {
             println!("{line}");
         }
     }
-    /// What the steps still running are doing, for the interrupted apply to say what it
-    /// waits for.
-    pub(super) fn waiting_for(&self) -> Vec<String> {
-        self.running
+    /// Once, when Ctrl-C is pressed: what the apply still waits for before it stops.
+    pub(super) fn interrupted(&self) {
+        let waiting: Vec<String> = self
+            .running
             .lock()
             .expect("progress")
             .iter()
             .map(|(a, doing, since, _)| format!("{a} ({doing}, {})", elapsed(since.elapsed())))
-            .collect()
+            .collect();
+        if !waiting.is_empty() {
+            self.line(&format!(
+                "Interrupted: no new step starts; waiting for the calls in flight of {} (Ctrl-C again quits at once, leaving the lock).",
+                waiting.join(", ")
+            ));
+        }
     }
     /// `[finished/total]`.
     fn count(&self) -> String {

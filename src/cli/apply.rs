@@ -161,41 +161,8 @@ async fn locked(
         return 1;
     }
     // A saved plan was reviewed when it was made; applying it is the approval.
-    if !flags.auto_approve && !from_file {
-        if !std::io::stdin().is_terminal() {
-            eprintln!("error: apply needs confirmation, but standard input is not a terminal.\n  help: pass --auto-approve to apply without asking (as CI does)");
-            return 1;
-        }
-        // What cannot be undone, right above the question (the plan's banners may have
-        // scrolled away); data lost asks for the environment's name, not a reflex `yes`.
-        let (summary, loses_data) = at_stake(&plan);
-        for line in &summary {
-            println!("{line}");
-        }
-        let (question, want) = if loses_data {
-            (
-                format!(
-                    "\nThis plan destroys or replaces data. Type the environment's name (`{}`) to apply: ",
-                    cfg.env_name
-                ),
-                cfg.env_name.as_str(),
-            )
-        } else {
-            (
-                format!(
-                    "\nApply these changes to `{}`? Only 'yes' is accepted: ",
-                    cfg.env_name
-                ),
-                "yes",
-            )
-        };
-        print!("{question}");
-        let _ = std::io::stdout().flush();
-        let mut answer = String::new();
-        if std::io::stdin().read_line(&mut answer).is_err() || answer.trim() != want {
-            eprintln!("Apply cancelled; nothing was changed.");
-            return 1;
-        }
+    if !flags.auto_approve && !from_file && !confirmed(&plan, &cfg.env_name) {
+        return 1;
     }
     println!("\nApplying to `{}` ({}):", cfg.env_name, cfg.region());
     let started = std::time::Instant::now();
@@ -299,6 +266,39 @@ pub async fn unlock(dir: &Path, env: &str) -> i32 {
             1
         }
     }
+}
+
+/// Asks on the terminal. What cannot be undone is repeated right above the question (the
+/// plan's banners may have scrolled away); a plan that loses data asks for the environment's
+/// name, not a reflex `yes`. Says why when it is not confirmed.
+fn confirmed(plan: &crate::plan::Plan, env: &str) -> bool {
+    if !std::io::stdin().is_terminal() {
+        eprintln!("error: apply needs confirmation, but standard input is not a terminal.\n  help: pass --auto-approve to apply without asking (as CI does)");
+        return false;
+    }
+    let (summary, loses_data) = at_stake(plan);
+    for line in &summary {
+        println!("{line}");
+    }
+    let (question, want) = if loses_data {
+        (
+            format!("\nThis plan destroys or replaces data. Type the environment's name (`{env}`) to apply: "),
+            env,
+        )
+    } else {
+        (
+            format!("\nApply these changes to `{env}`? Only 'yes' is accepted: "),
+            "yes",
+        )
+    };
+    print!("{question}");
+    let _ = std::io::stdout().flush();
+    let mut answer = String::new();
+    if std::io::stdin().read_line(&mut answer).is_err() || answer.trim() != want {
+        eprintln!("Apply cancelled; nothing was changed.");
+        return false;
+    }
+    true
 }
 
 /// One line each for what the plan destroys, replaces and reboots (empty when none), and

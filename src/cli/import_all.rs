@@ -263,30 +263,7 @@ async fn run(dir: &Path, env: &str, a: AllArgs) -> Result<i32, String> {
         return Ok(1);
     }
     write_files(&estate, &file_of)?;
-    // One adoption at a time, each whole or not at all: when one cannot be tagged, its own
-    // tags are taken off again (`tag`), and its file and those of the ones not reached are
-    // removed; those already adopted stay, complete.
-    let all: Vec<&import_estate::Adopted> = estate.groups.iter().chain(&estate.adopted).collect();
-    for (n, d) in all.iter().enumerate() {
-        if let Err(e) = super::import::tag(clients, &d.adoption.tags).await {
-            let files: Vec<PathBuf> = all[n..]
-                .iter()
-                .filter_map(|d| file_of(d.address.as_str()))
-                .collect();
-            for f in &files {
-                if let Err(e) = std::fs::remove_file(f) {
-                    eprintln!("warning: could not remove {} ({e})", f.display());
-                }
-            }
-            let not: Vec<&str> = all[n..].iter().map(|d| d.address.as_str()).collect();
-            return Err(format!(
-                "{e}\nAdopted {} of {}; not adopted (files removed, nothing tagged): {}. Run the import again once the cause is fixed.",
-                n,
-                all.len(),
-                not.join(", ")
-            ));
-        }
-    }
+    tag_all(clients, &estate, &file_of).await?;
     eprintln!(
         "Imported {} database(s) and {} group(s) into `{}`.",
         estate.adopted.len(),
@@ -303,6 +280,35 @@ async fn run(dir: &Path, env: &str, a: AllArgs) -> Result<i32, String> {
         }
     }
     Ok(0)
+}
+
+/// One adoption at a time, each whole or not at all: when one cannot be tagged, its own tags
+/// are taken off again (`tag`), and its file and those of the ones not reached are removed;
+/// those already adopted stay, complete.
+async fn tag_all(
+    clients: &crate::aws::Clients,
+    estate: &import_estate::Estate,
+    file_of: &dyn Fn(&str) -> Option<PathBuf>,
+) -> Result<(), String> {
+    let all: Vec<&import_estate::Adopted> = estate.groups.iter().chain(&estate.adopted).collect();
+    for (n, d) in all.iter().enumerate() {
+        let Err(e) = super::import::tag(clients, &d.adoption.tags).await else {
+            continue;
+        };
+        for f in all[n..].iter().filter_map(|d| file_of(d.address.as_str())) {
+            if let Err(e) = std::fs::remove_file(&f) {
+                eprintln!("warning: could not remove {} ({e})", f.display());
+            }
+        }
+        let not: Vec<&str> = all[n..].iter().map(|d| d.address.as_str()).collect();
+        return Err(format!(
+            "{e}\nAdopted {} of {}; not adopted (files removed, nothing tagged): {}. Run the import again once the cause is fixed.",
+            n,
+            all.len(),
+            not.join(", ")
+        ));
+    }
+    Ok(())
 }
 
 /// What was found, taken, and left, and where it goes.

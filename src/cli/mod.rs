@@ -345,19 +345,26 @@ impl Command {
     }
 }
 
+/// One environment: `--env`, or the folder `--dir` names; said when neither tells.
+fn resolve_env(dir: &std::path::Path, command: &mut Command) -> Result<(), i32> {
+    if let Some(slot) = command.env_slot() {
+        match crate::config::env_name(dir, slot.as_deref()) {
+            Ok(e) => *slot = Some(e),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return Err(1);
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Runs the CLI and returns the process exit code.
 pub async fn run(cli: Cli) -> i32 {
     init_logs(cli.verbose, cli.quiet);
     let mut command = cli.command;
-    // One environment: `--env`, or the folder `--dir` names.
-    if let Some(slot) = command.env_slot() {
-        match crate::config::env_name(&cli.dir, slot.as_deref()) {
-            Ok(e) => *slot = Some(e),
-            Err(e) => {
-                eprintln!("error: {e}");
-                return 1;
-            }
-        }
+    if let Err(code) = resolve_env(&cli.dir, &mut command) {
+        return code;
     }
     match command {
         Command::Completions { shell } => completions::print(shell),
