@@ -459,7 +459,7 @@ fn top_level_key(body: &Spanned<DeValue<'_>>, span: &Range<usize>) -> bool {
     }
 }
 
-fn load_kind<T: DeserializeOwned + JsonSchema>(
+fn load_kind<T: DeserializeOwned + JsonSchema + 'static>(
     out: &mut Vec<Decl<T>>,
     declared: &mut Vec<String>,
     value: &Spanned<DeValue<'_>>,
@@ -548,7 +548,7 @@ fn load_kind<T: DeserializeOwned + JsonSchema>(
 
 /// Reports every unknown field of a resource at once (serde stops at the first), and refuses
 /// plaintext passwords with a pointer to `credentials`.
-fn check_fields<T: JsonSchema>(
+fn check_fields<T: JsonSchema + 'static>(
     body: &Spanned<DeValue<'_>>,
     file: usize,
     diags: &mut Vec<Diagnostic>,
@@ -596,13 +596,25 @@ fn check_fields<T: JsonSchema>(
 }
 
 /// The field names of a config type, taken from its JSON Schema so that they cannot drift.
-pub fn field_names<T: JsonSchema>() -> Vec<String> {
-    let schema = schemars::schema_for!(T);
-    schema
-        .get("properties")
-        .and_then(|p| p.as_object())
-        .map(|p| p.keys().cloned().collect())
-        .unwrap_or_default()
+/// Built once per type and process (the schema costs far more than the lookup): `validate` on
+/// every keystroke of an editor must not build it again for every resource.
+pub fn field_names<T: JsonSchema + 'static>() -> &'static [String] {
+    use std::any::TypeId;
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+    static NAMES: OnceLock<Mutex<HashMap<TypeId, &'static [String]>>> = OnceLock::new();
+    let cache = NAMES.get_or_init(Default::default);
+    let mut cache = cache.lock().unwrap_or_else(|p| p.into_inner());
+    cache.entry(TypeId::of::<T>()).or_insert_with(|| {
+        let schema = schemars::schema_for!(T);
+        let names: Vec<String> = schema
+            .get("properties")
+            .and_then(|p| p.as_object())
+            .map(|p| p.keys().cloned().collect())
+            .unwrap_or_default();
+        // One small list per config type, for the life of the process.
+        Box::leak(names.into_boxed_slice())
+    })
 }
 
 /// `NAME` of an address: lowercase letters, digits and `-`, starting with a letter, ≤ 40.

@@ -570,7 +570,7 @@ fn blue_green_needs_a_password_rds_does_not_manage() {
 /// Every field of a kind in turn given a value no field accepts, on line 5 of `body`: the
 /// problems are all on that line (its type error, or what is wrong inside it), none stem from
 /// what stood in for it, and nothing panics.
-fn each_field_wrong<T: schemars::JsonSchema>(body: &str, skip: &[&str]) {
+fn each_field_wrong<T: schemars::JsonSchema + 'static>(body: &str, skip: &[&str]) {
     for field in load::field_names::<T>() {
         if skip.contains(&field.as_str()) {
             continue;
@@ -602,4 +602,21 @@ fn any_field_of_the_wrong_type_is_reported_at_its_line_and_nothing_else_is() {
         &format!("{VPC}\n[security_group.db]\nvpc = \"main\"\ndescription = \"x\"\n"),
         &[],
     );
+}
+
+#[test]
+fn field_names_are_computed_once_per_type() {
+    use crate::config::types::{InstanceConfig, VpcConfig};
+    let a = load::field_names::<InstanceConfig>();
+    // Loading many resources of the type builds no schema again: the same list is served.
+    let many: String = (0..50)
+        .map(|i| format!("[instance.db{i}]\nengine = \"postgres\"\ninstance_class = \"db.t3.micro\"\nallocated_storage = 20\nvpc = \"main\"\n\n"))
+        .collect();
+    let _ = load_files(&[("env.toml", ENV), ("a.toml", &format!("{VPC}\n{many}"))]);
+    assert!(std::ptr::eq(a, load::field_names::<InstanceConfig>()));
+    assert!(a.iter().any(|f| f == "instance_class"));
+    assert!(!std::ptr::eq(
+        a.as_ptr() as *const u8,
+        load::field_names::<VpcConfig>().as_ptr() as *const u8
+    ));
 }
