@@ -172,3 +172,36 @@ async fn plan_at_scale_against_the_sequential_describe_floor() {
         summary(&calls)
     );
 }
+
+/// A 100-instance environment (each with four tags: the three ownership tags and the team's)
+/// is found with one tag:GetResources page for its databases: the largest pages the API
+/// allows, not the default 100 tags (25 such resources a page). (moto closes a page one tag
+/// early, where AWS fills it to the limit, so a fifth tag would make moto need two.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hundred_instances_are_found_with_one_tag_page() {
+    let moto = Moto::start();
+    let sdk = moto.sdk().await;
+    seed(&sdk, "t", 100, Some("t")).await;
+    for i in 0..100 {
+        sdk.rds
+            .add_tags_to_resource()
+            .resource_name(format!("arn:aws:rds:us-west-2:123456789012:db:t-db{i}"))
+            .tags(aws_sdk_rds::types::Tag::builder().key("team").value("test").build())
+            .send()
+            .await
+            .unwrap();
+    }
+    let env = Env::new(&[
+        ("environment.toml", ENV_TOML),
+        ("network.toml", NETWORK_TOML),
+        ("databases.toml", &databases(100)),
+    ]);
+    let proxy = Proxy::start(&moto.url);
+    proxy.reset_calls();
+    let r = rdsplan_via(&moto, &proxy.url, &env.dir(), &["plan", "--env", "t"], &[]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    let calls = proxy.calls_by_action();
+    // One page for the databases, one lookup each for parameter and option groups adopted
+    // under their own names.
+    assert_eq!(calls.get("GetResources"), Some(&3), "{}", summary(&calls));
+}
