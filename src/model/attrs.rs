@@ -128,6 +128,10 @@ pub struct Attr {
     /// Whether the create call takes it; a `Modify` attribute the create call cannot take is
     /// set by a Modify call right after creation, so one apply converges.
     pub at_create: bool,
+    /// Whether AWS applies a change of it without putting the database through a status change
+    /// (no `modifying`, no reboot): after a Modify of only such attributes, apply waits for one
+    /// reading of `available`, not for a change to begin. See [`quiet_change`].
+    pub quiet: bool,
 }
 
 const fn attr(name: &'static str, carrier: Carrier) -> Attr {
@@ -138,6 +142,7 @@ const fn attr(name: &'static str, carrier: Carrier) -> Attr {
         when: When::Now,
         carrier,
         at_create: true,
+        quiet: false,
     }
 }
 
@@ -158,6 +163,30 @@ impl Attr {
         self.at_create = false;
         self
     }
+    const fn quiet(mut self) -> Attr {
+        self.quiet = true;
+        self
+    }
+}
+
+/// Whether changing `name` from `before` to `after` puts the database through no status
+/// change: a quiet attribute, and for backups a retention that stays above 0 (turning
+/// backups on starts one; turning them off deletes them).
+pub fn quiet_change(
+    kind: Kind,
+    name: &str,
+    before: Option<&crate::model::Value>,
+    after: Option<&crate::model::Value>,
+) -> bool {
+    let Some(a) = lookup(kind, name).filter(|a| a.quiet) else {
+        return false;
+    };
+    if a.when == When::BackupToggle || name == "backup_retention_days" {
+        let on =
+            |v: Option<&crate::model::Value>| v.and_then(|v| v.as_int()).is_some_and(|n| n > 0);
+        return on(before) && on(after);
+    }
+    true
 }
 
 use Carrier::*;
@@ -175,7 +204,7 @@ const fn local(name: &'static str) -> Attr {
 const fn converge(name: &'static str) -> Attr {
     attr(name, Converge)
 }
-const TAGS: Attr = attr("tags", Tags);
+const TAGS: Attr = attr("tags", Tags).quiet();
 
 const VPC: &[Attr] = &[converge("cidr").replaces(), TAGS];
 const SUBNET: &[Attr] = &[
@@ -262,13 +291,15 @@ const INSTANCE: &[Attr] = &[
     modify("credentials", F::Credentials),
     modify("iam_database_authentication", F::IamDatabaseAuthentication),
     attr("iam_roles", Roles),
-    modify("deletion_protection", F::DeletionProtection),
-    modify("backup_retention_days", F::BackupRetention).when(When::BackupToggle),
-    modify("preferred_maintenance_window", F::MaintenanceWindow),
-    modify("preferred_backup_window", F::BackupWindow),
-    modify("auto_minor_version_upgrade", F::AutoMinorVersionUpgrade),
+    modify("deletion_protection", F::DeletionProtection).quiet(),
+    modify("backup_retention_days", F::BackupRetention)
+        .when(When::BackupToggle)
+        .quiet(),
+    modify("preferred_maintenance_window", F::MaintenanceWindow).quiet(),
+    modify("preferred_backup_window", F::BackupWindow).quiet(),
+    modify("auto_minor_version_upgrade", F::AutoMinorVersionUpgrade).quiet(),
     modify("parameter_group", F::ParameterGroup).when(When::AfterReboot),
-    modify("copy_tags_to_snapshot", F::CopyTagsToSnapshot),
+    modify("copy_tags_to_snapshot", F::CopyTagsToSnapshot).quiet(),
     modify("ca_certificate", F::CaCertificate).when(When::Window),
     modify("log_exports", F::LogExports),
     modify("performance_insights", F::PerformanceInsights),
@@ -315,16 +346,20 @@ const REPLICA: &[Attr] = &[
     modify("publicly_accessible", F::PubliclyAccessible),
     modify("port", F::Port).when(When::Reboot),
     modify("iam_database_authentication", F::IamDatabaseAuthentication),
-    modify("deletion_protection", F::DeletionProtection),
+    modify("deletion_protection", F::DeletionProtection).quiet(),
     // CreateDBInstanceReadReplica takes neither backups nor windows.
     modify("backup_retention_days", F::BackupRetention)
         .when(When::BackupToggle)
         .after_create(),
-    modify("preferred_maintenance_window", F::MaintenanceWindow).after_create(),
-    modify("preferred_backup_window", F::BackupWindow).after_create(),
-    modify("auto_minor_version_upgrade", F::AutoMinorVersionUpgrade),
+    modify("preferred_maintenance_window", F::MaintenanceWindow)
+        .after_create()
+        .quiet(),
+    modify("preferred_backup_window", F::BackupWindow)
+        .after_create()
+        .quiet(),
+    modify("auto_minor_version_upgrade", F::AutoMinorVersionUpgrade).quiet(),
     modify("parameter_group", F::ParameterGroup).when(When::AfterReboot),
-    modify("copy_tags_to_snapshot", F::CopyTagsToSnapshot),
+    modify("copy_tags_to_snapshot", F::CopyTagsToSnapshot).quiet(),
     modify("ca_certificate", F::CaCertificate).when(When::Window),
     modify("log_exports", F::LogExports),
     modify("performance_insights", F::PerformanceInsights),
@@ -357,16 +392,16 @@ const CLUSTER: &[Attr] = &[
     create("database_name"),
     modify("credentials", F::Credentials),
     modify("port", F::Port).when(When::Reboot),
-    modify("deletion_protection", F::DeletionProtection),
+    modify("deletion_protection", F::DeletionProtection).quiet(),
     modify("iam_database_authentication", F::IamDatabaseAuthentication),
     attr("iam_roles", Roles),
     // Compared as a set: which member is the writer is information, not a difference.
     attr("members", Members),
-    modify("backup_retention_days", F::BackupRetention),
-    modify("preferred_maintenance_window", F::MaintenanceWindow),
-    modify("preferred_backup_window", F::BackupWindow),
+    modify("backup_retention_days", F::BackupRetention).quiet(),
+    modify("preferred_maintenance_window", F::MaintenanceWindow).quiet(),
+    modify("preferred_backup_window", F::BackupWindow).quiet(),
     modify("cluster_parameter_group", F::ClusterParameterGroup).when(When::AfterReboot),
-    modify("copy_tags_to_snapshot", F::CopyTagsToSnapshot),
+    modify("copy_tags_to_snapshot", F::CopyTagsToSnapshot).quiet(),
     modify("log_exports", F::LogExports),
     modify("serverless_v2", F::ServerlessV2),
     // Sent with a major upgrade only; the members' own steps converge their groups.
@@ -386,7 +421,7 @@ const CLUSTER_INSTANCE: &[Attr] = &[
     create("engine"),
     modify("instance_class", F::InstanceClass).when(When::Window),
     modify("publicly_accessible", F::PubliclyAccessible),
-    modify("auto_minor_version_upgrade", F::AutoMinorVersionUpgrade),
+    modify("auto_minor_version_upgrade", F::AutoMinorVersionUpgrade).quiet(),
     modify("parameter_group", F::ParameterGroup).when(When::AfterReboot),
     local("allow_reboot"),
     local("apply_immediately"),
@@ -600,4 +635,35 @@ pub fn field_attr(kind: Kind, f: Field) -> Option<&'static str> {
         .iter()
         .find(|a| a.carrier == Modify(f))
         .map(|a| a.name)
+}
+
+#[cfg(test)]
+mod quiet {
+    use super::*;
+    use crate::model::Value;
+
+    #[test]
+    fn quiet_changes_are_those_without_a_status_change() {
+        let q = |n: &str, b: Value, a: Value| quiet_change(Kind::Instance, n, Some(&b), Some(&a));
+        assert!(q(
+            "deletion_protection",
+            Value::Bool(false),
+            Value::Bool(true)
+        ));
+        assert!(q(
+            "tags",
+            Value::Map(Default::default()),
+            Value::Map(Default::default())
+        ));
+        assert!(q("backup_retention_days", Value::Int(7), Value::Int(14)));
+        // Turning backups on starts one; off deletes them: a status change.
+        assert!(!q("backup_retention_days", Value::Int(0), Value::Int(7)));
+        assert!(!q("backup_retention_days", Value::Int(7), Value::Int(0)));
+        assert!(!q(
+            "instance_class",
+            Value::str("db.t3.micro"),
+            Value::str("db.t3.small")
+        ));
+        assert!(!q("no_such_attribute", Value::Int(1), Value::Int(2)));
+    }
 }

@@ -186,7 +186,12 @@ async fn a_hundred_instances_are_found_with_one_tag_page() {
         sdk.rds
             .add_tags_to_resource()
             .resource_name(format!("arn:aws:rds:us-west-2:123456789012:db:t-db{i}"))
-            .tags(aws_sdk_rds::types::Tag::builder().key("team").value("test").build())
+            .tags(
+                aws_sdk_rds::types::Tag::builder()
+                    .key("team")
+                    .value("test")
+                    .build(),
+            )
             .send()
             .await
             .unwrap();

@@ -341,3 +341,47 @@ fn a_terminal_shows_the_wait_ticking() {
         );
     }
 }
+
+/// A change AWS applies without a status change (deletion protection) is not waited for as if
+/// one were coming: one reading of `available` after the Modify, then the converge re-read.
+#[test]
+fn a_quiet_change_waits_for_one_reading() {
+    let moto = Moto::start();
+    let proxy = Proxy::start(&moto.url);
+    let env = Env::standard("db.t3.micro");
+    let apply = |env: &Env| {
+        rdsplan_via(
+            &moto,
+            &proxy.url,
+            &env.dir(),
+            &["apply", "--env", "t", "--auto-approve"],
+            &[],
+        )
+    };
+    let r = apply(&env);
+    assert_eq!(r.code, 0, "{}", r.all());
+    env.write(
+        "databases.toml",
+        &format!(
+            "{}deletion_protection = true\n",
+            instance_toml("db.t3.micro")
+        ),
+    );
+    proxy.reset_calls();
+    let r = apply(&env);
+    assert_eq!(r.code, 0, "{}", r.all());
+    let timeline = proxy.timeline();
+    let modify = timeline
+        .iter()
+        .find(|(_, a, _)| a == "ModifyDBInstance")
+        .map(|(t, _, _)| *t)
+        .expect("a modify");
+    let describes_after = timeline
+        .iter()
+        .filter(|(t, a, _)| a == "DescribeDBInstances" && *t > modify)
+        .count();
+    assert!(
+        describes_after <= 2,
+        "{describes_after} DescribeDBInstances after the modify (one wait reading, one re-read)"
+    );
+}

@@ -366,7 +366,8 @@ async fn upsert_instance(
                 ctx.instance_available(addr, &d.name).await?;
                 modified = modify::modify_instance(rds, d, &rest, &r).await?;
             } else {
-                modified = modify::modify_instance(rds, d, changed, &r).await?;
+                modified = modify::modify_instance(rds, d, changed, &r).await?
+                    && !quiet_only(d, b, changed);
             }
             retag(ctx, d, b, changed).await?;
         }
@@ -449,7 +450,8 @@ async fn upsert_replica(
                 option_group: group(ctx, d, "option_group"),
                 ..Resolved::default()
             };
-            let modified = modify::modify_instance(rds, d, changed, &r).await?;
+            let modified =
+                modify::modify_instance(rds, d, changed, &r).await? && !quiet_only(d, b, changed);
             retag(ctx, d, b, changed).await?;
             if modified {
                 ctx.instance_modified(addr, &d.name).await?
@@ -462,6 +464,16 @@ async fn upsert_replica(
     Ok(Some(
         live.db_instance_status().unwrap_or("available").to_string(),
     ))
+}
+
+/// Whether every change made is one AWS applies without a status change (the attribute table's
+/// `quiet`): the step then waits for one reading of `available`, not for a change to begin
+/// (which, never coming, would cost three polls).
+fn quiet_only(d: &Resource, before: &Resource, changed: &[String]) -> bool {
+    !changed.is_empty()
+        && changed
+            .iter()
+            .all(|k| crate::model::attrs::quiet_change(d.kind, k, before.get(k), d.get(k)))
 }
 
 /// Why not one step with [`upsert_instance`]: what the two have in common is already shared
@@ -527,7 +539,8 @@ async fn upsert_cluster(
                 member_parameter_group: group(ctx, d, "member_parameter_group"),
                 ..Resolved::default()
             };
-            cluster_modified = modify::modify_cluster(rds, d, changed, &r).await?;
+            cluster_modified =
+                modify::modify_cluster(rds, d, changed, &r).await? && !quiet_only(d, b, changed);
             retag(ctx, d, b, changed).await?;
         }
     }
@@ -574,7 +587,8 @@ async fn upsert_member(
                 parameter_group: group(ctx, d, "parameter_group"),
                 ..Resolved::default()
             };
-            member_modified = modify::modify_instance(rds, d, changed, &r).await?;
+            member_modified =
+                modify::modify_instance(rds, d, changed, &r).await? && !quiet_only(d, b, changed);
             if changed.iter().any(|c| c == "tags") {
                 if let Some(arn) = &b.id {
                     crate::kinds::db::instance::set_tags(rds, addr, arn, &tags_of(b), &tags_of(d))
