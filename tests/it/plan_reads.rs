@@ -119,3 +119,52 @@ async fn a_group_name_someone_holds_in_our_vpc_is_a_conflict() {
         "already exists without this environment's rdsplan tags",
     );
 }
+
+/// The DB subnet group's tags are asked as soon as DescribeDBSubnetGroups answers, not after
+/// the databases' reads (here two rounds: the cluster, then its members), which they do not
+/// need: with every call taking a while, the tag read starts before the last instance read ends.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_subnet_groups_tags_do_not_wait_for_the_databases() {
+    let moto = Moto::start();
+    let cluster = r#"
+[cluster.analytics]
+engine = "aurora-postgresql"
+vpc = "main"
+master_username = "postgres"
+skip_final_snapshot = true
+
+[[cluster.analytics.instance]]
+name = "a"
+instance_class = "db.r6g.large"
+"#;
+    let env = Env::new(&[
+        ("environment.toml", ENV_TOML),
+        ("network.toml", NETWORK_TOML),
+        ("databases.toml", cluster),
+    ]);
+    apply_ok(&moto, &env, &[]);
+    let proxy = Proxy::start(&moto.url);
+    proxy.latency(std::time::Duration::from_millis(300));
+    proxy.reset_calls();
+    let (r, _) = plan_calls(&moto, &proxy, &env);
+    assert_eq!(r.code, 0, "{}", r.all());
+    let timeline = proxy.timeline();
+    let started = |action: &str| {
+        timeline
+            .iter()
+            .filter(|(_, a, _)| a == action)
+            .map(|(t, _, _)| *t)
+            .min()
+            .unwrap_or_else(|| panic!("no {action}: {timeline:?}"))
+    };
+    let last_instance_read_ends = timeline
+        .iter()
+        .filter(|(_, a, _)| a == "DescribeDBInstances")
+        .map(|(t, _, d)| *t + *d)
+        .max()
+        .expect("instance reads");
+    assert!(
+        started("ListTagsForResource") < last_instance_read_ends,
+        "the subnet group's tags waited for the databases: {timeline:?}"
+    );
+}

@@ -26,18 +26,35 @@ pub struct Databases {
 pub async fn fetch(c: &Clients, w: &Wanted<'_>) -> Result<Databases, AwsError> {
     let env = w.env;
     let rds = async {
-        let account = match &w.rds {
-            RdsScope::Shared(a) => a.clone(),
-            RdsScope::Region => Arc::new(account(c, false).await?),
-            RdsScope::Tagged(ids) => Arc::new(scope::tagged(c, env, ids).await?),
+        // Read by tag, the subnet groups are read beside the databases, and their tags as
+        // soon as they are back: nothing waits on a read it does not need.
+        let (account, early_groups) = match &w.rds {
+            RdsScope::Shared(a) => (a.clone(), None),
+            RdsScope::Region => (Arc::new(account(c, false).await?), None),
+            RdsScope::Tagged(ids) => {
+                let groups = async {
+                    let all = crate::aws::account::subnet_groups(c).await?;
+                    let rows = read_subnet_groups(c, env, &all).await?;
+                    Ok::<_, AwsError>((all, rows))
+                };
+                let (mut a, (all, rows)) = tokio::try_join!(scope::tagged(c, env, ids), groups)?;
+                a.subnet_groups = all;
+                (Arc::new(a), Some(rows))
+            }
         };
         let to_order = classes_to_ask(&w.classes, &account.instances, env);
         let engines = engines_to_ask(&w.versions, &account, env);
         let versions = async { Ok(crate::aws::engine_versions::read(&c.rds, &engines).await) };
+        let groups = async {
+            match early_groups {
+                Some(rows) => Ok(rows),
+                None => read_subnet_groups(c, env, &account.subnet_groups).await,
+            }
+        };
         let (orderable, engine_versions, subnet_groups) = tokio::try_join!(
             crate::aws::orderable::read(&c.rds, &to_order),
             versions,
-            read_subnet_groups(c, env, &account.subnet_groups),
+            groups,
         )?;
         Ok::<_, AwsError>((account, (orderable, engine_versions), subnet_groups))
     };

@@ -121,14 +121,14 @@ fn missing<'a>(wanted: impl IntoIterator<Item = &'a str>, have: &BTreeSet<&str>)
     set.into_iter().map(str::to_string).collect()
 }
 
-/// The environment's databases by tag (see the module's comment). Subnet groups are the
-/// region's (few); events are left to the reader, which needs them of few instances.
+/// The environment's databases by tag (see the module's comment). The subnet groups are left
+/// to the reader, which reads them (the region's, few) beside this and their tags as soon as
+/// they are back; events too, which it needs of few instances.
 pub async fn tagged(c: &Clients, env: &str, want: &Identifiers) -> Result<AccountReads, AwsError> {
-    let (arns, mut instances, mut clusters, subnet_groups) = tokio::try_join!(
+    let (arns, mut instances, mut clusters) = tokio::try_join!(
         crate::aws::tags::tagged_arns(&c.tagging, env, &["rds:db", "rds:cluster"]),
         instances_where(c, "db-instance-id", &want.instances),
         clusters_named(c, &want.clusters),
-        crate::aws::account::subnet_groups(c),
     )?;
     let (more_instances, more_clusters, members) = {
         let have_i: BTreeSet<&str> = instances
@@ -166,7 +166,7 @@ pub async fn tagged(c: &Clients, env: &str, want: &Identifiers) -> Result<Accoun
     Ok(AccountReads {
         instances,
         clusters,
-        subnet_groups,
+        subnet_groups: vec![],
         events: None,
         whole_region: false,
     })
