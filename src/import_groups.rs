@@ -133,7 +133,11 @@ pub fn adopt(
             .and_then(|n| n.strip_suffix(&format!("-{scheme}")))
             .unwrap_or(&key.1);
         let base = preferred.get(&key.1).map_or(base, String::as_str);
-        let name = import::unique_name(key.0.as_str(), base, "g", taken);
+        // A group left as it is takes no name: it must not push an adopted one to `-2`.
+        let name = match &ok {
+            Ok(()) => import::unique_name(key.0.as_str(), base, "g", taken),
+            Err(_) => String::new(),
+        };
         named.push((key, name, ok));
     }
     for s in security_groups {
@@ -158,7 +162,10 @@ pub fn adopt(
             .map(String::as_str)
             .or(own)
             .unwrap_or(&key.1);
-        let name = import::unique_name(key.0.as_str(), base, "g", taken);
+        let name = match &ok {
+            Ok(()) => import::unique_name(key.0.as_str(), base, "g", taken),
+            Err(_) => String::new(),
+        };
         named.push((key, name, ok));
     }
     for (key, name, ok) in &named {
@@ -415,5 +422,7 @@ mod tests {
         );
         assert!(g.left[0].1.contains("also used by far"), "{:?}", g.left);
         assert!(g.left[1].1.contains("environment `prod`"), "{:?}", g.left);
+        // What is left takes no name from what is adopted.
+        assert!(!taken.contains("parameter_group.shared-pg"), "{taken:?}");
     }
 }

@@ -178,10 +178,10 @@ pub fn quiet_change(
     before: Option<&crate::model::Value>,
     after: Option<&crate::model::Value>,
 ) -> bool {
-    let Some(a) = lookup(kind, name).filter(|a| a.quiet) else {
+    if !lookup(kind, name).is_some_and(|a| a.quiet) {
         return false;
-    };
-    if a.when == When::BackupToggle || name == "backup_retention_days" {
+    }
+    if name == "backup_retention_days" {
         let on =
             |v: Option<&crate::model::Value>| v.and_then(|v| v.as_int()).is_some_and(|n| n > 0);
         return on(before) && on(after);
