@@ -59,6 +59,19 @@ pub async fn environments(
     Ok(out)
 }
 
+/// The region's lists with its instance events, read once per run that shares its region's
+/// reads (the key `rds:region`).
+pub async fn shared_region(
+    c: &Clients,
+    shared: &super::shared::RegionReads,
+) -> Result<std::sync::Arc<AccountReads>, AwsError> {
+    shared
+        .once("rds:region", async {
+            account(c, true).await.map(std::sync::Arc::new)
+        })
+        .await
+}
+
 /// The region's lists: one paginated call per kind, all at once; with the region's instance
 /// events of the last six hours if asked (drift shares them across environments).
 pub async fn account(c: &Clients, with_events: bool) -> Result<AccountReads, AwsError> {

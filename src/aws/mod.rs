@@ -3,6 +3,7 @@
 //! resource does with the SDK lives in `kinds`.
 
 pub mod account;
+pub mod cap;
 pub mod engine_versions;
 pub mod error;
 pub mod kms;
@@ -12,6 +13,7 @@ pub mod once;
 pub mod orderable;
 pub mod paging;
 pub mod poller;
+pub mod shared;
 pub mod status;
 pub mod tags;
 pub mod wait;
@@ -57,25 +59,27 @@ impl Clients {
         }
         let conf = loader.load().await;
         let conf = credentials(conf, profile).await?;
-        // Every client logs its calls (see `log`).
+        // Every client logs its calls (see `log`) and waits for a slot of its service (see
+        // `cap`).
         macro_rules! logged {
-            ($sdk:ident) => {
+            ($sdk:ident, $service:literal) => {
                 $sdk::Client::from_conf(
                     $sdk::config::Builder::from(&conf)
                         .interceptor(log::LogCalls)
+                        .http_client(cap::client($service, region))
                         .build(),
                 )
             };
         }
         Ok(Clients {
-            ec2: logged!(aws_sdk_ec2),
-            rds: logged!(aws_sdk_rds),
-            secrets: logged!(aws_sdk_secretsmanager),
-            iam: logged!(aws_sdk_iam),
-            sts: logged!(aws_sdk_sts),
-            kms: logged!(aws_sdk_kms),
-            tagging: logged!(aws_sdk_resourcegroupstagging),
-            cloudformation: logged!(aws_sdk_cloudformation),
+            ec2: logged!(aws_sdk_ec2, "ec2"),
+            rds: logged!(aws_sdk_rds, "rds"),
+            secrets: logged!(aws_sdk_secretsmanager, "secretsmanager"),
+            iam: logged!(aws_sdk_iam, "iam"),
+            sts: logged!(aws_sdk_sts, "sts"),
+            kms: logged!(aws_sdk_kms, "kms"),
+            tagging: logged!(aws_sdk_resourcegroupstagging, "tagging"),
+            cloudformation: logged!(aws_sdk_cloudformation, "cloudformation"),
         })
     }
 }

@@ -53,15 +53,72 @@ pub fn subnet_group_key(name: &str) -> String {
     format!("{SUBNET_GROUP_KEY}{name}")
 }
 
-/// The ARNs of the environment's resources of these tagging-API resource types (`rds:db`,
-/// `rds:pg`, …): one paginated tag:GetResources filtered by the environment's tag, with the
+/// The tagging API's resource types of what rdsplan makes in RDS: one GetResources for all of
+/// them serves the databases' reader, the groups' readers and the subnet groups' tags.
+pub const RDS_TAGGED_TYPES: [&str; 6] = [
+    "rds:db",
+    "rds:cluster",
+    "rds:pg",
+    "rds:cluster-pg",
+    "rds:og",
+    "rds:subgrp",
+];
+
+/// The environment's RDS resources as the tagging API lists them: (ARN, tags).
+pub type Tagged = std::sync::Arc<Vec<(String, Vec<(String, String)>)>>;
+
+/// [`Tagged`] read once per read of an environment (its readers share it), on first need.
+#[derive(Default)]
+pub struct TaggedOnce(tokio::sync::OnceCell<Result<Tagged, super::AwsError>>);
+
+impl TaggedOnce {
+    pub async fn get(
+        &self,
+        tagging: &aws_sdk_resourcegroupstagging::Client,
+        env: &str,
+    ) -> Result<Tagged, super::AwsError> {
+        self.0
+            .get_or_init(|| async {
+                tagged(tagging, env, &RDS_TAGGED_TYPES)
+                    .await
+                    .map(std::sync::Arc::new)
+            })
+            .await
+            .clone()
+    }
+}
+
+/// The ARNs of `tagged` of these kinds (`db`, `pg`, `cluster-pg`, `og`, `subgrp`, ...: an RDS
+/// ARN's resource part).
+pub fn arns_of<'a>(tagged: &'a Tagged, kinds: &'a [&str]) -> impl Iterator<Item = &'a str> + 'a {
+    tagged.iter().map(|(a, _)| a.as_str()).filter(move |a| {
+        crate::kinds::db::scope::arn_kind_and_id(a).is_some_and(|(k, _)| kinds.contains(&k))
+    })
+}
+
+/// The tags of `arn` as the tagging API listed them, else from ListTagsForResource (the
+/// tagging API is eventually consistent, and some endpoints list fewer kinds).
+pub async fn rds_tags_of(
+    tagged: &Tagged,
+    rds: &aws_sdk_rds::Client,
+    arn: &str,
+    name: &str,
+) -> Result<Vec<(String, String)>, super::AwsError> {
+    match tagged.iter().find(|(a, _)| a == arn) {
+        Some((_, tags)) => Ok(tags.clone()),
+        None => rds_tags(rds, arn, name).await,
+    }
+}
+
+/// The environment's resources of these tagging-API resource types (`rds:db`, `rds:pg`, …),
+/// with their tags: one paginated tag:GetResources filtered by the environment's tag, with the
 /// largest pages the API allows (100 resources, 500 tags: the default 100 tags fit about 33
 /// resources of three ownership tags, fewer with the users' tags).
-pub async fn tagged_arns(
+pub async fn tagged(
     tagging: &aws_sdk_resourcegroupstagging::Client,
     env: &str,
     types: &[&str],
-) -> Result<Vec<String>, super::AwsError> {
+) -> Result<Vec<(String, Vec<(String, String)>)>, super::AwsError> {
     let items: Vec<_> = tagging
         .get_resources()
         .tag_filters(
@@ -79,12 +136,19 @@ pub async fn tagged_arns(
         .try_collect()
         .await
         .map_err(super::error::sdk(
-            &format!("the environment's {}", types.join(", ")),
+            "the environment's RDS resources",
             "GetResources",
         ))?;
     Ok(items
         .iter()
-        .filter_map(|m| m.resource_arn().map(str::to_string))
+        .filter_map(|m| {
+            let tags = m
+                .tags()
+                .iter()
+                .map(|t| (t.key().to_string(), t.value().to_string()))
+                .collect();
+            m.resource_arn().map(|a| (a.to_string(), tags))
+        })
         .collect())
 }
 

@@ -2,7 +2,7 @@
 
 use super::context::{make_plan, read_live_in, Context};
 use super::PlanFormat;
-use crate::aws::{self, account::AccountReads, Clients};
+use crate::aws::{self, shared::RegionReads, Clients};
 use crate::config::{self, Config};
 use crate::drift::{self, Report};
 use std::collections::BTreeMap;
@@ -15,11 +15,11 @@ async fn open(dir: &Path, env: &str) -> Result<(Config, Clients), i32> {
     Ok((ctx.cfg, ctx.clients))
 }
 
-async fn one(cfg: &Config, clients: &Clients, account: Arc<AccountReads>) -> Result<Report, i32> {
+async fn one(cfg: &Config, clients: &Clients, shared: Arc<RegionReads>) -> Result<Report, i32> {
     let live = read_live_in(
         clients,
         cfg,
-        Some(crate::kinds::db::scope::RdsScope::Shared(account)),
+        Some(crate::kinds::db::scope::RdsScope::Shared(shared)),
     )
     .await?;
     let plan = make_plan(cfg, &live)?;
@@ -50,32 +50,21 @@ pub async fn drift(
     } else {
         envs
     };
-    // Environments are read concurrently, each its kinds concurrently too; the RDS lists that
-    // have no tag filter are read once per region and profile and shared, so that E environments
-    // cost E tag-filtered reads, not E reads of the whole account.
+    // Environments are read concurrently, each its kinds concurrently too, every read starting
+    // at once. What is the same for every environment of a region (the RDS lists that have no
+    // tag filter, the AZs, the parameter and option groups, engine defaults) is read once per
+    // region and profile by the first environment to need it and shared (`aws::shared`), so
+    // that E environments cost E tag-filtered reads, not E reads of the whole region. The
+    // calls in flight per service are capped (`aws::cap`).
     let opened = futures::future::join_all(envs.iter().map(|e| open(dir, e))).await;
     let key = |c: &Config| (c.region().to_string(), c.environment().profile.clone());
-    let mut accounts: BTreeMap<(String, Option<String>), Result<Arc<AccountReads>, String>> =
-        BTreeMap::new();
-    for (cfg, clients) in opened.iter().flatten() {
-        if let std::collections::btree_map::Entry::Vacant(slot) = accounts.entry(key(cfg)) {
-            let read = aws::account::account(clients, true).await;
-            slot.insert(read.map(Arc::new).map_err(|e| e.to_string()));
-        }
+    let mut regions: BTreeMap<(String, Option<String>), Arc<RegionReads>> = BTreeMap::new();
+    for (cfg, _) in opened.iter().flatten() {
+        regions.entry(key(cfg)).or_default();
     }
     let results = futures::future::join_all(opened.iter().map(|o| async {
         let (cfg, clients) = o.as_ref().map_err(|c| *c)?;
-        match &accounts[&key(cfg)] {
-            Ok(a) => one(cfg, clients, a.clone()).await,
-            Err(e) => {
-                eprintln!(
-                    "error: reading live state of `{}` in {}: {e}",
-                    cfg.env_name,
-                    cfg.region()
-                );
-                Err(1)
-            }
-        }
+        one(cfg, clients, regions[&key(cfg)].clone()).await
     }))
     .await;
     let mut failed = results.iter().any(|r| r.is_err());
@@ -89,13 +78,14 @@ pub async fn drift(
             .collect();
         let mut seen = std::collections::BTreeSet::new();
         for (cfg, clients) in opened.iter().flatten() {
-            let Ok(region) = &accounts[&key(cfg)] else {
-                continue;
-            };
             if !seen.insert(key(cfg)) {
                 continue;
             }
-            match aws::account::environments(clients, region).await {
+            let found = async {
+                let region = aws::account::shared_region(clients, &regions[&key(cfg)]).await?;
+                aws::account::environments(clients, &region).await
+            };
+            match found.await {
                 Ok(found) => reports.extend(
                     found
                         .iter()

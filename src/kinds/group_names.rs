@@ -5,65 +5,41 @@
 //! group whose `identifier` left the files is still read, replaced and deleted, never
 //! forgotten in AWS).
 
-use crate::aws::AwsError;
+use crate::aws::tags::{arns_of, Tagged};
 use std::collections::BTreeSet;
 
-/// The tagging API's resource types: `rds:pg`, `rds:cluster-pg`, `rds:og`.
-pub async fn apart(
-    tagging: &aws_sdk_resourcegroupstagging::Client,
-    env: &str,
-    types: &[&str],
-    from_files: &[String],
-) -> Result<BTreeSet<String>, AwsError> {
-    let arns = crate::aws::tags::tagged_arns(tagging, env, types).await?;
+/// The names of the groups of these kinds (`pg`, `cluster-pg`, `og`: an RDS ARN's resource
+/// part) that are the environment's apart from the prefix: the files' identifiers and what the
+/// tagging API lists under the environment's tag.
+pub fn apart(tagged: &Tagged, kinds: &[&str], from_files: &[String]) -> BTreeSet<String> {
     let mut names: BTreeSet<String> = from_files.iter().cloned().collect();
     names.extend(
-        arns.iter()
-            .filter_map(|a| super::db::scope::arn_kind_and_id(a))
+        arns_of(tagged, kinds)
+            .filter_map(super::db::scope::arn_kind_and_id)
             .map(|(_, name)| name.to_string()),
     );
-    Ok(names)
+    names
 }
 
 #[cfg(test)]
 mod tests {
-    use aws_sdk_resourcegroupstagging::operation::get_resources::GetResourcesOutput;
-    use aws_sdk_resourcegroupstagging::types::ResourceTagMapping;
-    use aws_sdk_resourcegroupstagging::Client;
-    use aws_smithy_mocks::{mock, mock_client};
-
-    #[tokio::test]
-    async fn groups_outside_the_prefix_are_the_files_identifiers_and_the_tagged_ones() {
+    #[test]
+    fn groups_outside_the_prefix_are_the_files_identifiers_and_the_tagged_ones() {
         // A group whose `identifier` left the files is still found by its tags (moto's tagging
-        // API lists no groups, so this is shown here, on AWS's answer).
-        let rule = mock!(Client::get_resources)
-            .match_requests(|r| {
-                r.tag_filters().first().and_then(|f| f.key()) == Some("rdsplan:environment")
-                    && r.resource_type_filters() == ["rds:pg", "rds:cluster-pg"]
-            })
-            .then_output(|| {
-                GetResourcesOutput::builder()
-                    .resource_tag_mapping_list(
-                        ResourceTagMapping::builder()
-                            .resource_arn("arn:aws:rds:us-west-2:1:pg:legacy-pg")
-                            .build(),
-                    )
-                    .resource_tag_mapping_list(
-                        ResourceTagMapping::builder()
-                            .resource_arn("arn:aws:rds:us-west-2:1:cluster-pg:reports")
-                            .build(),
-                    )
-                    .build()
-            });
-        let client = mock_client!(aws_sdk_resourcegroupstagging, [&rule]);
-        let names = super::apart(
-            &client,
-            "t",
-            &["rds:pg", "rds:cluster-pg"],
-            &["orders-params".into()],
-        )
-        .await
-        .unwrap();
+        // API lists no groups, so this is shown on AWS's answer).
+        let tagged = std::sync::Arc::new(vec![
+            ("arn:aws:rds:us-west-2:1:pg:legacy-pg".to_string(), vec![]),
+            (
+                "arn:aws:rds:us-west-2:1:cluster-pg:reports".to_string(),
+                vec![],
+            ),
+            (
+                "arn:aws:rds:us-west-2:1:og:an-option-group".to_string(),
+                vec![],
+            ),
+            ("arn:aws:rds:us-west-2:1:db:a-database".to_string(), vec![]),
+        ]);
+        let names = super::apart(&tagged, &["pg", "cluster-pg"], &["orders-params".into()]);
         assert_eq!(
             names.into_iter().collect::<Vec<_>>(),
             ["legacy-pg", "orders-params", "reports"]

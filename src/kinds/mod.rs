@@ -172,10 +172,8 @@ pub async fn read_alone(
     w: &wanted::Wanted<'_>,
 ) -> Result<found::Found, AwsError> {
     match which {
-        Alone::OptionGroups => option_group::found(c, w.env, &w.group_identifiers).await,
-        Alone::ParameterGroups => {
-            parameter_group::found(c, w.env, &w.parameter_families, &w.group_identifiers).await
-        }
+        Alone::OptionGroups => option_group::found(c, w).await,
+        Alone::ParameterGroups => parameter_group::found(c, w).await,
         Alone::IamRoles => iam_role::found(c, w.env).await,
     }
 }

@@ -36,20 +36,23 @@ pub async fn azs(c: &Clients, w: &Wanted<'_>) -> Result<Vec<String>, AwsError> {
     if !w.makes_vpcs {
         return Ok(vec![]);
     }
-    let out = c
-        .ec2
-        .describe_availability_zones()
-        .filters(Filter::builder().name("state").values("available").build())
-        .send()
-        .await
-        .map_err(sdk("region", "DescribeAvailabilityZones"))?;
-    let mut z: Vec<String> = out
-        .availability_zones()
-        .iter()
-        .filter_map(|a| a.zone_name().map(str::to_string))
-        .collect();
-    z.sort();
-    Ok(z)
+    let read = async {
+        let out = c
+            .ec2
+            .describe_availability_zones()
+            .filters(Filter::builder().name("state").values("available").build())
+            .send()
+            .await
+            .map_err(sdk("region", "DescribeAvailabilityZones"))?;
+        let mut z: Vec<String> = out
+            .availability_zones()
+            .iter()
+            .filter_map(|a| a.zone_name().map(str::to_string))
+            .collect();
+        z.sort();
+        Ok(z)
+    };
+    crate::aws::shared::once(w.rds.shared(), "ec2:azs", read).await
 }
 
 /// EC2 in two rounds: the environment's VPCs and security groups, then what only matters where
@@ -76,12 +79,29 @@ pub async fn read(c: &Clients, w: &Wanted<'_>) -> Result<Network, AwsError> {
     // Subnets, internet gateways and route tables rdsplan makes only inside VPCs it owns,
     // and AWS deletes a VPC only once they are gone: without an owned VPC there are none
     // to read (an environment on a network it does not own skips three calls).
+    // What the VPCs hold that is not ours matters to a plan only when a VPC goes (AWS
+    // refuses to delete a VPC that holds anything) or two copies of one VPC are to be
+    // told apart; drift reports its security groups. Read when asked (`vpc_contents`,
+    // which the plan's re-read for a VPC that goes asks) or for duplicates. That read lists
+    // every subnet of the VPCs, ours among them, so ours are not asked for apart then.
+    let mut addresses = BTreeSet::new();
+    let duplicated = vpcs
+        .iter()
+        .filter_map(|v| owned(&ec2_pairs(v.tags()), env))
+        .any(|a| !addresses.insert(a));
+    let read_contents = (w.vpc_contents || duplicated) && !vpc_ids.is_empty();
     let children = async {
         if vpc_ids.is_empty() {
             return Ok((vec![], vec![], vec![]));
         }
+        let subnets = async {
+            match read_contents {
+                true => Ok(vec![]),
+                false => owned_items!(c, describe_subnets, env, "subnets", "DescribeSubnets").await,
+            }
+        };
         tokio::try_join!(
-            owned_items!(c, describe_subnets, env, "subnets", "DescribeSubnets"),
+            subnets,
             owned_items!(
                 c,
                 describe_internet_gateways,
@@ -133,23 +153,21 @@ pub async fn read(c: &Clients, w: &Wanted<'_>) -> Result<Network, AwsError> {
         )
         .await
     };
-    // What the VPCs hold that is not ours matters to a plan only when a VPC goes (AWS
-    // refuses to delete a VPC that holds anything) or two copies of one VPC are to be
-    // told apart; drift reports its security groups. Read when asked (`vpc_contents`,
-    // which the plan's re-read for a VPC that goes asks) or for duplicates.
     let contents = async {
-        let mut addresses = BTreeSet::new();
-        let duplicated = vpcs
-            .iter()
-            .filter_map(|v| owned(&ec2_pairs(v.tags()), env))
-            .any(|a| !addresses.insert(a));
-        match (w.vpc_contents || duplicated) && !vpc_ids.is_empty() {
+        match read_contents {
             true => vpc_contents(c, env, &vpc_ids).await.map(Some),
             false => Ok(None),
         }
     };
-    let ((subnets, igws, rts), lookalikes, contents) =
+    let ((mut subnets, igws, rts), lookalikes, contents) =
         tokio::try_join!(children, lookalikes, contents)?;
+    let contents = contents.map(|(contents, all)| {
+        subnets = all
+            .into_iter()
+            .filter(|s| tag(&ec2_pairs(s.tags()), TAG_ENV) == Some(env))
+            .collect();
+        contents
+    });
     Ok(Network {
         vpcs,
         subnets,
@@ -357,7 +375,12 @@ pub struct VpcContents {
 /// What the environment's VPCs hold that it does not own: security groups (but each VPC's
 /// `default`, which AWS deletes with it), subnets and network interfaces other than those RDS
 /// makes for databases (which go with the databases). One paginated call per kind.
-async fn vpc_contents(c: &Clients, env: &str, vpcs: &[String]) -> Result<VpcContents, AwsError> {
+/// Returns the contents, and every subnet of the VPCs (ours among them).
+async fn vpc_contents(
+    c: &Clients,
+    env: &str,
+    vpcs: &[String],
+) -> Result<(VpcContents, Vec<aws_sdk_ec2::types::Subnet>), AwsError> {
     let vpc_filter = || {
         Filter::builder()
             .name("vpc-id")
@@ -443,5 +466,5 @@ async fn vpc_contents(c: &Clients, env: &str, vpcs: &[String]) -> Result<VpcCont
                 e.description().unwrap_or_default()
             ));
     }
-    Ok(out)
+    Ok((out, subnets))
 }

@@ -54,9 +54,9 @@ pub fn group_resource(addr: Address, g: &OptionGroup, tags: Vec<(String, String)
 /// Reads the option groups the environment owns, and look-alikes without its tags.
 pub async fn read(
     c: &Clients,
-    env: &str,
-    identifiers: &[String],
+    w: &crate::kinds::wanted::Wanted<'_>,
 ) -> Result<(Vec<(OptionGroup, Vec<(String, String)>)>, Vec<OptionGroup>), AwsError> {
+    let env = w.env;
     let all = async {
         let all: Vec<OptionGroup> = c
             .rds
@@ -69,12 +69,14 @@ pub async fn read(
             .map_err(sdk("option groups", "DescribeOptionGroups"))?;
         Ok::<_, AwsError>(all)
     };
-    // Both at once: the region's groups, and which of them outside the prefix are ours.
-    let (all, apart) = futures::future::try_join(
-        all,
-        super::group_names::apart(&c.tagging, env, &["rds:og"], identifiers),
+    // Both at once: the region's groups (once per run that shares them), and which of them
+    // outside the prefix are ours.
+    let (all, tagged) = futures::future::try_join(
+        crate::aws::shared::once(w.rds.shared(), "rds:option-groups", all),
+        w.tagged.get(&c.tagging, env),
     )
     .await?;
+    let apart = super::group_names::apart(&tagged, &["og"], &w.group_identifiers);
     let prefix = format!("{env}-");
     let candidates: Vec<OptionGroup> = all
         .into_iter()
@@ -83,10 +85,11 @@ pub async fn read(
                 .is_some_and(|n| n.starts_with(&prefix) || apart.contains(n))
         })
         .collect();
+    let tagged = &tagged;
     let reads = candidates.iter().map(|g| async move {
         let name = g.option_group_name().unwrap_or_default();
         let arn = g.option_group_arn().unwrap_or_default();
-        let tags = crate::aws::tags::rds_tags(&c.rds, arn, name).await?;
+        let tags = crate::aws::tags::rds_tags_of(tagged, &c.rds, arn, name).await?;
         Ok::<_, AwsError>((g.clone(), tags))
     });
     let tagged = futures::future::try_join_all(reads).await?;
@@ -241,10 +244,10 @@ pub async fn apply_step(s: &super::step::Upsert<'_>) -> Result<Option<String>, A
 /// The reader: the environment's option groups, and others' groups of its names.
 pub async fn found(
     c: &Clients,
-    env: &str,
-    identifiers: &[String],
+    w: &crate::kinds::wanted::Wanted<'_>,
 ) -> Result<super::found::Found, AwsError> {
-    let (owned_groups, lookalikes) = read(c, env, identifiers).await?;
+    let env = w.env;
+    let (owned_groups, lookalikes) = read(c, w).await?;
     let mut f = super::found::Found::default();
     for (g, tags) in &owned_groups {
         if let Some(addr) = crate::aws::tags::owned(tags, env) {

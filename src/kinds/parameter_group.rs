@@ -112,25 +112,28 @@ pub async fn list_one(c: &Client, flavor: Flavor, name: &str) -> Result<Option<L
 /// Every group of both flavours (the list calls do not return tags: the reader keeps the
 /// candidates for ownership).
 pub async fn list(c: &Client) -> Result<Vec<Listed>, AwsError> {
-    let db = c
-        .describe_db_parameter_groups()
-        .into_paginator()
-        .items()
-        .send()
-        .try_collect()
-        .await
-        .map_err(sdk("parameter groups", "DescribeDBParameterGroups"))?;
-    let cluster = c
-        .describe_db_cluster_parameter_groups()
-        .into_paginator()
-        .items()
-        .send()
-        .try_collect()
-        .await
-        .map_err(sdk(
-            "cluster parameter groups",
-            "DescribeDBClusterParameterGroups",
-        ))?;
+    let db = async {
+        c.describe_db_parameter_groups()
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(sdk("parameter groups", "DescribeDBParameterGroups"))
+    };
+    let cluster = async {
+        c.describe_db_cluster_parameter_groups()
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(sdk(
+                "cluster parameter groups",
+                "DescribeDBClusterParameterGroups",
+            ))
+    };
+    let (db, cluster) = futures::future::try_join(db, cluster).await?;
     let mut out: Vec<Listed> = db.iter().map(Listed::db).collect();
     out.extend(cluster.iter().map(Listed::cluster));
     Ok(out)
@@ -461,9 +464,7 @@ pub type OwnedGroup = (Listed, Vec<(String, String)>, Vec<Parameter>);
 
 pub async fn read(
     c: &Clients,
-    env: &str,
-    families: &[(Flavor, String)],
-    identifiers: &[String],
+    w: &crate::kinds::wanted::Wanted<'_>,
 ) -> Result<
     (
         Vec<OwnedGroup>,
@@ -473,17 +474,20 @@ pub async fn read(
     ),
     AwsError,
 > {
-    let rds = &c.rds;
-    // Both at once: the region's groups, and which of them outside the prefix are ours.
-    let (mut listed, apart) = futures::future::try_join(
-        list(rds),
-        super::group_names::apart(&c.tagging, env, &["rds:pg", "rds:cluster-pg"], identifiers),
+    let (rds, env, shared) = (&c.rds, w.env, w.rds.shared());
+    // Both at once: the region's groups (once per run that shares them), and which of them
+    // outside the prefix are ours.
+    let (mut listed, tagged) = futures::future::try_join(
+        crate::aws::shared::once(shared, "rds:parameter-groups", list(rds)),
+        w.tagged.get(&c.tagging, env),
     )
     .await?;
+    let apart = super::group_names::apart(&tagged, &["pg", "cluster-pg"], &w.group_identifiers);
     let prefix = format!("{env}-");
     listed.retain(|g| g.name.starts_with(&prefix) || apart.contains(&g.name));
+    let tagged = &tagged;
     let reads = listed.iter().map(|g| async move {
-        let tags = crate::aws::tags::rds_tags(rds, &g.arn, &g.name).await?;
+        let tags = crate::aws::tags::rds_tags_of(tagged, rds, &g.arn, &g.name).await?;
         Ok::<_, AwsError>((g.clone(), tags))
     });
     let tagged = futures::future::try_join_all(reads).await?;
@@ -497,7 +501,7 @@ pub async fn read(
         Ok::<_, AwsError>((g, tags, params))
     }))
     .await?;
-    let mut wanted: Vec<(Flavor, String)> = families.to_vec();
+    let mut wanted: Vec<(Flavor, String)> = w.parameter_families.clone();
     wanted.extend(owned.iter().map(|(g, _, _)| (g.flavor, g.family.clone())));
     wanted.sort_by(|a, b| (a.0 == Flavor::Cluster, &a.1).cmp(&(b.0 == Flavor::Cluster, &b.1)));
     wanted.dedup();
@@ -505,8 +509,10 @@ pub async fn read(
     let mut defaults: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
     let all_defaults =
         futures::future::join_all(wanted.into_iter().map(|(flavor, family)| async move {
-            let params = engine_defaults(rds, flavor, &family).await;
-            (family, params)
+            let key = format!("rds:engine-defaults:{flavor:?}:{family}");
+            let read = async { Ok(engine_defaults(rds, flavor, &family).await) };
+            let params = crate::aws::shared::once(shared, &key, read).await;
+            (family, params.unwrap_or_default())
         }))
         .await;
     for (family, params) in all_defaults {
@@ -587,12 +593,10 @@ async fn converge_parameters(
 /// defaults of the families the files name), and others' groups of its names.
 pub async fn found(
     c: &Clients,
-    env: &str,
-    families: &[(Flavor, String)],
-    identifiers: &[String],
+    w: &crate::kinds::wanted::Wanted<'_>,
 ) -> Result<super::found::Found, AwsError> {
-    let (owned_groups, lookalikes, apply_types, defaults) =
-        read(c, env, families, identifiers).await?;
+    let env = w.env;
+    let (owned_groups, lookalikes, apply_types, defaults) = read(c, w).await?;
     let mut f = super::found::Found::default();
     for (g, tags, params) in &owned_groups {
         if let Some(addr) = crate::aws::tags::owned(tags, env) {

@@ -48,4 +48,6 @@ pub struct Wanted<'a> {
     /// storage differs have their last storage change read (AWS allows one per six hours),
     /// unless the region's events are at hand.
     pub storage: StorageWanted,
+    /// The environment's RDS resources by tag (tag:GetResources), read once for all readers.
+    pub tagged: crate::aws::tags::TaggedOnce,
 }

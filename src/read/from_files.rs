@@ -17,6 +17,7 @@ pub fn wanted(cfg: &Config, scope: Option<RdsScope>) -> Wanted<'_> {
     // plan's re-read for a VPC that goes), VPC contents included.
     let vpc_contents = scope.is_some();
     Wanted {
+        tagged: Default::default(),
         secret_names,
         vpc_contents,
         rds: scope.unwrap_or_else(|| RdsScope::for_environment(ids)),

@@ -7,6 +7,7 @@ mod cli;
 mod consistency;
 mod databases;
 mod drift;
+mod drift_many;
 mod duplicates;
 mod faults;
 mod fields;

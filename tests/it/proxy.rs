@@ -77,6 +77,9 @@ struct State {
     timeline: Vec<(Instant, String, Duration)>,
     /// Ends the rdsplan process (SIGKILL) right after moto acted on a mutating call.
     kill: Option<Kill>,
+    /// Calls in flight per service (from arrival to answer), and the most seen at once.
+    in_flight: BTreeMap<String, usize>,
+    most_in_flight: BTreeMap<String, usize>,
     /// The master password AWS was last given, by DB instance or cluster identifier (from the
     /// create and modify calls; a rename carries it to the new identifier).
     passwords: HashMap<String, String>,
@@ -242,10 +245,15 @@ impl Proxy {
     }
 
     /// Forgets the calls counted so far.
+    /// The most calls that were in flight at once, per service (`rds`, `ec2`, `tagging`, ...).
+    pub fn most_in_flight(&self) -> BTreeMap<String, usize> {
+        self.state.lock().unwrap().most_in_flight.clone()
+    }
     pub fn reset_calls(&self) {
         let mut s = self.state.lock().unwrap();
         s.calls.clear();
         s.spent.clear();
+        s.most_in_flight.clear();
     }
 
     /// How many calls were refused with this AWS error code.
@@ -514,6 +522,11 @@ impl Request {
     fn body_text(&self) -> String {
         String::from_utf8_lossy(&self.body).to_string()
     }
+    /// The service the request is signed for (`.../REGION/SERVICE/aws4_request`).
+    fn service(&self) -> String {
+        let a = self.header("authorization").unwrap_or_default();
+        a.split('/').rev().nth(1).unwrap_or("unknown").to_string()
+    }
     fn ec2(&self) -> bool {
         self.header("authorization")
             .is_some_and(|a| a.contains("/ec2/aws4_request"))
@@ -626,6 +639,7 @@ async fn serve(mut client: TcpStream, upstream: SocketAddr, state: Arc<Mutex<Sta
         return;
     };
     let action = req.action();
+    let _flight = Flight::new(&state, req.service());
     let (fault, latency) = {
         let mut s = state.lock().unwrap();
         (s.decide(&action), s.latency)
@@ -731,6 +745,37 @@ async fn serve(mut client: TcpStream, upstream: SocketAddr, state: Arc<Mutex<Sta
     };
     let _ = client.write_all(&out).await;
     let _ = client.shutdown().await;
+}
+
+/// One call in flight for its service, from arrival until the answer is written (or dropped).
+struct Flight {
+    state: Arc<Mutex<State>>,
+    service: String,
+}
+
+impl Flight {
+    fn new(state: &Arc<Mutex<State>>, service: String) -> Flight {
+        let mut s = state.lock().unwrap();
+        let now = s.in_flight.entry(service.clone()).or_default();
+        *now += 1;
+        let now = *now;
+        let most = s.most_in_flight.entry(service.clone()).or_default();
+        *most = (*most).max(now);
+        Flight {
+            state: state.clone(),
+            service,
+        }
+    }
+}
+
+impl Drop for Flight {
+    fn drop(&mut self) {
+        if let Ok(mut s) = self.state.lock() {
+            if let Some(n) = s.in_flight.get_mut(&self.service) {
+                *n = n.saturating_sub(1);
+            }
+        }
+    }
 }
 
 /// Why AWS would refuse this call where moto accepts it: a delete that makes no final-snapshot

@@ -29,15 +29,16 @@ pub async fn fetch(c: &Clients, w: &Wanted<'_>) -> Result<Databases, AwsError> {
         // Read by tag, the subnet groups are read beside the databases, and their tags as
         // soon as they are back: nothing waits on a read it does not need.
         let (account, early_groups) = match &w.rds {
-            RdsScope::Shared(a) => (a.clone(), None),
+            RdsScope::Shared(s) => (crate::aws::account::shared_region(c, s).await?, None),
             RdsScope::Region => (Arc::new(account(c, false).await?), None),
             RdsScope::Tagged(ids) => {
                 let groups = async {
                     let all = crate::aws::account::subnet_groups(c).await?;
-                    let rows = read_subnet_groups(c, env, &all).await?;
+                    let rows = read_subnet_groups(c, &w.tagged, env, &all).await?;
                     Ok::<_, AwsError>((all, rows))
                 };
-                let (mut a, (all, rows)) = tokio::try_join!(scope::tagged(c, env, ids), groups)?;
+                let (mut a, (all, rows)) =
+                    tokio::try_join!(scope::tagged(c, &w.tagged, env, ids), groups)?;
                 a.subnet_groups = all;
                 (Arc::new(a), Some(rows))
             }
@@ -48,7 +49,7 @@ pub async fn fetch(c: &Clients, w: &Wanted<'_>) -> Result<Databases, AwsError> {
         let groups = async {
             match early_groups {
                 Some(rows) => Ok(rows),
-                None => read_subnet_groups(c, env, &account.subnet_groups).await,
+                None => read_subnet_groups(c, &w.tagged, env, &account.subnet_groups).await,
             }
         };
         let (orderable, engine_versions, subnet_groups) = tokio::try_join!(
@@ -377,8 +378,12 @@ fn recorded(secrets: &[crate::kinds::secret::LiveSecret]) -> crate::kinds::db::s
     ids
 }
 
+/// The environment's DB subnet groups among the region's (`groups`), by name prefix, with
+/// their tags: from tag:GetResources (`by_tag`) where it lists them, else one
+/// ListTagsForResource each.
 async fn read_subnet_groups(
     c: &Clients,
+    by_tag: &crate::aws::tags::TaggedOnce,
     env: &str,
     groups: &[aws_sdk_rds::types::DbSubnetGroup],
 ) -> Result<Vec<SubnetGroupRow>, AwsError> {
@@ -390,10 +395,14 @@ async fn read_subnet_groups(
                 .is_some_and(|n| n.starts_with(&prefix))
         })
         .collect();
+    if candidates.is_empty() {
+        return Ok(vec![]);
+    }
+    let tagged = &by_tag.get(&c.tagging, env).await?;
     let tag_reads = candidates.iter().map(|g| async move {
         let arn = g.db_subnet_group_arn().unwrap_or_default().to_string();
         let name = g.db_subnet_group_name().unwrap_or_default().to_string();
-        let tags = crate::aws::tags::rds_tags(&c.rds, &arn, &name).await?;
+        let tags = crate::aws::tags::rds_tags_of(tagged, &c.rds, &arn, &name).await?;
         Ok::<_, AwsError>((name, arn, tags, (*g).clone()))
     });
     futures::future::try_join_all(tag_reads).await

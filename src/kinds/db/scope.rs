@@ -19,8 +19,10 @@ use std::sync::Arc;
 /// Where a read takes the environment's RDS instances and clusters from.
 #[derive(Debug, Clone)]
 pub enum RdsScope {
-    /// The region's lists, already read (drift reads them once for several environments).
-    Shared(Arc<AccountReads>),
+    /// The region's lists (with the region's instance events), read once by the first of the
+    /// run's environments to need them and shared with the others (drift), as are the other
+    /// region-wide reads (`aws::shared`).
+    Shared(Arc<crate::aws::shared::RegionReads>),
     /// Read the region's lists (without the region's events: the reader reads those of the
     /// instances whose storage the files change).
     Region,
@@ -43,6 +45,14 @@ pub struct Identifiers {
 pub const TAGGED_UP_TO: usize = 100;
 
 impl RdsScope {
+    /// The run's shared region-wide reads, when it shares them.
+    pub fn shared(&self) -> Option<&crate::aws::shared::RegionReads> {
+        match self {
+            RdsScope::Shared(s) => Some(s),
+            _ => None,
+        }
+    }
+
     /// By tag for an environment of up to [`TAGGED_UP_TO`] instances, else the region's lists.
     pub fn for_environment(ids: Identifiers) -> RdsScope {
         if ids.instances.len() > TAGGED_UP_TO {
@@ -124,12 +134,20 @@ fn missing<'a>(wanted: impl IntoIterator<Item = &'a str>, have: &BTreeSet<&str>)
 /// The environment's databases by tag (see the module's comment). The subnet groups are left
 /// to the reader, which reads them (the region's, few) beside this and their tags as soon as
 /// they are back; events too, which it needs of few instances.
-pub async fn tagged(c: &Clients, env: &str, want: &Identifiers) -> Result<AccountReads, AwsError> {
-    let (arns, mut instances, mut clusters) = tokio::try_join!(
-        crate::aws::tags::tagged_arns(&c.tagging, env, &["rds:db", "rds:cluster"]),
+pub async fn tagged(
+    c: &Clients,
+    by_tag: &crate::aws::tags::TaggedOnce,
+    env: &str,
+    want: &Identifiers,
+) -> Result<AccountReads, AwsError> {
+    // The members of the clusters the files want are read in the first round too.
+    let (tagged, mut instances, mut clusters, wanted_members) = tokio::try_join!(
+        by_tag.get(&c.tagging, env),
         instances_where(c, "db-instance-id", &want.instances),
         clusters_named(c, &want.clusters),
+        instances_where(c, "db-cluster-id", &want.clusters),
     )?;
+    instances.extend(wanted_members);
     let (more_instances, more_clusters, members) = {
         let have_i: BTreeSet<&str> = instances
             .iter()
@@ -139,21 +157,18 @@ pub async fn tagged(c: &Clients, env: &str, want: &Identifiers) -> Result<Accoun
             .iter()
             .filter_map(|c| c.db_cluster_identifier())
             .collect();
-        let parsed: Vec<(&str, &str)> = arns.iter().filter_map(|a| arn_kind_and_id(a)).collect();
+        let parsed: Vec<(&str, &str)> = crate::aws::tags::arns_of(&tagged, &["db", "cluster"])
+            .filter_map(arn_kind_and_id)
+            .collect();
         let kind_ids = |k: &'static str| parsed.iter().filter(move |p| p.0 == k).map(|p| p.1);
         let more_i = missing(kind_ids("db"), &have_i);
         let more_c = missing(kind_ids("cluster"), &have_c);
-        // Every member of every cluster read, tagged or not: a cluster lists its members.
-        let all_clusters: Vec<String> = have_c
-            .iter()
-            .copied()
-            .chain(more_c.iter().map(String::as_str))
-            .map(str::to_string)
-            .collect();
+        // Every member of every cluster read, tagged or not: a cluster lists its members. Those
+        // of the wanted clusters are read already.
         tokio::try_join!(
             instances_where(c, "db-instance-id", &more_i),
             clusters_named(c, &more_c),
-            instances_where(c, "db-cluster-id", &all_clusters),
+            instances_where(c, "db-cluster-id", &more_c),
         )?
     };
     instances.extend(more_instances);
