@@ -6,7 +6,6 @@ use super::error::sdk;
 use super::tags::{ec2_pairs, rds_pairs, tag};
 use super::{AwsError, Clients};
 use crate::model::TAG_ENV;
-use aws_sdk_ec2::types::Filter;
 
 /// What the account holds of the kinds RDS lists without a tag filter, read once per run (and
 /// shared by the environments a drift run reads).
@@ -25,22 +24,21 @@ pub struct AccountReads {
 }
 
 /// The environments AWS holds in this region, by their `rdsplan:environment` tag: on the
-/// region's RDS instances and clusters (already read) and on VPCs (one DescribeVpcs filtered by
-/// the tag key).
+/// region's RDS instances and clusters and on VPCs (one DescribeVpcs filtered by the tag key,
+/// which the environments' reads of the run share).
 pub async fn environments(
     c: &Clients,
-    region: &AccountReads,
+    shared: &super::shared::RegionReads,
 ) -> Result<std::collections::BTreeSet<String>, AwsError> {
-    let vpcs: Vec<aws_sdk_ec2::types::Vpc> = c
-        .ec2
-        .describe_vpcs()
-        .filters(Filter::builder().name("tag-key").values(TAG_ENV).build())
-        .into_paginator()
-        .items()
-        .send()
-        .try_collect()
-        .await
-        .map_err(sdk("vpcs", "DescribeVpcs"))?;
+    let region = shared_region(c, shared).await?;
+    let every = super::paging::filtered_items!(
+        c,
+        describe_vpcs,
+        super::paging::any_env_filter();
+        "vpcs",
+        "DescribeVpcs"
+    );
+    let vpcs: Vec<aws_sdk_ec2::types::Vpc> = shared.once("ec2:DescribeVpcs", every).await?;
     let mut out = std::collections::BTreeSet::new();
     let mut add = |tags: Vec<(String, String)>| {
         if let Some(e) = tag(&tags, TAG_ENV) {

@@ -12,6 +12,11 @@ pub fn tag_filter(env: &str) -> Filter {
         .build()
 }
 
+/// The EC2 filter on the key of the environment tag: every environment's objects.
+pub fn any_env_filter() -> Filter {
+    Filter::builder().name("tag-key").values(TAG_ENV).build()
+}
+
 /// All EC2 objects of one kind that carry the environment's tag: one paginated call.
 macro_rules! owned_items {
     ($c:expr, $op:ident, $env:expr, $what:literal, $name:literal) => {
@@ -36,5 +41,34 @@ macro_rules! filtered_items {
         }
     };
 }
+/// The environment's EC2 objects of one kind, as `owned_items!`; in a run that shares its
+/// region's reads (`shared` is `Some`), every environment's objects of the kind are read once
+/// (by the tag's key) and each environment keeps its own.
+macro_rules! env_items {
+    ($c:expr, $shared:expr, $env:expr, $op:ident, $what:literal, $name:literal) => {
+        async {
+            match $shared {
+                Some(s) => {
+                    let every = $crate::aws::paging::filtered_items!(
+                        $c,
+                        $op,
+                        $crate::aws::paging::any_env_filter();
+                        $what,
+                        $name
+                    );
+                    let every: Vec<_> = s.once(concat!("ec2:", $name), every).await?;
+                    let env_tag = |tags: &[aws_sdk_ec2::types::Tag]| {
+                        tags.iter().any(|t| {
+                            t.key() == Some($crate::model::TAG_ENV) && t.value() == Some($env)
+                        })
+                    };
+                    Ok(every.into_iter().filter(|x| env_tag(x.tags())).collect())
+                }
+                None => $crate::aws::paging::owned_items!($c, $op, $env, $what, $name).await,
+            }
+        }
+    };
+}
+pub(crate) use env_items;
 pub(crate) use filtered_items;
 pub(crate) use owned_items;

@@ -81,11 +81,7 @@ pub async fn drift(
             if !seen.insert(key(cfg)) {
                 continue;
             }
-            let found = async {
-                let region = aws::account::shared_region(clients, &regions[&key(cfg)]).await?;
-                aws::account::environments(clients, &region).await
-            };
-            match found.await {
+            match aws::account::environments(clients, &regions[&key(cfg)]).await {
                 Ok(found) => reports.extend(
                     found
                         .iter()

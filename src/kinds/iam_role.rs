@@ -23,17 +23,33 @@ pub struct LiveRole {
     pub description: Option<String>,
 }
 
-pub async fn read_env_roles(c: &Clients, env: &str) -> Result<Vec<LiveRole>, AwsError> {
-    let roles: Vec<_> = c
-        .iam
-        .list_roles()
-        .path_prefix(path(env))
-        .into_paginator()
-        .items()
-        .send()
-        .try_collect()
-        .await
-        .map_err(sdk("iam roles", "ListRoles"))?;
+/// A run that shares its region's reads (drift over several environments) lists the roles of
+/// every environment (`/rdsplan/`) once, and each environment keeps those under its path.
+pub async fn read_env_roles(
+    c: &Clients,
+    env: &str,
+    shared: Option<&crate::aws::shared::RegionReads>,
+) -> Result<Vec<LiveRole>, AwsError> {
+    let list = |prefix: String| async move {
+        c.iam
+            .list_roles()
+            .path_prefix(prefix)
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(sdk("iam roles", "ListRoles"))
+    };
+    let mine = path(env);
+    let roles: Vec<aws_sdk_iam::types::Role> = match shared {
+        Some(s) => s.once("iam:roles", list("/rdsplan/".into())).await?,
+        None => list(mine.clone()).await?,
+    };
+    let roles: Vec<_> = roles
+        .into_iter()
+        .filter(|r| r.path().starts_with(&mine))
+        .collect();
     let reads = roles.iter().map(|r| async move {
         let name = r.role_name().to_string();
         let (tags, policies) = tokio::try_join!(
@@ -312,9 +328,13 @@ pub async fn apply_step(s: &super::step::Upsert<'_>) -> Result<Option<String>, A
 
 /// The reader: the roles under the environment's path (referred to by their ARNs), and
 /// others' roles there.
-pub async fn found(c: &Clients, env: &str) -> Result<super::found::Found, AwsError> {
+pub async fn found(
+    c: &Clients,
+    env: &str,
+    shared: Option<&crate::aws::shared::RegionReads>,
+) -> Result<super::found::Found, AwsError> {
     let mut f = super::found::Found::default();
-    for r in read_env_roles(c, env).await? {
+    for r in read_env_roles(c, env, shared).await? {
         match crate::aws::tags::owned(&r.tags, env) {
             Some(addr) => f.owned(r.arn.clone(), role_resource(addr, r)),
             None => f.foreign(Kind::IamRole, r.name, r.arn),

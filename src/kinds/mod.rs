@@ -174,7 +174,7 @@ pub async fn read_alone(
     match which {
         Alone::OptionGroups => option_group::found(c, w).await,
         Alone::ParameterGroups => parameter_group::found(c, w).await,
-        Alone::IamRoles => iam_role::found(c, w.env).await,
+        Alone::IamRoles => iam_role::found(c, w.env, w.rds.shared()).await,
     }
 }
 

@@ -3,7 +3,7 @@
 //! files want; what the VPCs hold that is not ours), and its resources in the model's terms.
 
 use crate::aws::error::sdk;
-use crate::aws::paging::{filtered_items, owned_items};
+use crate::aws::paging::{env_items, filtered_items};
 use crate::aws::tags::{ec2_pairs, owned, tag, tags_value};
 use crate::aws::{AwsError, Clients};
 use crate::kinds::wanted::Wanted;
@@ -58,16 +58,17 @@ pub async fn azs(c: &Clients, w: &Wanted<'_>) -> Result<Vec<String>, AwsError> {
 /// EC2 in two rounds: the environment's VPCs and security groups, then what only matters where
 /// there are VPCs.
 pub async fn read(c: &Clients, w: &Wanted<'_>) -> Result<Network, AwsError> {
-    let env = w.env;
+    let (env, shared) = (w.env, w.rds.shared());
     let (vpcs, sgs): (
         Vec<aws_sdk_ec2::types::Vpc>,
         Vec<aws_sdk_ec2::types::SecurityGroup>,
     ) = tokio::try_join!(
-        owned_items!(c, describe_vpcs, env, "vpcs", "DescribeVpcs"),
-        owned_items!(
+        env_items!(c, shared, env, describe_vpcs, "vpcs", "DescribeVpcs"),
+        env_items!(
             c,
-            describe_security_groups,
+            shared,
             env,
+            describe_security_groups,
             "security groups",
             "DescribeSecurityGroups"
         ),
@@ -97,22 +98,34 @@ pub async fn read(c: &Clients, w: &Wanted<'_>) -> Result<Network, AwsError> {
         let subnets = async {
             match read_contents {
                 true => Ok(vec![]),
-                false => owned_items!(c, describe_subnets, env, "subnets", "DescribeSubnets").await,
+                false => {
+                    env_items!(
+                        c,
+                        shared,
+                        env,
+                        describe_subnets,
+                        "subnets",
+                        "DescribeSubnets"
+                    )
+                    .await
+                }
             }
         };
         tokio::try_join!(
             subnets,
-            owned_items!(
+            env_items!(
                 c,
-                describe_internet_gateways,
+                shared,
                 env,
+                describe_internet_gateways,
                 "internet gateways",
                 "DescribeInternetGateways"
             ),
-            owned_items!(
+            env_items!(
                 c,
-                describe_route_tables,
+                shared,
                 env,
+                describe_route_tables,
                 "route tables",
                 "DescribeRouteTables"
             ),

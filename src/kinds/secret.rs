@@ -65,27 +65,40 @@ pub struct LiveSecret {
 /// time. ListSecrets is eventually consistent: the `wanted` names it did not list are asked for
 /// by name (one BatchGetSecretValue per 20; a DescribeSecret for the tags of each found), so a
 /// secret it missed is never planned as one to create.
+///
+/// A run that shares its region's reads (drift over several environments) lists the secrets
+/// of every environment (`rdsplan/`) once, and each environment keeps those under its prefix.
 pub async fn read_env_secrets(
     c: &Clients,
     env: &str,
     wanted: &[String],
+    shared: Option<&crate::aws::shared::RegionReads>,
 ) -> Result<Vec<LiveSecret>, AwsError> {
     let prefix = format!("rdsplan/{env}/");
-    let list: Vec<_> = c
-        .secrets
-        .list_secrets()
-        .filters(
-            Filter::builder()
-                .key(FilterNameStringType::Name)
-                .values(&prefix)
-                .build(),
-        )
-        .max_results(100)
-        .into_paginator()
-        .send()
-        .try_collect()
-        .await
-        .map_err(sdk("secrets", "ListSecrets"))?;
+    let list_under = |name: String| async move {
+        c.secrets
+            .list_secrets()
+            .filters(
+                Filter::builder()
+                    .key(FilterNameStringType::Name)
+                    .values(name)
+                    .build(),
+            )
+            .max_results(100)
+            .into_paginator()
+            .send()
+            .try_collect()
+            .await
+            .map_err(sdk("secrets", "ListSecrets"))
+    };
+    let list: Vec<aws_sdk_secretsmanager::operation::list_secrets::ListSecretsOutput> = match shared
+    {
+        Some(s) => {
+            s.once("secretsmanager:rdsplan", list_under("rdsplan/".into()))
+                .await?
+        }
+        None => list_under(prefix.clone()).await?,
+    };
     let mut out: Vec<LiveSecret> = list
         .iter()
         .flat_map(|p| p.secret_list().iter())

@@ -120,7 +120,7 @@ fn warm_up(moto: &Moto) {
 }
 
 /// `drift` over several environments reads the account-wide RDS lists (which have no tag
-/// filter) once, not once per environment.
+/// filter) once, not once per environment, and the environments' VPCs once.
 #[test]
 fn drift_over_environments_reads_the_account_once() {
     let moto = Moto::start();
@@ -156,8 +156,9 @@ fn drift_over_environments_reads_the_account_once() {
     }
     assert_eq!(
         proxy.calls("DescribeVpcs"),
-        4,
-        "one tag-filtered read per environment, and one per region for the environments AWS holds"
+        1,
+        "every environment's VPCs by the tag's key, once, shared by the environments' reads and \
+         the search for the environments AWS holds"
     );
 }
 

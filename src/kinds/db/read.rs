@@ -59,7 +59,7 @@ pub async fn fetch(c: &Clients, w: &Wanted<'_>) -> Result<Databases, AwsError> {
         )?;
         Ok::<_, AwsError>((account, (orderable, engine_versions), subnet_groups))
     };
-    let secrets = crate::kinds::secret::read_env_secrets(c, env, &w.secret_names);
+    let secrets = crate::kinds::secret::read_env_secrets(c, env, &w.secret_names, w.rds.shared());
     let ((account, (orderable, engine_versions), subnet_groups), secrets) =
         tokio::try_join!(rds, secrets)?;
     let account = match scope::add_recorded(c, &account, &recorded(&secrets)).await? {
