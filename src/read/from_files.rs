@@ -118,6 +118,26 @@ fn wanted_databases(
                 .collect();
             storage.insert(r.name.clone(), wanted);
         }
+        // What the tagging API lists (RDS's own kinds) and how many tags each carries: the
+        // user's, and rdsplan's three ownership tags and its apply record.
+        if matches!(
+            r.kind,
+            Kind::Instance
+                | Kind::Replica
+                | Kind::Cluster
+                | Kind::ClusterInstance
+                | Kind::ParameterGroup
+                | Kind::ClusterParameterGroup
+                | Kind::OptionGroup
+                | Kind::DbSubnetGroup
+        ) {
+            ids.tagged += 1;
+            let user = r
+                .get("tags")
+                .and_then(crate::model::Value::as_map)
+                .map_or(0, |m| m.len());
+            ids.tags_each = ids.tags_each.max(user + 4);
+        }
         match crate::kinds::asked_by(r.kind) {
             AskedBy::InstanceIdentifier => ids.instances.push(r.name),
             AskedBy::ClusterIdentifier => ids.clusters.push(r.name),

@@ -28,9 +28,16 @@ pub async fn fetch(c: &Clients, w: &Wanted<'_>) -> Result<Databases, AwsError> {
     let rds = async {
         // Read by tag, the subnet groups are read beside the databases, and their tags as
         // soon as they are back: nothing waits on a read it does not need.
-        let (account, early_groups) = match &w.rds {
+        let by_cost = match &w.rds {
+            RdsScope::ByCost(ids) => match scope::region_size(&c.rds).await {
+                Some((i, cl)) if scope::region_is_cheaper(ids, i, cl) => Some(RdsScope::Region),
+                _ => Some(RdsScope::Tagged(ids.clone())),
+            },
+            _ => None,
+        };
+        let (account, early_groups) = match by_cost.as_ref().unwrap_or(&w.rds) {
             RdsScope::Shared(s) => (crate::aws::account::shared_region(c, s).await?, None),
-            RdsScope::Region => (Arc::new(account(c, false).await?), None),
+            RdsScope::Region | RdsScope::ByCost(_) => (Arc::new(account(c, false).await?), None),
             RdsScope::Tagged(ids) => {
                 let groups = async {
                     let all = crate::aws::account::subnet_groups(c).await?;

@@ -29,20 +29,64 @@ pub enum RdsScope {
     /// Find the environment's databases by tag and read those, plus the identifiers the files
     /// want.
     Tagged(Identifiers),
+    /// By tag or the region's lists, whichever costs fewer round trips for the region's size
+    /// (asked first): an environment large enough, and its resources carrying tags enough, that
+    /// the region's read may be the faster.
+    ByCost(Identifiers),
 }
 
 /// The AWS identifiers the files want: instances (replicas and cluster members included) and
-/// clusters.
+/// clusters; and what the cost of a read by tag depends on.
 #[derive(Debug, Clone, Default)]
 pub struct Identifiers {
     pub instances: Vec<String>,
     pub clusters: Vec<String>,
+    /// The RDS resources the environment tags (databases, groups, subnet groups), which the
+    /// tagging API lists, and the most tags one carries (rdsplan's four and the user's).
+    pub tagged: usize,
+    pub tags_each: usize,
 }
 
-/// Up to this many wanted instances the read goes by tag. Beyond it the environment is most
-/// likely most of its region, where the region's list (one call per 100 instances) costs
-/// fewer calls than the tags plus the describes (two per 100).
-pub const TAGGED_UP_TO: usize = 100;
+/// What a read costs in round trips one after another (each a call's latency), the measure
+/// that decides between the two reads:
+/// - by tag: the tagging API's pages (100 resources or 500 tags a page, whichever fills
+///   first); the describes by identifier (100 a call) go out at once beside the first page;
+/// - the region's: its DescribeDBInstances pages (100 instances a page).
+///
+/// The region holds at least the environment, so its read takes at least as many pages as
+/// the environment fills. When the by-tag read needs no more than that and one more, it is
+/// never the slower (and in a crowded region far faster): it is chosen without asking. Only an
+/// environment whose resources carry many tags (fewer a page) can be faster read whole, and
+/// only in a region it nearly fills; then the region's size decides (one call).
+impl Identifiers {
+    pub fn tag_pages(&self) -> usize {
+        let per_page = (500 / (self.tags_each.max(1))).clamp(1, 100);
+        self.tagged
+            .max(self.instances.len())
+            .div_ceil(per_page)
+            .max(1)
+    }
+
+    /// The fewest pages the region's read could take: the environment's own instances.
+    pub fn region_pages_at_least(&self) -> usize {
+        self.instances.len().div_ceil(100).max(1)
+    }
+}
+
+/// Whether the region's lists cost fewer round trips than the read by tag, for a region of
+/// `region_instances` instances and `region_clusters` clusters (read at once, beside each
+/// other).
+pub fn region_is_cheaper(
+    ids: &Identifiers,
+    region_instances: usize,
+    region_clusters: usize,
+) -> bool {
+    let region = region_instances
+        .div_ceil(100)
+        .max(region_clusters.div_ceil(100))
+        .max(1);
+    region < ids.tag_pages()
+}
 
 impl RdsScope {
     /// The run's shared region-wide reads, when it shares them.
@@ -53,14 +97,46 @@ impl RdsScope {
         }
     }
 
-    /// By tag for an environment of up to [`TAGGED_UP_TO`] instances, else the region's lists.
+    /// By tag when that cannot be the slower read; else by what the region holds (see
+    /// [`Identifiers`]).
     pub fn for_environment(ids: Identifiers) -> RdsScope {
-        if ids.instances.len() > TAGGED_UP_TO {
-            RdsScope::Region
-        } else {
+        if ids.tag_pages() <= ids.region_pages_at_least() + 1 {
             RdsScope::Tagged(ids)
+        } else {
+            RdsScope::ByCost(ids)
         }
     }
+}
+
+/// The region's instances and clusters as RDS counts them against the account's quotas
+/// (DescribeAccountAttributes: one call, a few hundred bytes). `None` when not answered (a
+/// role without rds:DescribeAccountAttributes, an endpoint without it): the read then goes by
+/// tag, whose cost is bounded by the environment's size.
+pub async fn region_size(rds: &aws_sdk_rds::Client) -> Option<(usize, usize)> {
+    // Best effort: one attempt, no retries (the fallback is safe).
+    let once = aws_sdk_rds::config::Builder::default()
+        .retry_config(aws_sdk_rds::config::retry::RetryConfig::disabled());
+    let out = rds
+        .describe_account_attributes()
+        .customize()
+        .config_override(once)
+        .send()
+        .await;
+    let out = match out {
+        Ok(o) => o,
+        Err(e) => {
+            tracing::debug!("DescribeAccountAttributes: {e:?}; reading by tag");
+            return None;
+        }
+    };
+    let used = |name: &str| {
+        out.account_quotas()
+            .iter()
+            .find(|q| q.account_quota_name() == Some(name))
+            .and_then(|q| q.used())
+            .map(|u| u.max(0) as usize)
+    };
+    Some((used("DBInstances")?, used("DBClusters").unwrap_or(0)))
 }
 
 /// The RDS filter's values per call; each call is paginated as well.
@@ -257,18 +333,63 @@ mod tests {
     }
 
     #[test]
-    fn large_environments_read_the_region() {
-        let ids = |n: usize| Identifiers {
+    fn the_read_is_chosen_by_its_round_trips_not_the_environments_size() {
+        let ids = |n: usize, tags_each: usize| Identifiers {
             instances: (0..n).map(|i| format!("db{i}")).collect(),
             clusters: vec![],
+            tagged: n + 2,
+            tags_each,
         };
+        // No cliff: at 100 and 101 instances alike the read goes by tag, without asking, in
+        // any region (the region's read cannot take fewer pages than the environment fills).
+        for n in [1, 100, 101, 1_000, 3_000] {
+            assert!(
+                matches!(RdsScope::for_environment(ids(n, 5)), RdsScope::Tagged(_)),
+                "{n}"
+            );
+        }
+        // Many tags each (50 resources a page): 3,000 instances take 61 tag pages, where the
+        // region's read may take 30; the region's size decides.
+        let heavy = ids(3_000, 10);
+        assert_eq!(heavy.tag_pages(), 61);
         assert!(matches!(
-            RdsScope::for_environment(ids(100)),
-            RdsScope::Tagged(_)
+            RdsScope::for_environment(heavy.clone()),
+            RdsScope::ByCost(_)
         ));
-        assert!(matches!(
-            RdsScope::for_environment(ids(101)),
-            RdsScope::Region
-        ));
+        assert!(
+            region_is_cheaper(&heavy, 3_000, 0),
+            "the region is the environment"
+        );
+        assert!(!region_is_cheaper(&heavy, 9_000, 0), "a crowded region");
+        // A small environment's one tag page is never beaten.
+        assert!(!region_is_cheaper(&ids(10, 5), 10, 0));
+    }
+
+    #[tokio::test]
+    async fn the_regions_size_is_read_from_the_account_quotas() {
+        use aws_sdk_rds::operation::describe_account_attributes::DescribeAccountAttributesOutput;
+        use aws_sdk_rds::types::AccountQuota;
+        use aws_smithy_mocks::{mock, mock_client};
+        let quota = |name: &str, used: i64| {
+            AccountQuota::builder()
+                .account_quota_name(name)
+                .used(used)
+                .max(5_000)
+                .build()
+        };
+        let rule = mock!(aws_sdk_rds::Client::describe_account_attributes).then_output(move || {
+            DescribeAccountAttributesOutput::builder()
+                .account_quotas(quota("AllocatedStorage", 40_000))
+                .account_quotas(quota("DBInstances", 3_050))
+                .account_quotas(quota("DBClusters", 12))
+                .build()
+        });
+        let rds = mock_client!(aws_sdk_rds, [&rule]);
+        assert_eq!(region_size(&rds).await, Some((3_050, 12)));
+        let failing = mock!(aws_sdk_rds::Client::describe_account_attributes).then_error(|| {
+            aws_sdk_rds::operation::describe_account_attributes::DescribeAccountAttributesError::unhandled("AccessDenied")
+        });
+        let rds = mock_client!(aws_sdk_rds, [&failing]);
+        assert_eq!(region_size(&rds).await, None, "not answered: by tag");
     }
 }
