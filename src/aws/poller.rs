@@ -95,6 +95,8 @@ struct Waiter<T> {
     check: Check<T>,
     done: oneshot::Sender<Result<T, AwsError>>,
     last: Option<T>,
+    /// When the wait began: a young wait is polled sooner (see `Poller::run`).
+    since: tokio::time::Instant,
 }
 
 pub struct Poller<T: Polled = DbInstance> {
@@ -141,6 +143,7 @@ impl<T: Polled> Poller<T> {
             check,
             done: tx,
             last: None,
+            since: tokio::time::Instant::now(),
         });
         self.wake.notify_one();
         match tokio::time::timeout(timeout, rx).await {
@@ -167,8 +170,39 @@ impl<T: Polled> Poller<T> {
                 // Let the other waiters of this wave register: one poll serves them all.
                 tokio::time::sleep(Duration::from_millis(50)).await;
             }
+            let polled = tokio::time::Instant::now();
             self.poll_once().await;
-            tokio::time::sleep(self.cadence).await;
+            tokio::select! {
+                _ = tokio::time::sleep(self.next_delay()) => {}
+                // A wait that begins while others are waiting gets its first reading soon,
+                // not a whole cadence later (the same poll serves them all).
+                _ = self.wake.notified() => {
+                    tokio::time::sleep_until(polled + self.shortest()).await;
+                }
+            }
+        }
+    }
+
+    /// The shortest gap between two polls: half a second (or the cadence, if shorter).
+    fn shortest(&self) -> Duration {
+        self.cadence.min(Duration::from_millis(500))
+    }
+
+    /// The time to the next poll: as long as the youngest wait has lasted, between
+    /// [`Self::shortest`] and the cadence. A change that AWS applies in a second is seen within
+    /// about a second (polls at 0.05, 0.55, 1.1, 2.2, 4.4 s, then every cadence), where a
+    /// fixed cadence would make it wait five; a long wait costs the same calls as before.
+    fn next_delay(&self) -> Duration {
+        let youngest = self
+            .waiters
+            .lock()
+            .expect("poller")
+            .iter()
+            .map(|w| w.since.elapsed())
+            .min();
+        match youngest {
+            Some(age) => age.clamp(self.shortest(), self.cadence),
+            None => self.cadence,
         }
     }
 
@@ -241,11 +275,18 @@ pub fn until_available<T: Polled>() -> Check<T> {
 
 /// After a modification: AWS often still reports `available` for a while, so the wait first
 /// sees the change begin (the status leaves `available`, or pending values appear, which also
-/// covers changes deferred to the maintenance window), or `available` three polls in a row;
-/// then waits for a usable status.
+/// covers changes deferred to the maintenance window), or `available` three polls in a row
+/// spanning two cadences (the polls of a young wait come fast, AWS's lag does not shrink with
+/// them); then waits for a usable status.
 pub fn after_modify<T: Polled>() -> Check<T> {
+    after_modify_over(cadence() * 2)
+}
+
+/// [`after_modify`], with quiet readings spanning at least `span`.
+pub fn after_modify_over<T: Polled>(span: Duration) -> Check<T> {
     let mut begun = false;
     let mut steady = 0;
+    let mut first_steady: Option<tokio::time::Instant> = None;
     Box::new(move |i| {
         let i = i?;
         let status = i.state();
@@ -253,10 +294,12 @@ pub fn after_modify<T: Polled>() -> Check<T> {
             begun = true;
         } else {
             steady += 1;
+            first_steady.get_or_insert_with(tokio::time::Instant::now);
         }
+        let quiet_long = steady >= 3 && first_steady.is_some_and(|t| t.elapsed() >= span);
         match meaning(status) {
             Meaning::Failed => Some(Err(format!("status is {status}"))),
-            Meaning::Done if begun || steady >= 3 => Some(Ok(())),
+            Meaning::Done if begun || quiet_long => Some(Ok(())),
             _ => None,
         }
     })
@@ -332,6 +375,66 @@ mod tests {
         }
     }
 
+    /// A wait is polled soon after it begins, then less and less often up to the cadence: a
+    /// change AWS applies in a second is seen in about a second, not the cadence's five; and a
+    /// wait that begins while another is under way does not wait a whole cadence either.
+    #[tokio::test(start_paused = true)]
+    async fn a_young_wait_is_polled_soon_and_then_backs_off_to_the_cadence() {
+        let rule = mock!(Client::describe_db_instances)
+            .then_output(|| all(|i| if i == 1 { "available" } else { "modifying" }));
+        let client = mock_client!(aws_sdk_rds, RuleMode::MatchAny, [&rule]);
+        let poller: Arc<Poller> = Poller::start(client, Duration::from_secs(5));
+        let started = tokio::time::Instant::now();
+        let long = {
+            let p = poller.clone();
+            tokio::spawn(async move {
+                p.wait(
+                    "instance.db0",
+                    "db-0",
+                    Duration::from_secs(60),
+                    until_available(),
+                )
+                .await
+            })
+        };
+        // The long wait's polls back off: 0.05, 0.55, 1.1, 2.2, 4.4, 9.4 s...
+        tokio::time::sleep(Duration::from_secs(12)).await;
+        let polls = rule.num_calls();
+        assert!((5..=7).contains(&polls), "{polls} polls in 12 s");
+        // A wait that begins now is answered within a second, not at the next cadence tick.
+        let asked = tokio::time::Instant::now();
+        poller
+            .wait(
+                "instance.db1",
+                "db-1",
+                Duration::from_secs(60),
+                until_available(),
+            )
+            .await
+            .unwrap();
+        assert!(
+            asked.elapsed() <= Duration::from_millis(600),
+            "{:?}",
+            asked.elapsed()
+        );
+        assert!(started.elapsed() < Duration::from_secs(13));
+        long.abort();
+    }
+
+    /// Quiet readings after a modify end the wait only once they span two cadences: fast
+    /// first polls must not end it before AWS, which takes a while, starts the change.
+    #[tokio::test(start_paused = true)]
+    async fn quiet_readings_after_a_modify_must_span_the_time_aws_takes_to_start() {
+        let available = db("x", "available");
+        let mut c = after_modify_over(Duration::from_secs(10));
+        for _ in 0..5 {
+            assert_eq!(c(Some(&available)), None);
+            tokio::time::advance(Duration::from_millis(500)).await;
+        }
+        tokio::time::advance(Duration::from_secs(8)).await;
+        assert_eq!(c(Some(&available)), Some(Ok(())));
+    }
+
     /// Clusters have their own poller: one DescribeDBClusters per poll.
     #[tokio::test(start_paused = true)]
     async fn a_cluster_waiter_is_woken_when_its_cluster_is_available() {
@@ -384,8 +487,8 @@ mod tests {
         let mut c = after_modify();
         assert_eq!(c(Some(&modifying)), None);
         assert_eq!(c(Some(&available)), Some(Ok(())));
-        // Never seen to begin: three readings of `available` in a row.
-        let mut c = after_modify();
+        // Never seen to begin: three readings of `available` in a row (over no time here).
+        let mut c = after_modify_over(Duration::ZERO);
         assert_eq!(c(Some(&available)), None);
         assert_eq!(c(Some(&available)), None);
         assert_eq!(c(Some(&available)), Some(Ok(())));
