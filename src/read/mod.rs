@@ -26,11 +26,17 @@ pub async fn read(c: &Clients, w: &Wanted<'_>) -> Result<Live, AwsError> {
     let alone = futures::future::try_join_all(
         Alone::ALL.map(|which| crate::kinds::read_alone(which, c, w)),
     );
-    let ((azs, network), mut dbs, alone, external) = tokio::try_join!(
-        async { tokio::try_join!(network_read::azs(c, w), network_read::read(c, w)) },
-        db::fetch(c, w),
-        alone,
-        network_external::read(c, &w.external_ids),
+    // What the files alone say to ask (their KMS keys, the groups they name by AWS name) is
+    // asked in the first burst too, beside the reads.
+    // Each branch on the heap: together they are a large future, too large for the stack of
+    // a thread that polls it in a debug build.
+    let ((azs, network), mut dbs, alone, external, files_kms, missing) = tokio::try_join!(
+        Box::pin(async { tokio::try_join!(network_read::azs(c, w), network_read::read(c, w)) }),
+        Box::pin(db::fetch(c, w)),
+        Box::pin(alone),
+        Box::pin(network_external::read(c, &w.external_ids)),
+        Box::pin(files_kms(c, w)),
+        Box::pin(missing_groups(c, &w.external_groups)),
     )?;
 
     let mut live = Live {
@@ -88,23 +94,36 @@ pub async fn read(c: &Clients, w: &Wanted<'_>) -> Result<Live, AwsError> {
     live.resources = kept;
     live.duplicates = duplicates;
     live.resources.sort_by(|a, b| a.address.cmp(&b.address));
-    resolve_kms(c, w, &mut live).await?;
-    live.missing_groups = missing_groups(c, &w.external_groups).await?;
+    live.kms_keys = files_kms;
+    resolve_kms(c, &mut live).await?;
+    live.missing_groups = missing;
     Ok(live)
 }
 
-/// The groups among `named` that AWS does not have (one describe by name each).
+/// The groups among `named` that AWS does not have (one describe by name each, all at once).
 async fn missing_groups(
     c: &Clients,
     named: &[(Kind, String)],
 ) -> Result<Vec<(Kind, String)>, AwsError> {
-    let mut missing = Vec::new();
-    for (kind, name) in named {
-        if crate::kinds::group_missing(c, *kind, name).await? {
-            missing.push((*kind, name.clone()));
-        }
+    let asks = named.iter().map(|(kind, name)| async move {
+        let gone = crate::kinds::group_missing(c, *kind, name).await?;
+        Ok::<_, AwsError>(gone.then(|| (*kind, name.clone())))
+    });
+    let answers = futures::future::try_join_all(asks).await?;
+    Ok(answers.into_iter().flatten().collect())
+}
+
+/// The KMS aliases and keys the files name, resolved to key ARNs.
+async fn files_kms(
+    c: &Clients,
+    w: &Wanted<'_>,
+) -> Result<std::collections::BTreeMap<String, String>, AwsError> {
+    let named: std::collections::BTreeSet<String> =
+        w.kms_aliases.iter().chain(&w.kms_keys).cloned().collect();
+    match named.is_empty() {
+        true => Ok(Default::default()),
+        false => crate::aws::kms::resolve_aliases(&c.kms, named).await,
     }
-    Ok(missing)
 }
 
 /// Keeps one resource per address, the one most in use (then the lowest id), and returns the
@@ -135,20 +154,21 @@ pub fn split_duplicates(
     (kept, extra)
 }
 
-/// Resolves the KMS aliases the files name, and any AWS reports, to key ARNs.
-pub async fn resolve_kms(c: &Clients, w: &Wanted<'_>, live: &mut Live) -> Result<(), AwsError> {
-    let mut aliases: std::collections::BTreeSet<String> = w.kms_aliases.iter().cloned().collect();
-    aliases.extend(w.kms_keys.iter().cloned());
-    aliases.extend(
-        live.resources
-            .iter()
-            .flat_map(|r| [r.str("kms_key"), r.str("performance_insights_kms_key")])
-            .flatten()
-            .filter(|k| crate::model::is_kms_alias(k))
-            .map(str::to_string),
-    );
+/// Resolves to key ARNs the KMS aliases AWS reports on the resources read that the files'
+/// (resolved in the first burst, into `live.kms_keys`) do not cover: AWS reports key ARNs, so
+/// this is rarely a call.
+async fn resolve_kms(c: &Clients, live: &mut Live) -> Result<(), AwsError> {
+    let aliases: std::collections::BTreeSet<String> = live
+        .resources
+        .iter()
+        .flat_map(|r| [r.str("kms_key"), r.str("performance_insights_kms_key")])
+        .flatten()
+        .filter(|k| crate::model::is_kms_alias(k) && !live.kms_keys.contains_key(*k))
+        .map(str::to_string)
+        .collect();
     if !aliases.is_empty() {
-        live.kms_keys = crate::aws::kms::resolve_aliases(&c.kms, aliases).await?;
+        let more = crate::aws::kms::resolve_aliases(&c.kms, aliases).await?;
+        live.kms_keys.extend(more);
     }
     Ok(())
 }

@@ -8,13 +8,6 @@ use futures::StreamExt;
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-fn env_or(k: &str, d: u64) -> u64 {
-    std::env::var(k)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(d)
-}
-
 fn databases(n: usize) -> String {
     (0..n)
         .map(|i| {

@@ -9,10 +9,7 @@ use std::time::Duration;
 
 /// Environments in the suite; `scripts/bench-drift.sh` sets more.
 fn envs() -> usize {
-    std::env::var("RDSPLAN_BENCH_DRIFT_E")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(10)
+    env_or("RDSPLAN_BENCH_DRIFT_E", 10) as usize
 }
 
 fn env_files(i: usize) -> Vec<(String, String)> {
@@ -54,10 +51,7 @@ fn applied_environments(moto: &Moto, n: usize) -> tempfile::TempDir {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn drift_over_many_environments_shares_the_region_and_caps_calls_in_flight() {
     let n = envs();
-    let latency: u64 = std::env::var("RDSPLAN_BENCH_LATENCY_MS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(20);
+    let latency = env_or("RDSPLAN_BENCH_LATENCY_MS", 20);
     let moto = Moto::start();
     let root = applied_environments(&moto, n);
     let proxy = Proxy::start(&moto.url);

@@ -504,3 +504,11 @@ pub fn apply_until(
 pub fn assert_shows(out: &str, needle: &str) {
     assert!(out.contains(needle), "expected {needle:?} in:\n{out}");
 }
+
+/// A number from the environment (a benchmark script's setting), else `d`.
+pub fn env_or(k: &str, d: u64) -> u64 {
+    std::env::var(k)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(d)
+}

@@ -20,12 +20,6 @@ fn instances(n: usize) -> String {
 /// structure (overlap, describes per poll), never time.
 #[test]
 fn independent_creations_overlap_and_share_one_describe_per_poll() {
-    let env_or = |k: &str, d: u64| {
-        std::env::var(k)
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(d)
-    };
     let n = env_or("RDSPLAN_BENCH_N", 24) as usize;
     let delay = Duration::from_secs(env_or("RDSPLAN_BENCH_DELAY_S", 4));
     let moto = Moto::start();
@@ -345,18 +339,22 @@ fn a_terminal_shows_the_wait_ticking() {
 
 /// A change AWS applies without a status change (deletion protection) is not waited for as if
 /// one were coming: one reading of `available` after the Modify, then the converge re-read.
+/// `scripts/bench-apply.sh` runs it at AWS's cadence (5 s) with a latency per call and prints
+/// the apply's time.
 #[test]
 fn a_quiet_change_waits_for_one_reading() {
     let moto = Moto::start();
     let proxy = Proxy::start(&moto.url);
     let env = Env::standard("db.t3.micro");
+    let cadence = std::env::var("RDSPLAN_BENCH_POLL_MS").unwrap_or_else(|_| "20".into());
+    let latency = env_or("RDSPLAN_BENCH_LATENCY_MS", 0);
     let apply = |env: &Env| {
         rdsplan_via(
             &moto,
             &proxy.url,
             &env.dir(),
             &["apply", "--env", "t", "--auto-approve"],
-            &[],
+            &[("RDSPLAN_POLL_MS", cadence.as_str())],
         )
     };
     let r = apply(&env);
@@ -369,7 +367,13 @@ fn a_quiet_change_waits_for_one_reading() {
         ),
     );
     proxy.reset_calls();
+    proxy.latency(Duration::from_millis(latency));
+    let started = std::time::Instant::now();
     let r = apply(&env);
+    println!(
+        "a quiet change (deletion_protection) applied in {:.2}s, polling every {cadence} ms, {latency} ms per call",
+        started.elapsed().as_secs_f64()
+    );
     assert_eq!(r.code, 0, "{}", r.all());
     let timeline = proxy.timeline();
     let modify = timeline
