@@ -30,9 +30,12 @@ pub fn cap(service: &str) -> usize {
     }
 }
 
+/// Slots by (service, region).
+type Slots = Mutex<HashMap<(String, String), Arc<Semaphore>>>;
+
 /// The slots of `service` in `region`, one set per process.
 fn slots(service: &str, region: &str) -> Arc<Semaphore> {
-    static ALL: OnceLock<Mutex<HashMap<(String, String), Arc<Semaphore>>>> = OnceLock::new();
+    static ALL: OnceLock<Slots> = OnceLock::new();
     let mut all = ALL
         .get_or_init(Default::default)
         .lock()

@@ -53,6 +53,13 @@ pub fn subnet_group_key(name: &str) -> String {
     format!("{SUBNET_GROUP_KEY}{name}")
 }
 
+/// `(kind, identifier)` of an RDS ARN (`db`, `cluster`, `pg`, `og`, `subgrp`, ...) (`arn:PARTITION:rds:REGION:ACCOUNT:db:ID`).
+pub fn arn_kind_and_id(arn: &str) -> Option<(&str, &str)> {
+    let mut parts = arn.splitn(7, ':');
+    let (service, kind, id) = (parts.nth(2)?, parts.nth(2)?, parts.next()?);
+    (service == "rds").then_some((kind, id))
+}
+
 /// The tagging API's resource types of what rdsplan makes in RDS: one GetResources for all of
 /// them serves the databases' reader, the groups' readers and the subnet groups' tags.
 pub const RDS_TAGGED_TYPES: [&str; 6] = [
@@ -91,9 +98,10 @@ impl TaggedOnce {
 /// The ARNs of `tagged` of these kinds (`db`, `pg`, `cluster-pg`, `og`, `subgrp`, ...: an RDS
 /// ARN's resource part).
 pub fn arns_of<'a>(tagged: &'a Tagged, kinds: &'a [&str]) -> impl Iterator<Item = &'a str> + 'a {
-    tagged.iter().map(|(a, _)| a.as_str()).filter(move |a| {
-        crate::kinds::db::scope::arn_kind_and_id(a).is_some_and(|(k, _)| kinds.contains(&k))
-    })
+    tagged
+        .iter()
+        .map(|(a, _)| a.as_str())
+        .filter(move |a| arn_kind_and_id(a).is_some_and(|(k, _)| kinds.contains(&k)))
 }
 
 /// The tags of `arn` as the tagging API listed them, else from ListTagsForResource (the
@@ -165,4 +173,23 @@ pub async fn rds_tags(
         .await
         .map_err(super::error::sdk(name, "ListTagsForResource"))?;
     Ok(rds_pairs(out.tag_list()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn arns_name_their_kind_and_identifier() {
+        assert_eq!(
+            arn_kind_and_id("arn:aws:rds:eu-west-1:123456789012:db:prod-orders"),
+            Some(("db", "prod-orders"))
+        );
+        assert_eq!(
+            arn_kind_and_id("arn:aws-cn:rds:cn-north-1:1:cluster:c1"),
+            Some(("cluster", "c1"))
+        );
+        assert_eq!(arn_kind_and_id("arn:aws:ec2:eu-west-1:1:vpc/vpc-1"), None);
+        assert_eq!(arn_kind_and_id("nonsense"), None);
+    }
 }

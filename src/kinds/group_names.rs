@@ -5,8 +5,19 @@
 //! group whose `identifier` left the files is still read, replaced and deleted, never
 //! forgotten in AWS).
 
-use crate::aws::tags::{arns_of, Tagged};
+use crate::aws::tags::{arns_of, Tagged, TaggedOnce};
 use std::collections::BTreeSet;
+
+/// What the parameter and option groups' readers need of a read of the environment.
+pub struct GroupRead<'a> {
+    pub env: &'a str,
+    /// The AWS names the files give groups with `identifier`.
+    pub identifiers: &'a [String],
+    /// The environment's RDS resources by tag, read once for all readers.
+    pub tagged: &'a TaggedOnce,
+    /// The run's shared region-wide reads (drift over several environments).
+    pub shared: Option<&'a crate::aws::shared::RegionReads>,
+}
 
 /// The names of the groups of these kinds (`pg`, `cluster-pg`, `og`: an RDS ARN's resource
 /// part) that are the environment's apart from the prefix: the files' identifiers and what the

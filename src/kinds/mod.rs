@@ -171,9 +171,15 @@ pub async fn read_alone(
     c: &Clients,
     w: &wanted::Wanted<'_>,
 ) -> Result<found::Found, AwsError> {
+    let groups = group_names::GroupRead {
+        env: w.env,
+        identifiers: &w.group_identifiers,
+        tagged: &w.tagged,
+        shared: w.rds.shared(),
+    };
     match which {
-        Alone::OptionGroups => option_group::found(c, w).await,
-        Alone::ParameterGroups => parameter_group::found(c, w).await,
+        Alone::OptionGroups => option_group::found(c, &groups).await,
+        Alone::ParameterGroups => parameter_group::found(c, &groups, &w.parameter_families).await,
         Alone::IamRoles => iam_role::found(c, w.env, w.rds.shared()).await,
     }
 }

@@ -54,9 +54,9 @@ pub fn group_resource(addr: Address, g: &OptionGroup, tags: Vec<(String, String)
 /// Reads the option groups the environment owns, and look-alikes without its tags.
 pub async fn read(
     c: &Clients,
-    w: &crate::kinds::wanted::Wanted<'_>,
+    g: &super::group_names::GroupRead<'_>,
 ) -> Result<(Vec<(OptionGroup, Vec<(String, String)>)>, Vec<OptionGroup>), AwsError> {
-    let env = w.env;
+    let env = g.env;
     let all = async {
         let all: Vec<OptionGroup> = c
             .rds
@@ -72,11 +72,11 @@ pub async fn read(
     // Both at once: the region's groups (once per run that shares them), and which of them
     // outside the prefix are ours.
     let (all, tagged) = futures::future::try_join(
-        crate::aws::shared::once(w.rds.shared(), "rds:option-groups", all),
-        w.tagged.get(&c.tagging, env),
+        crate::aws::shared::once(g.shared, "rds:option-groups", all),
+        g.tagged.get(&c.tagging, env),
     )
     .await?;
-    let apart = super::group_names::apart(&tagged, &["og"], &w.group_identifiers);
+    let apart = super::group_names::apart(&tagged, &["og"], g.identifiers);
     let prefix = format!("{env}-");
     let candidates: Vec<OptionGroup> = all
         .into_iter()
@@ -244,10 +244,10 @@ pub async fn apply_step(s: &super::step::Upsert<'_>) -> Result<Option<String>, A
 /// The reader: the environment's option groups, and others' groups of its names.
 pub async fn found(
     c: &Clients,
-    w: &crate::kinds::wanted::Wanted<'_>,
+    g: &super::group_names::GroupRead<'_>,
 ) -> Result<super::found::Found, AwsError> {
-    let env = w.env;
-    let (owned_groups, lookalikes) = read(c, w).await?;
+    let env = g.env;
+    let (owned_groups, lookalikes) = read(c, g).await?;
     let mut f = super::found::Found::default();
     for (g, tags) in &owned_groups {
         if let Some(addr) = crate::aws::tags::owned(tags, env) {

@@ -464,7 +464,8 @@ pub type OwnedGroup = (Listed, Vec<(String, String)>, Vec<Parameter>);
 
 pub async fn read(
     c: &Clients,
-    w: &crate::kinds::wanted::Wanted<'_>,
+    g: &super::group_names::GroupRead<'_>,
+    families: &[(Flavor, String)],
 ) -> Result<
     (
         Vec<OwnedGroup>,
@@ -474,15 +475,15 @@ pub async fn read(
     ),
     AwsError,
 > {
-    let (rds, env, shared) = (&c.rds, w.env, w.rds.shared());
+    let (rds, env, shared) = (&c.rds, g.env, g.shared);
     // Both at once: the region's groups (once per run that shares them), and which of them
     // outside the prefix are ours.
     let (mut listed, tagged) = futures::future::try_join(
         crate::aws::shared::once(shared, "rds:parameter-groups", list(rds)),
-        w.tagged.get(&c.tagging, env),
+        g.tagged.get(&c.tagging, env),
     )
     .await?;
-    let apart = super::group_names::apart(&tagged, &["pg", "cluster-pg"], &w.group_identifiers);
+    let apart = super::group_names::apart(&tagged, &["pg", "cluster-pg"], g.identifiers);
     let prefix = format!("{env}-");
     listed.retain(|g| g.name.starts_with(&prefix) || apart.contains(&g.name));
     let tagged = &tagged;
@@ -501,7 +502,7 @@ pub async fn read(
         Ok::<_, AwsError>((g, tags, params))
     }))
     .await?;
-    let mut wanted: Vec<(Flavor, String)> = w.parameter_families.clone();
+    let mut wanted: Vec<(Flavor, String)> = families.to_vec();
     wanted.extend(owned.iter().map(|(g, _, _)| (g.flavor, g.family.clone())));
     wanted.sort_by(|a, b| (a.0 == Flavor::Cluster, &a.1).cmp(&(b.0 == Flavor::Cluster, &b.1)));
     wanted.dedup();
@@ -593,10 +594,11 @@ async fn converge_parameters(
 /// defaults of the families the files name), and others' groups of its names.
 pub async fn found(
     c: &Clients,
-    w: &crate::kinds::wanted::Wanted<'_>,
+    g: &super::group_names::GroupRead<'_>,
+    families: &[(Flavor, String)],
 ) -> Result<super::found::Found, AwsError> {
-    let env = w.env;
-    let (owned_groups, lookalikes, apply_types, defaults) = read(c, w).await?;
+    let env = g.env;
+    let (owned_groups, lookalikes, apply_types, defaults) = read(c, g, families).await?;
     let mut f = super::found::Found::default();
     for (g, tags, params) in &owned_groups {
         if let Some(addr) = crate::aws::tags::owned(tags, env) {

@@ -122,7 +122,7 @@ async fn plan_reads_scale_with_the_environment_not_the_account() {
         shared_calls.get("DescribeDBInstances").copied(),
         Some(n.div_ceil(100)),
         "{}",
-        summary(&shared_calls)
+        summary(shared_calls)
     );
 }
 

@@ -194,12 +194,7 @@ pub(super) async fn clusters_named(
     Ok(pages.into_iter().flatten().collect())
 }
 
-/// `("db" | "cluster", identifier)` of an RDS ARN (`arn:PARTITION:rds:REGION:ACCOUNT:db:ID`).
-pub fn arn_kind_and_id(arn: &str) -> Option<(&str, &str)> {
-    let mut parts = arn.splitn(7, ':');
-    let (service, kind, id) = (parts.nth(2)?, parts.nth(2)?, parts.next()?);
-    (service == "rds").then_some((kind, id))
-}
+pub use crate::aws::tags::arn_kind_and_id;
 
 /// What is not in `have` (by name), once each.
 fn missing<'a>(wanted: impl IntoIterator<Item = &'a str>, have: &BTreeSet<&str>) -> Vec<String> {
@@ -317,20 +312,6 @@ pub async fn add_recorded(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn arns_name_their_kind_and_identifier() {
-        assert_eq!(
-            arn_kind_and_id("arn:aws:rds:eu-west-1:123456789012:db:prod-orders"),
-            Some(("db", "prod-orders"))
-        );
-        assert_eq!(
-            arn_kind_and_id("arn:aws-cn:rds:cn-north-1:1:cluster:c1"),
-            Some(("cluster", "c1"))
-        );
-        assert_eq!(arn_kind_and_id("arn:aws:ec2:eu-west-1:1:vpc/vpc-1"), None);
-        assert_eq!(arn_kind_and_id("nonsense"), None);
-    }
 
     #[test]
     fn the_read_is_chosen_by_its_round_trips_not_the_environments_size() {
