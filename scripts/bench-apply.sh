@@ -16,5 +16,5 @@ RDSPLAN_MOTO="$PWD/.venv/bin/moto_server" RDSPLAN_BENCH_N="${1:-24}" RDSPLAN_BEN
   cargo test --test main -- waits::independent_creations --nocapture 2>&1 \
   | grep -E 'creations of|test result|panicked'
 RDSPLAN_MOTO="$PWD/.venv/bin/moto_server" RDSPLAN_BENCH_POLL_MS=5000 RDSPLAN_BENCH_LATENCY_MS=50 \
-  cargo test --test main -- waits::a_quiet_change_waits_for_one_reading --nocapture 2>&1 \
+  cargo test --test main -- waits::a_quiet_change_takes_awss_answer_as_its_reading --nocapture 2>&1 \
   | grep -E 'quiet change|test result|panicked'

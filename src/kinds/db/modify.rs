@@ -318,18 +318,33 @@ pub async fn modify_instance(
     changed: &[String],
     r: &Resolved<'_>,
 ) -> Result<bool, AwsError> {
+    Ok(modify_instance_answered(c, d, changed, r).await?.is_some())
+}
+
+/// [`modify_instance`], returning the instance as AWS's answer to the call describes it
+/// (`None` when no call was needed): after a change AWS makes without a status change, that
+/// answer is the reading a wait would make.
+pub async fn modify_instance_answered(
+    c: &Client,
+    d: &Resource,
+    changed: &[String],
+    r: &Resolved<'_>,
+) -> Result<Option<aws_sdk_rds::types::DbInstance>, AwsError> {
     let mut fields = attrs::modify_fields(d.kind, changed.iter().map(String::as_str))
         .map_err(|m| AwsError::new(d.address.as_str(), "ModifyDBInstance", m))?;
     with_storage_companions(d.kind, d, r, &mut fields);
     let now = d.bool("apply_immediately").unwrap_or(false);
     match instance_request(c, d, &fields, r, now)? {
         Some(req) => {
-            req.send()
+            let out = req
+                .send()
                 .await
                 .map_err(sdk(d.address.as_str(), "ModifyDBInstance"))?;
-            Ok(true)
+            Ok(Some(out.db_instance.unwrap_or_else(|| {
+                aws_sdk_rds::types::DbInstance::builder().build()
+            })))
         }
-        None => Ok(false),
+        None => Ok(None),
     }
 }
 

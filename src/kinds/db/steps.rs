@@ -281,6 +281,8 @@ async fn upsert_instance(
     let sg_ids = ctx.ids_of(d.list("security_groups"))?;
     let secret = d.str("secret").map(|s| ctx.name(s).unwrap_or_default());
     let mut modified = false;
+    let mut answered: Option<aws_sdk_rds::types::DbInstance> = None;
+    let mut quiet = false;
     // The generated password, read once at creation and kept for the secret's endpoint update.
     let mut known: Option<Password> = None;
     match before {
@@ -366,17 +368,16 @@ async fn upsert_instance(
                 ctx.instance_available(addr, &d.name).await?;
                 modified = modify::modify_instance(rds, d, &rest, &r).await?;
             } else {
-                modified = modify::modify_instance(rds, d, changed, &r).await?
-                    && !quiet_only(d, b, changed);
+                answered = modify::modify_instance_answered(rds, d, changed, &r).await?;
+                quiet = quiet_only(d, b, changed);
             }
             retag(ctx, d, b, changed).await?;
         }
     }
     // The endpoint is read after the wait (a port change must never record the old port).
-    let live = if modified {
-        ctx.instance_modified(addr, &d.name).await?
-    } else {
-        ctx.instance_available(addr, &d.name).await?
+    let live = match modified {
+        true => ctx.instance_modified(addr, &d.name).await?,
+        false => settle(ctx, addr, &d.name, answered, quiet).await?,
     };
     let have = rds_cluster::role_items(
         live.associated_roles()
@@ -450,20 +451,33 @@ async fn upsert_replica(
                 option_group: group(ctx, d, "option_group"),
                 ..Resolved::default()
             };
-            let modified =
-                modify::modify_instance(rds, d, changed, &r).await? && !quiet_only(d, b, changed);
+            let answer = modify::modify_instance_answered(rds, d, changed, &r).await?;
             retag(ctx, d, b, changed).await?;
-            if modified {
-                ctx.instance_modified(addr, &d.name).await?
-            } else {
-                ctx.instance_available(addr, &d.name).await?
-            }
+            settle(ctx, addr, &d.name, answer, quiet_only(d, b, changed)).await?
         }
     };
     ctx.record(&d.address, &d.name, &d.name);
     Ok(Some(
         live.db_instance_status().unwrap_or("available").to_string(),
     ))
+}
+
+/// After a ModifyDBInstance (`answer`: the instance as AWS answered it; `None` when no call was
+/// made): a change that puts the instance through a status change is waited for to begin and
+/// end; for changes that are all `quiet`, AWS's answer showing the instance available is the
+/// reading a wait would make (no call); otherwise one reading of `available`.
+async fn settle(
+    ctx: &StepContext,
+    addr: &str,
+    ident: &str,
+    answer: Option<aws_sdk_rds::types::DbInstance>,
+    quiet: bool,
+) -> Result<aws_sdk_rds::types::DbInstance, AwsError> {
+    match answer {
+        Some(_) if !quiet => ctx.instance_modified(addr, ident).await,
+        Some(now) if now.db_instance_status() == Some("available") => Ok(now),
+        _ => ctx.instance_available(addr, ident).await,
+    }
 }
 
 /// Whether every change made is one AWS applies without a status change (the attribute table's
@@ -573,7 +587,7 @@ async fn upsert_member(
 ) -> StepResult {
     let rds = &ctx.clients.rds;
     let addr = d.address.as_str();
-    let mut member_modified = false;
+    let (mut answer, mut quiet) = (None, false);
     match before {
         None => {
             let cluster = ctx.id(d.str("cluster").unwrap_or_default())?;
@@ -587,8 +601,8 @@ async fn upsert_member(
                 parameter_group: group(ctx, d, "parameter_group"),
                 ..Resolved::default()
             };
-            member_modified =
-                modify::modify_instance(rds, d, changed, &r).await? && !quiet_only(d, b, changed);
+            answer = modify::modify_instance_answered(rds, d, changed, &r).await?;
+            quiet = quiet_only(d, b, changed);
             if changed.iter().any(|c| c == "tags") {
                 if let Some(arn) = &b.id {
                     crate::kinds::db::instance::set_tags(rds, addr, arn, &tags_of(b), &tags_of(d))
@@ -597,11 +611,7 @@ async fn upsert_member(
             }
         }
     }
-    let live = if member_modified {
-        ctx.instance_modified(addr, &d.name).await?
-    } else {
-        ctx.instance_available(addr, &d.name).await?
-    };
+    let live = settle(ctx, addr, &d.name, answer, quiet).await?;
     ctx.record(&d.address, &d.name, &d.name);
     Ok(Some(
         live.db_instance_status().unwrap_or("available").to_string(),
