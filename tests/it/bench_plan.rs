@@ -204,10 +204,38 @@ async fn a_hundred_instances_are_found_with_one_tag_page() {
         ("databases.toml", &databases(100)),
     ]);
     let proxy = Proxy::start(&moto.url);
+    proxy.latency(Duration::from_millis(300));
     proxy.reset_calls();
     let r = rdsplan_via(&moto, &proxy.url, &env.dir(), &["plan", "--env", "t"], &[]);
     assert_eq!(r.code, 0, "{}", r.all());
     let calls = proxy.calls_by_action();
     // One page for everything the environment tags in RDS: databases, groups, subnet groups.
     assert_eq!(calls.get("GetResources"), Some(&1), "{}", summary(&calls));
+    // Every read that needs no other's answer goes out in the first burst: each reaches the
+    // proxy before any answer could have come back (a round trip is 300 ms here). What starts
+    // later needs an answer: secrets' values after their list, a class or version check after
+    // the instances, a group's parameters after the group list.
+    let timeline = proxy.timeline();
+    let first = timeline.iter().map(|c| c.0).min().expect("calls");
+    let independent = [
+        "GetResources",
+        "DescribeDBClusters",
+        "DescribeDBSubnetGroups",
+        "DescribeDBParameterGroups",
+        "DescribeDBClusterParameterGroups",
+        "DescribeOptionGroups",
+        "DescribeVpcs",
+        "DescribeAvailabilityZones",
+        "ListSecrets",
+        "ListRoles",
+    ];
+    let late: Vec<&String> = timeline
+        .iter()
+        .filter(|c| independent.contains(&c.1.as_str()) && c.0 - first > Duration::from_millis(200))
+        .map(|c| &c.1)
+        .collect();
+    assert!(
+        late.is_empty(),
+        "waited on an unrelated read: {late:?}: {timeline:?}"
+    );
 }
