@@ -15,11 +15,14 @@ pub fn order(nodes: &[(Address, Vec<Address>)]) -> Result<Vec<usize>, Address> {
     let idx: Vec<_> = (0..nodes.len()).map(|i| g.add_node(i)).collect();
     let by_addr: HashMap<&Address, usize> =
         nodes.iter().enumerate().map(|(i, (a, _))| (a, i)).collect();
+    // Each edge once (a set, not `update_edge`, which scans the node's edges: quadratic when
+    // thousands of databases need one subnet group).
+    let mut edges = std::collections::HashSet::new();
     for (i, (_, deps)) in nodes.iter().enumerate() {
         for d in deps {
             if let Some(&j) = by_addr.get(d) {
-                if j != i {
-                    g.update_edge(idx[j], idx[i], ());
+                if j != i && edges.insert((j, i)) {
+                    g.add_edge(idx[j], idx[i], ());
                 }
             }
         }

@@ -1,5 +1,11 @@
 use clap::Parser;
 
+// An allocator made for many small, short-lived allocations: reading and checking thousands
+// of resources is mostly that (validate of 3,000 instances spends a quarter of its time in
+// the system allocator).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() {
     quiet_on_closed_output();

@@ -60,11 +60,13 @@ pub struct LiveSecret {
     pub fields: Vec<(String, Value)>,
 }
 
-/// The environment's secrets: one paginated ListSecrets by name prefix (100 per page; it also
-/// shows look-alikes that are not ours), and one BatchGetSecretValue per 20 of ours, ten at a
-/// time. ListSecrets is eventually consistent: the `wanted` names it did not list are asked for
-/// by name (one BatchGetSecretValue per 20; a DescribeSecret for the tags of each found), so a
-/// secret it missed is never planned as one to create.
+/// The environment's secrets, in one round trip: one paginated ListSecrets by name prefix (100
+/// per page; it gives the tags, and shows look-alikes that are not ours) and, beside it, the
+/// values of the secrets the files want by name (one BatchGetSecretValue per 20, AWS's most,
+/// ten at a time; a name that does not exist comes back among the answer's errors). Then, only
+/// when there are any: the values of our listed secrets the files no longer want, and the tags
+/// (DescribeSecret) of a wanted secret ListSecrets did not list (it is eventually consistent),
+/// so that a secret it missed is never planned as one to create.
 ///
 /// A run that shares its region's reads (drift over several environments) lists the secrets
 /// of every environment (`rdsplan/`) once, and each environment keeps those under its prefix.
@@ -91,14 +93,19 @@ pub async fn read_env_secrets(
             .await
             .map_err(sdk("secrets", "ListSecrets"))
     };
-    let list: Vec<aws_sdk_secretsmanager::operation::list_secrets::ListSecretsOutput> = match shared
-    {
-        Some(s) => {
-            s.once("secretsmanager:rdsplan", list_under("rdsplan/".into()))
-                .await?
+    let list = async {
+        match shared {
+            Some(s) => {
+                s.once("secretsmanager:rdsplan", list_under("rdsplan/".into()))
+                    .await
+            }
+            None => list_under(prefix.clone()).await,
         }
-        None => list_under(prefix.clone()).await?,
     };
+    let (list, by_name): (
+        Vec<aws_sdk_secretsmanager::operation::list_secrets::ListSecretsOutput>,
+        Vec<Value20>,
+    ) = tokio::try_join!(list, values_of(c, wanted))?;
     let mut out: Vec<LiveSecret> = list
         .iter()
         .flat_map(|p| p.secret_list().iter())
@@ -110,49 +117,49 @@ pub async fn read_env_secrets(
             fields: vec![],
         })
         .collect();
-    let ours: Vec<String> = out
+    let ours = |s: &LiveSecret| s.tags.iter().any(|(k, v)| k == TAG_ENV && v == env);
+    let by_arn: BTreeMap<&str, &str> = by_name
         .iter()
-        .filter(|s| s.tags.iter().any(|(k, v)| k == TAG_ENV && v == env))
+        .map(|v| (v.arn.as_str(), v.json.as_str()))
+        .collect();
+    // Ours that the files no longer want: their values too (one more round, only then).
+    let more: Vec<String> = out
+        .iter()
+        .filter(|s| ours(s) && !by_arn.contains_key(s.arn.as_str()))
         .map(|s| s.arn.clone())
         .collect();
-    // 20 secrets per call is AWS's maximum; ten calls at a time stay well under its quota of
-    // 100 BatchGetSecretValue calls per second, so 1,000 secrets cost five round trips.
-    let batches: Vec<_> = futures::stream::iter(ours.chunks(20).map(|chunk| {
-        c.secrets
-            .batch_get_secret_value()
-            .set_secret_id_list(Some(chunk.to_vec()))
-            .send()
-    }))
-    .buffer_unordered(10)
-    .collect()
-    .await;
-    let mut values: BTreeMap<String, String> = BTreeMap::new();
-    for got in batches {
-        let got = got.map_err(sdk("secrets", "BatchGetSecretValue"))?;
-        for v in got.secret_values() {
-            if let (Some(arn), Some(s)) = (v.arn(), v.secret_string()) {
-                values.insert(arn.to_string(), s.to_string());
-            }
-        }
-    }
-    for s in &mut out {
-        if let Some(json) = values.get(&s.arn) {
+    let more = values_of(c, &more).await?;
+    let more: BTreeMap<&str, &str> = more
+        .iter()
+        .map(|v| (v.arn.as_str(), v.json.as_str()))
+        .collect();
+    for s in out.iter_mut().filter(|s| ours(s)) {
+        if let Some(json) = by_arn.get(s.arn.as_str()).or(more.get(s.arn.as_str())) {
             s.fields = fields_of(json);
         }
     }
     let listed: std::collections::BTreeSet<&str> = out.iter().map(|s| s.name.as_str()).collect();
-    let unlisted: Vec<String> = wanted
+    let unlisted: Vec<&Value20> = by_name
         .iter()
-        .filter(|w| !listed.contains(w.as_str()))
-        .cloned()
+        .filter(|v| !listed.contains(v.name.as_str()))
         .collect();
-    out.extend(unlisted_secrets(c, &unlisted).await?);
+    let found = unlisted_secrets(c, &unlisted).await?;
+    out.extend(found);
     Ok(out)
 }
 
-/// The secrets among `names` that exist although ListSecrets did not list them.
-async fn unlisted_secrets(c: &Clients, names: &[String]) -> Result<Vec<LiveSecret>, AwsError> {
-    let batches: Vec<_> = futures::stream::iter(names.chunks(20).map(|chunk| {
+/// A secret's value as BatchGetSecretValue answers it.
+struct Value20 {
+    name: String,
+    arn: String,
+    json: String,
+}
+
+/// The values of the secrets `ids` (names or ARNs): one BatchGetSecretValue per 20, ten at a
+/// time (well under AWS's 100 calls a second, so 1,000 secrets cost five round trips). What
+/// does not exist comes back in the answers' errors, not as a failure.
+async fn values_of(c: &Clients, ids: &[String]) -> Result<Vec<Value20>, AwsError> {
+    let batches: Vec<_> = futures::stream::iter(ids.chunks(20).map(|chunk| {
         c.secrets
             .batch_get_secret_value()
             .set_secret_id_list(Some(chunk.to_vec()))
@@ -161,33 +168,41 @@ async fn unlisted_secrets(c: &Clients, names: &[String]) -> Result<Vec<LiveSecre
     .buffer_unordered(10)
     .collect()
     .await;
-    let mut found = Vec::new();
+    let mut out = Vec::new();
     for got in batches {
-        // Names that do not exist come back in the answer's Errors, not as a failure.
         let got = got.map_err(sdk("secrets", "BatchGetSecretValue"))?;
         for v in got.secret_values() {
-            if let (Some(name), Some(json)) = (v.name(), v.secret_string()) {
-                found.push((name.to_string(), json.to_string()));
+            if let (Some(name), Some(arn), Some(json)) = (v.name(), v.arn(), v.secret_string()) {
+                out.push(Value20 {
+                    name: name.to_string(),
+                    arn: arn.to_string(),
+                    json: json.to_string(),
+                });
             }
         }
     }
-    let mut out = Vec::new();
-    for (name, json) in found {
+    Ok(out)
+}
+
+/// The secrets that exist although ListSecrets did not list them, with their tags (one
+/// DescribeSecret each, all at once).
+async fn unlisted_secrets(c: &Clients, found: &[&Value20]) -> Result<Vec<LiveSecret>, AwsError> {
+    let reads = found.iter().map(|v| async move {
         let d = c
             .secrets
             .describe_secret()
-            .secret_id(&name)
+            .secret_id(&v.name)
             .send()
             .await
             .map_err(sdk("secrets", "DescribeSecret"))?;
-        out.push(LiveSecret {
+        Ok::<_, AwsError>(LiveSecret {
             arn: d.arn().unwrap_or_default().to_string(),
             tags: tag_pairs(d.tags()),
-            fields: fields_of(&json),
-            name,
-        });
-    }
-    Ok(out)
+            fields: fields_of(&v.json),
+            name: v.name.clone(),
+        })
+    });
+    futures::future::try_join_all(reads).await
 }
 
 fn tag_pairs(tags: &[Tag]) -> Vec<(String, String)> {
