@@ -11,6 +11,7 @@ mod import;
 mod import_all;
 mod import_groups;
 mod plan;
+mod snapshot;
 mod validate;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -303,6 +304,28 @@ pub enum Command {
         #[arg(long, default_value_t = 90)]
         timeout_minutes: u64,
     },
+    /// Take a manual snapshot of a database now (instance.NAME, replica.NAME or cluster.NAME)
+    /// and wait until it is available. It is tagged with the environment and the address but is
+    /// no resource of the environment: no plan deletes it. Running it again with the same
+    /// --name finds the snapshot taken and waits for it.
+    Snapshot {
+        /// The environment: the name of its folder under --dir (not needed when --dir is one
+        /// environment's folder).
+        #[arg(long)]
+        env: Option<String>,
+        /// The database: instance.NAME, replica.NAME or cluster.NAME.
+        address: String,
+        /// The snapshot's name (default: the database's identifier and the UTC time,
+        /// prod-orders-20261208-041500).
+        #[arg(long)]
+        name: Option<String>,
+        /// Return once AWS has taken the request, without waiting for the snapshot.
+        #[arg(long)]
+        no_wait: bool,
+        /// How long to wait for the snapshot to be available, in minutes.
+        #[arg(long, default_value_t = 120)]
+        timeout_minutes: u64,
+    },
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -335,7 +358,8 @@ impl Command {
             | Command::Output { env, .. }
             | Command::Creds { env, .. }
             | Command::Connect { env, .. }
-            | Command::Rotate { env, .. } => Some(env),
+            | Command::Rotate { env, .. }
+            | Command::Snapshot { env, .. } => Some(env),
             Command::Apply { .. }
             | Command::Validate { .. }
             | Command::Drift { .. }
@@ -409,6 +433,21 @@ pub async fn run(cli: Cli) -> i32 {
                 Duration::from_secs(timeout_minutes * 60),
             )
             .await
+        }
+        Command::Snapshot {
+            env,
+            address,
+            name,
+            no_wait,
+            timeout_minutes,
+        } => {
+            let ask = snapshot::Ask {
+                address: &address,
+                name: name.as_deref(),
+                wait: !no_wait,
+                timeout: Duration::from_secs(timeout_minutes * 60),
+            };
+            snapshot::snapshot(&cli.dir, &env.unwrap_or_default(), ask).await
         }
         Command::Schema => {
             println!("{}", crate::schema());

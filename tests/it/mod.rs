@@ -32,5 +32,6 @@ mod registry;
 mod restore;
 mod retries;
 mod saved_plans_and_guards;
+mod snapshots;
 mod support;
 mod waits;

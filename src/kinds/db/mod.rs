@@ -9,6 +9,7 @@ pub mod read;
 pub mod rename;
 pub mod restore;
 pub mod scope;
+pub mod snapshot;
 pub mod steps;
 
 use crate::aws::{wait, AwsError};
