@@ -383,19 +383,9 @@ fn resolve_env(dir: &std::path::Path, command: &mut Command) -> Result<(), i32> 
     Ok(())
 }
 
-/// Runs the CLI and returns the process exit code.
-pub async fn run(cli: Cli) -> i32 {
-    init_logs(cli.verbose, cli.quiet);
-    let mut command = cli.command;
-    if let Err(code) = resolve_env(&cli.dir, &mut command) {
-        return code;
-    }
+/// The commands on one database of an environment: creds, connect, rotate, snapshot.
+async fn database_command(dir: &std::path::Path, command: Command) -> i32 {
     match command {
-        Command::Completions { shell } => completions::print(shell),
-        Command::Validate { env } => validate::validate(&cli.dir, env.as_deref()),
-        Command::Output { env, format } => {
-            access::output(&cli.dir, &env.unwrap_or_default(), format).await
-        }
         Command::Creds {
             env,
             address,
@@ -403,7 +393,7 @@ pub async fn run(cli: Cli) -> i32 {
             show_password,
         } => {
             let env = env.unwrap_or_default();
-            access::creds(&cli.dir, &env, &address, format, show_password).await
+            access::creds(dir, &env, &address, format, show_password).await
         }
         Command::Connect {
             env,
@@ -419,7 +409,7 @@ pub async fn run(cli: Cli) -> i32 {
                 client,
                 args: client_args,
             };
-            access::connect(&cli.dir, &env.unwrap_or_default(), &address, o).await
+            access::connect(dir, &env.unwrap_or_default(), &address, o).await
         }
         Command::Rotate {
             env,
@@ -427,7 +417,7 @@ pub async fn run(cli: Cli) -> i32 {
             timeout_minutes,
         } => {
             access::rotate(
-                &cli.dir,
+                dir,
                 &env.unwrap_or_default(),
                 &address,
                 Duration::from_secs(timeout_minutes * 60),
@@ -447,8 +437,35 @@ pub async fn run(cli: Cli) -> i32 {
                 wait: !no_wait,
                 timeout: Duration::from_secs(timeout_minutes * 60),
             };
-            snapshot::snapshot(&cli.dir, &env.unwrap_or_default(), ask).await
+            snapshot::snapshot(dir, &env.unwrap_or_default(), ask).await
         }
+        _ => unreachable_command(),
+    }
+}
+
+/// A command `database_command` was not given (the caller matches the same four).
+fn unreachable_command() -> i32 {
+    eprintln!("error: internal: a command was dispatched to the wrong handler");
+    1
+}
+
+/// Runs the CLI and returns the process exit code.
+pub async fn run(cli: Cli) -> i32 {
+    init_logs(cli.verbose, cli.quiet);
+    let mut command = cli.command;
+    if let Err(code) = resolve_env(&cli.dir, &mut command) {
+        return code;
+    }
+    match command {
+        Command::Completions { shell } => completions::print(shell),
+        Command::Validate { env } => validate::validate(&cli.dir, env.as_deref()),
+        Command::Output { env, format } => {
+            access::output(&cli.dir, &env.unwrap_or_default(), format).await
+        }
+        c @ (Command::Creds { .. }
+        | Command::Connect { .. }
+        | Command::Rotate { .. }
+        | Command::Snapshot { .. }) => database_command(&cli.dir, c).await,
         Command::Schema => {
             println!("{}", crate::schema());
             0
