@@ -127,21 +127,10 @@ async fn a_group_name_someone_holds_in_our_vpc_is_a_conflict() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_subnet_groups_tags_do_not_wait_for_the_databases() {
     let moto = Moto::start();
-    let cluster = r#"
-[cluster.analytics]
-engine = "aurora-postgresql"
-vpc = "main"
-master_username = "postgres"
-skip_final_snapshot = true
-
-[[cluster.analytics.instance]]
-name = "a"
-instance_class = "db.r6g.large"
-"#;
     let env = Env::new(&[
         ("environment.toml", ENV_TOML),
         ("network.toml", NETWORK_TOML),
-        ("databases.toml", cluster),
+        ("databases.toml", AURORA_TOML),
     ]);
     apply_ok(&moto, &env, &[]);
     let proxy = Proxy::start(&moto.url);

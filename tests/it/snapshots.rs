@@ -4,23 +4,11 @@
 
 use super::support::*;
 
-const CLUSTER: &str = r#"
-[cluster.analytics]
-engine = "aurora-postgresql"
-vpc = "main"
-master_username = "postgres"
-skip_final_snapshot = true
-
-[[cluster.analytics.instance]]
-name = "a"
-instance_class = "db.r6g.large"
-"#;
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_snapshot_is_taken_now_tagged_and_taken_once_per_name() {
     let moto = Moto::start();
     let env = Env::standard("db.t3.micro");
-    env.write("cluster.toml", CLUSTER);
+    env.write("cluster.toml", AURORA_TOML);
     apply_ok(&moto, &env, &[]);
     let snap = |args: &[&str]| {
         let mut all = vec!["snapshot", "--env", "t"];

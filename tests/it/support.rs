@@ -219,6 +219,19 @@ region = "us-west-2"
 tags = { team = "test" }
 "#;
 
+/// An Aurora cluster `analytics` of one member, in VPC `main`.
+pub const AURORA_TOML: &str = r#"
+[cluster.analytics]
+engine = "aurora-postgresql"
+vpc = "main"
+master_username = "postgres"
+skip_final_snapshot = true
+
+[[cluster.analytics.instance]]
+name = "a"
+instance_class = "db.r6g.large"
+"#;
+
 pub const NETWORK_TOML: &str = r#"
 [vpc.main]
 cidr = "10.0.0.0/16"
