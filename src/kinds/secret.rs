@@ -104,7 +104,7 @@ pub async fn read_env_secrets(
     };
     let (list, by_name): (
         Vec<aws_sdk_secretsmanager::operation::list_secrets::ListSecretsOutput>,
-        Vec<Value20>,
+        Vec<SecretValue>,
     ) = tokio::try_join!(list, values_of(c, wanted))?;
     let mut out: Vec<LiveSecret> = list
         .iter()
@@ -139,7 +139,7 @@ pub async fn read_env_secrets(
         }
     }
     let listed: std::collections::BTreeSet<&str> = out.iter().map(|s| s.name.as_str()).collect();
-    let unlisted: Vec<&Value20> = by_name
+    let unlisted: Vec<&SecretValue> = by_name
         .iter()
         .filter(|v| !listed.contains(v.name.as_str()))
         .collect();
@@ -149,7 +149,7 @@ pub async fn read_env_secrets(
 }
 
 /// A secret's value as BatchGetSecretValue answers it.
-struct Value20 {
+struct SecretValue {
     name: String,
     arn: String,
     json: String,
@@ -158,7 +158,7 @@ struct Value20 {
 /// The values of the secrets `ids` (names or ARNs): one BatchGetSecretValue per 20, ten at a
 /// time (well under AWS's 100 calls a second, so 1,000 secrets cost five round trips). What
 /// does not exist comes back in the answers' errors, not as a failure.
-async fn values_of(c: &Clients, ids: &[String]) -> Result<Vec<Value20>, AwsError> {
+async fn values_of(c: &Clients, ids: &[String]) -> Result<Vec<SecretValue>, AwsError> {
     let batches: Vec<_> = futures::stream::iter(ids.chunks(20).map(|chunk| {
         c.secrets
             .batch_get_secret_value()
@@ -173,7 +173,7 @@ async fn values_of(c: &Clients, ids: &[String]) -> Result<Vec<Value20>, AwsError
         let got = got.map_err(sdk("secrets", "BatchGetSecretValue"))?;
         for v in got.secret_values() {
             if let (Some(name), Some(arn), Some(json)) = (v.name(), v.arn(), v.secret_string()) {
-                out.push(Value20 {
+                out.push(SecretValue {
                     name: name.to_string(),
                     arn: arn.to_string(),
                     json: json.to_string(),
@@ -186,7 +186,10 @@ async fn values_of(c: &Clients, ids: &[String]) -> Result<Vec<Value20>, AwsError
 
 /// The secrets that exist although ListSecrets did not list them, with their tags (one
 /// DescribeSecret each, all at once).
-async fn unlisted_secrets(c: &Clients, found: &[&Value20]) -> Result<Vec<LiveSecret>, AwsError> {
+async fn unlisted_secrets(
+    c: &Clients,
+    found: &[&SecretValue],
+) -> Result<Vec<LiveSecret>, AwsError> {
     let reads = found.iter().map(|v| async move {
         let d = c
             .secrets
